@@ -1,0 +1,25 @@
+"""With REDIS_URL set: a real Celery worker process delivers outbox mail over real SMTP."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.smtp import smtp_server
+from tests.workers import celery_worker, require_services, wait_for
+from workshop import outbox
+from workshop.models import MailStatus, OutgoingMail
+
+pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
+
+
+def test_real_worker_delivers_a_queued_message():
+    require_services()
+    with smtp_server() as inbox, celery_worker(inbox.url):
+        m = outbox.mail_queue(
+            key="worker:1", template="test_message", to="ann@example.org", context={"name": "Ann"}
+        )
+        assert wait_for(lambda: len(inbox.messages) >= 1, timeout=60), "worker did not deliver"
+        m.refresh_from_db()
+        assert m.status == MailStatus.SENT
+    assert [msg["Subject"] for msg in inbox.messages] == ["Test message for Ann"]
+    assert OutgoingMail.objects.get(pk=m.pk).attempts == 1

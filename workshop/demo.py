@@ -1,0 +1,135 @@
+"""The demo workshop on open-source LLMs: its call, six topics and people.
+
+Used by `manage.py seed_demo` (and so `make run`). Idempotent: running it again changes
+nothing that exists; deadlines are set relative to the moment the workshop is created.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from allauth.account.models import EmailAddress
+from django.db import transaction
+from django.utils import timezone
+
+from .models import Role, Topic, User, Workshop
+from .services import membership_grant
+
+DEMO_PASSWORD = "open-llm-demo"
+DEMO_SLUG = "osllm-2027"
+
+TOPICS: tuple[tuple[str, str], ...] = (
+    ("Algorithms", "Training, fine-tuning and alignment of open models: data-efficient "
+     "pre-training, instruction tuning, preference optimisation, RLHF and its open "
+     "alternatives."),
+    ("Evaluation", "Benchmarks and methodology, including evaluating *with* LLMs (LLM-as-a-judge) "
+     "and making evaluations reproducible: seeds, prompts, harnesses and reporting."),
+    ("Transparency and safety", "Documentation, interpretability, red-teaming, refusal and "
+     "misuse, and what openness changes for safety."),
+    ("Data", "Open, high-quality datasets: collection, licensing, filtering, deduplication, "
+     "multilinguality and data governance."),
+    ("Scale", "Small and on-device models, distillation, quantisation and efficient "
+     "inference on commodity hardware."),
+    ("Community", "Collective, modular, GNU/Linux-style development of open LLMs: "
+     "governance, contribution workflows, model merging and shared infrastructure."),
+)  # fmt: skip
+
+CALL = """\
+Open-source large language models are built by communities, not just companies. This
+workshop brings together people who **train, evaluate, document and share** open models, and
+asks how the practices that made free software succeed carry over to LLMs.
+
+We invite **full papers** (up to 8 pages) and **short papers** (up to 4 pages), excluding
+references and appendices. Reviewing is double-blind: anonymise your PDF. Please disclose any
+use of LLMs in preparing the paper, and link the code, data and weights you release.
+
+Accepted papers are presented as posters; a few are selected for oral presentation. A
+result like $\\mathcal{O}(n \\log n)$ renders as math in abstracts and reviews.
+"""
+
+
+@dataclass(frozen=True)
+class DemoPerson:
+    email: str
+    name: str
+    affiliation: str
+    role: str | None
+
+
+PEOPLE: tuple[DemoPerson, ...] = (
+    DemoPerson("chair@example.org", "Ada Chair", "Open Models Lab", Role.CHAIR),
+    DemoPerson("ac@example.org", "Alan Areachair", "University of Turing", Role.AREA_CHAIR),
+    *(
+        DemoPerson(
+            f"reviewer{i}@example.org",
+            name,
+            affiliation,
+            Role.REVIEWER,
+        )
+        for i, (name, affiliation) in enumerate(
+            [
+                ("Grace Reviewer", "Hopper Institute"),
+                ("Edsger Reviewer", "TU Eindhoven"),
+                ("Barbara Reviewer", "MIT"),
+                ("Donald Reviewer", "Stanford University"),
+                ("Frances Reviewer", "IBM Research"),
+                ("John Reviewer", "Bell Labs"),
+                ("Margaret Reviewer", "NASA"),
+                ("Tim Reviewer", "CERN"),
+            ],
+            start=1,
+        )
+    ),
+    DemoPerson("author1@example.org", "Alice Author", "Free University", None),
+    DemoPerson("author2@example.org", "Bob Author", "Community College", None),
+    DemoPerson("author3@example.org", "Carol Author", "Independent researcher", None),
+)
+
+
+def _user(person: DemoPerson) -> User:
+    user = User.objects.filter(email=person.email).first()
+    if user is None:
+        user = User.objects.create_user(
+            person.email, DEMO_PASSWORD, name=person.name, affiliation=person.affiliation
+        )
+    EmailAddress.objects.get_or_create(
+        user=user, email=person.email, defaults={"verified": True, "primary": True}
+    )
+    return user
+
+
+@transaction.atomic
+def seed_demo(now: dt.datetime | None = None) -> Workshop:
+    """Create (or leave as it is) the demo workshop with its topics, committee and authors."""
+    now = (now or timezone.now()).replace(microsecond=0)
+    day = dt.timedelta(days=1)
+    workshop, _ = Workshop.objects.get_or_create(
+        slug=DEMO_SLUG,
+        defaults={
+            "name": "Workshop on Open-Source Large Language Models",
+            "short_name": "OSLLM 2027",
+            "call_for_papers": CALL,
+            "contact_email": "chairs@osllm.example.org",
+            "submission_opens": now - 14 * day,
+            "paper_deadline": now + 10 * day,
+            "supplementary_deadline": now + 12 * day,
+            "bidding_deadline": now + 17 * day,
+            "review_deadline": now + 35 * day,
+            "rebuttal_opens": now + 37 * day,
+            "rebuttal_closes": now + 41 * day,
+            "discussion_ends": now + 45 * day,
+            "notification_date": now + 50 * day,
+            "camera_ready_deadline": now + 65 * day,
+            "grace_minutes": 15,
+        },
+    )
+    for order, (name, description) in enumerate(TOPICS, start=1):
+        Topic.objects.get_or_create(
+            workshop=workshop, name=name, defaults={"description": description, "order": order}
+        )
+    for person in PEOPLE:
+        user = _user(person)
+        if person.role:
+            membership_grant(workshop=workshop, user=user, role=person.role)
+    return workshop

@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+import re
+
+from django import forms
+
+from .models import User
+
+ORCID_RE = re.compile(r"^\d{4}-\d{4}-\d{4}-\d{3}[\dX]$")
+
+
+class SignupExtraForm(forms.Form):
+    """Extra fields on allauth's sign-up form."""
+
+    name = forms.CharField(label="Full name", max_length=200)
+    affiliation = forms.CharField(
+        max_length=200, required=False, help_text="University, lab or company."
+    )
+
+    def signup(self, request, user: User) -> None:
+        user.name = self.cleaned_data["name"]
+        user.affiliation = self.cleaned_data["affiliation"]
+        user.save(update_fields=["name", "affiliation"])
+
+
+class ProfileForm(forms.ModelForm):
+    class Meta:
+        model = User
+        fields = ["name", "affiliation", "orcid", "dblp_url", "semantic_scholar_url", "homepage"]
+
+    def clean_orcid(self) -> str:
+        value = self.cleaned_data["orcid"].strip().removeprefix("https://orcid.org/")
+        if value and not ORCID_RE.match(value):
+            raise forms.ValidationError("An ORCID iD looks like 0000-0002-1825-0097.")
+        return value

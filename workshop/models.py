@@ -1,0 +1,273 @@
+"""Users, workshops with their milestones, topics, roles, and the mail outbox."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def _create_user(self, email: str, password: str | None, **extra) -> User:
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **extra) -> User:
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra)
+
+    def create_superuser(self, email: str, password: str | None = None, **extra) -> User:
+        extra.update(is_staff=True, is_superuser=True)
+        return self._create_user(email, password, **extra)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person. Logs in by email; `email` is the primary address, others live in allauth."""
+
+    email = models.EmailField("email address", unique=True)
+    name = models.CharField("full name", max_length=200)
+    affiliation = models.CharField(max_length=200, blank=True)
+    orcid = models.CharField(
+        "ORCID iD", max_length=19, blank=True, help_text="e.g. 0000-0002-1825-0097"
+    )
+    dblp_url = models.URLField("DBLP profile", blank=True)
+    semantic_scholar_url = models.URLField("Semantic Scholar profile", blank=True)
+    homepage = models.URLField(blank=True)
+    is_staff = models.BooleanField(
+        default=False, help_text="Can enter the admin (chairs get this with their role)."
+    )
+    is_active = models.BooleanField(default=True)
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["name"]
+
+    class Meta:
+        ordering = ["name", "email"]
+
+    def __str__(self) -> str:
+        return f"{self.name} <{self.email}>" if self.name else self.email
+
+    def get_full_name(self) -> str:
+        return self.name or self.email
+
+    def get_short_name(self) -> str:
+        return (self.name.split() or [self.email])[0]
+
+
+class AnonymityMode(models.TextChoices):
+    DOUBLE_BLIND = "double_blind", "Double-blind (authors and reviewers hidden)"
+    SINGLE_BLIND = "single_blind", "Single-blind (reviewers hidden)"
+    OPEN = "open", "Open (everyone named)"
+
+
+class OtherReviewsVisibility(models.TextChoices):
+    NEVER = "never", "Never"
+    AFTER_OWN = "after_own", "After submitting their own review"
+    ALWAYS = "always", "Always"
+
+
+class Workshop(models.Model):
+    """One venue edition. Every domain object hangs off a workshop; nothing crosses them.
+
+    Milestones are aware datetimes (stored in UTC, shown in AoE). The phase is derived from
+    them and the two release switches by `workshop.phases.current_phase`, never stored.
+    """
+
+    name = models.CharField(max_length=200)
+    short_name = models.CharField(max_length=40, help_text="e.g. OSLLM 2027")
+    slug = models.SlugField(max_length=60, unique=True)
+    call_for_papers = models.TextField(blank=True, help_text="Markdown; rendered safely.")
+    contact_email = models.EmailField()
+    anonymity = models.CharField(
+        max_length=20, choices=AnonymityMode.choices, default=AnonymityMode.DOUBLE_BLIND
+    )
+    reviews_per_paper = models.PositiveSmallIntegerField(
+        default=3, validators=[MinValueValidator(1), MaxValueValidator(20)]
+    )
+    page_limit = models.PositiveSmallIntegerField(
+        default=8, validators=[MinValueValidator(1)], help_text="Pages, excluding references."
+    )
+    upload_limit_mb = models.PositiveSmallIntegerField(
+        "upload size limit (MB)", default=20, validators=[MinValueValidator(1)]
+    )
+    other_reviews_visibility = models.CharField(
+        max_length=20,
+        choices=OtherReviewsVisibility.choices,
+        default=OtherReviewsVisibility.AFTER_OWN,
+    )
+    is_public = models.BooleanField(
+        default=True, help_text="Listed on the home page while its call is open or announced."
+    )
+
+    # Milestones (DESIGN section 3). Optional ones may be left empty.
+    submission_opens = models.DateTimeField()
+    abstract_deadline = models.DateTimeField(
+        null=True, blank=True, help_text="Abstract registration; empty for a single deadline."
+    )
+    paper_deadline = models.DateTimeField()
+    supplementary_deadline = models.DateTimeField(null=True, blank=True)
+    bidding_deadline = models.DateTimeField(null=True, blank=True)
+    review_deadline = models.DateTimeField()
+    rebuttal_opens = models.DateTimeField(null=True, blank=True)
+    rebuttal_closes = models.DateTimeField(null=True, blank=True)
+    discussion_ends = models.DateTimeField(null=True, blank=True)
+    notification_date = models.DateTimeField()
+    camera_ready_deadline = models.DateTimeField(null=True, blank=True)
+    grace_minutes = models.PositiveSmallIntegerField(
+        default=0,
+        validators=[MaxValueValidator(24 * 60)],
+        help_text="Accepted after a deadline but never advertised.",
+    )
+
+    # The two explicit chair switches that move the phase on.
+    reviews_released = models.BooleanField(default=False)
+    decisions_released = models.BooleanField(default=False)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-paper_deadline"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(paper_deadline__gt=F("submission_opens")),
+                name="workshop_deadline_after_opening",
+            ),
+            models.CheckConstraint(
+                condition=Q(abstract_deadline__isnull=True)
+                | Q(abstract_deadline__lte=F("paper_deadline")),
+                name="workshop_abstract_before_paper",
+            ),
+            models.CheckConstraint(
+                condition=Q(review_deadline__gt=F("paper_deadline")),
+                name="workshop_reviews_after_papers",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.short_name
+
+    @property
+    def grace(self) -> dt.timedelta:
+        return dt.timedelta(minutes=self.grace_minutes)
+
+    @property
+    def upload_limit_bytes(self) -> int:
+        return self.upload_limit_mb * 1024 * 1024
+
+    @property
+    def is_double_blind(self) -> bool:
+        return self.anonymity == AnonymityMode.DOUBLE_BLIND
+
+
+class Topic(models.Model):
+    workshop = models.ForeignKey(Workshop, on_delete=models.CASCADE, related_name="topics")
+    name = models.CharField(max_length=120)
+    description = models.TextField(blank=True)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["workshop", "order", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["workshop", "name"], name="topic_unique_per_workshop")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Role(models.TextChoices):
+    CHAIR = "chair", "Chair"
+    AREA_CHAIR = "area_chair", "Area chair"
+    REVIEWER = "reviewer", "Reviewer"
+
+
+class Membership(models.Model):
+    """A role of a user in one workshop. A person may hold several roles in one workshop."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    workshop = models.ForeignKey(Workshop, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=20, choices=Role.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["workshop", "role", "user"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workshop", "user", "role"], name="membership_unique_role"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.get_role_display()} of {self.workshop}"
+
+
+class MailStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    HELD = "held", "Held for release"
+    SENDING = "sending", "Sending"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class OutgoingMail(models.Model):
+    """One logical message. Written in the transaction of the change that causes it.
+
+    `key` is unique per logical message, so a retried request, a second click or a beat that
+    fires twice cannot queue the same message twice. Delivery claims the row (status
+    `sending`, `claimed_at`) before talking to SMTP; a claim older than
+    OUTBOX_CLAIM_SECONDS is taken to be a dead worker's and is retried by the sweep.
+    """
+
+    key = models.CharField(max_length=255, unique=True)
+    workshop = models.ForeignKey(
+        Workshop, null=True, blank=True, on_delete=models.CASCADE, related_name="mails"
+    )
+    recipient = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="mails"
+    )
+    to = models.EmailField()
+    kind = models.CharField(max_length=60, help_text="The template it was rendered from.")
+    subject = models.CharField(max_length=255)
+    body_text = models.TextField()
+    body_html = models.TextField(blank=True)
+    reply_to = models.EmailField(blank=True)
+    status = models.CharField(
+        max_length=10, choices=MailStatus.choices, default=MailStatus.QUEUED, db_index=True
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "outgoing mail"
+        verbose_name_plural = "mail outbox"
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="outbox_due")]
+
+    def __str__(self) -> str:
+        return f"{self.subject} → {self.to}"
+
+    @property
+    def message_id(self) -> str:
+        """Stable per logical message, so a receiving server can spot a redelivery."""
+        return f"<outbox-{self.pk}@{self.key.split(':', 1)[0] or 'workshop'}.mail>"

@@ -1,0 +1,242 @@
+"""The mail outbox: every message is a row first, delivered by a worker after commit.
+
+`mail_queue` renders a template into an `OutgoingMail` row inside the caller's transaction
+and arranges delivery for after commit; `mail_deliver` claims one row and sends it;
+`outbox_sweep` delivers whatever was left behind (broker down, worker killed, SMTP error).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import smtplib
+from collections.abc import Iterable
+from functools import partial
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import transaction
+from django.db.models import F, Q
+from django.template import TemplateDoesNotExist
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from .models import MailStatus, OutgoingMail, User, Workshop
+
+log = logging.getLogger(__name__)
+
+# Sweep only what the on-commit task had time to take, so the two rarely race (and when they
+# do, the claim in `mail_deliver` lets exactly one of them send).
+SWEEP_SETTLE = dt.timedelta(seconds=15)
+
+
+def mail_render(template: str, context: dict[str, Any]) -> tuple[str, str, str]:
+    """Subject, plain-text and HTML parts of `templates/email/<template>*`."""
+    ctx = {"site_url": settings.SITE_URL, **context}
+    subject = " ".join(render_to_string(f"email/{template}_subject.txt", ctx).split())
+    text = render_to_string(f"email/{template}.txt", ctx)
+    try:
+        html = render_to_string(f"email/{template}.html", ctx)
+    except TemplateDoesNotExist:
+        html = ""
+    return subject, text, html
+
+
+def mail_store(
+    *,
+    key: str,
+    to: str,
+    kind: str,
+    subject: str,
+    body_text: str,
+    body_html: str = "",
+    workshop: Workshop | None = None,
+    recipient: User | None = None,
+    reply_to: str = "",
+    held: bool = False,
+) -> OutgoingMail:
+    """Store one rendered message under `key`; a second call with the same key is a no-op.
+
+    Side effects: after the surrounding transaction commits, a delivery task is enqueued
+    (unless `held`: held mail waits for a chair's release).
+    """
+    mail, created = OutgoingMail.objects.get_or_create(
+        key=key,
+        defaults={
+            "to": to,
+            "kind": kind,
+            "subject": subject[:255],
+            "body_text": body_text,
+            "body_html": body_html,
+            "workshop": workshop,
+            "recipient": recipient,
+            "reply_to": reply_to,
+            "status": MailStatus.HELD if held else MailStatus.QUEUED,
+        },
+    )
+    if created and not held:
+        transaction.on_commit(partial(mail_enqueue, mail.pk))
+    return mail
+
+
+def mail_queue(
+    *,
+    key: str,
+    template: str,
+    to: str,
+    context: dict[str, Any],
+    workshop: Workshop | None = None,
+    recipient: User | None = None,
+    reply_to: str = "",
+    held: bool = False,
+) -> OutgoingMail:
+    """Render `template` for one recipient and store it in the outbox (see `mail_store`)."""
+    existing = OutgoingMail.objects.filter(key=key).first()
+    if existing is not None:
+        return existing
+    subject, text, html = mail_render(
+        template, {"workshop": workshop, "recipient": recipient, **context}
+    )
+    return mail_store(
+        key=key,
+        to=to,
+        kind=template,
+        subject=subject,
+        body_text=text,
+        body_html=html,
+        workshop=workshop,
+        recipient=recipient,
+        reply_to=reply_to or (workshop.contact_email if workshop else ""),
+        held=held,
+    )
+
+
+def mail_enqueue(mail_id: int) -> None:
+    """Hand one message to the workers; if the broker is unreachable, the sweep will."""
+    from .tasks import outbox_deliver
+
+    try:
+        outbox_deliver.apply_async((mail_id,), retry=False)
+    except Exception:
+        log.warning("Could not enqueue mail %s; the outbox sweep will deliver it.", mail_id)
+
+
+def mails_release(mail_ids: Iterable[int]) -> int:
+    """Move held mail to the queue and enqueue it after commit. Returns how many moved."""
+    ids = list(
+        OutgoingMail.objects.filter(pk__in=list(mail_ids), status=MailStatus.HELD).values_list(
+            "pk", flat=True
+        )
+    )
+    moved = OutgoingMail.objects.filter(pk__in=ids, status=MailStatus.HELD).update(
+        status=MailStatus.QUEUED, next_attempt_at=timezone.now()
+    )
+    for pk in ids:
+        transaction.on_commit(partial(mail_enqueue, pk))
+    return moved
+
+
+def _is_permanent(exc: Exception) -> bool:
+    """5xx answers will not get better by retrying; everything else might."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return all(code >= 500 for code, _ in exc.recipients.values())
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return exc.smtp_code >= 500
+    return False
+
+
+def _backoff(attempts: int) -> dt.timedelta:
+    return dt.timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 3600))
+
+
+def message_id_for(mail: OutgoingMail) -> str:
+    digest = hashlib.sha256(mail.key.encode()).hexdigest()[:32]
+    return f"<{digest}@outbox.invalid>"
+
+
+def _send(mail: OutgoingMail) -> None:
+    message = EmailMultiAlternatives(
+        subject=mail.subject,
+        body=mail.body_text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[mail.to],
+        reply_to=[mail.reply_to] if mail.reply_to else None,
+        headers={"Message-ID": message_id_for(mail), "Auto-Submitted": "auto-generated"},
+        connection=get_connection(fail_silently=False),
+    )
+    if mail.body_html:
+        message.attach_alternative(mail.body_html, "text/html")
+    message.send()
+
+
+def mail_deliver(mail_id: int) -> str:
+    """Claim one message and send it. Returns what happened: sent, retry, failed or skipped.
+
+    The claim is one conditional UPDATE, so two workers (or a task and the sweep) can never
+    both send the same row. A claim left behind by a dead worker expires after
+    OUTBOX_CLAIM_SECONDS and the sweep retries it.
+    """
+    now = timezone.now()
+    stale = now - dt.timedelta(seconds=settings.OUTBOX_CLAIM_SECONDS)
+    claimed = (
+        OutgoingMail.objects.filter(pk=mail_id)
+        .filter(
+            Q(status=MailStatus.QUEUED, next_attempt_at__lte=now)
+            | Q(status=MailStatus.SENDING, claimed_at__lt=stale)
+        )
+        .update(status=MailStatus.SENDING, claimed_at=now, attempts=F("attempts") + 1)
+    )
+    if not claimed:
+        return "skipped"
+    mail = OutgoingMail.objects.get(pk=mail_id)
+    try:
+        _send(mail)
+    except Exception as exc:
+        permanent = _is_permanent(exc) or mail.attempts >= settings.OUTBOX_MAX_ATTEMPTS
+        OutgoingMail.objects.filter(pk=mail_id, status=MailStatus.SENDING).update(
+            status=MailStatus.FAILED if permanent else MailStatus.QUEUED,
+            last_error=f"{type(exc).__name__}: {exc}"[:2000],
+            next_attempt_at=timezone.now() + _backoff(mail.attempts),
+            claimed_at=None,
+        )
+        log.warning("Mail %s not delivered (attempt %s): %s", mail_id, mail.attempts, exc)
+        return "failed" if permanent else "retry"
+    OutgoingMail.objects.filter(pk=mail_id).update(
+        status=MailStatus.SENT, sent_at=timezone.now(), claimed_at=None, last_error=""
+    )
+    return "sent"
+
+
+def outbox_due_ids(limit: int = 500) -> list[int]:
+    now = timezone.now()
+    stale = now - dt.timedelta(seconds=settings.OUTBOX_CLAIM_SECONDS)
+    return list(
+        OutgoingMail.objects.filter(
+            Q(status=MailStatus.QUEUED, next_attempt_at__lte=now - SWEEP_SETTLE)
+            | Q(status=MailStatus.SENDING, claimed_at__lt=stale)
+        )
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
+def outbox_sweep(limit: int = 500) -> dict[str, int]:
+    """Deliver what is due and was left behind. Returns a count per outcome."""
+    outcomes: dict[str, int] = {}
+    for pk in outbox_due_ids(limit):
+        outcome = mail_deliver(pk)
+        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    return outcomes
+
+
+def mails_retry(mail_ids: Iterable[int]) -> int:
+    """A chair's "retry now": failed or waiting mail becomes due and is enqueued."""
+    ids = list(mail_ids)
+    moved = OutgoingMail.objects.filter(
+        pk__in=ids, status__in=[MailStatus.FAILED, MailStatus.QUEUED]
+    ).update(status=MailStatus.QUEUED, next_attempt_at=timezone.now())
+    for pk in ids:
+        transaction.on_commit(partial(mail_enqueue, pk))
+    return moved

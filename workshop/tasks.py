@@ -1,0 +1,19 @@
+"""Celery tasks of the core app: each takes ids and calls one function."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from . import outbox
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def outbox_deliver(mail_id: int) -> str:
+    """Deliver one outbox message (idempotent: the claim makes a second run a no-op)."""
+    return outbox.mail_deliver(mail_id)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def outbox_sweep() -> dict[str, int]:
+    """Periodic (beat): deliver queued mail whose task was lost and retry failed attempts."""
+    return outbox.outbox_sweep()

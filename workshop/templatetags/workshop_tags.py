@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from django import template
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+
+from ..phases import AOE
+from ..richtext import render_markdown
+
+register = template.Library()
+
+
+@register.filter
+def markdown(text: str | None) -> SafeString:
+    """Markdown with math, sanitised (see workshop.richtext)."""
+    return render_markdown(text)
+
+
+@register.filter
+def aoe(value: dt.datetime | None) -> str:
+    if value is None:
+        return ""
+    return value.astimezone(AOE).strftime("%a %-d %b %Y, %H:%M AoE")
+
+
+@register.simple_tag
+def deadline(value: dt.datetime | None, countdown: bool = True) -> SafeString:
+    """A deadline in AoE; site.js adds the viewer's local time and a live countdown."""
+    if value is None:
+        return format_html("<span>—</span>")
+    return format_html(
+        '<time class="deadline" datetime="{}" data-countdown="{}">{}</time>'
+        '<span class="deadline-local" aria-live="off"></span>',
+        value.astimezone(dt.UTC).isoformat(),
+        "1" if countdown else "0",
+        aoe(value),
+    )

@@ -1,0 +1,18 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from . import views
+
+workshop_patterns = (
+    [path("<slug:slug>/", views.workshop_detail, name="detail")],
+    "workshop",
+)
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("w/", include(workshop_patterns)),
+    path("accounts/profile/", views.profile, name="profile"),
+    path("accounts/", include("allauth.urls")),
+    path("admin/", admin.site.urls),
+    path("healthz", views.healthz, name="healthz"),
+]

@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import connection
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from . import selectors, services
+from .forms import ProfileForm
+from .models import Workshop
+from .phases import current_phase, milestones, next_milestone
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    now = timezone.now()
+    open_calls = [
+        {"workshop": w, "phase": current_phase(w, now), "next": next_milestone(w, now)}
+        for w in selectors.workshops_listed(now)
+    ]
+    past = selectors.workshops_past(now)[:20]
+    return render(request, "workshop/home.html", {"open_calls": open_calls, "past": past})
+
+
+@require_GET
+def workshop_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    try:
+        workshop = selectors.workshop_public_get(slug=slug)
+    except Workshop.DoesNotExist:
+        raise Http404("No such workshop.") from None
+    now = timezone.now()
+    return render(
+        request,
+        "workshop/detail.html",
+        {
+            "workshop": workshop,
+            "topics": workshop.topics.all(),
+            "phase": current_phase(workshop, now),
+            "next": next_milestone(workshop, now),
+            "dates": milestones(workshop, public_only=True),
+            "now": now,
+        },
+    )
+
+
+@login_required
+def profile(request: HttpRequest) -> HttpResponse:
+    form = ProfileForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        services.profile_update(user=request.user, **form.cleaned_data)
+        messages.success(request, "Profile saved.")
+        return redirect("profile")
+    return render(request, "workshop/profile.html", {"form": form})
+
+
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    """Liveness and database reachability, for load balancers and compose health checks."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"status": "ok"})
