@@ -11,6 +11,7 @@ workshop_patterns = (
 urlpatterns = [
     path("", views.home, name="home"),
     path("w/", include(workshop_patterns)),
+    path("submissions/", include("submissions.urls")),
     path("accounts/profile/", views.profile, name="profile"),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET
 from . import selectors, services
 from .forms import ProfileForm
 from .models import Workshop
-from .phases import current_phase, milestones, next_milestone
+from .phases import call_is_open, current_phase, milestones, next_milestone
 
 
 @require_GET
@@ -42,6 +42,7 @@ def workshop_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "next": next_milestone(workshop, now),
             "dates": milestones(workshop, public_only=True),
             "now": now,
+            "call_open": call_is_open(workshop, now),
         },
     )
 

@@ -1,13 +1,15 @@
 from django.core.management.base import BaseCommand
 
+from submissions.demo import seed_submissions
 from workshop.demo import DEMO_PASSWORD, PEOPLE, seed_demo
 
 
 class Command(BaseCommand):
-    help = "Create the demo workshop (idempotent) and print its logins."
+    help = "Create the demo workshop with its committee and papers (idempotent); print logins."
 
     def handle(self, *args, **options) -> None:
         workshop = seed_demo()
+        seed_submissions(workshop)
         self.stdout.write(self.style.SUCCESS(f"Demo workshop ready: {workshop.name}"))
         self.stdout.write(f"All demo accounts use the password: {DEMO_PASSWORD}")
         for person in PEOPLE:

@@ -1,0 +1,201 @@
+"""The chairs' view of submissions in the admin, scoped to the workshops they chair."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.db.models import Count, Prefetch, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+
+from workshop.admin_scoping import ChairScopedAdmin, ChairScopedInline
+from workshop.csvexport import csv_response
+from workshop.errors import ServiceError
+
+from .models import (
+    AuthorConflict,
+    Authorship,
+    Submission,
+    SubmissionEvent,
+    SubmissionFile,
+    SubmissionType,
+)
+from .services import submission_restore
+
+
+@admin.register(SubmissionType)
+class SubmissionTypeAdmin(ChairScopedAdmin):
+    list_display = ["name", "workshop", "page_limit", "camera_ready_page_limit", "order"]
+    list_filter = ["workshop"]
+
+
+class AuthorshipInline(ChairScopedInline, admin.TabularInline):
+    model = Authorship
+    extra = 0
+    fields = ["position", "name", "email", "affiliation", "is_contact"]
+
+
+class FileInline(ChairScopedInline, admin.TabularInline):
+    model = SubmissionFile
+    extra = 0
+    can_delete = False
+    fields = ["kind", "uploaded_at", "pages", "size", "sha256", "check_status",
+              "anonymity_flag", "hidden_text_flag", "findings", "download"]  # fmt: skip
+    readonly_fields = fields
+
+    @admin.display(description="File")
+    def download(self, obj: SubmissionFile) -> str:
+        url = reverse("submissions:file", args=[obj.submission_id, obj.pk])
+        return format_html('<a href="{}">download</a>', url)
+
+    def has_add_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+        return False
+
+    @admin.display(description="What the check found")
+    def findings(self, obj: SubmissionFile) -> str:
+        report = obj.check_report or {}
+        items = [
+            (f"anonymity, page {h.get('page')}", h.get("text", ""))
+            for h in report.get("anonymity_hits", [])[:10]
+        ] + [
+            (f"{h.get('kind')}, page {h.get('page')}", h.get("text", ""))
+            for h in report.get("hidden_text", [])[:20]
+        ]
+        if not items:
+            return report.get("error", "") or "—"
+        return format_html_join("", "<div><strong>{}</strong>: {}</div>", items)
+
+
+class ConflictInline(ChairScopedInline, admin.TabularInline):
+    model = AuthorConflict
+    extra = 0
+    fields = ["member", "institution", "reason"]
+    raw_id_fields = ["member"]
+
+
+class EventInline(ChairScopedInline, admin.TabularInline):
+    model = SubmissionEvent
+    extra = 0
+    can_delete = False
+    fields = ["at", "kind", "summary", "actor"]
+    readonly_fields = fields
+    ordering = ["-at", "-pk"]
+
+    def has_add_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+        return False
+
+
+class FlagFilter(admin.SimpleListFilter):
+    title = "check flags"
+    parameter_name = "flag"
+
+    def lookups(self, request, model_admin):  # type: ignore[no-untyped-def]
+        return [("anonymity", "Anonymity warning"), ("hidden", "Hidden text"), ("any", "Any flag")]
+
+    def queryset(self, request, queryset):  # type: ignore[no-untyped-def]
+        if self.value() == "anonymity":
+            return queryset.filter(paper__anonymity_flag=True)
+        if self.value() == "hidden":
+            return queryset.filter(paper__hidden_text_flag=True)
+        if self.value() == "any":
+            return queryset.filter(paper__anonymity_flag=True) | queryset.filter(
+                paper__hidden_text_flag=True
+            )
+        return queryset
+
+
+@admin.register(Submission)
+class SubmissionAdmin(ChairScopedAdmin):
+    chairs_may_add = False
+    chairs_may_delete = False
+    list_display = ["number", "title", "author_names", "topics", "submission_type", "status",
+                    "pages", "flags", "updated_at"]  # fmt: skip
+    list_display_links = ["number", "title"]
+    list_filter = ["workshop", "status", "submission_type", "primary_topic", FlagFilter]
+    search_fields = ["title", "abstract", "keywords", "authors__name", "authors__email",
+                     "authors__affiliation", "=number"]  # fmt: skip
+    ordering = ["workshop", "number"]
+    readonly_fields = ["workshop", "number", "created_by", "created_at", "updated_at",
+                       "registered_at", "submitted_at", "withdrawn_at", "paper", "supplementary",
+                       "status_before_withdrawal"]  # fmt: skip
+    inlines = [AuthorshipInline, FileInline, ConflictInline, EventInline]
+    actions = ["export_csv", "restore_withdrawn"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Submission]:
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("workshop", "primary_topic", "submission_type", "paper")
+            .prefetch_related(
+                Prefetch("authors", queryset=Authorship.objects.order_by("position")),
+                "secondary_topics",
+            )
+            .annotate(version_count=Count("files", distinct=True))
+        )
+
+    @admin.display(description="Authors")
+    def author_names(self, obj: Submission) -> str:
+        return ", ".join(a.name for a in obj.authors.all())
+
+    @admin.display(description="Topics")
+    def topics(self, obj: Submission) -> str:
+        names = [str(obj.primary_topic)] if obj.primary_topic else []
+        return ", ".join(names + [t.name for t in obj.secondary_topics.all()])
+
+    @admin.display(description="Pages", ordering="paper__pages")
+    def pages(self, obj: Submission) -> int | None:
+        return obj.paper.pages if obj.paper else None
+
+    @admin.display(description="Flags")
+    def flags(self, obj: Submission) -> str:
+        if not obj.paper:
+            return "no PDF"
+        found = []
+        if obj.paper.anonymity_flag:
+            found.append("anonymity")
+        if obj.paper.hidden_text_flag:
+            found.append("hidden text")
+        if not found:
+            return obj.paper.get_check_status_display()
+        return format_html('<strong style="color:#c62828">{}</strong>', ", ".join(found))
+
+    @admin.action(description="Export the selected submissions as CSV")
+    def export_csv(self, request: HttpRequest, queryset: QuerySet[Submission]) -> HttpResponse:
+        header = ["workshop", "number", "title", "status", "type", "primary topic",
+                  "secondary topics", "authors", "emails", "affiliations", "keywords", "pages",
+                  "sha256", "anonymity flag", "hidden text flag", "submitted at",
+                  "updated at"]  # fmt: skip
+        rows = (
+            [
+                s.workshop.short_name,
+                s.number,
+                s.title,
+                s.get_status_display(),
+                s.submission_type.name if s.submission_type else "",
+                s.primary_topic.name if s.primary_topic else "",
+                "; ".join(t.name for t in s.secondary_topics.all()),
+                "; ".join(a.name for a in s.authors.all()),
+                "; ".join(a.email for a in s.authors.all()),
+                "; ".join(a.affiliation for a in s.authors.all()),
+                s.keywords,
+                s.paper.pages if s.paper else "",
+                s.paper.sha256 if s.paper else "",
+                s.paper.anonymity_flag if s.paper else "",
+                s.paper.hidden_text_flag if s.paper else "",
+                s.submitted_at.isoformat() if s.submitted_at else "",
+                s.updated_at.isoformat(),
+            ]
+            for s in queryset.order_by("workshop", "number")
+        )
+        return csv_response("submissions.csv", header, rows)
+
+    @admin.action(description="Restore the selected withdrawn submissions")
+    def restore_withdrawn(self, request: HttpRequest, queryset: QuerySet[Submission]) -> None:
+        restored = 0
+        for submission in queryset.filter(status="withdrawn"):
+            try:
+                submission_restore(submission=submission, chair=request.user)
+                restored += 1
+            except ServiceError as exc:
+                self.message_user(request, f"#{submission.number}: {exc.message}", messages.ERROR)
+        self.message_user(request, f"{restored} submission(s) restored.", messages.SUCCESS)

@@ -1,0 +1,276 @@
+"""Submissions, their authors, uploaded files with their checks, and their history."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.core.validators import MaxLengthValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+
+from workshop.models import Topic, Workshop
+
+
+class SubmissionType(models.Model):
+    """A kind of paper a workshop accepts, each with its own page limit."""
+
+    workshop = models.ForeignKey(
+        Workshop, on_delete=models.CASCADE, related_name="submission_types"
+    )
+    name = models.CharField(max_length=80)
+    page_limit = models.PositiveSmallIntegerField(validators=[MinValueValidator(1)])
+    camera_ready_page_limit = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Empty: one page more than the submission limit."
+    )
+    description = models.CharField(max_length=255, blank=True)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["workshop", "order", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["workshop", "name"], name="subtype_unique_name")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} (≤ {self.page_limit} pages)"
+
+
+class SubmissionStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    SUBMITTED = "submitted", "Submitted"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+    ACCEPTED = "accepted", "Accepted"
+    REJECTED = "rejected", "Rejected"
+    DESK_REJECTED = "desk_rejected", "Desk-rejected"
+
+
+DECIDED = (SubmissionStatus.ACCEPTED, SubmissionStatus.REJECTED, SubmissionStatus.DESK_REJECTED)
+
+
+class LlmUse(models.TextChoices):
+    NONE = "none", "None"
+    EDITING = "editing", "Editing help (grammar, wording)"
+    SUBSTANTIAL = "substantial", "Substantial (content, code, analysis)"
+
+
+class Submission(models.Model):
+    """A paper. `number` is per workshop and is what reviewers see (#1, #2, ...)."""
+
+    workshop = models.ForeignKey(Workshop, on_delete=models.CASCADE, related_name="submissions")
+    number = models.PositiveIntegerField()
+    title = models.CharField(max_length=300)
+    abstract = models.TextField(
+        blank=True,
+        validators=[MaxLengthValidator(5000)],
+        help_text="Markdown with $math$; at most 5,000 characters.",
+    )
+    tldr = models.CharField("TL;DR", max_length=250, blank=True)
+    keywords = models.CharField(max_length=300, blank=True, help_text="Comma-separated.")
+    submission_type = models.ForeignKey(
+        SubmissionType, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    primary_topic = models.ForeignKey(
+        Topic, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    secondary_topics = models.ManyToManyField(Topic, blank=True, related_name="+")
+    llm_use = models.CharField(
+        "use of LLMs in preparing the paper",
+        max_length=20,
+        choices=LlmUse.choices,
+        default=LlmUse.NONE,
+    )
+    llm_use_description = models.TextField(blank=True, validators=[MaxLengthValidator(2000)])
+    code_url = models.URLField("code", blank=True)
+    code_licence = models.CharField(max_length=60, blank=True)
+    data_url = models.URLField("data", blank=True)
+    data_licence = models.CharField(max_length=60, blank=True)
+    weights_url = models.URLField("model weights", blank=True)
+    weights_licence = models.CharField(max_length=60, blank=True)
+
+    status = models.CharField(
+        max_length=20, choices=SubmissionStatus.choices, default=SubmissionStatus.DRAFT
+    )
+    status_before_withdrawal = models.CharField(
+        max_length=20, choices=SubmissionStatus.choices, blank=True
+    )
+    paper = models.ForeignKey(
+        "SubmissionFile", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    supplementary = models.ForeignKey(
+        "SubmissionFile", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="created_submissions"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    registered_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When title, abstract, authors and topic were first all in (abstract deadline).",
+    )
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["workshop", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["workshop", "number"], name="submission_number")
+        ]
+        indexes = [models.Index(fields=["workshop", "status"], name="submission_status")]
+
+    def __str__(self) -> str:
+        return f"#{self.number} {self.title}"
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.status == SubmissionStatus.WITHDRAWN
+
+    @property
+    def keyword_list(self) -> list[str]:
+        return [k.strip() for k in self.keywords.split(",") if k.strip()]
+
+
+class Authorship(models.Model):
+    """One author in the ordered author list. Identity is the email address.
+
+    An author sees the submission as soon as `email` is a verified address of their account
+    (any of them, matched at read time), so no linking step can be missed.
+    """
+
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="authors")
+    position = models.PositiveSmallIntegerField()
+    name = models.CharField(max_length=200)
+    email = models.EmailField()
+    affiliation = models.CharField(max_length=200, blank=True)
+    is_contact = models.BooleanField(default=False)
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["submission", "position", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["submission", "email"], name="author_unique_email")
+        ]
+        indexes = [models.Index(fields=["email"], name="author_email")]
+
+    def __str__(self) -> str:
+        return f"{self.name} <{self.email}>"
+
+
+class FileKind(models.TextChoices):
+    PAPER = "paper", "Paper"
+    SUPPLEMENTARY = "supplementary", "Supplementary material"
+    CAMERA_READY = "camera_ready", "Camera-ready paper"
+
+
+class CheckStatus(models.TextChoices):
+    PENDING = "pending", "Waiting for the check"
+    DONE = "done", "Checked"
+    FAILED = "failed", "Check could not run"
+    SKIPPED = "skipped", "Not checked (not a PDF)"
+
+
+def _stored_name(instance: SubmissionFile, filename: str) -> str:
+    """A generated name: the uploader's file name never reaches storage or reviewers."""
+    ext = ".zip" if instance.content_type == "application/zip" else ".pdf"
+    return f"submissions/{instance.submission.workshop_id}/{uuid.uuid4().hex}{ext}"
+
+
+def _reviewer_copy_name(instance: SubmissionFile, filename: str) -> str:
+    return f"reviewer-copies/{instance.submission.workshop_id}/{uuid.uuid4().hex}.pdf"
+
+
+class SubmissionFile(models.Model):
+    """One uploaded version. Versions are never deleted; the submission points at the current.
+
+    The deep check (metadata, anonymity, hidden text) fills the check fields later, from a
+    worker; `reviewer_copy` is the metadata-stripped PDF that reviewers get.
+    """
+
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="files")
+    kind = models.CharField(max_length=20, choices=FileKind.choices)
+    file = models.FileField(upload_to=_stored_name, max_length=200)
+    content_type = models.CharField(max_length=60, default="application/pdf")
+    sha256 = models.CharField(max_length=64)
+    size = models.PositiveBigIntegerField()
+    pages = models.PositiveIntegerField(null=True, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    check_status = models.CharField(
+        max_length=10, choices=CheckStatus.choices, default=CheckStatus.PENDING
+    )
+    check_report = models.JSONField(default=dict, blank=True)
+    anonymity_flag = models.BooleanField(default=False)
+    hidden_text_flag = models.BooleanField(default=False)
+    reviewer_copy = models.FileField(upload_to=_reviewer_copy_name, blank=True, max_length=200)
+
+    class Meta:
+        ordering = ["submission", "-uploaded_at", "-pk"]
+        indexes = [models.Index(fields=["submission", "kind"], name="file_kind")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} of #{self.submission.number} ({self.sha256[:12]})"
+
+
+class EventKind(models.TextChoices):
+    CREATED = "created", "Created"
+    EDITED = "edited", "Metadata edited"
+    AUTHORS = "authors", "Authors changed"
+    UPLOADED = "uploaded", "File uploaded"
+    SUBMITTED = "submitted", "Submitted"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+    RESTORED = "restored", "Restored by a chair"
+    CONFLICTS = "conflicts", "Conflicts declared"
+    CHECKED = "checked", "File checked"
+
+
+class SubmissionEvent(models.Model):
+    """The history of a submission: who changed what, when. Written by services only."""
+
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    kind = models.CharField(max_length=20, choices=EventKind.choices)
+    summary = models.CharField(max_length=500, blank=True)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["submission", "-at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.summary}"
+
+
+class AuthorConflict(models.Model):
+    """A conflict the authors declare: with a committee member, or with an institution."""
+
+    submission = models.ForeignKey(
+        Submission, on_delete=models.CASCADE, related_name="declared_conflicts"
+    )
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    institution = models.CharField(max_length=200, blank=True)
+    reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(member__isnull=False) & Q(institution=""))
+                | (Q(member__isnull=True) & ~Q(institution="")),
+                name="author_conflict_member_xor_institution",
+            ),
+            models.UniqueConstraint(
+                fields=["submission", "member"],
+                condition=Q(member__isnull=False),
+                name="author_conflict_unique_member",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.member or self.institution)

@@ -1,0 +1,27 @@
+"""Every state change of a submission. Each function states its side effects.
+
+Split by subject: `lifecycle` (create, edit, submit, withdraw, restore), `authors`,
+`files` (uploads and the deep check), `notify` (the mails these changes cause).
+"""
+
+from .authors import authors_replace, conflicts_declare
+from .files import submission_file_check, submission_file_upload
+from .lifecycle import (
+    submission_create,
+    submission_restore,
+    submission_submit,
+    submission_update,
+    submission_withdraw,
+)
+
+__all__ = [
+    "authors_replace",
+    "conflicts_declare",
+    "submission_create",
+    "submission_file_check",
+    "submission_file_upload",
+    "submission_restore",
+    "submission_submit",
+    "submission_update",
+    "submission_withdraw",
+]

@@ -1,0 +1,176 @@
+"""Uploads (checked in the request) and the deep check (in a worker, in a sandbox)."""
+
+from __future__ import annotations
+
+import logging
+from functools import partial
+
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+
+from workshop.errors import DeadlinePassed, ServiceError
+from workshop.models import User
+from workshop.outbox import mail_queue
+
+from ..filechecks import FileCheckError, check_pdf, check_supplementary, run_deep_check
+from ..models import CheckStatus, EventKind, FileKind, Submission, SubmissionFile
+from ..permissions import supplementary_open
+from .lifecycle import event_record, lock_for_edit
+from .notify import receipts_queue
+
+log = logging.getLogger(__name__)
+
+
+def page_limit_for(submission: Submission) -> int:
+    stype = submission.submission_type
+    return stype.page_limit if stype else submission.workshop.page_limit
+
+
+def _read(upload: UploadedFile, limit: int) -> bytes:
+    if upload.size is not None and upload.size > limit:
+        raise FileCheckError(
+            "too_large",
+            f"The file is {upload.size / 1048576:.1f} MB; the limit is {limit / 1048576:.0f} MB.",
+        )
+    upload.seek(0)
+    return upload.read(limit + 1)
+
+
+@transaction.atomic
+def submission_file_upload(
+    *, submission: Submission, user: User, kind: FileKind, upload: UploadedFile
+) -> SubmissionFile:
+    """Check an uploaded file and make it the current version of its kind.
+
+    Raises FileCheckError (with a message naming the problem) and changes nothing when the
+    file is refused: the previous valid version stays in place. Side effects: an `uploaded`
+    event; a receipt to every author once the paper is submitted; the deep check enqueued
+    after commit.
+    """
+    if kind not in (FileKind.PAPER, FileKind.SUPPLEMENTARY):
+        raise ServiceError("Unknown kind of file.")
+    if kind == FileKind.SUPPLEMENTARY:
+        submission = lock_supplementary(submission, user)
+    else:
+        submission = lock_for_edit(submission, user)
+    workshop = submission.workshop
+    limit = workshop.upload_limit_bytes
+    data = _read(upload, limit)
+    if kind == FileKind.PAPER:
+        info = check_pdf(data, max_bytes=limit, max_pages=page_limit_for(submission))
+        content_type = "application/pdf"
+    else:
+        info = check_supplementary(data, max_bytes=limit)
+        content_type = "application/zip" if info.kind == "zip" else "application/pdf"
+    stored = SubmissionFile(
+        submission=submission,
+        kind=kind,
+        content_type=content_type,
+        sha256=info.sha256,
+        size=info.size,
+        pages=getattr(info, "page_count", None),
+        uploaded_by=user,
+        check_status=CheckStatus.PENDING
+        if content_type == "application/pdf"
+        else CheckStatus.SKIPPED,
+    )
+    stored.file.save("upload", ContentFile(data), save=False)
+    stored.save()
+    setattr(submission, "paper" if kind == FileKind.PAPER else "supplementary", stored)
+    submission.save(
+        update_fields=[kind if kind == FileKind.PAPER else "supplementary", "updated_at"]
+    )
+    pages = f", {stored.pages} pages" if stored.pages else ""
+    event = event_record(
+        submission=submission,
+        actor=user,
+        kind=EventKind.UPLOADED,
+        summary=f"{stored.get_kind_display()} uploaded ({stored.size:,} bytes{pages}; "
+        f"SHA-256 {stored.sha256[:16]}…)",
+    )
+    if submission.status == "submitted":
+        receipts_queue(submission=submission, event=event)
+    if stored.check_status == CheckStatus.PENDING:
+        transaction.on_commit(partial(_enqueue_check, stored.pk))
+    return stored
+
+
+def lock_supplementary(submission: Submission, user: User) -> Submission:
+    locked = Submission.objects.select_for_update().select_related("workshop").get(pk=submission.pk)
+    from ..permissions import is_contact_author
+
+    if not is_contact_author(user, locked):
+        from workshop.errors import NotAllowed
+
+        raise NotAllowed("Only the contact authors of this paper can change it.")
+    if not supplementary_open(locked):
+        raise DeadlinePassed("The deadline for supplementary material has passed.")
+    return locked
+
+
+def _enqueue_check(file_id: int) -> None:
+    from ..tasks import submission_file_check_task
+
+    try:
+        submission_file_check_task.apply_async((file_id,), retry=False)
+    except Exception:  # noqa: BLE001 - the sweep of pending checks picks it up
+        log.warning("Could not enqueue the check of file %s; the sweep will.", file_id)
+
+
+def _identities(submission: Submission) -> list[str]:
+    found: list[str] = []
+    for author in submission.authors.all():
+        found += [author.name, author.email, author.affiliation]
+    return sorted({i for i in found if i and len(i) >= 3})
+
+
+def submission_file_check(file_id: int) -> SubmissionFile | None:
+    """Run the deep check of one PDF in a sandboxed subprocess and store what it found.
+
+    Idempotent: a file already checked is left alone. Side effects: the metadata-stripped
+    reviewer copy is stored; anonymity hits mail a warning to the authors (once per file);
+    hidden-text and anonymity flags are set for the chairs. Flags never reject anything.
+    """
+    stored = (
+        SubmissionFile.objects.select_related("submission__workshop")
+        .filter(pk=file_id, check_status=CheckStatus.PENDING)
+        .first()
+    )
+    if stored is None:
+        return None
+    submission = stored.submission
+    with stored.file.open("rb") as fh:
+        data = fh.read()
+    report = run_deep_check(data, identities=_identities(submission))
+    with transaction.atomic():
+        locked = SubmissionFile.objects.select_for_update().get(pk=file_id)
+        if locked.check_status != CheckStatus.PENDING:
+            return locked
+        locked.check_report = report.to_dict(include_copy=False)
+        if not report.ok:
+            locked.check_status = CheckStatus.FAILED
+        else:
+            locked.check_status = CheckStatus.DONE
+            locked.anonymity_flag = bool(report.anonymity_hits)
+            locked.hidden_text_flag = bool(report.hidden_text)
+            if report.reviewer_copy:
+                locked.reviewer_copy.save("copy", ContentFile(report.reviewer_copy), save=False)
+        locked.save()
+        summary = (
+            f"Checked: {len(report.anonymity_hits)} anonymity warning(s), "
+            f"{len(report.hidden_text)} hidden-text flag(s)"
+            if report.ok
+            else f"Check failed: {report.error}"
+        )
+        event_record(submission=submission, actor=None, kind=EventKind.CHECKED, summary=summary)
+        if report.ok and report.anonymity_hits:
+            for author in submission.authors.all():
+                mail_queue(
+                    key=f"anonymity:{locked.pk}:{author.email}",
+                    template="submission_anonymity_warning",
+                    to=author.email,
+                    context={"submission": submission, "hits": report.anonymity_hits[:10]},
+                    workshop=submission.workshop,
+                )
+    return locked

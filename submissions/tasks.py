@@ -1,0 +1,32 @@
+"""Celery tasks of the submissions app: each takes ids and calls one service."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from celery import shared_task
+from django.utils import timezone
+
+from .models import CheckStatus, SubmissionFile
+from .services import submission_file_check
+
+
+@shared_task(acks_late=True, ignore_result=True, soft_time_limit=150, time_limit=180)
+def submission_file_check_task(file_id: int) -> str:
+    """Deep-check one uploaded PDF (the analysis itself runs in a limited subprocess)."""
+    stored = submission_file_check(file_id)
+    return stored.check_status if stored else "skipped"
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def pending_checks_sweep() -> int:
+    """Periodic: re-run checks whose task was lost (broker down at upload time)."""
+    cutoff = timezone.now() - dt.timedelta(minutes=2)
+    ids = list(
+        SubmissionFile.objects.filter(
+            check_status=CheckStatus.PENDING, uploaded_at__lt=cutoff
+        ).values_list("pk", flat=True)[:100]
+    )
+    for pk in ids:
+        submission_file_check(pk)
+    return len(ids)

@@ -1,0 +1,315 @@
+"""Author pages. Thin: authenticate, validate, call one service or selector, respond."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from workshop.errors import ServiceError
+from workshop.models import Workshop
+from workshop.phases import call_is_open, next_milestone
+
+from . import selectors, services
+from .filechecks import FileCheckError
+from .forms import AuthorFormSet, ConflictForm, SubmissionForm, UploadForm
+from .models import FileKind, Submission, SubmissionFile
+from .permissions import can_edit, can_withdraw, edits_open, is_contact_author, supplementary_open
+from .services.lifecycle import missing_items
+
+
+def _submission(request: HttpRequest, pk: int) -> Submission:
+    try:
+        return selectors.submission_for_author(request.user, pk)
+    except Submission.DoesNotExist:
+        raise Http404("No such submission.") from None
+
+
+def _refused(
+    request: HttpRequest, submission: Submission | None, exc: ServiceError
+) -> HttpResponse:
+    return render(
+        request,
+        "submissions/refused.html",
+        {"submission": submission, "message": exc.message},
+        status=exc.status_code,
+    )
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    now = timezone.now()
+    rows = []
+    for s in selectors.author_dashboard(request.user):
+        rows.append(
+            {
+                "submission": s,
+                "next": next_milestone(s.workshop, now),
+                "todo": _todo(s, now),
+            }
+        )
+    open_calls = [w for w in Workshop.objects.filter(is_public=True) if call_is_open(w, now)]
+    return render(request, "submissions/dashboard.html", {"rows": rows, "open_calls": open_calls})
+
+
+def _todo(s: Submission, now) -> list[str]:
+    """What the author must still do, from prefetched data (no queries per row)."""
+    if s.status != "draft":
+        return []
+    if not edits_open(s, now):
+        return ["The deadline passed before this draft was submitted"]
+    todo = []
+    if not s.title.strip() or not s.abstract.strip():
+        todo.append("Write the title and abstract")
+    if s.primary_topic_id is None:
+        todo.append("Choose a primary topic")
+    if s.paper_id is None:
+        todo.append("Upload the paper PDF")
+    todo.append("Submit the paper for review")
+    return todo
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def submission_new(request: HttpRequest, slug: str) -> HttpResponse:
+    workshop = get_object_or_404(Workshop, slug=slug)
+    if not call_is_open(workshop):
+        return _refused(
+            request, None, ServiceError("The call for papers of this workshop is not open.")
+        )
+    form = SubmissionForm(request.POST or None, workshop=workshop)
+    if request.method == "POST" and form.is_valid():
+        try:
+            submission = services.submission_create(
+                workshop=workshop,
+                user=request.user,
+                secondary_topics=list(form.cleaned_data["secondary_topics"]),
+                **form.service_fields(),
+            )
+        except ServiceError as exc:
+            return _refused(request, None, exc)
+        messages.success(
+            request,
+            f"Draft #{submission.number} saved. "
+            "Add your co-authors and upload the PDF, then submit.",
+        )
+        return redirect("submissions:detail", submission.pk)
+    return render(request, "submissions/form.html", {"form": form, "workshop": workshop})
+
+
+@login_required
+def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    submission = _submission(request, pk)
+    files = list(submission.files.all())
+    return render(
+        request,
+        "submissions/detail.html",
+        {
+            "submission": submission,
+            "workshop": submission.workshop,
+            "paper_versions": [f for f in files if f.kind == FileKind.PAPER],
+            "supplementary_versions": [f for f in files if f.kind == FileKind.SUPPLEMENTARY],
+            "history": selectors.submission_history(submission)[:50],
+            "missing": missing_items(submission) if submission.status == "draft" else [],
+            "can_edit": can_edit(request.user, submission),
+            "can_upload_supplementary": is_contact_author(request.user, submission)
+            and supplementary_open(submission),
+            "can_withdraw": can_withdraw(request.user, submission),
+            "is_contact": is_contact_author(request.user, submission),
+            "upload_form": UploadForm(),
+            "next": next_milestone(submission.workshop),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def submission_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    submission = _submission(request, pk)
+    form = SubmissionForm(request.POST or None, instance=submission, workshop=submission.workshop)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.submission_update(
+                submission=submission,
+                user=request.user,
+                secondary_topics=list(form.cleaned_data["secondary_topics"]),
+                **form.service_fields(),
+            )
+        except ServiceError as exc:
+            return _refused(request, submission, exc)
+        messages.success(request, "Details saved.")
+        return redirect("submissions:detail", submission.pk)
+    if request.method == "GET" and not can_edit(request.user, submission):
+        return _refused(request, submission, _why_not(request, submission))
+    return render(
+        request,
+        "submissions/form.html",
+        {"form": form, "workshop": submission.workshop, "submission": submission},
+    )
+
+
+def _why_not(request: HttpRequest, submission: Submission) -> ServiceError:
+    if not is_contact_author(request.user, submission):
+        return ServiceError("Only the contact authors of this paper can change it.")
+    return ServiceError("The deadline for changes has passed: the paper can no longer be edited.")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def submission_authors(request: HttpRequest, pk: int) -> HttpResponse:
+    submission = _submission(request, pk)
+    initial = [
+        {
+            "name": a.name,
+            "email": a.email,
+            "affiliation": a.affiliation,
+            "is_contact": a.is_contact,
+            "ORDER": a.position,
+        }
+        for a in submission.authors.all()
+    ]
+    formset = AuthorFormSet(request.POST or None, initial=initial, prefix="authors")
+    if request.method == "POST" and formset.is_valid():
+        try:
+            services.authors_replace(
+                submission=submission, user=request.user, entries=formset.entries()
+            )
+        except ServiceError as exc:
+            if exc.status_code == 403:
+                return _refused(request, submission, exc)
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, "Authors saved. Everyone on the list has been told.")
+            return redirect("submissions:detail", submission.pk)
+    elif request.method == "GET" and not can_edit(request.user, submission):
+        return _refused(request, submission, _why_not(request, submission))
+    return render(
+        request, "submissions/authors.html", {"formset": formset, "submission": submission}
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def submission_conflicts(request: HttpRequest, pk: int) -> HttpResponse:
+    submission = _submission(request, pk)
+    committee = selectors.committee_for_conflicts(submission.workshop)
+    declared = list(submission.declared_conflicts.all())
+    form = ConflictForm(
+        request.POST or None,
+        committee=committee,
+        initial={
+            "members": [c.member_id for c in declared if c.member_id],
+            "institutions": "\n".join(c.institution for c in declared if c.institution),
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.conflicts_declare(
+                submission=submission,
+                user=request.user,
+                members=list(form.cleaned_data["members"]),
+                institutions=form.cleaned_data["institutions"].splitlines(),
+            )
+        except ServiceError as exc:
+            return _refused(request, submission, exc)
+        messages.success(request, "Conflicts saved.")
+        return redirect("submissions:detail", submission.pk)
+    return render(request, "submissions/conflicts.html", {"form": form, "submission": submission})
+
+
+@login_required
+@require_POST
+def submission_upload(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+    submission = _submission(request, pk)
+    if kind not in (FileKind.PAPER, FileKind.SUPPLEMENTARY):
+        raise Http404("No such file kind.")
+    form = UploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, "Choose a file to upload.")
+        return redirect("submissions:detail", submission.pk)
+    try:
+        stored = services.submission_file_upload(
+            submission=submission,
+            user=request.user,
+            kind=FileKind(kind),
+            upload=form.cleaned_data["file"],
+        )
+    except FileCheckError as exc:
+        messages.error(request, f"The file was not accepted: {exc.message}")
+        return redirect("submissions:detail", submission.pk)
+    except ServiceError as exc:
+        return _refused(request, submission, exc)
+    pages = f", {stored.pages} pages" if stored.pages else ""
+    messages.success(
+        request, f"{stored.get_kind_display()} uploaded ({stored.size:,} bytes{pages})."
+    )
+    return redirect("submissions:detail", submission.pk)
+
+
+@login_required
+@require_POST
+def submission_submit(request: HttpRequest, pk: int) -> HttpResponse:
+    submission = _submission(request, pk)
+    try:
+        services.submission_submit(submission=submission, user=request.user)
+    except ServiceError as exc:
+        if exc.status_code == 403:
+            return _refused(request, submission, exc)
+        messages.error(request, exc.message)
+        return redirect("submissions:detail", submission.pk)
+    messages.success(request, "Submitted. A receipt is on its way to every author.")
+    return redirect("submissions:detail", submission.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def submission_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    submission = _submission(request, pk)
+    if request.method == "POST":
+        if request.POST.get("confirm") != "yes":
+            messages.error(request, "Tick the box to confirm the withdrawal.")
+            return redirect("submissions:withdraw", submission.pk)
+        try:
+            services.submission_withdraw(submission=submission, user=request.user)
+        except ServiceError as exc:
+            return _refused(request, submission, exc)
+        messages.success(request, "The paper has been withdrawn. Everything is kept.")
+        return redirect("submissions:detail", submission.pk)
+    if not can_withdraw(request.user, submission):
+        return _refused(request, submission, ServiceError("This paper cannot be withdrawn."))
+    return render(request, "submissions/withdraw.html", {"submission": submission})
+
+
+@login_required
+def file_download(request: HttpRequest, pk: int, file_pk: int) -> FileResponse:
+    try:
+        stored = selectors.submission_file_visible_to(request.user, pk, file_pk)
+    except SubmissionFile.DoesNotExist:
+        raise Http404("No such file.") from None
+    return file_response(stored)
+
+
+def file_response(stored, *, reviewer_copy: bool = False) -> FileResponse:
+    """An attachment named after the workshop and number, never after the uploader's file."""
+    s = stored.submission
+    ext = "zip" if stored.content_type == "application/zip" else "pdf"
+    label = {"paper": "paper", "supplementary": "supplementary", "camera_ready": "camera-ready"}
+    name = f"{s.workshop.slug}-{label[stored.kind]}-{s.number}.{ext}"
+    source = stored.reviewer_copy if reviewer_copy and stored.reviewer_copy else stored.file
+    response = FileResponse(
+        source.open("rb"), as_attachment=True, filename=name, content_type=stored.content_type
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+def paper_download(request: HttpRequest, pk: int) -> FileResponse:
+    submission = _submission(request, pk)
+    if submission.paper is None:
+        raise Http404("No paper uploaded yet.")
+    return file_response(submission.paper)
