@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from workshop.errors import ServiceError
+from workshop.errors import DeadlinePassed, ServiceError
 from workshop.models import Workshop
 from workshop.phases import call_is_open, next_milestone
 
@@ -78,7 +78,12 @@ def submission_new(request: HttpRequest, slug: str) -> HttpResponse:
     workshop = get_object_or_404(Workshop, slug=slug)
     if not call_is_open(workshop):
         return _refused(
-            request, None, ServiceError("The call for papers of this workshop is not open.")
+            request,
+            None,
+            DeadlinePassed(
+                "The call for papers of this workshop is not open: its deadline has passed "
+                "or it has not started yet."
+            ),
         )
     form = SubmissionForm(request.POST or None, workshop=workshop)
     if request.method == "POST" and form.is_valid():

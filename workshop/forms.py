@@ -24,6 +24,13 @@ class SignupExtraForm(forms.Form):
 
 
 class ProfileForm(forms.ModelForm):
+    orcid = forms.CharField(
+        label="ORCID iD",
+        required=False,
+        max_length=60,
+        help_text="e.g. 0000-0002-1825-0097 or https://orcid.org/0000-0002-1825-0097",
+    )
+
     class Meta:
         model = User
         fields = ["name", "affiliation", "orcid", "dblp_url", "semantic_scholar_url", "homepage"]

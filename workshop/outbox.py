@@ -119,7 +119,7 @@ def mail_enqueue(mail_id: int) -> None:
 
     try:
         outbox_deliver.apply_async((mail_id,), retry=False)
-    except Exception:
+    except Exception:  # noqa: BLE001 - any broker failure: the row is safe, the sweep retries
         log.warning("Could not enqueue mail %s; the outbox sweep will deliver it.", mail_id)
 
 
@@ -193,7 +193,7 @@ def mail_deliver(mail_id: int) -> str:
     mail = OutgoingMail.objects.get(pk=mail_id)
     try:
         _send(mail)
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - recorded on the row; transient ones retried
         permanent = _is_permanent(exc) or mail.attempts >= settings.OUTBOX_MAX_ATTEMPTS
         OutgoingMail.objects.filter(pk=mail_id, status=MailStatus.SENDING).update(
             status=MailStatus.FAILED if permanent else MailStatus.QUEUED,
