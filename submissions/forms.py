@@ -16,7 +16,7 @@ class SubmissionForm(forms.ModelForm):
         queryset=Topic.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text="Optional: other topics the paper touches.",
+        help_text="Optional: other topics the paper touches (the primary one is ignored here).",
     )
 
     class Meta:
@@ -45,13 +45,20 @@ class SubmissionForm(forms.ModelForm):
         }
         labels = {
             "llm_use_description": "How were LLMs used?",
+            "code_url": "Code URL",
+            "data_url": "Data URL",
+            "weights_url": "Model weights URL",
+            "llm_use": "Did you use LLMs to prepare the paper?",
             "code_licence": "Code licence",
             "data_licence": "Data licence",
             "weights_licence": "Weights licence",
         }
         help_texts = {
             "tldr": "One sentence, at most 250 characters.",
+            "abstract": "Markdown and LaTeX math ($x^2$, $$\\sum_i x_i$$); at most 5,000 "
+            "characters.",
             "code_licence": "e.g. Apache-2.0, MIT, GPL-3.0",
+            "data_licence": "e.g. CC-BY-4.0, ODC-By, CC0",
             "weights_licence": "e.g. Apache-2.0, OpenRAIL, Llama community licence",
         }
 

@@ -99,37 +99,87 @@ def _user(person: DemoPerson) -> User:
     return user
 
 
-@transaction.atomic
-def seed_demo(now: dt.datetime | None = None) -> Workshop:
-    """Create (or leave as it is) the demo workshop with its topics, committee and authors."""
-    now = (now or timezone.now()).replace(microsecond=0)
+@dataclass(frozen=True)
+class DemoWorkshop:
+    slug: str
+    name: str
+    short_name: str
+    call: str
+
+
+MAIN = DemoWorkshop(DEMO_SLUG, "Workshop on Open-Source Large Language Models", "OSLLM 2027", CALL)
+REVIEWING = DemoWorkshop(
+    "osllm-eval-2026",
+    "Open LLM Evaluation Day 2026",
+    "EvalDay 2026",
+    "A one-day workshop on evaluating open models. *This demo edition is in its bidding "
+    "phase*: sign in as a reviewer to bid.",
+)
+
+
+def _open_call_dates(now: dt.datetime) -> dict[str, dt.datetime]:
     day = dt.timedelta(days=1)
-    workshop, _ = Workshop.objects.get_or_create(
-        slug=DEMO_SLUG,
+    return {
+        "submission_opens": now - 14 * day,
+        "paper_deadline": now + 10 * day,
+        "supplementary_deadline": now + 12 * day,
+        "bidding_deadline": now + 17 * day,
+        "review_deadline": now + 35 * day,
+        "rebuttal_opens": now + 37 * day,
+        "rebuttal_closes": now + 41 * day,
+        "discussion_ends": now + 45 * day,
+        "notification_date": now + 50 * day,
+        "camera_ready_deadline": now + 65 * day,
+    }
+
+
+def bidding_dates(now: dt.datetime) -> dict[str, dt.datetime]:
+    """Milestones that put a workshop in its bidding phase at `now`."""
+    day = dt.timedelta(days=1)
+    return {
+        "submission_opens": now - 40 * day,
+        "paper_deadline": now - 3 * day,
+        "supplementary_deadline": now - 2 * day,
+        "bidding_deadline": now + 6 * day,
+        "review_deadline": now + 27 * day,
+        "rebuttal_opens": now + 29 * day,
+        "rebuttal_closes": now + 33 * day,
+        "discussion_ends": now + 37 * day,
+        "notification_date": now + 42 * day,
+        "camera_ready_deadline": now + 57 * day,
+    }
+
+
+def seed_people() -> dict[str, User]:
+    return {person.email: _user(person) for person in PEOPLE}
+
+
+@transaction.atomic
+def seed_workshop(spec: DemoWorkshop, now: dt.datetime | None = None) -> tuple[Workshop, bool]:
+    """The workshop (call open, deadlines relative to `now`), its topics and committee."""
+    now = (now or timezone.now()).replace(microsecond=0)
+    workshop, created = Workshop.objects.get_or_create(
+        slug=spec.slug,
         defaults={
-            "name": "Workshop on Open-Source Large Language Models",
-            "short_name": "OSLLM 2027",
-            "call_for_papers": CALL,
-            "contact_email": "chairs@osllm.example.org",
-            "submission_opens": now - 14 * day,
-            "paper_deadline": now + 10 * day,
-            "supplementary_deadline": now + 12 * day,
-            "bidding_deadline": now + 17 * day,
-            "review_deadline": now + 35 * day,
-            "rebuttal_opens": now + 37 * day,
-            "rebuttal_closes": now + 41 * day,
-            "discussion_ends": now + 45 * day,
-            "notification_date": now + 50 * day,
-            "camera_ready_deadline": now + 65 * day,
+            "name": spec.name,
+            "short_name": spec.short_name,
+            "call_for_papers": spec.call,
+            "contact_email": f"chairs@{spec.slug}.example.org",
             "grace_minutes": 15,
+            **_open_call_dates(now),
         },
     )
     for order, (name, description) in enumerate(TOPICS, start=1):
         Topic.objects.get_or_create(
             workshop=workshop, name=name, defaults={"description": description, "order": order}
         )
+    people = seed_people()
     for person in PEOPLE:
-        user = _user(person)
         if person.role:
-            membership_grant(workshop=workshop, user=user, role=person.role)
-    return workshop
+            membership_grant(workshop=workshop, user=people[person.email], role=person.role)
+    return workshop, created
+
+
+def seed_demo(now: dt.datetime | None = None) -> Workshop:
+    """The main demo workshop (call open). Kept for callers that need just that one."""
+    return seed_workshop(MAIN, now)[0]

@@ -111,6 +111,15 @@ class Workshop(models.Model):
         choices=OtherReviewsVisibility.choices,
         default=OtherReviewsVisibility.AFTER_OWN,
     )
+    reviewer_max_load = models.PositiveSmallIntegerField(
+        "default maximum load",
+        default=6,
+        validators=[MinValueValidator(1)],
+        help_text="Papers per reviewer unless the chairs approve a lower request.",
+    )
+    bids_requested = models.PositiveSmallIntegerField(
+        default=12, help_text="How many bids each reviewer is asked to place."
+    )
     is_public = models.BooleanField(
         default=True, help_text="Listed on the home page while its call is open or announced."
     )
@@ -271,3 +280,24 @@ class OutgoingMail(models.Model):
     def message_id(self) -> str:
         """Stable per logical message, so a receiving server can spot a redelivery."""
         return f"<outbox-{self.pk}@{self.key.split(':', 1)[0] or 'workshop'}.mail>"
+
+
+class AuditEntry(models.Model):
+    """Who did what, to what, and why: for decisions that must be explained later
+    (conflicts set or lifted by a chair, restores, overrides)."""
+
+    workshop = models.ForeignKey(Workshop, on_delete=models.CASCADE, related_name="audit")
+    actor = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    action = models.CharField(max_length=60)
+    target = models.CharField(max_length=255)
+    reason = models.TextField(blank=True)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        verbose_name_plural = "audit entries"
+
+    def __str__(self) -> str:
+        return f"{self.action}: {self.target}"

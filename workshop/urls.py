@@ -12,6 +12,8 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("w/", include(workshop_patterns)),
     path("submissions/", include("submissions.urls")),
+    path("reviewing/", include("reviews.urls")),
+    path("invitations/", include("reviews.invitation_urls")),
     path("accounts/profile/", views.profile, name="profile"),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),

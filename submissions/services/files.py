@@ -157,12 +157,15 @@ def submission_file_check(file_id: int) -> SubmissionFile | None:
             if report.reviewer_copy:
                 locked.reviewer_copy.save("copy", ContentFile(report.reviewer_copy), save=False)
         locked.save()
-        summary = (
-            f"Checked: {len(report.anonymity_hits)} anonymity warning(s), "
-            f"{len(report.hidden_text)} hidden-text flag(s)"
-            if report.ok
-            else f"Check failed: {report.error}"
-        )
+        if not report.ok:
+            summary = f"the check could not run: {report.error}"
+        elif report.anonymity_hits or report.hidden_text:
+            summary = (
+                f"{len(report.anonymity_hits)} anonymity warning(s), "
+                f"{len(report.hidden_text)} hidden-text finding(s)"
+            )
+        else:
+            summary = "passed: no identifying text, no hidden text"
         event_record(submission=submission, actor=None, kind=EventKind.CHECKED, summary=summary)
         if report.ok and report.anonymity_hits:
             for author in submission.authors.all():

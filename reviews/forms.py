@@ -1,0 +1,103 @@
+"""Forms of the committee pages: validation only; services make the changes."""
+
+from __future__ import annotations
+
+from django import forms
+
+from workshop.models import Role, Topic, Workshop
+
+from .models import ExpertiseLevel, ReviewerProfile
+from .services.invitations import parse_invitation_rows
+
+
+class ProfileForm(forms.ModelForm):
+    people = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="People you are in conflict with",
+        help_text="One per line, by email or full name: advisors, students, recent co-authors, "
+        "family, close friends.",
+    )
+    institutions = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="Institutions you are in conflict with",
+        help_text="One per line: where you work or worked recently, or will soon.",
+    )
+
+    class Meta:
+        model = ReviewerProfile
+        fields = ["expertise_text", "dblp_url", "semantic_scholar_url", "openreview_url",
+                  "requested_max_load"]  # fmt: skip
+        widgets = {"expertise_text": forms.Textarea(attrs={"rows": 8})}
+        labels = {
+            "expertise_text": "Your own papers",
+            "requested_max_load": "Maximum number of papers",
+        }
+
+    def __init__(self, *args, workshop: Workshop, topics: list[Topic], levels: dict[int, str],
+                 **kwargs) -> None:  # fmt: skip
+        super().__init__(*args, **kwargs)
+        self.topics = topics
+        self.fields["requested_max_load"].help_text = (
+            f"The chairs' default is {workshop.reviewer_max_load}. Ask for fewer if you must; "
+            "the chairs see and approve the request."
+        )
+        self.fields["requested_max_load"].widget.attrs.update(
+            {"min": 1, "max": workshop.reviewer_max_load}
+        )
+        for topic in topics:
+            self.fields[f"topic_{topic.pk}"] = forms.ChoiceField(
+                label=topic.name,
+                choices=ExpertiseLevel.choices,
+                widget=forms.RadioSelect,
+                initial=levels.get(topic.pk),
+                help_text=topic.description,
+            )
+
+    def topic_fields(self) -> list:
+        return [self[f"topic_{t.pk}"] for t in self.topics]
+
+    def topic_levels(self) -> dict[int, str]:
+        return {t.pk: self.cleaned_data[f"topic_{t.pk}"] for t in self.topics}
+
+
+class InviteForm(forms.Form):
+    """The chairs' invitation form in the admin: one address, a pasted list, or a CSV file."""
+
+    workshop = forms.ModelChoiceField(queryset=Workshop.objects.none())
+    role = forms.ChoiceField(
+        choices=[(Role.REVIEWER, "Reviewer"), (Role.AREA_CHAIR, "Area chair")],
+        help_text="Used for rows that do not name a role.",
+    )
+    people = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 8, "cols": 80}),
+        help_text="One per line: “name, email, role”, “Name <email>” or just an email.",
+    )
+    csv_file = forms.FileField(
+        required=False, label="or a CSV file", help_text="Columns: name, email, role."
+    )
+
+    def __init__(self, *args, workshops, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["workshop"].queryset = workshops
+
+    def clean(self) -> dict:
+        data = super().clean()
+        text = data.get("people") or ""
+        upload = data.get("csv_file")
+        if upload:
+            if upload.size > 1024 * 1024:
+                raise forms.ValidationError("The CSV file is larger than 1 MB.")
+            try:
+                text += "\n" + upload.read().decode("utf-8-sig")
+            except UnicodeDecodeError:
+                raise forms.ValidationError("The CSV file must be UTF-8 text.") from None
+        rows, problems = parse_invitation_rows(text, default_role=data.get("role", Role.REVIEWER))
+        if problems:
+            raise forms.ValidationError(problems)
+        if not rows:
+            raise forms.ValidationError("Give at least one email address.")
+        data["rows"] = rows
+        return data

@@ -1,0 +1,191 @@
+"""Reads of the reviews app that depend on who asks. Conflicted papers never appear."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Count, Q, QuerySet
+
+from submissions.models import Submission, SubmissionStatus
+from workshop.models import Membership, Role, Topic, User, Workshop
+
+from .affinity import fit_scores, paper_text, text_similarity, topic_scores
+from .conflicts import conflicted_submission_ids
+from .models import POSITIVE_BIDS, Bid, ReviewerProfile
+
+COMMITTEE_ROLES = (Role.REVIEWER, Role.AREA_CHAIR)
+
+# What bidding shows of a paper: never authors, files or anything derived from them.
+BIDDING_FIELDS = ("pk", "workshop_id", "number", "title", "abstract", "tldr", "keywords",
+                  "primary_topic_id", "submission_type_id", "status")  # fmt: skip
+
+
+def committee_workshops(user: User) -> QuerySet[Membership]:
+    return (
+        Membership.objects.filter(user=user, role__in=COMMITTEE_ROLES)
+        .select_related("workshop")
+        .order_by("-workshop__paper_deadline")
+    )
+
+
+def workshop_for_committee(user: User, slug: str) -> Workshop:
+    """The workshop by slug if `user` is on its committee (Workshop.DoesNotExist otherwise)."""
+    return Workshop.objects.get(
+        slug=slug, memberships__user=user, memberships__role__in=COMMITTEE_ROLES
+    )
+
+
+def biddable_submissions(workshop: Workshop, user: User) -> QuerySet[Submission]:
+    """Submitted papers of the workshop that `user` is not in conflict with."""
+    return (
+        Submission.objects.filter(workshop=workshop, status=SubmissionStatus.SUBMITTED)
+        .exclude(pk__in=conflicted_submission_ids(workshop, user))
+        .only(*BIDDING_FIELDS)
+    )
+
+
+@dataclass
+class BiddingRow:
+    submission: Submission
+    fit: float
+    bid: str
+
+
+@dataclass
+class BiddingPage:
+    rows: list[BiddingRow]
+    total: int
+    placed: int
+    requested: int
+    topics: list[Topic]
+
+
+def bidding_page(workshop: Workshop, user: User, *, query: str = "", topic_id: int | None = None
+                 ) -> BiddingPage:  # fmt: skip
+    """The bidding list sorted by estimated fit, searched and filtered, with the counter.
+
+    A constant number of queries whatever the number of papers.
+    """
+    papers = list(
+        biddable_submissions(workshop, user)
+        .select_related("primary_topic")
+        .prefetch_related("secondary_topics")
+        .order_by("number")
+    )
+    profile = (
+        ReviewerProfile.objects.filter(workshop=workshop, user=user)
+        .prefetch_related("topics")
+        .first()
+    )
+    levels = {e.topic_id: e.level for e in profile.topics.all()} if profile else {}
+    texts = [paper_text(p.title, p.abstract, p.keywords) for p in papers]
+    topic_fit = topic_scores(
+        [(p.primary_topic_id, {t.pk for t in p.secondary_topics.all()}) for p in papers], [levels]
+    )
+    text_fit = text_similarity(texts, [profile.expertise_text if profile else ""])
+    fit = fit_scores(topic_fit, text_fit)[:, 0] if papers else []
+    bids = dict(
+        Bid.objects.filter(user=user, submission__in=[p.pk for p in papers]).values_list(
+            "submission_id", "value"
+        )
+    )
+    rows = [BiddingRow(p, float(f), bids.get(p.pk, "")) for p, f in zip(papers, fit, strict=True)]
+    placed = sum(1 for r in rows if r.bid)
+    if topic_id:
+        rows = [r for r in rows if topic_id in _topic_ids(r.submission)]
+    if query.strip():
+        needle = query.strip().lower().lstrip("#")
+        rows = [r for r in rows if _matches(r.submission, needle)]
+    rows.sort(key=lambda r: (-r.fit, r.submission.number))
+    return BiddingPage(
+        rows=rows,
+        total=len(papers),
+        placed=placed,
+        requested=workshop.bids_requested,
+        topics=list(Topic.objects.filter(workshop=workshop)),
+    )
+
+
+def _topic_ids(submission: Submission) -> set[int]:
+    return {submission.primary_topic_id} | {t.pk for t in submission.secondary_topics.all()}
+
+
+def _matches(submission: Submission, needle: str) -> bool:
+    haystack = f"{submission.title}\n{submission.abstract}\n{submission.keywords}".lower()
+    return needle in haystack or needle == str(submission.number)
+
+
+@dataclass
+class CommitteeRow:
+    user: User
+    roles: list[str]
+    profile: ReviewerProfile | None
+    expertise_count: int
+    bids: int
+    positive_bids: int
+    load: int
+
+
+def committee_overview(workshop: Workshop) -> list[CommitteeRow]:
+    """The chairs' view of the committee: roles, profile, bids placed, assigned load."""
+    members: dict[int, CommitteeRow] = {}
+    for m in Membership.objects.filter(workshop=workshop, role__in=COMMITTEE_ROLES).select_related(
+        "user"
+    ):
+        row = members.setdefault(m.user_id, CommitteeRow(m.user, [], None, 0, 0, 0, 0))
+        row.roles.append(m.get_role_display())
+    profiles = ReviewerProfile.objects.filter(workshop=workshop, user_id__in=members).annotate(
+        n_topics=Count("topics")
+    )
+    for p in profiles:
+        members[p.user_id].profile = p
+        members[p.user_id].expertise_count = p.n_topics
+    bid_counts = (
+        Bid.objects.filter(submission__workshop=workshop, user_id__in=members)
+        .values("user_id")
+        .annotate(n=Count("pk"), positive=Count("pk", filter=Q(value__in=POSITIVE_BIDS)))
+    )
+    for b in bid_counts:
+        members[b["user_id"]].bids = b["n"]
+        members[b["user_id"]].positive_bids = b["positive"]
+    from .models import Assignment
+
+    for a in (
+        Assignment.objects.filter(submission__workshop=workshop, reviewer_id__in=members)
+        .values("reviewer_id")
+        .annotate(n=Count("pk"))
+    ):
+        members[a["reviewer_id"]].load = a["n"]
+    return sorted(members.values(), key=lambda r: r.user.name.lower())
+
+
+def bid_coverage(workshop: Workshop) -> list[dict]:
+    """Per submitted paper: positive bids against reviews needed (short ones first)."""
+    papers = (
+        Submission.objects.filter(workshop=workshop, status=SubmissionStatus.SUBMITTED)
+        .annotate(
+            positive=Count("bids", filter=Q(bids__value__in=POSITIVE_BIDS)),
+            bids_total=Count("bids"),
+        )
+        .only("pk", "number", "title")
+        .order_by("number")
+    )
+    needed = workshop.reviews_per_paper
+    rows = [
+        {
+            "submission": p,
+            "positive": p.positive,
+            "bids": p.bids_total,
+            "needed": needed,
+            "short": p.positive < needed,
+        }
+        for p in papers
+    ]
+    return sorted(rows, key=lambda r: (not r["short"], r["positive"], r["submission"].number))
+
+
+def bids_placed(workshop: Workshop, user: User) -> int:
+    """Bids the user placed on papers they can see (conflicted ones never count)."""
+    return Bid.objects.filter(
+        user=user, submission__in=biddable_submissions(workshop, user).values("pk")
+    ).count()

@@ -1,0 +1,264 @@
+"""Inviting the programme committee: one by one, in bulk, re-sending, revoking, answering."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+from dataclasses import dataclass
+
+from allauth.account.models import EmailAddress
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from workshop.errors import NotAllowed, ServiceError
+from workshop.models import Role, User, Workshop
+from workshop.outbox import mail_queue
+from workshop.permissions import is_chair
+from workshop.services import membership_grant
+
+from ..models import Invitation, InvitationStatus, ReviewerProfile, new_token, token_hash
+
+INVITATION_DAYS = 21
+
+
+@dataclass(frozen=True)
+class InvitationRow:
+    name: str
+    email: str
+    role: str
+
+
+def parse_invitation_rows(text: str, *, default_role: str = Role.REVIEWER) -> tuple[
+    list[InvitationRow], list[str]
+]:  # fmt: skip
+    """Rows from pasted text or CSV: "name, email[, role]", "Name <email>" or "email".
+
+    Returns the rows and a list of problems (line number and what is wrong), so that a chair
+    sees every bad line at once and nothing is half-imported.
+    """
+    rows: list[InvitationRow] = []
+    problems: list[str] = []
+    reader = csv.reader(io.StringIO(text.strip()))
+    for number, cells in enumerate(reader, start=1):
+        cells = [c.strip() for c in cells if c.strip()]
+        if not cells or cells[0].startswith("#"):
+            continue
+        if number == 1 and any(c.lower() in ("email", "e-mail") for c in cells):
+            continue  # a header row
+        name, email, role = "", "", default_role
+        if len(cells) == 1:
+            match = re.match(r"^(.*?)\s*<([^>]+)>$", cells[0])
+            name, email = (match.group(1).strip('" '), match.group(2)) if match else ("", cells[0])
+        else:
+            name, email = cells[0], cells[1]
+            if len(cells) > 2:
+                role = _role(cells[2])
+        try:
+            validate_email(email)
+        except ValidationError:
+            problems.append(f"Line {number}: “{email}” is not an email address.")
+            continue
+        if role is None:
+            problems.append(f"Line {number}: the role must be reviewer or area chair.")
+            continue
+        rows.append(InvitationRow(name=name, email=email.lower(), role=role))
+    return rows, problems
+
+
+def _role(text: str) -> str | None:
+    key = re.sub(r"[\s_-]+", "", text.lower())
+    return {"reviewer": Role.REVIEWER, "pc": Role.REVIEWER, "areachair": Role.AREA_CHAIR,
+            "ac": Role.AREA_CHAIR, "metareviewer": Role.AREA_CHAIR}.get(key)  # fmt: skip
+
+
+def _send(invitation: Invitation, accept: str, decline: str) -> None:
+    invitation.sent_count += 1
+    invitation.last_sent_at = timezone.now()
+    invitation.save(update_fields=["sent_count", "last_sent_at"])
+    recipient = User.objects.filter(email=invitation.email).first()
+    mail_queue(
+        key=f"invitation:{invitation.pk}:{invitation.sent_count}",
+        template="committee_invitation",
+        to=invitation.email,
+        context={
+            "invitation": invitation,
+            "accept_path": f"/invitations/{accept}/",
+            "decline_path": f"/invitations/{decline}/",
+        },
+        workshop=invitation.workshop,
+        recipient=recipient,
+    )
+
+
+def _issue_tokens(invitation: Invitation) -> tuple[str, str]:
+    accept, decline = new_token(), new_token()
+    invitation.accept_hash, invitation.decline_hash = token_hash(accept), token_hash(decline)
+    invitation.expires_at = timezone.now() + dt.timedelta(days=INVITATION_DAYS)
+    return accept, decline
+
+
+@transaction.atomic
+def invitation_create(
+    *, workshop: Workshop, email: str, name: str = "", role: str, invited_by: User
+) -> Invitation:
+    """Invite one person. Side effects: the invitation mail (accept and decline links).
+
+    Refuses a second pending invitation for the same address and role, and people who
+    already hold the role.
+    """
+    if not is_chair(invited_by, workshop):
+        raise NotAllowed("Only the chairs of this workshop can invite its committee.")
+    email = email.strip().lower()
+    holders = workshop.memberships.filter(role=role).filter(
+        Q(user__email__iexact=email) | Q(user__emailaddress__email__iexact=email)
+    )
+    if holders.exists():
+        raise ServiceError(f"{email} is already on the committee in that role.")
+    invitation = Invitation(workshop=workshop, email=email, name=name.strip(), role=role,
+                            invited_by=invited_by)  # fmt: skip
+    accept, decline = _issue_tokens(invitation)
+    try:
+        with transaction.atomic():
+            invitation.save()
+    except IntegrityError:
+        raise ServiceError(f"{email} already has a pending invitation in that role.") from None
+    _send(invitation, accept, decline)
+    return invitation
+
+
+def invitations_bulk(
+    *, workshop: Workshop, rows: list[InvitationRow], invited_by: User
+) -> tuple[list[Invitation], list[str]]:
+    """Invite many; each row stands alone. Returns the invitations made and what was skipped."""
+    made, skipped = [], []
+    for row in rows:
+        try:
+            made.append(invitation_create(workshop=workshop, email=row.email, name=row.name,
+                                          role=row.role, invited_by=invited_by))  # fmt: skip
+        except ServiceError as exc:
+            skipped.append(exc.message)
+    return made, skipped
+
+
+@transaction.atomic
+def invitation_resend(*, invitation: Invitation, chair: User) -> Invitation:
+    """New links (the old ones stop working), a new expiry, and the mail again."""
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if not is_chair(chair, invitation.workshop):
+        raise NotAllowed("Only the chairs of this workshop can re-send its invitations.")
+    if invitation.status != InvitationStatus.PENDING:
+        raise ServiceError(f"This invitation is {invitation.get_status_display().lower()}.")
+    accept, decline = _issue_tokens(invitation)
+    invitation.save(update_fields=["accept_hash", "decline_hash", "expires_at"])
+    _send(invitation, accept, decline)
+    return invitation
+
+
+@transaction.atomic
+def invitation_revoke(*, invitation: Invitation, chair: User) -> Invitation:
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if not is_chair(chair, invitation.workshop):
+        raise NotAllowed("Only the chairs of this workshop can revoke its invitations.")
+    if invitation.status == InvitationStatus.PENDING:
+        invitation.status = InvitationStatus.REVOKED
+        invitation.save(update_fields=["status"])
+    return invitation
+
+
+class InvitationLinkError(ServiceError):
+    status_code = 410
+
+
+def invitation_by_token(token: str) -> tuple[Invitation, str]:
+    """The invitation a link belongs to and the link's one purpose: accept or decline."""
+    digest = token_hash(token)
+    invitation = Invitation.objects.select_related("workshop").filter(accept_hash=digest).first()
+    if invitation is not None:
+        return invitation, "accept"
+    invitation = Invitation.objects.select_related("workshop").filter(decline_hash=digest).first()
+    if invitation is not None:
+        return invitation, "decline"
+    raise InvitationLinkError(
+        "This invitation link is not valid. It may have been replaced by a newer invitation: "
+        "please use the most recent mail, or write to the chairs."
+    )
+
+
+def check_usable(invitation: Invitation) -> None:
+    if invitation.status == InvitationStatus.ACCEPTED:
+        raise InvitationLinkError("This invitation has already been accepted; the link works once.")
+    if invitation.status == InvitationStatus.DECLINED:
+        raise InvitationLinkError("This invitation has already been declined; the link works once.")
+    if invitation.status == InvitationStatus.REVOKED:
+        raise InvitationLinkError("The chairs have withdrawn this invitation.")
+    if invitation.is_expired:
+        raise InvitationLinkError(
+            f"This invitation expired on {invitation.expires_at:%d %B %Y}. "
+            f"Ask the chairs ({invitation.workshop.contact_email}) for a new one."
+        )
+
+
+@transaction.atomic
+def invitation_accept(*, token: str, user: User) -> Invitation:
+    """Accept with the accept link, signed in as `user`.
+
+    The invited address is attached to the account (verified: the link proves the mailbox)
+    unless it belongs to another account, in which case nothing happens but an explanation.
+    Side effects: the role, a reviewer profile, and a welcome mail.
+    """
+    invitation, purpose = invitation_by_token(token)
+    if purpose != "accept":
+        raise InvitationLinkError("This is the link to decline the invitation, not to accept it.")
+    invitation = (
+        Invitation.objects.select_for_update().select_related("workshop").get(pk=invitation.pk)
+    )
+    check_usable(invitation)
+    owner = EmailAddress.objects.filter(email__iexact=invitation.email).exclude(user=user).first()
+    other_user = User.objects.filter(email__iexact=invitation.email).exclude(pk=user.pk).first()
+    if owner is not None or other_user is not None:
+        raise NotAllowed(
+            f"This invitation was sent to {invitation.email}, which belongs to another account. "
+            "Sign out and sign in with that account to accept it."
+        )
+    address = EmailAddress.objects.filter(user=user, email__iexact=invitation.email).first()
+    if address is None:
+        EmailAddress.objects.create(user=user, email=invitation.email, verified=True,
+                                    primary=False)  # fmt: skip
+    elif not address.verified:
+        address.verified = True
+        address.save(update_fields=["verified"])
+    membership_grant(workshop=invitation.workshop, user=user, role=invitation.role)
+    ReviewerProfile.objects.get_or_create(workshop=invitation.workshop, user=user)
+    invitation.status = InvitationStatus.ACCEPTED
+    invitation.accepted_by = user
+    invitation.responded_at = timezone.now()
+    invitation.save(update_fields=["status", "accepted_by", "responded_at"])
+    mail_queue(
+        key=f"invitation-accepted:{invitation.pk}",
+        template="committee_welcome",
+        to=user.email,
+        context={"invitation": invitation, "user": user},
+        workshop=invitation.workshop,
+        recipient=user,
+    )
+    return invitation
+
+
+@transaction.atomic
+def invitation_decline(*, token: str, reason: str = "") -> Invitation:
+    """Decline with the decline link (no account needed). Side effects: none beyond the row."""
+    invitation, purpose = invitation_by_token(token)
+    if purpose != "decline":
+        raise InvitationLinkError("This is the link to accept the invitation, not to decline it.")
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    check_usable(invitation)
+    invitation.status = InvitationStatus.DECLINED
+    invitation.decline_reason = reason.strip()[:2000]
+    invitation.responded_at = timezone.now()
+    invitation.save(update_fields=["status", "decline_reason", "responded_at"])
+    return invitation
