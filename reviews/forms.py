@@ -27,16 +27,22 @@ class ProfileForm(forms.ModelForm):
 
     class Meta:
         model = ReviewerProfile
-        fields = ["expertise_text", "dblp_url", "semantic_scholar_url", "openreview_url",
-                  "requested_max_load"]  # fmt: skip
+        fields = [
+            "expertise_text",
+            "dblp_url",
+            "semantic_scholar_url",
+            "openreview_url",
+            "requested_max_load",
+        ]
         widgets = {"expertise_text": forms.Textarea(attrs={"rows": 8})}
         labels = {
             "expertise_text": "Your own papers",
             "requested_max_load": "Maximum number of papers",
         }
 
-    def __init__(self, *args, workshop: Workshop, topics: list[Topic], levels: dict[int, str],
-                 **kwargs) -> None:  # fmt: skip
+    def __init__(
+        self, *args, workshop: Workshop, topics: list[Topic], levels: dict[int, str], **kwargs
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.topics = topics
         self.fields["requested_max_load"].help_text = (
@@ -101,3 +107,101 @@ class InviteForm(forms.Form):
             raise forms.ValidationError("Give at least one email address.")
         data["rows"] = rows
         return data
+
+
+class MatchingRunForm(forms.Form):
+    """Parameters of one assignment run (the chair's assignment page)."""
+
+    workshop = forms.ModelChoiceField(queryset=Workshop.objects.none())
+    mode = forms.ChoiceField(
+        choices=[
+            ("max_total", "Best total fit (exact optimum)"),
+            ("fair", "Fair: raise the worst-served paper first, then the total"),
+            ("randomized", "Randomized: cap each pair's probability (against collusion)"),
+        ],
+        widget=forms.RadioSelect,
+        initial="max_total",
+    )
+    reviews_per_paper = forms.IntegerField(min_value=1, max_value=20)
+    min_load = forms.IntegerField(
+        min_value=0,
+        max_value=50,
+        initial=0,
+        required=False,
+        help_text="Every reviewer gets at least this many papers.",
+    )
+    max_load = forms.IntegerField(
+        min_value=1,
+        max_value=50,
+        required=False,
+        help_text="Optional cap below each reviewer's own maximum.",
+    )
+    weight_bid = forms.FloatField(min_value=0, max_value=10, initial=1.0, label="Weight of bids")
+    weight_topic = forms.FloatField(
+        min_value=0, max_value=10, initial=0.5, label="Weight of topic expertise"
+    )
+    weight_text = forms.FloatField(
+        min_value=0, max_value=10, initial=1.0, label="Weight of text similarity"
+    )
+    prob_cap = forms.FloatField(
+        min_value=0.05,
+        max_value=1.0,
+        initial=0.5,
+        required=False,
+        label="Probability cap (randomized mode)",
+        help_text="No pair is assigned with a probability above this.",
+    )
+    seed = forms.IntegerField(
+        required=False,
+        min_value=0,
+        help_text="Makes a randomized run reproducible; empty: a new random draw.",
+    )
+
+    def __init__(self, *args, workshops, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["workshop"].queryset = workshops
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("mode") == "randomized" and not data.get("prob_cap"):
+            self.add_error("prob_cap", "The randomized mode needs a probability cap.")
+        low, high = data.get("min_load") or 0, data.get("max_load")
+        if high is not None and low > high:
+            self.add_error("min_load", "The minimum load is above the maximum load.")
+        return data
+
+    def parameters(self) -> dict:
+        d = self.cleaned_data
+        return {
+            "reviews_per_paper": d["reviews_per_paper"],
+            "min_load": d.get("min_load") or 0,
+            "max_load": d.get("max_load"),
+            "weights": {
+                "bid": d["weight_bid"],
+                "topic": d["weight_topic"],
+                "text": d["weight_text"],
+            },
+            "prob_cap": d.get("prob_cap"),
+            "seed": d.get("seed"),
+        }
+
+
+class ManualAssignmentForm(forms.Form):
+    submission = forms.ModelChoiceField(queryset=None, label="Paper")
+    reviewer = forms.ModelChoiceField(queryset=None)
+    locked = forms.BooleanField(required=False, help_text="Kept by every later matching run.")
+
+    def __init__(self, *args, workshop: Workshop, **kwargs) -> None:
+        from submissions.models import Submission
+        from workshop.models import User
+
+        super().__init__(*args, **kwargs)
+        self.fields["submission"].queryset = Submission.objects.filter(
+            workshop=workshop, status="submitted"
+        ).order_by("number")
+        self.fields["submission"].label_from_instance = lambda s: f"#{s.number} {s.title}"
+        self.fields["reviewer"].queryset = (
+            User.objects.filter(memberships__workshop=workshop, memberships__role=Role.REVIEWER)
+            .distinct()
+            .order_by("name")
+        )

@@ -256,3 +256,51 @@ class Assignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reviewer} on #{self.submission.number}"
+
+
+class RunStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    DONE = "done", "Ready for review"
+    FAILED = "failed", "Failed"
+    CANCELLED = "cancelled", "Cancelled"
+    COMMITTED = "committed", "Committed"
+
+
+class MatchMode(models.TextChoices):
+    MAX_TOTAL = "max_total", "Best total fit (exact)"
+    FAIR = "fair", "Fair: raise the worst-served paper first"
+    RANDOMIZED = "randomized", "Randomized: cap every pair's probability"
+
+
+class MatchingRun(models.Model):
+    """One run of the matching engine: its parameters, progress and proposed assignment.
+
+    Nothing is assigned until a chair commits the run. `result` holds the proposed pairs
+    (submission id, reviewer id, affinity) and the figures of the preview.
+    """
+
+    workshop = models.ForeignKey(Workshop, on_delete=models.CASCADE, related_name="matching_runs")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    mode = models.CharField(max_length=20, choices=MatchMode.choices, default=MatchMode.MAX_TOTAL)
+    parameters = models.JSONField(default=dict)
+    status = models.CharField(max_length=10, choices=RunStatus.choices, default=RunStatus.QUEUED)
+    progress = models.PositiveSmallIntegerField(default=0)
+    progress_message = models.CharField(max_length=200, blank=True)
+    baseline = models.JSONField(
+        default=list, help_text="The assignment when the run started: [[submission, reviewer]]."
+    )
+    result = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    committed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["workshop", "-created_at"]
+        verbose_name = "assignment run"
+
+    def __str__(self) -> str:
+        return f"Run {self.pk} ({self.get_mode_display()}) of {self.workshop}"

@@ -1,0 +1,328 @@
+"""Assignment: matching runs (queued, run by a worker, previewed, committed) and manual edits."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections import defaultdict
+from functools import partial
+
+import numpy as np
+from django.db import transaction
+from django.utils import timezone
+
+from submissions.models import Submission
+from workshop.errors import NotAllowed, ServiceError
+from workshop.models import Role, User, Workshop
+from workshop.outbox import mail_queue
+from workshop.permissions import is_chair
+
+from ..conflicts import conflicts_for
+from ..instance import Instance, build_instance
+from ..matching import solve
+from ..models import Assignment, MatchingRun, MatchMode, ReviewerProfile, RunStatus
+
+log = logging.getLogger(__name__)
+
+
+def current_pairs(workshop: Workshop) -> list[list[int]]:
+    return [
+        [sid, uid]
+        for sid, uid in Assignment.objects.filter(submission__workshop=workshop, role=Role.REVIEWER)
+        .order_by("submission_id", "reviewer_id")
+        .values_list("submission_id", "reviewer_id")
+    ]
+
+
+@transaction.atomic
+def matching_run_create(*, workshop: Workshop, chair: User, mode: str, parameters: dict
+                        ) -> MatchingRun:  # fmt: skip
+    """Queue a run; a worker computes it. Side effects: the task, enqueued after commit."""
+    if not is_chair(chair, workshop):
+        raise NotAllowed("Only the chairs run the assignment.")
+    if mode not in MatchMode.values:
+        raise ServiceError("Unknown matching mode.")
+    run = MatchingRun.objects.create(
+        workshop=workshop, created_by=chair, mode=mode, parameters=parameters,
+        baseline=current_pairs(workshop), progress_message="Waiting for a worker",
+    )  # fmt: skip
+    transaction.on_commit(partial(_enqueue, run.pk))
+    return run
+
+
+def _enqueue(run_id: int) -> None:
+    from ..tasks import matching_run_task
+
+    try:
+        matching_run_task.apply_async((run_id,), retry=False)
+    except Exception:  # noqa: BLE001 - recorded on the run so the chair can retry
+        MatchingRun.objects.filter(pk=run_id, status=RunStatus.QUEUED).update(
+            status=RunStatus.FAILED, error="The task queue is unreachable; try again shortly."
+        )
+
+
+def _progress(run_id: int, percent: int, message: str) -> bool:
+    """Record progress; False when the run was cancelled meanwhile."""
+    return bool(
+        MatchingRun.objects.filter(pk=run_id, status=RunStatus.RUNNING).update(
+            progress=percent, progress_message=message
+        )
+    )
+
+
+def matching_run_execute(run_id: int) -> str:
+    """Build the instance, solve it and store the preview. Idempotent: only a queued run
+    starts, and a cancelled one is never overwritten."""
+    if not MatchingRun.objects.filter(pk=run_id, status=RunStatus.QUEUED).update(
+        status=RunStatus.RUNNING, progress=5, progress_message="Building the instance"
+    ):
+        return "skipped"
+    run = MatchingRun.objects.select_related("workshop").get(pk=run_id)
+    p = run.parameters
+    try:
+        instance = build_instance(run.workshop, p.get("weights"))
+        if not _progress(run_id, 35, f"Solving ({len(instance.papers)} papers, "
+                                     f"{len(instance.reviewers)} reviewers)"):  # fmt: skip
+            return "cancelled"
+        max_load = instance.max_load
+        if p.get("max_load"):
+            max_load = np.minimum(max_load, int(p["max_load"]))
+        result = solve(
+            instance.affinity,
+            demand=int(p.get("reviews_per_paper") or run.workshop.reviews_per_paper),
+            max_load=max_load,
+            min_load=np.minimum(int(p.get("min_load") or 0), max_load),
+            forbidden=instance.forbidden,
+            locked=instance.locked or None,
+            mode=run.mode,
+            prob_cap=p.get("prob_cap") if run.mode == MatchMode.RANDOMIZED else None,
+            seed=p.get("seed"),
+        )
+        if not _progress(run_id, 85, "Preparing the preview"):
+            return "cancelled"
+        summary = summarise(instance, result, run.baseline)
+    except Exception as exc:
+        log.exception("Matching run %s failed", run_id)
+        MatchingRun.objects.filter(pk=run_id, status=RunStatus.RUNNING).update(
+            status=RunStatus.FAILED,
+            error=f"{type(exc).__name__}: {exc}",
+            finished_at=timezone.now(),
+        )
+        return "failed"
+    MatchingRun.objects.filter(pk=run_id, status=RunStatus.RUNNING).update(
+        status=RunStatus.DONE, progress=100, progress_message="Done", result=summary,
+        finished_at=timezone.now(),
+    )  # fmt: skip
+    return "done"
+
+
+def _label_diagnosis(lines: list[str], instance: Instance) -> list[str]:
+    """The engine names papers and reviewers by index; chairs know numbers and names."""
+
+    def paper(m: re.Match) -> str:
+        p = instance.papers[int(m.group(2))]
+        return f"{m.group(1)} #{p.number} “{p.title[:60]}”"
+
+    def reviewer(m: re.Match) -> str:
+        return f"{m.group(1)} {instance.reviewers[int(m.group(2))].name}"
+
+    def paper_list(m: re.Match) -> str:
+        numbers = [f"#{instance.papers[int(i)].number}" for i in re.findall(r"\d+", m.group(1))]
+        return "Papers " + ", ".join(numbers)
+
+    out = []
+    for line in lines:
+        line = re.sub(r"\bPapers ((?:\d+, )*\d+)", paper_list, line)
+        line = re.sub(r"\b([Pp]aper) (\d+)\b", paper, line)
+        line = re.sub(r"\b([Rr]eviewer) (\d+)\b", reviewer, line)
+        out.append(line)
+    return out
+
+
+def summarise(instance: Instance, result, baseline: list[list[int]]) -> dict:
+    """The preview's figures, JSON-serialisable, in the chair's terms (numbers, names)."""
+    papers, reviewers = instance.papers, instance.reviewers
+    pairs = [
+        [papers[i].pk, reviewers[j].pk, round(float(instance.affinity[i, j]), 4)]
+        for i, j in result.pairs.tolist()
+    ]
+    sums = np.asarray(result.paper_sums, dtype=float)
+    edges = (
+        np.linspace(sums.min(), sums.max(), 11) if len(sums) and sums.max() > sums.min() else None
+    )
+    histogram = []
+    if edges is not None:
+        counts, _ = np.histogram(sums, bins=edges)
+        histogram = [{"from": round(float(a), 3), "to": round(float(b), 3), "count": int(c)}
+                     for a, b, c in zip(edges[:-1], edges[1:], counts, strict=True)]  # fmt: skip
+    elif len(sums):
+        histogram = [{"from": round(float(sums[0]), 3), "to": round(float(sums[0]), 3),
+                      "count": len(sums)}]  # fmt: skip
+    by_paper: dict[int, list[str]] = defaultdict(list)
+    for i, j in result.pairs.tolist():
+        by_paper[i].append(reviewers[j].name)
+    worst = sorted(range(len(papers)), key=lambda i: sums[i])[:10]
+    proposed = {(s, u) for s, u, _ in pairs}
+    before = {(s, u) for s, u in baseline}
+    summary = {
+        "pairs": pairs,
+        "feasible": bool(result.feasible),
+        "status": result.status,
+        "diagnosis": _label_diagnosis(list(result.diagnosis), instance),
+        "solve_seconds": round(float(result.solve_seconds), 3),
+        "total": round(float(result.total_affinity), 4),
+        "mean": round(float(result.total_affinity) / len(pairs), 4) if pairs else 0.0,
+        "min_paper_sum": round(float(result.min_paper_sum), 4),
+        "mean_paper_sum": round(float(sums.mean()), 4) if len(sums) else 0.0,
+        "papers": len(papers),
+        "reviewers": len(reviewers),
+        "unmet": int(np.asarray(result.unmet_demand).sum()),
+        "histogram": histogram,
+        "worst": [
+            {
+                "number": papers[i].number,
+                "title": papers[i].title,
+                "sum": round(float(sums[i]), 3),
+                "reviewers": by_paper.get(i, []),
+            }
+            for i in worst
+        ],
+        "loads": [
+            {"name": u.name, "load": int(result.loads[j]), "max": int(instance.max_load[j])}
+            for j, u in enumerate(reviewers)
+        ],
+        "added": len(proposed - before),
+        "removed": len(before - proposed),
+        "kept": len(proposed & before),
+    }
+    for extra in ("fair_floor", "fair_floor_bound", "baseline_total", "baseline_min_paper_sum",
+                  "expected_total", "prob_cap"):  # fmt: skip
+        value = getattr(result, extra, None)
+        if value is not None:
+            summary[extra] = round(float(value), 4)
+    if getattr(result, "marginals", None) is not None and result.marginals.nnz:
+        summary["max_probability"] = round(float(result.marginals.max()), 4)
+    return summary
+
+
+@transaction.atomic
+def matching_run_cancel(*, run: MatchingRun, chair: User) -> MatchingRun:
+    """Stop a queued or running run; a worker that finishes later cannot overwrite it."""
+    if not is_chair(chair, run.workshop):
+        raise NotAllowed("Only the chairs manage assignment runs.")
+    MatchingRun.objects.filter(pk=run.pk, status__in=[RunStatus.QUEUED, RunStatus.RUNNING]).update(
+        status=RunStatus.CANCELLED, progress_message="Cancelled", finished_at=timezone.now()
+    )
+    run.refresh_from_db()
+    return run
+
+
+@transaction.atomic
+def matching_run_commit(*, run: MatchingRun, chair: User) -> dict[str, int]:
+    """Make a previewed run the assignment.
+
+    Refused if the assignment changed since the run started (the preview would lie).
+    Unlocked assignments that the run drops are removed; locked ones are kept by the engine.
+    Side effects: one mail per reviewer whose papers changed, listing their papers by
+    number and title (no author information).
+    """
+    run = MatchingRun.objects.select_for_update().select_related("workshop").get(pk=run.pk)
+    workshop = run.workshop
+    if not is_chair(chair, workshop):
+        raise NotAllowed("Only the chairs commit an assignment.")
+    if run.status != RunStatus.DONE:
+        raise ServiceError(f"This run is {run.get_status_display().lower()}: nothing to commit.")
+    if current_pairs(workshop) != run.baseline:
+        raise ServiceError(
+            "The assignment changed since this run started, so its preview is out of date. "
+            "Run it again."
+        )
+    proposed = {(s, u) for s, u, _ in run.result.get("pairs", [])}
+    before = {(s, u) for s, u in run.baseline}
+    removed, added = before - proposed, proposed - before
+    for sid, uid in removed:
+        Assignment.objects.filter(submission_id=sid, reviewer_id=uid, role=Role.REVIEWER,
+                                  locked=False).delete()  # fmt: skip
+    Assignment.objects.bulk_create(
+        Assignment(submission_id=sid, reviewer_id=uid, role=Role.REVIEWER, created_by=chair)
+        for sid, uid in sorted(added)
+    )
+    run.status = RunStatus.COMMITTED
+    run.committed_at = timezone.now()
+    run.save(update_fields=["status", "committed_at"])
+    changed = {u for _, u in removed | added}
+    assignment_notices_queue(workshop=workshop, reviewer_ids=changed, key=f"run:{run.pk}")
+    return {"added": len(added), "removed": len(removed), "notified": len(changed)}
+
+
+def assignment_notices_queue(*, workshop: Workshop, reviewer_ids: set[int], key: str) -> None:
+    """One mail per reviewer with their current list of papers."""
+    papers: dict[int, list[Submission]] = defaultdict(list)
+    for a in (
+        Assignment.objects.filter(submission__workshop=workshop, reviewer_id__in=reviewer_ids,
+                                  role=Role.REVIEWER)
+        .select_related("submission")
+        .only("reviewer_id", "submission__number", "submission__title")
+        .order_by("submission__number")
+    ):  # fmt: skip
+        papers[a.reviewer_id].append(a.submission)
+    for user in User.objects.filter(pk__in=reviewer_ids):
+        mail_queue(
+            key=f"assignment:{key}:{user.pk}",
+            template="assignment_notice",
+            to=user.email,
+            context={"user": user, "papers": papers.get(user.pk, [])},
+            workshop=workshop,
+            recipient=user,
+        )
+
+
+@transaction.atomic
+def assignment_add(*, submission: Submission, reviewer: User, chair: User, locked: bool = False,
+                   role: str = Role.REVIEWER) -> tuple[Assignment, list[str]]:  # fmt: skip
+    """Assign by hand. Refuses conflicts (a chair lifts one first, with a reason) and people
+    outside the committee; returns warnings (e.g. a load above the reviewer's maximum).
+    Side effects: a mail to the reviewer with their papers."""
+    workshop = submission.workshop
+    if not is_chair(chair, workshop):
+        raise NotAllowed("Only the chairs assign reviewers.")
+    if not workshop.memberships.filter(user=reviewer, role=role).exists():
+        raise ServiceError(f"{reviewer.name} is not a {Role(role).label.lower()} of this workshop.")
+    conflicts = conflicts_for(workshop, user_ids=[reviewer.pk], include_drafts=True)
+    if conflicts.is_conflict(submission.pk, reviewer.pk):
+        reasons = ", ".join(sorted(conflicts.reasons[(submission.pk, reviewer.pk)]))
+        raise ServiceError(f"{reviewer.name} is in conflict with #{submission.number} ({reasons}).")
+    assignment, created = Assignment.objects.get_or_create(
+        submission=submission, reviewer=reviewer, role=role,
+        defaults={"locked": locked, "created_by": chair},
+    )  # fmt: skip
+    if not created and assignment.locked != locked and locked:
+        assignment.locked = True
+        assignment.save(update_fields=["locked"])
+    warnings = []
+    load = Assignment.objects.filter(submission__workshop=workshop, reviewer=reviewer,
+                                     role=role).count()  # fmt: skip
+    profile = ReviewerProfile.objects.filter(workshop=workshop, user=reviewer).first()
+    limit = profile.max_load if profile else workshop.reviewer_max_load
+    if load > limit:
+        warnings.append(f"{reviewer.name} now has {load} papers, above their maximum of {limit}.")
+    if created:
+        assignment_notices_queue(workshop=workshop, reviewer_ids={reviewer.pk},
+                                 key=f"manual:{assignment.pk}")  # fmt: skip
+    return assignment, warnings
+
+
+@transaction.atomic
+def assignment_remove(*, assignment: Assignment, chair: User) -> None:
+    if not is_chair(chair, assignment.submission.workshop):
+        raise NotAllowed("Only the chairs unassign reviewers.")
+    assignment.delete()
+
+
+@transaction.atomic
+def assignment_lock(*, assignment: Assignment, chair: User, locked: bool) -> Assignment:
+    if not is_chair(chair, assignment.submission.workshop):
+        raise NotAllowed("Only the chairs lock assignments.")
+    assignment.locked = locked
+    assignment.save(update_fields=["locked"])
+    return assignment

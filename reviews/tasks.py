@@ -1,0 +1,13 @@
+"""Celery tasks of the reviews app: each takes ids and calls one service."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from .services.assignment import matching_run_execute
+
+
+@shared_task(acks_late=True, ignore_result=True, soft_time_limit=600, time_limit=660)
+def matching_run_task(run_id: int) -> str:
+    """Compute one matching run (idempotent: only a queued run starts)."""
+    return matching_run_execute(run_id)
