@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from django.db.models import Q
 
 from submissions.models import Submission, SubmissionStatus
 from workshop.models import Role, User, Workshop
@@ -86,12 +87,21 @@ def build_instance(workshop: Workshop, weights: dict[str, float] | None = None) 
         if sid in pidx and uid in ridx:
             forbidden[pidx[sid], ridx[uid]] = True
             reasons[(pidx[sid], ridx[uid])] = conflicts.reasons[(sid, uid)]
+    # Locked by the chair, or started: a review in progress is never taken away.
     locked = [
         (pidx[sid], ridx[uid])
         for sid, uid in Assignment.objects.filter(
-            submission_id__in=pidx, reviewer_id__in=ridx, role=Role.REVIEWER, locked=True
+            Q(locked=True) | Q(review__isnull=False),
+            submission_id__in=pidx,
+            reviewer_id__in=ridx,
+            role=Role.REVIEWER,
+            declined_at__isnull=True,
         ).values_list("submission_id", "reviewer_id")
     ]
+    for sid, uid in Assignment.objects.filter(
+        submission_id__in=pidx, reviewer_id__in=ridx, declined_at__isnull=False
+    ).values_list("submission_id", "reviewer_id"):
+        forbidden[pidx[sid], ridx[uid]] = True  # declined: never proposed again
     max_load = np.array(
         [profiles[u.pk].max_load if u.pk in profiles else workshop.reviewer_max_load
          for u in reviewers],

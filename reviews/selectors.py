@@ -101,7 +101,7 @@ def bidding_page(workshop: Workshop, user: User, *, query: str = "", topic_id: i
         rows=rows,
         total=len(papers),
         placed=placed,
-        requested=workshop.bids_requested,
+        requested=min(workshop.bids_requested, len(papers)),
         topics=list(Topic.objects.filter(workshop=workshop)),
     )
 
@@ -184,8 +184,8 @@ def bid_coverage(workshop: Workshop) -> list[dict]:
     return sorted(rows, key=lambda r: (not r["short"], r["positive"], r["submission"].number))
 
 
-def bids_placed(workshop: Workshop, user: User) -> int:
-    """Bids the user placed on papers they can see (conflicted ones never count)."""
-    return Bid.objects.filter(
-        user=user, submission__in=biddable_submissions(workshop, user).values("pk")
-    ).count()
+def bids_placed(workshop: Workshop, user: User) -> tuple[int, int]:
+    """Bids the user placed on papers they can see, and how many papers they can see
+    (conflicted papers never count in either)."""
+    visible = list(biddable_submissions(workshop, user).values_list("pk", flat=True))
+    return Bid.objects.filter(user=user, submission__in=visible).count(), len(visible)

@@ -6,7 +6,15 @@ app_name = "reviews"
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
+    path("preview/", views.markdown_preview, name="preview"),
     path("<slug:slug>/profile/", views.profile, name="profile"),
     path("<slug:slug>/bids/", views.bids, name="bids"),
     path("<slug:slug>/bids/<int:pk>/", views.bid, name="bid"),
+    path("<slug:slug>/papers/<int:number>/", views.paper, name="paper"),
+    path("<slug:slug>/papers/<int:number>/paper.pdf", views.paper_pdf, name="paper_pdf"),
+    path("<slug:slug>/papers/<int:number>/autosave/", views.review_autosave, name="autosave"),
+    path("<slug:slug>/papers/<int:number>/submit/", views.review_submit, name="submit"),
+    path("<slug:slug>/papers/<int:number>/decline/", views.assignment_decline, name="decline"),
+    path("<slug:slug>/papers/<int:number>/comment/", views.comment_post, name="comment"),
+    path("<slug:slug>/papers/<int:number>/meta/", views.meta_review_save, name="meta"),
 ]

@@ -21,6 +21,7 @@ from ..conflicts import conflicts_for
 from ..instance import Instance, build_instance
 from ..matching import solve
 from ..models import Assignment, MatchingRun, MatchMode, ReviewerProfile, RunStatus
+from .reviewing import pseudonyms_fill
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +29,9 @@ log = logging.getLogger(__name__)
 def current_pairs(workshop: Workshop) -> list[list[int]]:
     return [
         [sid, uid]
-        for sid, uid in Assignment.objects.filter(submission__workshop=workshop, role=Role.REVIEWER)
+        for sid, uid in Assignment.objects.filter(
+            submission__workshop=workshop, role=Role.REVIEWER, declined_at__isnull=True
+        )
         .order_by("submission_id", "reviewer_id")
         .values_list("submission_id", "reviewer_id")
     ]
@@ -241,12 +244,18 @@ def matching_run_commit(*, run: MatchingRun, chair: User) -> dict[str, int]:
     before = {(s, u) for s, u in run.baseline}
     removed, added = before - proposed, proposed - before
     for sid, uid in removed:
-        Assignment.objects.filter(submission_id=sid, reviewer_id=uid, role=Role.REVIEWER,
-                                  locked=False).delete()  # fmt: skip
+        Assignment.objects.filter(
+            submission_id=sid,
+            reviewer_id=uid,
+            role=Role.REVIEWER,
+            locked=False,
+            review__isnull=True,
+        ).delete()  # a started review is never thrown away; the engine keeps it (locked)
     Assignment.objects.bulk_create(
         Assignment(submission_id=sid, reviewer_id=uid, role=Role.REVIEWER, created_by=chair)
         for sid, uid in sorted(added)
     )
+    pseudonyms_fill([sid for sid, _ in added])
     run.status = RunStatus.COMMITTED
     run.committed_at = timezone.now()
     run.save(update_fields=["status", "committed_at"])
@@ -307,6 +316,7 @@ def assignment_add(*, submission: Submission, reviewer: User, chair: User, locke
     if load > limit:
         warnings.append(f"{reviewer.name} now has {load} papers, above their maximum of {limit}.")
     if created:
+        pseudonyms_fill([submission.pk])
         assignment_notices_queue(workshop=workshop, reviewer_ids={reviewer.pk},
                                  key=f"manual:{assignment.pk}")  # fmt: skip
     return assignment, warnings

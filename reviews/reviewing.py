@@ -1,0 +1,177 @@
+"""Reads of the reviewing pages: who sees which paper, review, answer and comment.
+
+Everything identity-dependent for the reviewer's dashboard and the paper page is decided
+here, with the predicates of `reviews.permissions`, in a constant number of queries.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db.models import Prefetch, QuerySet
+
+from submissions.models import Submission, SubmissionStatus
+from workshop.models import Role, User, Workshop
+from workshop.permissions import is_chair
+
+from .conflicts import conflicted_submission_ids
+from .models import Answer, Assignment, Comment, MetaReview, Review, ReviewQuestion
+from .permissions import (
+    active,
+    can_discuss,
+    can_see_review,
+    can_view_other_reviews,
+    visible_question,
+)
+
+UNDER_REVIEW = (SubmissionStatus.SUBMITTED, SubmissionStatus.ACCEPTED, SubmissionStatus.REJECTED)
+
+
+def reviewer_assignments(user: User) -> QuerySet[Assignment]:
+    """The user's active assignments across workshops, for the dashboard."""
+    return (
+        Assignment.objects.filter(
+            reviewer=user, declined_at__isnull=True, submission__status__in=UNDER_REVIEW
+        )
+        .select_related("submission__workshop", "review")
+        .only(
+            "pk",
+            "role",
+            "pseudonym",
+            "submission__number",
+            "submission__title",
+            "submission__workshop__slug",
+            "submission__workshop__short_name",
+            "submission__workshop__name",
+            "submission__workshop__review_deadline",
+            "submission__status",
+            "review__status",
+            "review__updated_at",
+        )
+        .order_by(
+            "submission__workshop__review_deadline", "submission__workshop_id", "submission__number"
+        )
+    )
+
+
+@dataclass
+class ShownReview:
+    review: Review
+    assignment: Assignment
+    answers: list[tuple[ReviewQuestion, object]]
+    own: bool
+
+
+@dataclass
+class PaperPage:
+    submission: Submission
+    workshop: Workshop
+    chair: bool
+    is_ac: bool
+    own: Assignment | None
+    own_review: Review | None
+    own_answers: dict[int, object]
+    questions: list[ReviewQuestion]
+    reviews: list[ShownReview]
+    sees_others: bool
+    may_discuss: bool
+    comments: list[Comment] = field(default_factory=list)
+    meta_review: MetaReview | None = None
+    reviewer_count: int = 0
+    submitted_count: int = 0
+
+
+class NotVisible(Exception):
+    """The viewer may not see this paper in review tools (the view answers 404)."""
+
+
+def paper_page(user: User, workshop: Workshop, number: int) -> PaperPage:
+    """Everything the paper page shows `user`, or NotVisible."""
+    submission = (
+        Submission.objects.filter(workshop=workshop, number=number, status__in=UNDER_REVIEW)
+        .select_related("primary_topic", "submission_type", "paper", "workshop")
+        .prefetch_related("secondary_topics")
+        .first()
+    )
+    if submission is None:
+        raise NotVisible
+    chair = is_chair(user, workshop)
+    assignments = list(
+        Assignment.objects.filter(submission=submission)
+        .select_related("reviewer")
+        .prefetch_related(
+            Prefetch(
+                "review",
+                queryset=Review.objects.prefetch_related(
+                    Prefetch("answers", queryset=Answer.objects.select_related("question"))
+                ),
+            ),
+        )
+        .order_by("pseudonym", "pk")
+    )
+    own = active(assignments, user, Role.REVIEWER)
+    ac = active(assignments, user, Role.AREA_CHAIR)
+    if not (chair or own or ac):
+        raise NotVisible
+    if not chair and submission.pk in conflicted_submission_ids(workshop, user):
+        raise NotVisible
+    own_review = getattr(own, "review", None) if own else None
+    sees_others = can_view_other_reviews(user, workshop, own, own_review, is_ac=ac is not None)
+    questions = list(ReviewQuestion.objects.filter(workshop=workshop))
+    shown = []
+    for a in assignments:
+        review = getattr(a, "review", None)
+        if a.role != Role.REVIEWER or review is None:
+            continue
+        if not can_see_review(user, review, sees_others=sees_others, chair=chair):
+            continue
+        mine = a.reviewer_id == user.pk
+        answers = [
+            (ans.question, ans.value)
+            for ans in sorted(review.answers.all(), key=lambda x: (x.question.order, x.question_id))
+            if mine or visible_question(ans.question.visibility, chair=chair)
+        ]
+        shown.append(ShownReview(review, a, answers, mine))
+    may_discuss = can_discuss(user, workshop, own_review, is_ac=ac is not None)
+    page = PaperPage(
+        submission=submission,
+        workshop=workshop,
+        chair=chair,
+        is_ac=ac is not None,
+        own=own,
+        own_review=own_review,
+        own_answers={a.question_id: a.value for a in own_review.answers.all()}
+        if own_review
+        else {},
+        questions=[q for q in questions if q.active],
+        reviews=shown,
+        sees_others=sees_others,
+        may_discuss=may_discuss,
+        reviewer_count=sum(1 for a in assignments if a.role == Role.REVIEWER and not a.declined_at),
+        submitted_count=sum(
+            1
+            for a in assignments
+            if a.role == Role.REVIEWER
+            and getattr(a, "review", None)
+            and a.review.status == "submitted"
+        ),
+    )
+    if may_discuss:
+        page.comments = list(submission.comments.all())
+    if chair or page.is_ac:
+        page.meta_review = MetaReview.objects.filter(submission=submission).first()
+    return page
+
+
+def assignment_for(
+    user: User, workshop: Workshop, number: int, role: str = Role.REVIEWER
+) -> Assignment:
+    """The user's own active assignment on paper `number` (Assignment.DoesNotExist)."""
+    return Assignment.objects.select_related("submission__workshop").get(
+        reviewer=user,
+        role=role,
+        declined_at__isnull=True,
+        submission__workshop=workshop,
+        submission__number=number,
+        submission__status__in=UNDER_REVIEW,
+    )

@@ -1,0 +1,315 @@
+"""Writing reviews, declining, discussing and meta-reviewing."""
+
+from __future__ import annotations
+
+import re
+import string
+
+from django.db import transaction
+from django.utils import timezone
+
+from submissions.models import Submission
+from workshop.errors import DeadlinePassed, NotAllowed, ServiceError
+from workshop.models import Role, User, Workshop
+from workshop.outbox import mail_queue
+from workshop.permissions import is_chair
+from workshop.phases import accepts_until
+
+from ..models import (
+    Answer,
+    Assignment,
+    Comment,
+    MetaRecommendation,
+    MetaReview,
+    QuestionKind,
+    QuestionVisibility,
+    Review,
+    ReviewQuestion,
+    ReviewStatus,
+    ReviewVersion,
+)
+
+MAX_TEXT = 20000
+
+DEFAULT_FORM = (
+    ("Summary", "What does the paper claim and do?", QuestionKind.TEXT, [], True,
+     QuestionVisibility.AUTHORS, {}),
+    ("Strengths", "", QuestionKind.TEXT, [], True, QuestionVisibility.AUTHORS, {}),
+    ("Weaknesses", "", QuestionKind.TEXT, [], True, QuestionVisibility.AUTHORS, {}),
+    ("Questions for the authors", "Answered in the author response.", QuestionKind.TEXT, [],
+     False, QuestionVisibility.AUTHORS, {}),
+    ("Overall recommendation", "", QuestionKind.SCORE,
+     [[5, "Strong accept"], [4, "Accept"], [3, "Borderline"], [2, "Reject"],
+      [1, "Strong reject"]], True, QuestionVisibility.AUTHORS, {"is_recommendation": True}),
+    ("Confidence", "", QuestionKind.SCORE,
+     [[5, "Expert: I know this area very well"], [4, "Confident"], [3, "Fairly confident"],
+      [2, "Willing to defer"], [1, "Educated guess"]], True, QuestionVisibility.COMMITTEE,
+     {"is_confidence": True}),
+    ("Confidential comment to the chairs", "Never shown to the authors or other reviewers.",
+     QuestionKind.TEXT, [], False, QuestionVisibility.CHAIRS, {}),
+)  # fmt: skip
+
+
+def default_form_create(workshop: Workshop) -> list[ReviewQuestion]:
+    """The sensible default review form (idempotent: only for a workshop without one)."""
+    if workshop.review_questions.exists():
+        return list(workshop.review_questions.all())
+    return [
+        ReviewQuestion.objects.create(workshop=workshop, label=label, help_text=help_text,
+                                      kind=kind, choices=choices, required=required,
+                                      visibility=visibility, order=i, **flags)
+        for i, (label, help_text, kind, choices, required, visibility, flags) in enumerate(
+            DEFAULT_FORM, start=1)
+    ]  # fmt: skip
+
+
+def pseudonyms_fill(submission_ids: list[int]) -> None:
+    """Give each reviewer of these papers a stable letter (A, B, ...; then AA, AB, ...)."""
+    letters = list(string.ascii_uppercase) + [a + b for a in string.ascii_uppercase
+                                              for b in string.ascii_uppercase]  # fmt: skip
+    for sid in set(submission_ids):
+        rows = list(Assignment.objects.filter(submission_id=sid, role=Role.REVIEWER).order_by("pk"))
+        used = {a.pseudonym for a in rows if a.pseudonym}
+        free = (x for x in letters if x not in used)
+        for a in rows:
+            if not a.pseudonym:
+                a.pseudonym = next(free)
+                a.save(update_fields=["pseudonym"])
+
+
+def _clean_value(question: ReviewQuestion, raw: object) -> object:
+    """An answer in its stored form; raises ServiceError naming the question."""
+    if raw in (None, "", []):
+        return None
+    if question.kind == QuestionKind.SCORE:
+        try:
+            value = int(raw)
+        except (TypeError, ValueError):
+            raise ServiceError(f"“{question.label}”: choose one of the scores.") from None
+        if value not in question.score_labels():
+            raise ServiceError(f"“{question.label}”: choose one of the scores.")
+        return value
+    if question.kind == QuestionKind.CHOICE:
+        if str(raw) not in [str(c) for c in question.choices]:
+            raise ServiceError(f"“{question.label}”: choose one of the options.")
+        return str(raw)
+    if question.kind == QuestionKind.CHECKBOX:
+        return str(raw).lower() in ("1", "true", "on", "yes")
+    text = str(raw).replace("\r\n", "\n")
+    if len(text) > MAX_TEXT:
+        raise ServiceError(f"“{question.label}” is longer than {MAX_TEXT:,} characters.")
+    return text
+
+
+def _lock_assignment(assignment: Assignment, user: User) -> Assignment:
+    locked = (
+        Assignment.objects.select_for_update()
+        .select_related("submission__workshop")
+        .get(pk=assignment.pk)
+    )
+    workshop = locked.submission.workshop
+    if locked.reviewer_id != user.pk and not is_chair(user, workshop):
+        raise NotAllowed("This is not your review.")
+    if locked.declined_at:
+        raise NotAllowed("You declined this paper.")
+    if not is_chair(user, workshop) and not accepts_until(
+        workshop.review_deadline, workshop, timezone.now()
+    ):
+        raise DeadlinePassed(
+            "The review deadline has passed: reviews can no longer be changed. Write to the "
+            f"chairs ({workshop.contact_email}) if something must be corrected."
+        )
+    return locked
+
+
+def _store(review: Review, questions: dict[int, ReviewQuestion], answers: dict[int, object]
+           ) -> None:  # fmt: skip
+    for qid, raw in answers.items():
+        question = questions.get(qid)
+        if question is None:
+            continue  # a retired question or a stray field: ignored, never an error
+        Answer.objects.update_or_create(
+            review=review, question=question, defaults={"value": _clean_value(question, raw)}
+        )
+
+
+@transaction.atomic
+def review_save_draft(*, assignment: Assignment, user: User, answers: dict[int, object]) -> Review:
+    """Autosave of a draft (until the review deadline). A submitted review changes only
+    through `review_submit`, so others never read a half-edited review."""
+    assignment = _lock_assignment(assignment, user)
+    review, _ = Review.objects.get_or_create(assignment=assignment)
+    if review.status == ReviewStatus.SUBMITTED:
+        raise ServiceError(
+            "This review is submitted: use “Update the submitted review” to change it."
+        )
+    questions = {
+        q.pk: q for q in assignment.submission.workshop.review_questions.filter(active=True)
+    }
+    _store(review, questions, answers)
+    review.save(update_fields=["updated_at"])
+    return review
+
+
+@transaction.atomic
+def review_submit(*, assignment: Assignment, user: User, answers: dict[int, object]) -> Review:
+    """Submit (or update a submitted) review: every required question must be answered.
+
+    Side effects: a new kept version; nothing else (chairs watch progress).
+    """
+    assignment = _lock_assignment(assignment, user)
+    review, _ = Review.objects.get_or_create(assignment=assignment)
+    questions = {
+        q.pk: q for q in assignment.submission.workshop.review_questions.filter(active=True)
+    }
+    _store(review, questions, answers)
+    stored = {a.question_id: a.value for a in review.answers.all()}
+    missing = [q.label for q in questions.values()
+               if q.required and stored.get(q.pk) in (None, "", False)]  # fmt: skip
+    if missing:
+        raise ServiceError("Please answer: " + ", ".join(missing) + ".")
+    review.status = ReviewStatus.SUBMITTED
+    review.version += 1
+    review.submitted_at = timezone.now()
+    review.save()
+    ReviewVersion.objects.create(
+        review=review, number=review.version, answers={str(k): v for k, v in stored.items()}
+    )
+    return review
+
+
+@transaction.atomic
+def assignment_decline(*, assignment: Assignment, user: User, reason: str) -> Assignment:
+    """A reviewer declines a paper (before submitting a review). Side effects: a mail to
+    every chair of the workshop with the reason."""
+    assignment = (
+        Assignment.objects.select_for_update()
+        .select_related("submission__workshop")
+        .get(pk=assignment.pk)
+    )
+    if assignment.reviewer_id != user.pk:
+        raise NotAllowed("This is not your assignment.")
+    review = Review.objects.filter(assignment=assignment).first()
+    if review and review.status == ReviewStatus.SUBMITTED:
+        raise ServiceError("You have submitted a review of this paper; it cannot be declined.")
+    if not reason.strip():
+        raise ServiceError("Please give the chairs a reason.")
+    if assignment.declined_at:
+        return assignment
+    assignment.declined_at = timezone.now()
+    assignment.decline_reason = reason.strip()[:2000]
+    assignment.save(update_fields=["declined_at", "decline_reason"])
+    workshop = assignment.submission.workshop
+    for chair in User.objects.filter(memberships__workshop=workshop, memberships__role=Role.CHAIR):
+        mail_queue(
+            key=f"declined:{assignment.pk}:{chair.pk}",
+            template="assignment_declined",
+            to=chair.email,
+            context={"assignment": assignment, "reviewer": user, "chair": chair},
+            workshop=workshop,
+            recipient=chair,
+        )
+    return assignment
+
+
+def signature_for(user: User, submission: Submission, assignments: list[Assignment]) -> str:
+    for a in assignments:
+        if a.reviewer_id == user.pk and not a.declined_at:
+            return a.display_name
+    return "Chair" if is_chair(user, submission.workshop) else "Committee member"
+
+
+MENTION = re.compile(r"@(Reviewer [A-Z]{1,2}|Area chair|Chair)\b", re.IGNORECASE)
+
+
+@transaction.atomic
+def comment_post(*, submission: Submission, user: User, body: str, may_discuss: bool) -> Comment:
+    """Post to the paper's discussion (the caller decided `may_discuss` with the predicate).
+
+    Side effects: a notice to every other participant (the reviewers who may discuss, the
+    area chair, the chairs), marked when they are mentioned by pseudonym.
+    """
+    if not may_discuss:
+        raise NotAllowed("You can join the discussion once you have submitted your review.")
+    body = body.strip()
+    if not body:
+        raise ServiceError("Write something first.")
+    if len(body) > MAX_TEXT:
+        raise ServiceError(f"A comment can have at most {MAX_TEXT:,} characters.")
+    assignments = list(
+        Assignment.objects.filter(submission=submission, declined_at__isnull=True).select_related(
+            "reviewer", "review"
+        )
+    )
+    comment = Comment.objects.create(
+        submission=submission, author=user, body=body,
+        signature=signature_for(user, submission, assignments),
+    )  # fmt: skip
+    mentioned = {m.lower() for m in MENTION.findall(body)}
+    recipients: dict[int, tuple[User, str]] = {}
+    for a in assignments:
+        submitted = hasattr(a, "review") and a.review.status == ReviewStatus.SUBMITTED
+        if a.role == Role.AREA_CHAIR or submitted:
+            recipients[a.reviewer_id] = (a.reviewer, a.display_name)
+    for chair in User.objects.filter(memberships__workshop=submission.workshop,
+                                     memberships__role=Role.CHAIR):  # fmt: skip
+        recipients.setdefault(chair.pk, (chair, "Chair"))
+    recipients.pop(user.pk, None)
+    for uid, (recipient, name) in recipients.items():
+        mail_queue(
+            key=f"comment:{comment.pk}:{uid}",
+            template="discussion_comment",
+            to=recipient.email,
+            context={"comment": comment, "submission": submission,
+                     "mentioned": name.lower() in mentioned},
+            workshop=submission.workshop,
+            recipient=recipient,
+        )  # fmt: skip
+    return comment
+
+
+@transaction.atomic
+def meta_review_save(*, submission: Submission, user: User, recommendation: str, text: str,
+                     is_area_chair: bool) -> MetaReview:  # fmt: skip
+    """The area chair's (or a chair's) recommendation and text for one paper."""
+    workshop = submission.workshop
+    if not (is_area_chair or is_chair(user, workshop)):
+        raise NotAllowed("Only the paper's area chair writes its meta-review.")
+    if recommendation not in MetaRecommendation.values:
+        raise ServiceError("Choose a recommendation.")
+    if len(text) > MAX_TEXT:
+        raise ServiceError(f"At most {MAX_TEXT:,} characters.")
+    meta, _ = MetaReview.objects.update_or_create(
+        submission=submission,
+        defaults={"author": user, "recommendation": recommendation, "text": text.strip()},
+    )
+    return meta
+
+
+def late_reviewers_remind(*, workshop: Workshop, chair: User) -> int:
+    """One mail per reviewer with unsubmitted reviews (keyed per day: a second click the
+    same day sends nothing)."""
+    if not is_chair(chair, workshop):
+        raise NotAllowed("Only the chairs send reminders.")
+    late: dict[int, list[Submission]] = {}
+    users: dict[int, User] = {}
+    for a in (
+        Assignment.objects.filter(submission__workshop=workshop, role=Role.REVIEWER,
+                                  declined_at__isnull=True, submission__status="submitted")
+        .exclude(review__status=ReviewStatus.SUBMITTED)
+        .select_related("reviewer", "submission")
+        .order_by("submission__number")
+    ):  # fmt: skip
+        late.setdefault(a.reviewer_id, []).append(a.submission)
+        users[a.reviewer_id] = a.reviewer
+    today = timezone.now().date().isoformat()
+    for uid, papers in late.items():
+        mail_queue(
+            key=f"remind-late:{workshop.pk}:{uid}:{today}",
+            template="review_reminder",
+            to=users[uid].email,
+            context={"user": users[uid], "papers": papers},
+            workshop=workshop,
+            recipient=users[uid],
+        )
+    return len(late)
