@@ -70,3 +70,80 @@ def seed_committee(workshop: Workshop, *, with_bids: bool) -> None:
                 defaults={"value": rng.choice([BidValue.EAGER, BidValue.WILLING,
                                                BidValue.NEUTRAL, BidValue.NOT_WILLING])},
             )  # fmt: skip
+
+
+def shift_to_reviewing(workshop: Workshop) -> None:
+    from workshop.demo import reviewing_dates
+
+    for field, value in reviewing_dates(timezone.now().replace(microsecond=0)).items():
+        setattr(workshop, field, value)
+    workshop.save()
+
+
+DEMO_REVIEW = {
+    "Summary": "The paper proposes {topic} and evaluates it on open benchmarks.",
+    "Strengths": "- Clear motivation\n- All code and data are released\n- Careful ablations",
+    "Weaknesses": "- The baselines are a little old\n- The effect size $\\Delta$ is small",
+    "Questions for the authors": "How sensitive are the results to the random seed?",
+    "Confidential comment to the chairs": "",
+}
+
+
+def seed_reviews(workshop: Workshop) -> None:
+    """Review form, a committed assignment, an area chair, some reviews and a comment."""
+    from django.test import TestCase
+
+    from .models import Assignment, ReviewStatus
+    from .services.assignment import assignment_add, matching_run_commit, matching_run_create
+    from .services.reviewing import (
+        comment_post,
+        default_form_create,
+        review_save_draft,
+        review_submit,
+    )
+
+    questions = default_form_create(workshop)
+    if Assignment.objects.filter(submission__workshop=workshop).exists():
+        return
+    chair = User.objects.get(email="chair@example.org")
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        run = matching_run_create(
+            workshop=workshop, chair=chair, mode="max_total",
+            parameters={"reviews_per_paper": 3, "weights": {"bid": 1, "topic": 0.5, "text": 1}},
+        )  # fmt: skip
+    run.refresh_from_db()
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        matching_run_commit(run=run, chair=chair)
+    area_chair = User.objects.get(email="ac@example.org")
+    for paper in Submission.objects.filter(workshop=workshop).order_by("number"):
+        assignment_add(submission=paper, reviewer=area_chair, chair=chair,
+                       role=Role.AREA_CHAIR)  # fmt: skip
+    rng = random.Random(workshop.slug)
+    assignments = list(
+        Assignment.objects.filter(submission__workshop=workshop, role=Role.REVIEWER)
+        .select_related("submission__primary_topic", "reviewer")
+        .order_by("submission__number", "pseudonym")
+    )
+    for index, a in enumerate(assignments):
+        if a.reviewer.email == "reviewer1@example.org" or index % 3 == 2:
+            continue  # leave reviewer1 (the demo login) and some others something to do
+        answers = {}
+        for q in questions:
+            if q.kind == "score":
+                answers[q.pk] = rng.choice([2, 3, 4, 5] if not q.is_confidence else [3, 4, 5])
+            else:
+                template = DEMO_REVIEW.get(q.label, "")
+                answers[q.pk] = template.format(topic=str(a.submission.primary_topic).lower())
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            if index % 5 == 4:
+                review_save_draft(assignment=a, user=a.reviewer, answers=answers)
+            else:
+                review_submit(assignment=a, user=a.reviewer, answers=answers)
+    first = next((a for a in assignments if hasattr(a, "review")
+                  and a.review.status == ReviewStatus.SUBMITTED), None)  # fmt: skip
+    if first is not None:
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            comment_post(
+                submission=first.submission, user=first.reviewer, may_discuss=True,
+                body="I am positive overall, but @Reviewer B, did you check the seeds?",
+            )  # fmt: skip

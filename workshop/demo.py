@@ -117,6 +117,15 @@ REVIEWING = DemoWorkshop(
 )
 
 
+IN_REVIEW = DemoWorkshop(
+    "slm-2026",
+    "Workshop on Small Language Models 2026",
+    "SLM 2026",
+    "Small, efficient and on-device language models. *This demo edition is being reviewed*: "
+    "sign in as a reviewer to write reviews and discuss.",
+)
+
+
 def _open_call_dates(now: dt.datetime) -> dict[str, dt.datetime]:
     day = dt.timedelta(days=1)
     return {
@@ -147,6 +156,23 @@ def bidding_dates(now: dt.datetime) -> dict[str, dt.datetime]:
         "discussion_ends": now + 37 * day,
         "notification_date": now + 42 * day,
         "camera_ready_deadline": now + 57 * day,
+    }
+
+
+def reviewing_dates(now: dt.datetime) -> dict[str, dt.datetime]:
+    """Milestones that put a workshop in its reviewing phase at `now`."""
+    day = dt.timedelta(days=1)
+    return {
+        "submission_opens": now - 50 * day,
+        "paper_deadline": now - 20 * day,
+        "supplementary_deadline": now - 18 * day,
+        "bidding_deadline": now - 10 * day,
+        "review_deadline": now + 9 * day,
+        "rebuttal_opens": now + 11 * day,
+        "rebuttal_closes": now + 15 * day,
+        "discussion_ends": now + 19 * day,
+        "notification_date": now + 24 * day,
+        "camera_ready_deadline": now + 40 * day,
     }
 
 

@@ -1,14 +1,22 @@
 from django.core.management.base import BaseCommand
+from django.test import override_settings
 
-from reviews.demo import seed_committee, shift_to_bidding
+from reviews.demo import seed_committee, seed_reviews, shift_to_bidding, shift_to_reviewing
+from reviews.services.reviewing import default_form_create
 from submissions.demo import MORE_PAPERS, PAPERS, seed_submissions
-from workshop.demo import DEMO_PASSWORD, MAIN, PEOPLE, REVIEWING, seed_workshop
+from workshop.demo import DEMO_PASSWORD, IN_REVIEW, MAIN, PEOPLE, REVIEWING, seed_workshop
 
 
 class Command(BaseCommand):
     help = "Create the demo workshops with committee, papers and bids (idempotent); print logins."
 
     def handle(self, *args, **options) -> None:
+        # The demo's own mails (receipts, invitations, notices) are kept in the outbox
+        # (chairs see them in the admin) instead of flooding the console.
+        with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+            self.seed()
+
+    def seed(self) -> None:
         main, _ = seed_workshop(MAIN)
         seed_submissions(main, PAPERS)
         seed_committee(main, with_bids=False)
@@ -17,9 +25,18 @@ class Command(BaseCommand):
         if created:
             shift_to_bidding(bidding)
         seed_committee(bidding, with_bids=True)
+        in_review, created = seed_workshop(IN_REVIEW)
+        seed_submissions(in_review, PAPERS + MORE_PAPERS)
+        seed_committee(in_review, with_bids=True)
+        if created:
+            shift_to_reviewing(in_review)
+        seed_reviews(in_review)
+        for workshop in (main, bidding):
+            default_form_create(workshop)
         self.stdout.write(self.style.SUCCESS("Demo workshops ready:"))
         self.stdout.write(f"  {main.name} (call for papers open)")
         self.stdout.write(f"  {bidding.name} (bidding open)")
+        self.stdout.write(f"  {in_review.name} (reviewing: assignments, reviews, discussion)")
         self.stdout.write(f"All demo accounts use the password: {DEMO_PASSWORD}")
         for person in PEOPLE:
             role = person.role.replace("_", " ") if person.role else "author"
