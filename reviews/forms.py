@@ -91,16 +91,20 @@ class InviteForm(forms.Form):
 
     def clean(self) -> dict:
         data = super().clean()
-        text = data.get("people") or ""
+        role = data.get("role", Role.REVIEWER)
+        rows, problems = parse_invitation_rows(data.get("people") or "", default_role=role)
         upload = data.get("csv_file")
         if upload:
             if upload.size > 1024 * 1024:
                 raise forms.ValidationError("The CSV file is larger than 1 MB.")
             try:
-                text += "\n" + upload.read().decode("utf-8-sig")
+                text = upload.read().decode("utf-8-sig")
             except UnicodeDecodeError:
                 raise forms.ValidationError("The CSV file must be UTF-8 text.") from None
-        rows, problems = parse_invitation_rows(text, default_role=data.get("role", Role.REVIEWER))
+            # Parsed on its own: its header and line numbers are the file's.
+            csv_rows, csv_problems = parse_invitation_rows(text, default_role=role)
+            rows += csv_rows
+            problems += [f"CSV file, {p[0].lower()}{p[1:]}" for p in csv_problems]
         if problems:
             raise forms.ValidationError(problems)
         if not rows:

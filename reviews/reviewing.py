@@ -27,8 +27,17 @@ from .permissions import (
 UNDER_REVIEW = (SubmissionStatus.SUBMITTED, SubmissionStatus.ACCEPTED, SubmissionStatus.REJECTED)
 
 
-def reviewer_assignments(user: User) -> QuerySet[Assignment]:
-    """The user's active assignments across workshops, for the dashboard."""
+def reviewer_assignments(user: User) -> list[Assignment]:
+    """The user's active assignments across workshops, for the dashboard, without papers
+    they are in conflict with (a conflict found after assignment hides the paper too)."""
+    rows = list(_assignments_of(user))
+    hidden: set[int] = set()
+    for workshop in {a.submission.workshop for a in rows}:
+        hidden |= conflicted_submission_ids(workshop, user)
+    return [a for a in rows if a.submission_id not in hidden]
+
+
+def _assignments_of(user: User) -> QuerySet[Assignment]:
     return (
         Assignment.objects.filter(
             reviewer=user, declined_at__isnull=True, submission__status__in=UNDER_REVIEW
@@ -166,8 +175,9 @@ def paper_page(user: User, workshop: Workshop, number: int) -> PaperPage:
 def assignment_for(
     user: User, workshop: Workshop, number: int, role: str = Role.REVIEWER
 ) -> Assignment:
-    """The user's own active assignment on paper `number` (Assignment.DoesNotExist)."""
-    return Assignment.objects.select_related("submission__workshop").get(
+    """The user's own active assignment on paper `number` (Assignment.DoesNotExist, also
+    when the user is in conflict with the paper)."""
+    assignment = Assignment.objects.select_related("submission__workshop").get(
         reviewer=user,
         role=role,
         declined_at__isnull=True,
@@ -175,3 +185,6 @@ def assignment_for(
         submission__number=number,
         submission__status__in=UNDER_REVIEW,
     )
+    if assignment.submission_id in conflicted_submission_ids(workshop, user):
+        raise Assignment.DoesNotExist
+    return assignment

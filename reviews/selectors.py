@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.core.cache import cache
+from django.core.paginator import Page, Paginator
 from django.db.models import Count, Q, QuerySet
 
 from submissions.models import Submission, SubmissionStatus
@@ -17,7 +19,8 @@ COMMITTEE_ROLES = (Role.REVIEWER, Role.AREA_CHAIR)
 
 # What bidding shows of a paper: never authors, files or anything derived from them.
 BIDDING_FIELDS = ("pk", "workshop_id", "number", "title", "abstract", "tldr", "keywords",
-                  "primary_topic_id", "submission_type_id", "status")  # fmt: skip
+                  "primary_topic_id", "submission_type_id", "status", "updated_at")  # fmt: skip
+PAGE_SIZE = 50
 
 
 def committee_workshops(user: User) -> QuerySet[Membership]:
@@ -54,14 +57,39 @@ class BiddingRow:
 @dataclass
 class BiddingPage:
     rows: list[BiddingRow]
+    page: Page
+    matching: int
     total: int
     placed: int
     requested: int
     topics: list[Topic]
 
 
-def bidding_page(workshop: Workshop, user: User, *, query: str = "", topic_id: int | None = None
-                 ) -> BiddingPage:  # fmt: skip
+def _fit(workshop: Workshop, user: User, papers: list[Submission],
+         profile: ReviewerProfile | None) -> list[float]:  # fmt: skip
+    """Estimated fit per paper (topics and TF-IDF text similarity), cached until the papers
+    or the profile change: the TF-IDF fit is the page's main cost at 1,000 papers."""
+    if not papers:
+        return []
+    stamp = max(p.updated_at for p in papers).timestamp()
+    key = (f"bidfit:{workshop.pk}:{user.pk}:{len(papers)}:{stamp}:"
+           f"{profile.updated_at.timestamp() if profile else 0}")  # fmt: skip
+    cached = cache.get(key)
+    if cached is not None and len(cached) == len(papers):
+        return cached
+    levels = {e.topic_id: e.level for e in profile.topics.all()} if profile else {}
+    texts = [paper_text(p.title, p.abstract, p.keywords) for p in papers]
+    topic_fit = topic_scores(
+        [(p.primary_topic_id, {t.pk for t in p.secondary_topics.all()}) for p in papers], [levels]
+    )
+    text_fit = text_similarity(texts, [profile.expertise_text if profile else ""])
+    fit = [float(f) for f in fit_scores(topic_fit, text_fit)[:, 0]]
+    cache.set(key, fit, 3600)
+    return fit
+
+
+def bidding_page(workshop: Workshop, user: User, *, query: str = "", topic_id: int | None = None,
+                 page: int | str = 1) -> BiddingPage:  # fmt: skip
     """The bidding list sorted by estimated fit, searched and filtered, with the counter.
 
     A constant number of queries whatever the number of papers.
@@ -77,13 +105,7 @@ def bidding_page(workshop: Workshop, user: User, *, query: str = "", topic_id: i
         .prefetch_related("topics")
         .first()
     )
-    levels = {e.topic_id: e.level for e in profile.topics.all()} if profile else {}
-    texts = [paper_text(p.title, p.abstract, p.keywords) for p in papers]
-    topic_fit = topic_scores(
-        [(p.primary_topic_id, {t.pk for t in p.secondary_topics.all()}) for p in papers], [levels]
-    )
-    text_fit = text_similarity(texts, [profile.expertise_text if profile else ""])
-    fit = fit_scores(topic_fit, text_fit)[:, 0] if papers else []
+    fit = _fit(workshop, user, papers, profile)
     bids = dict(
         Bid.objects.filter(user=user, submission__in=[p.pk for p in papers]).values_list(
             "submission_id", "value"
@@ -97,8 +119,12 @@ def bidding_page(workshop: Workshop, user: User, *, query: str = "", topic_id: i
         needle = query.strip().lower().lstrip("#")
         rows = [r for r in rows if _matches(r.submission, needle)]
     rows.sort(key=lambda r: (-r.fit, r.submission.number))
+    paginator = Paginator(rows, PAGE_SIZE)
+    shown = paginator.get_page(page)
     return BiddingPage(
-        rows=rows,
+        rows=list(shown.object_list),
+        page=shown,
+        matching=len(rows),
         total=len(papers),
         placed=placed,
         requested=min(workshop.bids_requested, len(papers)),
@@ -189,3 +215,17 @@ def bids_placed(workshop: Workshop, user: User) -> tuple[int, int]:
     (conflicted papers never count in either)."""
     visible = list(biddable_submissions(workshop, user).values_list("pk", flat=True))
     return Bid.objects.filter(user=user, submission__in=visible).count(), len(visible)
+
+
+def bid_target(workshop: Workshop, user: User, pk: int) -> Submission:
+    """A paper the user may bid on: biddable, or hidden only by their own "in conflict" bid
+    (so that a mis-click can be undone). Submission.DoesNotExist otherwise."""
+    from .conflicts import conflicts_for
+
+    submission = Submission.objects.select_related("workshop").get(
+        pk=pk, workshop=workshop, status=SubmissionStatus.SUBMITTED
+    )
+    conflicts = conflicts_for(workshop, user_ids=[user.pk], include_drafts=True)
+    if conflicts.is_conflict(pk, user.pk) and conflicts.reasons[(pk, user.pk)] - {"bid"}:
+        raise Submission.DoesNotExist
+    return submission

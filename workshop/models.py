@@ -120,6 +120,12 @@ class Workshop(models.Model):
     bids_requested = models.PositiveSmallIntegerField(
         default=12, help_text="How many bids each reviewer is asked to place."
     )
+    rebuttal_word_limit = models.PositiveSmallIntegerField(
+        "author response word limit", default=600, validators=[MinValueValidator(50)]
+    )
+    reminders_disabled = models.JSONField(
+        default=list, blank=True, help_text="Kinds of reminders the chairs switched off."
+    )
     is_public = models.BooleanField(
         default=True, help_text="Listed on the home page while its call is open or announced."
     )

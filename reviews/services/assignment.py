@@ -103,7 +103,7 @@ def matching_run_execute(run_id: int) -> str:
         )
         if not _progress(run_id, 85, "Preparing the preview"):
             return "cancelled"
-        summary = summarise(instance, result, run.baseline)
+        summary = summarise(instance, result, run.baseline, max_load=max_load)
     except Exception as exc:
         log.exception("Matching run %s failed", run_id)
         MatchingRun.objects.filter(pk=run_id, status=RunStatus.RUNNING).update(
@@ -142,9 +142,12 @@ def _label_diagnosis(lines: list[str], instance: Instance) -> list[str]:
     return out
 
 
-def summarise(instance: Instance, result, baseline: list[list[int]]) -> dict:
+def summarise(
+    instance: Instance, result, baseline: list[list[int]], *, max_load: np.ndarray | None = None
+) -> dict:
     """The preview's figures, JSON-serialisable, in the chair's terms (numbers, names)."""
     papers, reviewers = instance.papers, instance.reviewers
+    caps = instance.max_load if max_load is None else max_load
     pairs = [
         [papers[i].pk, reviewers[j].pk, round(float(instance.affinity[i, j]), 4)]
         for i, j in result.pairs.tolist()
@@ -191,7 +194,11 @@ def summarise(instance: Instance, result, baseline: list[list[int]]) -> dict:
             for i in worst
         ],
         "loads": [
-            {"name": u.name, "load": int(result.loads[j]), "max": int(instance.max_load[j])}
+            {
+                "name": u.name,
+                "load": int(result.loads[j]),
+                "max": int(caps[j]),
+            }
             for j, u in enumerate(reviewers)
         ],
         "added": len(proposed - before),
@@ -269,7 +276,7 @@ def assignment_notices_queue(*, workshop: Workshop, reviewer_ids: set[int], key:
     papers: dict[int, list[Submission]] = defaultdict(list)
     for a in (
         Assignment.objects.filter(submission__workshop=workshop, reviewer_id__in=reviewer_ids,
-                                  role=Role.REVIEWER)
+                                  role=Role.REVIEWER, declined_at__isnull=True)
         .select_related("submission")
         .only("reviewer_id", "submission__number", "submission__title")
         .order_by("submission__number")
@@ -305,12 +312,19 @@ def assignment_add(*, submission: Submission, reviewer: User, chair: User, locke
         submission=submission, reviewer=reviewer, role=role,
         defaults={"locked": locked, "created_by": chair},
     )  # fmt: skip
-    if not created and assignment.locked != locked and locked:
+    if not created and assignment.declined_at:
+        # The chair asks again after a decline: the assignment is live again and notified.
+        assignment.declined_at = None
+        assignment.decline_reason = ""
+        assignment.save(update_fields=["declined_at", "decline_reason"])
+        created = True
+    if not created and locked and not assignment.locked:
         assignment.locked = True
         assignment.save(update_fields=["locked"])
     warnings = []
-    load = Assignment.objects.filter(submission__workshop=workshop, reviewer=reviewer,
-                                     role=role).count()  # fmt: skip
+    load = Assignment.objects.filter(
+        submission__workshop=workshop, reviewer=reviewer, role=role, declined_at__isnull=True
+    ).count()
     profile = ReviewerProfile.objects.filter(workshop=workshop, user=reviewer).first()
     limit = profile.max_load if profile else workshop.reviewer_max_load
     if load > limit:

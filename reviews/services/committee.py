@@ -11,7 +11,7 @@ from workshop.models import AuditEntry, Role, Topic, User, Workshop
 from workshop.permissions import is_chair
 from workshop.phases import accepts_until
 
-from ..conflicts import conflicted_submission_ids
+from ..conflicts import conflicts_for
 from ..models import (
     Bid,
     BidValue,
@@ -126,9 +126,12 @@ def bid_place(*, user: User, submission: Submission, value: str) -> Bid:
         raise DeadlinePassed("Bidding is closed for this workshop.")
     if submission.status != SubmissionStatus.SUBMITTED:
         raise NotAllowed("This paper is not open for bidding.")
-    existing = Bid.objects.filter(submission=submission, user=user).first()
-    conflicted = conflicted_submission_ids(workshop, user)
-    if submission.pk in conflicted and not (existing and existing.value == BidValue.CONFLICT):
+    # The reviewer's own "in conflict" bid may be changed (a mis-click is undone); any other
+    # conflict hides the paper for good.
+    conflicts = conflicts_for(workshop, user_ids=[user.pk], include_drafts=True)
+    if conflicts.is_conflict(submission.pk, user.pk) and conflicts.reasons[
+        (submission.pk, user.pk)
+    ] - {"bid"}:
         raise NotAllowed("This paper is not open for bidding.")
     bid, _ = Bid.objects.update_or_create(
         submission=submission, user=user, defaults={"value": value}

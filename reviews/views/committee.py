@@ -132,7 +132,11 @@ def bids(request: HttpRequest, slug: str) -> HttpResponse:
     except ValueError:
         topic_id = None
     page = selectors.bidding_page(
-        workshop, request.user, query=request.GET.get("q", "")[:200], topic_id=topic_id
+        workshop,
+        request.user,
+        query=request.GET.get("q", "")[:200],
+        topic_id=topic_id,
+        page=request.GET.get("page", 1),
     )
     return render(
         request,
@@ -153,7 +157,7 @@ def bids(request: HttpRequest, slug: str) -> HttpResponse:
 def bid(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     workshop = _workshop(request, slug)
     try:
-        submission = selectors.biddable_submissions(workshop, request.user).get(pk=pk)
+        submission = selectors.bid_target(workshop, request.user, pk)
     except Submission.DoesNotExist:
         raise Http404("No such paper.") from None
     value = request.POST.get("value", "")

@@ -13,7 +13,8 @@ from workshop.errors import DeadlinePassed, ServiceError
 from workshop.models import User
 from workshop.outbox import mail_queue
 
-from ..filechecks import FileCheckError, check_pdf, check_supplementary, run_deep_check
+from ..filechecks import check_pdf, check_supplementary, run_deep_check
+from ..filechecks.errors import read_limited
 from ..models import CheckStatus, EventKind, FileKind, Submission, SubmissionFile
 from ..permissions import supplementary_open
 from .lifecycle import event_record, lock_for_edit
@@ -25,16 +26,6 @@ log = logging.getLogger(__name__)
 def page_limit_for(submission: Submission) -> int:
     stype = submission.submission_type
     return stype.page_limit if stype else submission.workshop.page_limit
-
-
-def _read(upload: UploadedFile, limit: int) -> bytes:
-    if upload.size is not None and upload.size > limit:
-        raise FileCheckError(
-            "too_large",
-            f"The file is {upload.size / 1048576:.1f} MB; the limit is {limit / 1048576:.0f} MB.",
-        )
-    upload.seek(0)
-    return upload.read(limit + 1)
 
 
 @transaction.atomic
@@ -56,7 +47,7 @@ def submission_file_upload(
         submission = lock_for_edit(submission, user)
     workshop = submission.workshop
     limit = workshop.upload_limit_bytes
-    data = _read(upload, limit)
+    data = read_limited(upload, limit)
     if kind == FileKind.PAPER:
         info = check_pdf(data, max_bytes=limit, max_pages=page_limit_for(submission))
         content_type = "application/pdf"
@@ -157,15 +148,14 @@ def submission_file_check(file_id: int) -> SubmissionFile | None:
             if report.reviewer_copy:
                 locked.reviewer_copy.save("copy", ContentFile(report.reviewer_copy), save=False)
         locked.save()
+        # Authors read this summary: it never reveals what the chairs are told about hidden
+        # text (the findings live in check_report, shown in the admin only).
         if not report.ok:
-            summary = f"the check could not run: {report.error}"
-        elif report.anonymity_hits or report.hidden_text:
-            summary = (
-                f"{len(report.anonymity_hits)} anonymity warning(s), "
-                f"{len(report.hidden_text)} hidden-text finding(s)"
-            )
+            summary = "the automatic check could not run; the chairs will look at the file"
+        elif report.anonymity_hits:
+            summary = f"{len(report.anonymity_hits)} anonymity warning(s): see above"
         else:
-            summary = "passed: no identifying text, no hidden text"
+            summary = "automatic check done"
         event_record(submission=submission, actor=None, kind=EventKind.CHECKED, summary=summary)
         if report.ok and report.anonymity_hits:
             for author in submission.authors.all():

@@ -1,0 +1,3 @@
+"""The reviews app in the admin, scoped to the workshops each chair chairs."""
+
+from . import assignment, committee, reviewing  # noqa: F401 - registers the admins

@@ -1,0 +1,265 @@
+"""Chair tools for assignment: matching runs and manual assignment."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path
+
+from workshop.admin_scoping import ChairScopedAdmin
+from workshop.errors import ServiceError
+from workshop.models import Workshop
+from workshop.selectors import chaired_workshop_ids
+
+from ..forms import ManualAssignmentForm, MatchingRunForm
+from ..models import (
+    Assignment,
+    MatchingRun,
+)
+from ..services import assignment as assignment_services
+
+
+@admin.register(Assignment)
+class AssignmentAdmin(ChairScopedAdmin):
+    """Manual assignment: assign (with the conflict check and load warnings), unassign, lock."""
+
+    workshop_path = "submission__workshop"
+    list_display = ["submission", "reviewer_name", "pseudonym", "role", "locked", "declined_at"]
+    list_filter = [
+        "role",
+        "locked",
+        ("declined_at", admin.EmptyFieldListFilter),
+        "submission__workshop",
+    ]
+    search_fields = [
+        "reviewer__name",
+        "reviewer__email",
+        "submission__title",
+        "=submission__number",
+    ]
+    list_select_related = ["submission", "reviewer"]
+    actions = ["lock", "unlock", "unassign"]
+
+    def has_change_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+        return False
+
+    @admin.display(description="Reviewer", ordering="reviewer__name")
+    def reviewer_name(self, obj: Assignment) -> str:
+        return obj.reviewer.name
+
+    def get_actions(self, request):  # type: ignore[no-untyped-def]
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)  # unassigning goes through the service
+        return actions
+
+    def add_view(self, request, form_url="", extra_context=None):  # type: ignore[no-untyped-def]
+        workshops = Workshop.objects.filter(pk__in=chaired_workshop_ids(request.user))
+        workshop = (
+            workshops.filter(pk=request.GET.get("workshop") or 0).first() or workshops.first()
+        )
+        if workshop is None:
+            raise Http404
+        form = ManualAssignmentForm(request.POST or None, workshop=workshop)
+        if request.method == "POST" and form.is_valid():
+            try:
+                _, warnings = assignment_services.assignment_add(
+                    submission=form.cleaned_data["submission"],
+                    reviewer=form.cleaned_data["reviewer"],
+                    chair=request.user,
+                    locked=form.cleaned_data["locked"],
+                )
+            except ServiceError as exc:
+                form.add_error(None, exc.message)
+            else:
+                self.message_user(request, "Assigned.", messages.SUCCESS)
+                for warning in warnings:
+                    self.message_user(request, warning, messages.WARNING)
+                return redirect("admin:reviews_assignment_changelist")
+        context = {
+            **self.admin_site.each_context(request),
+            "form": form,
+            "workshop": workshop,
+            "workshops": workshops,
+            "title": f"Assign a reviewer ({workshop.short_name})",
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/reviews/assign.html", context)
+
+    @admin.action(description="Lock the selected assignments (kept by matching runs)")
+    def lock(self, request: HttpRequest, queryset: QuerySet[Assignment]) -> None:
+        for a in queryset:
+            assignment_services.assignment_lock(assignment=a, chair=request.user, locked=True)
+        self.message_user(request, "Locked.", messages.SUCCESS)
+
+    @admin.action(description="Unlock the selected assignments")
+    def unlock(self, request: HttpRequest, queryset: QuerySet[Assignment]) -> None:
+        for a in queryset:
+            assignment_services.assignment_lock(assignment=a, chair=request.user, locked=False)
+        self.message_user(request, "Unlocked.", messages.SUCCESS)
+
+    @admin.action(description="Unassign the selected reviewers")
+    def unassign(self, request: HttpRequest, queryset: QuerySet[Assignment]) -> None:
+        count = 0
+        for a in queryset.select_related("submission__workshop"):
+            assignment_services.assignment_remove(assignment=a, chair=request.user)
+            count += 1
+        self.message_user(request, f"{count} assignment(s) removed.", messages.SUCCESS)
+
+
+@admin.register(MatchingRun)
+class MatchingRunAdmin(ChairScopedAdmin):
+    """The chair's assignment page: run the engine, watch it, preview, compare, commit."""
+
+    list_display = ["__str__", "status", "mode", "total", "floor", "created_at", "created_by"]
+    list_filter = ["workshop", "status", "mode"]
+    chairs_may_delete = False
+
+    def has_change_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+        return False
+
+    @admin.display(description="Total fit")
+    def total(self, run: MatchingRun) -> str:
+        return str(run.result.get("total", "—"))
+
+    @admin.display(description="Worst paper's fit")
+    def floor(self, run: MatchingRun) -> str:
+        return str(run.result.get("min_paper_sum", "—"))
+
+    def get_urls(self):  # type: ignore[no-untyped-def]
+        wrap = self.admin_site.admin_view
+        return [
+            path("<int:run_id>/progress/", wrap(self.progress_view), name="reviews_run_progress"),
+            path("<int:run_id>/cancel/", wrap(self.cancel_view), name="reviews_run_cancel"),
+            path("<int:run_id>/commit/", wrap(self.commit_view), name="reviews_run_commit"),
+            path("compare/", wrap(self.compare_view), name="reviews_run_compare"),
+            *super().get_urls(),
+        ]
+
+    def _run(self, request: HttpRequest, run_id: int) -> MatchingRun:
+        run = self.get_queryset(request).select_related("workshop").filter(pk=run_id).first()
+        if run is None:
+            raise Http404("No such run.")
+        return run
+
+    def add_view(self, request, form_url="", extra_context=None):  # type: ignore[no-untyped-def]
+        workshops = Workshop.objects.filter(pk__in=chaired_workshop_ids(request.user))
+        first = workshops.first()
+        if first is None:
+            raise Http404
+        form = MatchingRunForm(
+            request.POST or None,
+            workshops=workshops,
+            initial={"workshop": first, "reviews_per_paper": first.reviews_per_paper},
+        )
+        if request.method == "POST" and form.is_valid():
+            try:
+                run = assignment_services.matching_run_create(
+                    workshop=form.cleaned_data["workshop"],
+                    chair=request.user,
+                    mode=form.cleaned_data["mode"],
+                    parameters=form.parameters(),
+                )
+            except ServiceError as exc:
+                form.add_error(None, exc.message)
+            else:
+                return redirect("admin:reviews_matchingrun_change", run.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "form": form,
+            "title": "Run the assignment",
+            "opts": self.model._meta,
+            "recent": self.get_queryset(request).order_by("-created_at")[:10],
+        }
+        return TemplateResponse(request, "admin/reviews/run_new.html", context)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):  # type: ignore[no-untyped-def]
+        run = self._run(request, int(object_id) if str(object_id).isdigit() else 0)
+        others = self.get_queryset(request).filter(workshop=run.workshop).exclude(pk=run.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "run": run,
+            "title": str(run),
+            "opts": self.model._meta,
+            "others": others.filter(status__in=["done", "committed"])[:20],
+            "stale": run.status == "done"
+            and assignment_services.current_pairs(run.workshop) != run.baseline,
+            "per_paper": _per_paper(run),
+        }
+        return TemplateResponse(request, "admin/reviews/run_detail.html", context)
+
+    def progress_view(self, request: HttpRequest, run_id: int) -> HttpResponse:
+        run = self._run(request, run_id)
+        if run.status in ("done", "failed", "cancelled", "committed") and request.htmx:
+            response = HttpResponse()
+            response["HX-Refresh"] = "true"  # the full preview replaces the progress bar
+            return response
+        return TemplateResponse(request, "admin/reviews/_run_progress.html", {"run": run})
+
+    def cancel_view(self, request: HttpRequest, run_id: int) -> HttpResponse:
+        run = self._run(request, run_id)
+        if request.method == "POST":
+            assignment_services.matching_run_cancel(run=run, chair=request.user)
+            self.message_user(request, "Run cancelled.", messages.SUCCESS)
+        return redirect("admin:reviews_matchingrun_change", run.pk)
+
+    def commit_view(self, request: HttpRequest, run_id: int) -> HttpResponse:
+        run = self._run(request, run_id)
+        if request.method != "POST":
+            return redirect("admin:reviews_matchingrun_change", run.pk)
+        try:
+            counts = assignment_services.matching_run_commit(run=run, chair=request.user)
+        except ServiceError as exc:
+            self.message_user(request, exc.message, messages.ERROR)
+        else:
+            self.message_user(
+                request,
+                f"Assignment committed: {counts['added']} added, {counts['removed']} removed; "
+                f"{counts['notified']} reviewer(s) notified.",
+                messages.SUCCESS,
+            )
+        return redirect("admin:reviews_matchingrun_change", run.pk)
+
+    def compare_view(self, request: HttpRequest) -> HttpResponse:
+        try:
+            a = self._run(request, int(request.GET.get("a", 0)))
+            b = self._run(request, int(request.GET.get("b", 0)))
+        except ValueError:
+            raise Http404 from None
+        pairs_a = {(s, u) for s, u, _ in a.result.get("pairs", [])}
+        pairs_b = {(s, u) for s, u, _ in b.result.get("pairs", [])}
+        context = {
+            **self.admin_site.each_context(request),
+            "a": a,
+            "b": b,
+            "title": f"Compare run {a.pk} and run {b.pk}",
+            "opts": self.model._meta,
+            "only_a": len(pairs_a - pairs_b),
+            "only_b": len(pairs_b - pairs_a),
+            "both": len(pairs_a & pairs_b),
+        }
+        return TemplateResponse(request, "admin/reviews/run_compare.html", context)
+
+
+def _per_paper(run: MatchingRun) -> list[dict]:
+    """The whole proposal, paper by paper, for the preview's full table."""
+    from submissions.models import Submission
+    from workshop.models import User
+
+    pairs = run.result.get("pairs") or []
+    if not pairs:
+        return []
+    wanted = {p[0] for p in pairs}
+    papers = {s.pk: s for s in Submission.objects.filter(pk__in=wanted).only("number", "title")}
+    names = dict(User.objects.filter(pk__in={p[1] for p in pairs}).values_list("pk", "name"))
+    rows: dict[int, dict] = {}
+    for sid, uid, fit in pairs:
+        paper = papers[sid]
+        row = rows.setdefault(
+            sid, {"number": paper.number, "title": paper.title, "reviewers": [], "fit": 0.0}
+        )
+        row["reviewers"].append(names.get(uid, "?"))
+        row["fit"] = round(row["fit"] + fit, 3)
+    return sorted(rows.values(), key=lambda r: r["number"])

@@ -1,0 +1,103 @@
+"""Chair tools for reviewing: the review form, reviews and progress."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path
+
+from workshop.admin_scoping import ChairScopedAdmin
+from workshop.models import Workshop
+from workshop.selectors import chaired_workshop_ids
+
+from .. import progress as progress_selectors
+from ..models import (
+    Review,
+    ReviewQuestion,
+)
+from ..services import reviewing as reviewing_services
+
+
+@admin.register(ReviewQuestion)
+class ReviewQuestionAdmin(ChairScopedAdmin):
+    """The review form: questions with a kind, visibility and order. A question with answers
+    is retired (unticked "active") rather than deleted, so no answer is ever lost."""
+
+    list_display = ["label", "workshop", "kind", "required", "visibility", "order", "active"]
+    list_editable = ["order", "required", "visibility", "active"]
+    list_filter = ["workshop", "kind", "visibility", "active"]
+    actions = ["create_default_form"]
+
+    def has_delete_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+        if obj is not None and obj.answers.exists():
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def get_actions(self, request):  # type: ignore[no-untyped-def]
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)  # deleting answered questions must not be bulk
+        return actions
+
+    @admin.action(description="Create the default review form for the workshops of the selection")
+    def create_default_form(self, request: HttpRequest, queryset: QuerySet) -> None:
+        for workshop in Workshop.objects.filter(pk__in=chaired_workshop_ids(request.user)):
+            reviewing_services.default_form_create(workshop)
+        self.message_user(request, "Default form in place where a workshop had none.")
+
+    def changelist_view(self, request, extra_context=None):  # type: ignore[no-untyped-def]
+        if request.method == "POST" and request.POST.get("action") == "create_default_form":
+            # Allowed with an empty selection: there may be no question yet.
+            self.create_default_form(request, self.get_queryset(request).none())
+            return redirect("admin:reviews_reviewquestion_changelist")
+        return super().changelist_view(request, extra_context)
+
+
+@admin.register(Review)
+class ReviewAdmin(ChairScopedAdmin):
+    """Reviews (drafts included) for the chairs; the progress view is linked from here."""
+
+    workshop_path = "assignment__submission__workshop"
+    chairs_may_add = False
+    chairs_may_delete = False
+    list_display = ["assignment", "status", "version", "updated_at", "submitted_at"]
+    list_filter = ["status", "assignment__submission__workshop"]
+    search_fields = ["assignment__reviewer__name", "assignment__submission__title"]
+    list_select_related = ["assignment__reviewer", "assignment__submission"]
+    change_list_template = "admin/reviews/review/change_list.html"
+
+    def has_change_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+        return False
+
+    def get_urls(self):  # type: ignore[no-untyped-def]
+        wrap = self.admin_site.admin_view
+        return [
+            path("progress/<int:workshop_id>/", wrap(self.progress_view),
+                 name="reviews_progress"),
+            *super().get_urls(),
+        ]  # fmt: skip
+
+    def changelist_view(self, request, extra_context=None):  # type: ignore[no-untyped-def]
+        chaired = Workshop.objects.filter(pk__in=chaired_workshop_ids(request.user))
+        return super().changelist_view(request, {**(extra_context or {}), "chaired": chaired})
+
+    def progress_view(self, request: HttpRequest, workshop_id: int) -> HttpResponse:
+        workshop = Workshop.objects.filter(
+            pk=workshop_id, pk__in=chaired_workshop_ids(request.user)
+        ).first()
+        if workshop is None:
+            raise Http404("No such workshop.")
+        if request.method == "POST" and request.POST.get("action") == "remind":
+            count = reviewing_services.late_reviewers_remind(workshop=workshop, chair=request.user)
+            self.message_user(request, f"{count} reviewer(s) reminded.", messages.SUCCESS)
+            return redirect("admin:reviews_progress", workshop.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Review progress of {workshop.short_name}",
+            "workshop": workshop,
+            "progress": progress_selectors.review_progress(workshop),
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/reviews/progress.html", context)

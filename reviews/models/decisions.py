@@ -1,0 +1,101 @@
+"""Decisions, their categories and mails, and the authors' responses."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from submissions.models import Submission
+from workshop.models import Workshop
+
+from .reviewing import Review
+
+
+class Outcome(models.TextChoices):
+    ACCEPT = "accept", "Accept"
+    REJECT = "reject", "Reject"
+    DESK_REJECT = "desk_reject", "Desk reject"
+
+
+class DecisionCategory(models.Model):
+    """A decision the chairs can take, e.g. "Accept (oral)", "Accept (poster)", "Reject"."""
+
+    workshop = models.ForeignKey(
+        Workshop, on_delete=models.CASCADE, related_name="decision_categories"
+    )
+    name = models.CharField(max_length=80)
+    outcome = models.CharField(max_length=12, choices=Outcome.choices)
+    order = models.PositiveSmallIntegerField(default=0)
+    mail_subject = models.CharField(
+        max_length=200, default="[{workshop}] Decision on paper #{number}: {decision}"
+    )
+    mail_body = models.TextField(
+        default="Dear authors,\n\nthe programme committee of {workshop} has decided on your "
+        'paper #{number}, "{title}":\n\n    {decision}\n\n{reviews}\nThe chairs'
+    )
+
+    class Meta:
+        ordering = ["workshop", "order", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["workshop", "name"], name="decision_category_unique")
+        ]
+        verbose_name_plural = "decision categories"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Decision(models.Model):
+    """The chairs' decision on a paper. `version` counts changes, so a changed decision's
+    held mail gets a new key and replaces the old one (never two contradictory mails)."""
+
+    submission = models.OneToOneField(Submission, on_delete=models.CASCADE, related_name="decision")
+    category = models.ForeignKey(DecisionCategory, on_delete=models.PROTECT, related_name="+")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(auto_now=True)
+    version = models.PositiveIntegerField(default=1)
+
+    def __str__(self) -> str:
+        return f"#{self.submission.number}: {self.category}"
+
+
+class DecisionBoard(Submission):
+    """The submissions seen as the chairs' decision board (a proxy: no table of its own)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "decision"
+        verbose_name_plural = "decision board"
+
+
+class AuthorResponse(models.Model):
+    """The authors' reply during the rebuttal window: per review, or one for all (review
+    empty)."""
+
+    submission = models.ForeignKey(
+        Submission, on_delete=models.CASCADE, related_name="author_responses"
+    )
+    review = models.ForeignKey(
+        Review, null=True, blank=True, on_delete=models.CASCADE, related_name="author_responses"
+    )
+    text = models.TextField()
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["submission", "review"], name="response_unique_per_review"
+            ),
+            models.UniqueConstraint(
+                fields=["submission"],
+                condition=Q(review__isnull=True),
+                name="response_unique_general",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Author response on #{self.submission.number}"
