@@ -258,3 +258,32 @@ def submission_restore(*, submission: Submission, chair: User) -> Submission:
     )
     receipts_queue(submission=submission, event=event)
     return submission
+
+
+OUTCOME_STATUS = {
+    "accept": SubmissionStatus.ACCEPTED,
+    "reject": SubmissionStatus.REJECTED,
+    "desk_reject": SubmissionStatus.DESK_REJECTED,
+}
+
+
+@transaction.atomic
+def submission_set_outcome(
+    *, submission: Submission, outcome: str | None, chair: User
+) -> Submission:
+    """Record the outcome of a decision on the paper's status (None: back to submitted).
+
+    Called by the decisions service of the reviews app; withdrawn papers are left alone.
+    Side effects: a `decided` history entry (never shown as a mail: decision mails are
+    composed and released by the chairs).
+    """
+    submission = Submission.objects.select_for_update().get(pk=submission.pk)
+    if not is_chair(chair, submission.workshop):
+        raise NotAllowed("Only the chairs decide.")
+    if submission.status in (SubmissionStatus.WITHDRAWN, SubmissionStatus.DRAFT):
+        raise ServiceError(f"#{submission.number} is {submission.get_status_display().lower()}.")
+    new = OUTCOME_STATUS[outcome] if outcome else SubmissionStatus.SUBMITTED
+    if submission.status != new:
+        submission.status = new
+        submission.save(update_fields=["status", "updated_at"])
+    return submission
