@@ -15,7 +15,15 @@ from workshop.models import Role, User, Workshop
 from workshop.permissions import is_chair
 
 from .conflicts import conflicted_submission_ids
-from .models import Answer, Assignment, Comment, MetaReview, Review, ReviewQuestion
+from .models import (
+    Answer,
+    Assignment,
+    AuthorResponse,
+    Comment,
+    MetaReview,
+    Review,
+    ReviewQuestion,
+)
 from .permissions import (
     active,
     can_discuss,
@@ -85,6 +93,7 @@ class PaperPage:
     sees_others: bool
     may_discuss: bool
     comments: list[Comment] = field(default_factory=list)
+    responses: list[AuthorResponse] = field(default_factory=list)
     meta_review: MetaReview | None = None
     reviewer_count: int = 0
     submitted_count: int = 0
@@ -167,6 +176,12 @@ def paper_page(user: User, workshop: Workshop, number: int) -> PaperPage:
     )
     if may_discuss:
         page.comments = list(submission.comments.all())
+    if workshop.reviews_released:
+        page.responses = list(
+            AuthorResponse.objects.filter(submission=submission).select_related(
+                "review__assignment"
+            )
+        )
     if chair or page.is_ac:
         page.meta_review = MetaReview.objects.filter(submission=submission).first()
     return page

@@ -11,3 +11,11 @@ from .services.assignment import matching_run_execute
 def matching_run_task(run_id: int) -> str:
     """Compute one matching run (idempotent: only a queued run starts)."""
     return matching_run_execute(run_id)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def reminders_tick() -> int:
+    """Periodic (beat, every 15 minutes): queue the reminders that are due, each once."""
+    from .reminders import reminders_queue
+
+    return reminders_queue()

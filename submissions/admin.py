@@ -4,23 +4,30 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.db.models import Count, Prefetch, QuerySet
-from django.http import HttpRequest, HttpResponse
-from django.urls import reverse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
 from workshop.admin_scoping import ChairScopedAdmin, ChairScopedInline
 from workshop.csvexport import csv_response
 from workshop.errors import ServiceError
+from workshop.models import Workshop
+from workshop.selectors import chaired_workshop_ids
 
 from .models import (
     AuthorConflict,
     Authorship,
+    BundleStatus,
+    ProceedingsBundle,
     Submission,
     SubmissionEvent,
     SubmissionFile,
     SubmissionType,
 )
 from .services import submission_restore
+from .services.camera_ready import proceedings_request
 
 
 @admin.register(SubmissionType)
@@ -199,3 +206,65 @@ class SubmissionAdmin(ChairScopedAdmin):
             except ServiceError as exc:
                 self.message_user(request, f"#{submission.number}: {exc.message}", messages.ERROR)
         self.message_user(request, f"{restored} submission(s) restored.", messages.SUCCESS)
+
+
+@admin.register(ProceedingsBundle)
+class ProceedingsBundleAdmin(ChairScopedAdmin):
+    """The proceedings bundle: built by a worker with a progress bar, then downloaded."""
+
+    chairs_may_delete = False
+    list_display = ["__str__", "status", "progress_bar", "papers", "download"]
+    list_filter = ["workshop", "status"]
+
+    def has_change_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+        return False
+
+    @admin.display(description="Progress")
+    def progress_bar(self, obj: ProceedingsBundle) -> str:
+        return format_html('<progress max="100" value="{}">{}%</progress>', obj.progress,
+                           obj.progress)  # fmt: skip
+
+    @admin.display(description="ZIP")
+    def download(self, obj: ProceedingsBundle) -> str:
+        if obj.status != BundleStatus.DONE:
+            return obj.error or "—"
+        url = reverse("admin:submissions_bundle_download", args=[obj.pk])
+        return format_html('<a href="{}">download</a>', url)
+
+    def get_urls(self):  # type: ignore[no-untyped-def]
+        wrap = self.admin_site.admin_view
+        return [
+            path("<int:bundle_id>/download/", wrap(self.download_view),
+                 name="submissions_bundle_download"),
+            *super().get_urls(),
+        ]  # fmt: skip
+
+    def add_view(self, request, form_url="", extra_context=None):  # type: ignore[no-untyped-def]
+        workshops = Workshop.objects.filter(pk__in=chaired_workshop_ids(request.user))
+        if request.method == "POST":
+            workshop = workshops.filter(pk=request.POST.get("workshop") or 0).first()
+            if workshop is None:
+                raise Http404
+            proceedings_request(workshop=workshop, chair=request.user)
+            self.message_user(request, "The proceedings are being built; this page refreshes.")
+            return redirect("admin:submissions_proceedingsbundle_changelist")
+        context = {**self.admin_site.each_context(request), "workshops": workshops,
+                   "title": "Build the proceedings", "opts": self.model._meta}  # fmt: skip
+        return TemplateResponse(request, "admin/submissions/build_proceedings.html", context)
+
+    def changelist_view(self, request, extra_context=None):  # type: ignore[no-untyped-def]
+        busy = (
+            self.get_queryset(request)
+            .filter(status__in=[BundleStatus.QUEUED, BundleStatus.RUNNING])
+            .exists()
+        )
+        return super().changelist_view(request, {**(extra_context or {}), "refresh": busy})
+
+    def download_view(self, request: HttpRequest, bundle_id: int) -> FileResponse:
+        bundle = self.get_queryset(request).filter(pk=bundle_id, status=BundleStatus.DONE).first()
+        if bundle is None:
+            raise Http404("No such bundle.")
+        response = FileResponse(bundle.file.open("rb"), as_attachment=True,
+                                filename=f"{bundle.workshop.slug}-proceedings.zip")  # fmt: skip
+        response["X-Content-Type-Options"] = "nosniff"
+        return response

@@ -111,6 +111,18 @@ class Submission(models.Model):
         help_text="When title, abstract, authors and topic were first all in (abstract deadline).",
     )
     submitted_at = models.DateTimeField(null=True, blank=True)
+    camera_ready = models.ForeignKey(
+        "SubmissionFile", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    licence = models.CharField(
+        "licence of the published paper", max_length=20, choices=[
+            ("CC-BY-4.0", "CC BY 4.0"), ("CC-BY-SA-4.0", "CC BY-SA 4.0"),
+            ("CC0-1.0", "CC0 1.0 (public domain)")], blank=True,
+    )  # fmt: skip
+    licence_accepted_at = models.DateTimeField(null=True, blank=True)
+    licence_accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     withdrawn_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -274,3 +286,37 @@ class AuthorConflict(models.Model):
 
     def __str__(self) -> str:
         return str(self.member or self.institution)
+
+
+class BundleStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Building"
+    DONE = "done", "Ready"
+    FAILED = "failed", "Failed"
+
+
+def _bundle_name(instance: ProceedingsBundle, filename: str) -> str:
+    return f"proceedings/{instance.workshop_id}/{uuid.uuid4().hex}.zip"
+
+
+class ProceedingsBundle(models.Model):
+    """A ZIP of the accepted papers' camera-ready PDFs with CSV and JSON metadata."""
+
+    workshop = models.ForeignKey(Workshop, on_delete=models.CASCADE, related_name="bundles")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(
+        max_length=10, choices=BundleStatus.choices, default=BundleStatus.QUEUED
+    )
+    progress = models.PositiveSmallIntegerField(default=0)
+    file = models.FileField(upload_to=_bundle_name, blank=True, max_length=200)
+    papers = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["workshop", "-created_at"]
+
+    def __str__(self) -> str:
+        return f"Proceedings of {self.workshop} ({self.created_at:%Y-%m-%d %H:%M})"

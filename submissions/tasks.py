@@ -30,3 +30,11 @@ def pending_checks_sweep() -> int:
     for pk in ids:
         submission_file_check(pk)
     return len(ids)
+
+
+@shared_task(acks_late=True, ignore_result=True, soft_time_limit=1200, time_limit=1260)
+def proceedings_build_task(bundle_id: int) -> str:
+    """Build the proceedings ZIP (idempotent: only a queued bundle is built)."""
+    from .services.camera_ready import proceedings_build
+
+    return proceedings_build(bundle_id)

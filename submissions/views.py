@@ -301,7 +301,7 @@ def file_response(stored, *, reviewer_copy: bool = False) -> FileResponse:
     """An attachment named after the workshop and number, never after the uploader's file."""
     s = stored.submission
     ext = "zip" if stored.content_type == "application/zip" else "pdf"
-    label = {"paper": "paper", "supplementary": "supplementary", "camera_ready": "camera-ready"}
+    label = {"paper": "paper", "supplementary": "supplementary", "camera_ready": "paper"}
     name = f"{s.workshop.slug}-{label[stored.kind]}-{s.number}.{ext}"
     source = stored.reviewer_copy if reviewer_copy and stored.reviewer_copy else stored.file
     response = FileResponse(

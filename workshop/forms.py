@@ -35,6 +35,27 @@ class ProfileForm(forms.ModelForm):
         model = User
         fields = ["name", "affiliation", "orcid", "dblp_url", "semantic_scholar_url", "homepage"]
 
+    def __init__(self, *args, **kwargs) -> None:
+        from .outbox import NON_ESSENTIAL
+
+        super().__init__(*args, **kwargs)
+        prefs = self.instance.notification_prefs or {}
+        for kind, label in NON_ESSENTIAL.items():
+            self.fields[f"notify_{kind}"] = forms.ChoiceField(
+                label=label,
+                choices=[("event", "A mail each time"), ("digest", "In a daily digest")],
+                initial=prefs.get(kind, "event"),
+                required=False,
+                widget=forms.RadioSelect,
+            )
+
+    def notification_prefs(self) -> dict[str, str]:
+        return {
+            key.removeprefix("notify_"): value
+            for key, value in self.cleaned_data.items()
+            if key.startswith("notify_") and value and value
+        }
+
     def clean_orcid(self) -> str:
         value = self.cleaned_data["orcid"].strip().removeprefix("https://orcid.org/")
         if value and not ORCID_RE.match(value):

@@ -45,6 +45,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     dblp_url = models.URLField("DBLP profile", blank=True)
     semantic_scholar_url = models.URLField("Semantic Scholar profile", blank=True)
     homepage = models.URLField(blank=True)
+    notification_prefs = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Per kind of non-essential notification: 'event' (default) or 'digest'.",
+    )
     is_staff = models.BooleanField(
         default=False, help_text="Can enter the admin (chairs get this with their role)."
     )
@@ -239,6 +244,8 @@ class MailStatus(models.TextChoices):
     SENT = "sent", "Sent"
     FAILED = "failed", "Failed"
     CANCELLED = "cancelled", "Cancelled"
+    DIGEST = "digest", "Waiting for the daily digest"
+    DIGESTED = "digested", "Sent in a digest"
 
 
 class OutgoingMail(models.Model):

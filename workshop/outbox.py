@@ -56,11 +56,13 @@ def mail_store(
     recipient: User | None = None,
     reply_to: str = "",
     held: bool = False,
+    digest: bool = False,
 ) -> OutgoingMail:
     """Store one rendered message under `key`; a second call with the same key is a no-op.
 
     Side effects: after the surrounding transaction commits, a delivery task is enqueued
-    (unless `held`: held mail waits for a chair's release).
+    (unless `held`: held mail waits for a chair's release; or `digest`: it waits for the
+    recipient's daily digest).
     """
     mail, created = OutgoingMail.objects.get_or_create(
         key=key,
@@ -73,10 +75,12 @@ def mail_store(
             "workshop": workshop,
             "recipient": recipient,
             "reply_to": reply_to,
-            "status": MailStatus.HELD if held else MailStatus.QUEUED,
+            "status": MailStatus.HELD
+            if held
+            else (MailStatus.DIGEST if digest else MailStatus.QUEUED),
         },
     )
-    if created and not held:
+    if created and not held and not digest:
         transaction.on_commit(partial(mail_enqueue, mail.pk))
     return mail
 
@@ -110,7 +114,56 @@ def mail_queue(
         recipient=recipient,
         reply_to=reply_to or (workshop.contact_email if workshop else ""),
         held=held,
+        digest=wants_digest(recipient, template),
     )
+
+
+# Non-essential notifications: a user may take them as a daily digest. Everything else
+# (receipts, assignments, decisions, account mail) is essential and always sent at once.
+NON_ESSENTIAL = {
+    "discussion_comment": "Comments in the discussions of your papers",
+    "reminder_bidding": "Bidding reminders",
+    "author_response_notice": "Author responses to your reviews",
+}
+
+
+def wants_digest(user: User | None, template: str) -> bool:
+    return (
+        user is not None
+        and template in NON_ESSENTIAL
+        and (user.notification_prefs or {}).get(template) == "digest"
+    )
+
+
+def digests_send(now: dt.datetime | None = None) -> int:
+    """Bundle each user's waiting non-essential mail into one digest (once per day)."""
+    now = now or timezone.now()
+    sent = 0
+    waiting = (
+        OutgoingMail.objects.filter(status=MailStatus.DIGEST, recipient__isnull=False)
+        .values_list("recipient_id", flat=True)
+        .distinct()
+    )
+    for user in User.objects.filter(pk__in=list(waiting)):
+        with transaction.atomic():
+            items = list(
+                OutgoingMail.objects.select_for_update()
+                .filter(status=MailStatus.DIGEST, recipient=user)
+                .order_by("created_at")
+            )
+            if not items:
+                continue
+            subject, text, html = mail_render("digest", {"user": user, "items": items})
+            mail_store(
+                key=f"digest:{user.pk}:{now.date().isoformat()}:{items[0].pk}",
+                to=user.email, kind="digest", subject=subject, body_text=text,
+                body_html=html, recipient=user,
+            )  # fmt: skip
+            OutgoingMail.objects.filter(pk__in=[m.pk for m in items]).update(
+                status=MailStatus.DIGESTED, sent_at=now
+            )
+            sent += 1
+    return sent
 
 
 def mail_enqueue(mail_id: int) -> None:

@@ -46,3 +46,13 @@ def profile_update(*, user: User, **fields: str) -> User:
     user.full_clean(exclude=["password"])
     user.save(update_fields=list(fields))
     return user
+
+
+def notifications_set(*, user: User, prefs: dict[str, str]) -> User:
+    """Per-event mail or a daily digest, for the non-essential kinds only."""
+    from .outbox import NON_ESSENTIAL
+
+    cleaned = {k: v for k, v in prefs.items() if k in NON_ESSENTIAL and v in ("event", "digest")}
+    user.notification_prefs = {**(user.notification_prefs or {}), **cleaned}
+    user.save(update_fields=["notification_prefs"])
+    return user

@@ -8,6 +8,7 @@ deployment; README.md lists every variable.
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -126,6 +127,11 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
     "outbox-sweep": {"task": "workshop.tasks.outbox_sweep", "schedule": 60.0},
+    "reminders": {"task": "reviews.tasks.reminders_tick", "schedule": 15 * 60.0},
+    "daily-digest": {
+        "task": "workshop.tasks.digests_send",
+        "schedule": crontab(hour=7, minute=0),
+    },
     "pending-checks-sweep": {
         "task": "submissions.tasks.pending_checks_sweep",
         "schedule": 300.0,

@@ -17,3 +17,9 @@ def outbox_deliver(mail_id: int) -> str:
 def outbox_sweep() -> dict[str, int]:
     """Periodic (beat): deliver queued mail whose task was lost and retry failed attempts."""
     return outbox.outbox_sweep()
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def digests_send() -> int:
+    """Daily (beat): one digest per user of the non-essential mail they chose to bundle."""
+    return outbox.digests_send()

@@ -12,6 +12,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("w/", include(workshop_patterns)),
     path("submissions/", include("submissions.urls")),
+    path("submissions/", include("reviews.author_urls")),
     path("reviewing/", include("reviews.urls")),
     path("invitations/", include("reviews.invitation_urls")),
     path("accounts/profile/", views.profile, name="profile"),

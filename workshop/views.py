@@ -51,7 +51,9 @@ def workshop_detail(request: HttpRequest, slug: str) -> HttpResponse:
 def profile(request: HttpRequest) -> HttpResponse:
     form = ProfileForm(request.POST or None, instance=request.user)
     if request.method == "POST" and form.is_valid():
-        services.profile_update(user=request.user, **form.cleaned_data)
+        fields = {k: v for k, v in form.cleaned_data.items() if not k.startswith("notify_")}
+        services.profile_update(user=request.user, **fields)
+        services.notifications_set(user=request.user, prefs=form.notification_prefs())
         messages.success(request, "Profile saved.")
         return redirect("profile")
     return render(request, "workshop/profile.html", {"form": form})

@@ -8,6 +8,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
+from django.utils import timezone
 
 from workshop.admin_scoping import ChairScopedAdmin
 from workshop.models import Workshop
@@ -76,6 +77,8 @@ class ReviewAdmin(ChairScopedAdmin):
         return [
             path("progress/<int:workshop_id>/", wrap(self.progress_view),
                  name="reviews_progress"),
+            path("reminders/<int:workshop_id>/", wrap(self.reminders_view),
+                 name="reviews_reminders"),
             *super().get_urls(),
         ]  # fmt: skip
 
@@ -101,3 +104,32 @@ class ReviewAdmin(ChairScopedAdmin):
             "opts": self.model._meta,
         }
         return TemplateResponse(request, "admin/reviews/progress.html", context)
+
+    def reminders_view(self, request: HttpRequest, workshop_id: int) -> HttpResponse:
+        """Upcoming reminders, and the kinds the chairs switch off for this workshop."""
+        from ..reminders import KINDS, planned_reminders, upcoming
+
+        workshop = Workshop.objects.filter(
+            pk=workshop_id, pk__in=chaired_workshop_ids(request.user)
+        ).first()
+        if workshop is None:
+            raise Http404("No such workshop.")
+        if request.method == "POST":
+            off = [k for k in KINDS if request.POST.get(f"kind-{k}") != "on"]
+            Workshop.objects.filter(pk=workshop.pk).update(reminders_disabled=off)
+            self.message_user(request, "Reminder settings saved.", messages.SUCCESS)
+            return redirect("admin:reviews_reminders", workshop.pk)
+        now = timezone.now()
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Reminders of {workshop.short_name}",
+            "workshop": workshop,
+            "kinds": [
+                (k, label, k not in (workshop.reminders_disabled or []))
+                for k, label in KINDS.items()
+            ],
+            "upcoming": upcoming(workshop, now),
+            "due_now": [(p.kind, len(p.recipients)) for p in planned_reminders(workshop, now)],
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/reviews/reminders.html", context)

@@ -101,6 +101,18 @@ def _clean_value(question: ReviewQuestion, raw: object) -> object:
     return text
 
 
+def reviews_writable(workshop: Workshop, *, submitted: bool, now=None) -> bool:
+    """Until the review deadline, any review; after it, only a submitted review may be
+    updated, and only while the discussion is open (author response to discussion end),
+    so that reviewers can answer the authors."""
+    now = now or timezone.now()
+    if accepts_until(workshop.review_deadline, workshop, now):
+        return True
+    start = workshop.rebuttal_opens
+    end = workshop.discussion_ends or workshop.rebuttal_closes
+    return bool(submitted and start and end and start <= now and accepts_until(end, workshop, now))
+
+
 def _lock_assignment(assignment: Assignment, user: User) -> Assignment:
     locked = (
         Assignment.objects.select_for_update()
@@ -112,8 +124,9 @@ def _lock_assignment(assignment: Assignment, user: User) -> Assignment:
         raise NotAllowed("This is not your review.")
     if locked.declined_at:
         raise NotAllowed("You declined this paper.")
-    if not is_chair(user, workshop) and not accepts_until(
-        workshop.review_deadline, workshop, timezone.now()
+    if not is_chair(user, workshop) and not reviews_writable(
+        workshop,
+        submitted=Review.objects.filter(assignment=locked, status=ReviewStatus.SUBMITTED).exists(),
     ):
         raise DeadlinePassed(
             "The review deadline has passed: reviews can no longer be changed. Write to the "

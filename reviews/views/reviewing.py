@@ -72,7 +72,10 @@ def paper(request: HttpRequest, slug: str, number: int) -> HttpResponse:
             "kinds": QuestionKind,
             "recommendations": MetaRecommendation.choices,
             "deadline_open": page.chair
-            or timezone.now() <= page.workshop.review_deadline + page.workshop.grace,
+            or services.reviews_writable(
+                page.workshop,
+                submitted=page.own_review is not None and page.own_review.status == "submitted",
+            ),
             "form_values": request.session.pop(f"review-form-{page.submission.pk}", None),
         },
     )

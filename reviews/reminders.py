@@ -1,0 +1,200 @@
+"""Deadline reminders, computed by a periodic task (Celery beat, every 15 minutes).
+
+Each reminder has a unique outbox key (kind, workshop, recipient, step), so beat firing
+twice, a worker dying or a deploy in the middle never sends one twice. When several steps
+are due at once (a late first run), only the latest is sent: nobody gets "7 days left"
+and "1 day left" together.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from submissions.models import Authorship, Submission, SubmissionStatus
+from workshop.models import Role, User, Workshop
+from workshop.outbox import mail_queue
+
+from .models import Assignment, ReviewStatus
+
+DAY = dt.timedelta(days=1)
+
+KINDS = {
+    "bidding": "Bidding deadline: reviewers with too few bids, 3 days and 1 day before",
+    "review_due": "Review deadline: 7, 3 and 1 day before, to reviewers with reviews to do",
+    "review_overdue": "Overdue reviews: daily after the deadline, at most 3 times",
+    "rebuttal_open": "Author response opens: to the authors of reviewed papers",
+    "camera_ready": "Camera-ready due: 7 days and 2 days before, to accepted papers' authors",
+}
+STEPS = {"bidding": (3, 1), "review_due": (7, 3, 1), "camera_ready": (7, 2)}
+MAX_OVERDUE = 3
+
+
+@dataclass
+class Planned:
+    kind: str
+    step: str
+    workshop: Workshop
+    recipients: list[tuple[str, User | None, dict]] = field(default_factory=list)
+
+    def key(self, email: str) -> str:
+        return f"reminder:{self.kind}:{self.workshop.pk}:{self.step}:{email}"
+
+
+def _step_before(
+    deadline: dt.datetime | None, steps: tuple[int, ...], now: dt.datetime
+) -> int | None:
+    """The latest step (days before the deadline) that has been reached, or None."""
+    if deadline is None or now >= deadline:
+        return None
+    reached = [d for d in steps if now >= deadline - d * DAY]
+    return min(reached) if reached else None
+
+
+def _late_reviewers(workshop: Workshop) -> dict[int, tuple[User, list[Submission]]]:
+    late: dict[int, tuple[User, list[Submission]]] = {}
+    for a in (
+        Assignment.objects.filter(
+            submission__workshop=workshop,
+            role=Role.REVIEWER,
+            declined_at__isnull=True,
+            submission__status=SubmissionStatus.SUBMITTED,
+        )
+        .exclude(review__status=ReviewStatus.SUBMITTED)
+        .select_related("reviewer", "submission")
+        .order_by("submission__number")
+    ):
+        late.setdefault(a.reviewer_id, (a.reviewer, []))[1].append(a.submission)
+    return late
+
+
+def planned_reminders(workshop: Workshop, now: dt.datetime) -> list[Planned]:
+    """The reminders due for `workshop` at `now` (switched-off kinds left out)."""
+    off = set(workshop.reminders_disabled or [])
+    plans: list[Planned] = []
+
+    step = _step_before(workshop.bidding_deadline, STEPS["bidding"], now)
+    if "bidding" not in off and step is not None and now >= workshop.paper_deadline:
+        plan = Planned("bidding", f"{step}d", workshop)
+        reviewers = User.objects.filter(
+            memberships__workshop=workshop, memberships__role=Role.REVIEWER
+        ).annotate(n=Count("bids", filter=Q(bids__submission__workshop=workshop), distinct=True))
+        for user in reviewers:
+            if user.n < workshop.bids_requested:
+                plan.recipients.append((user.email, user, {"placed": user.n, "days": step}))
+        plans.append(plan)
+
+    step = _step_before(workshop.review_deadline, STEPS["review_due"], now)
+    if "review_due" not in off and step is not None:
+        plan = Planned("review_due", f"{step}d", workshop)
+        for user, papers in _late_reviewers(workshop).values():
+            plan.recipients.append((user.email, user, {"papers": papers, "days": step}))
+        plans.append(plan)
+
+    if "review_overdue" not in off and now >= workshop.review_deadline + workshop.grace:
+        day = int((now - workshop.review_deadline) / DAY) + 1
+        if day <= MAX_OVERDUE:
+            plan = Planned("review_overdue", f"day{day}", workshop)
+            for user, papers in _late_reviewers(workshop).values():
+                plan.recipients.append((user.email, user, {"papers": papers, "day": day}))
+            plans.append(plan)
+
+    opens, closes = workshop.rebuttal_opens, workshop.rebuttal_closes
+    if (
+        "rebuttal_open" not in off
+        and workshop.reviews_released
+        and opens
+        and closes
+        and opens <= now < closes
+    ):
+        plan = Planned("rebuttal_open", "open", workshop)
+        for author in Authorship.objects.filter(
+            submission__workshop=workshop, submission__status=SubmissionStatus.SUBMITTED
+        ).select_related("submission"):
+            plan.recipients.append((author.email, None, {"submission": author.submission}))
+        plans.append(plan)
+
+    step = _step_before(workshop.camera_ready_deadline, STEPS["camera_ready"], now)
+    if "camera_ready" not in off and step is not None and workshop.decisions_released:
+        plan = Planned("camera_ready", f"{step}d", workshop)
+        for author in (
+            Authorship.objects.filter(
+                submission__workshop=workshop,
+                submission__status=SubmissionStatus.ACCEPTED,
+                is_contact=True,
+            )
+            .filter(
+                Q(submission__camera_ready__isnull=True)
+                | Q(submission__licence_accepted_at__isnull=True)
+            )
+            .select_related("submission")
+        ):
+            plan.recipients.append(
+                (author.email, None, {"submission": author.submission, "days": step})
+            )
+        plans.append(plan)
+    return plans
+
+
+def reminders_queue(now: dt.datetime | None = None) -> int:
+    """Queue every due reminder of every workshop; returns how many new mails were queued."""
+    from workshop.models import OutgoingMail
+
+    now = now or timezone.now()
+    queued = 0
+    horizon = now - 60 * DAY
+    for workshop in Workshop.objects.filter(
+        Q(camera_ready_deadline__gte=horizon) | Q(review_deadline__gte=horizon)
+    ):
+        for plan in planned_reminders(workshop, now):
+            for email, user, context in plan.recipients:
+                key = plan.key(email)
+                if OutgoingMail.objects.filter(key=key).exists():
+                    continue
+                mail_queue(
+                    key=key,
+                    template=f"reminder_{plan.kind}",
+                    to=email,
+                    context={**context, "user": user},
+                    workshop=workshop,
+                    recipient=user,
+                )
+                queued += 1
+    return queued
+
+
+def upcoming(workshop: Workshop, now: dt.datetime | None = None, days: int = 14) -> list[dict]:
+    """What the reminder task will send in the next `days` days (for the chairs)."""
+    now = now or timezone.now()
+    rows = []
+    for kind, steps, deadline in (
+        ("bidding", STEPS["bidding"], workshop.bidding_deadline),
+        ("review_due", STEPS["review_due"], workshop.review_deadline),
+        ("camera_ready", STEPS["camera_ready"], workshop.camera_ready_deadline),
+    ):
+        if deadline is None:
+            continue
+        for d in steps:
+            at = deadline - d * DAY
+            if now <= at <= now + days * DAY:
+                rows.append({"kind": kind, "at": at, "label": f"{d} day(s) before"})
+    for n in range(1, MAX_OVERDUE + 1):
+        at = workshop.review_deadline + workshop.grace + (n - 1) * DAY
+        if now <= at <= now + days * DAY:
+            rows.append({"kind": "review_overdue", "at": at, "label": f"overdue, day {n}"})
+    if workshop.rebuttal_opens and now <= workshop.rebuttal_opens <= now + days * DAY:
+        rows.append(
+            {
+                "kind": "rebuttal_open",
+                "at": workshop.rebuttal_opens,
+                "label": "when the response window opens (if reviews are released)",
+            }
+        )
+    off = set(workshop.reminders_disabled or [])
+    for row in rows:
+        row["off"] = row["kind"] in off
+        row["description"] = KINDS[row["kind"]]
+    return sorted(rows, key=lambda r: r["at"])

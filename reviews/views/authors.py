@@ -1,0 +1,72 @@
+"""The authors' side after review: released reviews, the decision, the response."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from submissions.models import Submission
+from submissions.selectors import submission_for_author
+from workshop.errors import ServiceError
+
+from ..models import AuthorResponse, Review, ReviewStatus
+from ..services.decisions import author_visible_reviews
+from ..services.responses import rebuttal_open, response_save, word_count
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def author_reviews(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        submission = submission_for_author(request.user, pk)
+    except Submission.DoesNotExist:
+        raise Http404("No such submission.") from None
+    workshop = submission.workshop
+    if not (workshop.reviews_released or workshop.decisions_released):
+        raise Http404("Nothing has been released yet.")
+    reviews = {
+        f"Reviewer {r.assignment.pseudonym}": r
+        for r in Review.objects.filter(
+            assignment__submission=submission, status=ReviewStatus.SUBMITTED
+        ).select_related("assignment")
+    }
+    window = rebuttal_open(workshop)
+    if request.method == "POST":
+        if not workshop.reviews_released:
+            raise Http404
+        review = reviews.get(request.POST.get("review", ""))
+        try:
+            response_save(submission=submission, user=request.user,
+                          text=request.POST.get("text", ""), review=review)  # fmt: skip
+        except ServiceError as exc:
+            messages.error(request, exc.message)
+            request.session[f"response-draft-{submission.pk}"] = request.POST.get("text", "")
+        else:
+            messages.success(request, "Response saved; the reviewers have been told.")
+        return redirect("author_reviews", submission.pk)
+    responses = {
+        (f"Reviewer {r.review.assignment.pseudonym}" if r.review else ""): r
+        for r in AuthorResponse.objects.filter(submission=submission).select_related(
+            "review__assignment"
+        )
+    }
+    shown = author_visible_reviews(submission) if workshop.reviews_released else []
+    decision = getattr(submission, "decision", None) if workshop.decisions_released else None
+    return render(
+        request,
+        "reviews/author_reviews.html",
+        {
+            "submission": submission,
+            "workshop": workshop,
+            "reviews": [(name, answers, responses.get(name)) for name, answers in shown],
+            "general_response": responses.get(""),
+            "decision": decision,
+            "window": window and workshop.reviews_released,
+            "draft": request.session.pop(f"response-draft-{submission.pk}", ""),
+            "limit": workshop.rebuttal_word_limit,
+            "word_count": word_count,
+        },
+    )

@@ -1,0 +1,264 @@
+"""After acceptance: the camera-ready version, the licence, and the proceedings bundle."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import zipfile
+from functools import partial
+
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+
+from workshop.errors import DeadlinePassed, NotAllowed, ServiceError
+from workshop.models import User, Workshop
+from workshop.permissions import is_chair
+from workshop.phases import accepts_until
+
+from ..filechecks import check_pdf
+from ..filechecks.errors import read_limited
+from ..models import (
+    BundleStatus,
+    CheckStatus,
+    EventKind,
+    FileKind,
+    ProceedingsBundle,
+    Submission,
+    SubmissionFile,
+    SubmissionStatus,
+)
+from ..permissions import is_contact_author
+from .lifecycle import event_record
+from .notify import receipts_queue
+
+LICENCE_TERMS = (
+    "I confirm that all authors agree to publish this paper under the chosen licence, that "
+    "we have the right to do so, and that the paper may be listed with its abstract and "
+    "artifacts on the workshop's public pages."
+)
+
+
+def camera_ready_open(submission: Submission, now=None) -> bool:
+    w = submission.workshop
+    return (
+        submission.status == SubmissionStatus.ACCEPTED
+        and w.decisions_released
+        and w.camera_ready_deadline is not None
+        and accepts_until(w.camera_ready_deadline, w, now or timezone.now())
+    )
+
+
+def camera_ready_page_limit(submission: Submission) -> int:
+    stype = submission.submission_type
+    if stype and stype.camera_ready_page_limit:
+        return stype.camera_ready_page_limit
+    return (stype.page_limit if stype else submission.workshop.page_limit) + 1
+
+
+def _lock(submission: Submission, user: User) -> Submission:
+    locked = Submission.objects.select_for_update().select_related("workshop").get(pk=submission.pk)
+    if not is_contact_author(user, locked):
+        raise NotAllowed("Only the contact authors of this paper can prepare its final version.")
+    if locked.status != SubmissionStatus.ACCEPTED or not locked.workshop.decisions_released:
+        raise NotAllowed("Only accepted papers have a camera-ready version.")
+    if not camera_ready_open(locked):
+        raise DeadlinePassed("The camera-ready deadline has passed.")
+    return locked
+
+
+@transaction.atomic
+def camera_ready_upload(
+    *, submission: Submission, user: User, upload: UploadedFile
+) -> SubmissionFile:
+    """The final, de-anonymised PDF (its own page limit). Side effects: a receipt to every
+    author. No anonymity check: the final version names its authors."""
+    submission = _lock(submission, user)
+    limit = submission.workshop.upload_limit_bytes
+    data = read_limited(upload, limit)
+    info = check_pdf(data, max_bytes=limit, max_pages=camera_ready_page_limit(submission))
+    stored = SubmissionFile(
+        submission=submission,
+        kind=FileKind.CAMERA_READY,
+        sha256=info.sha256,
+        size=info.size,
+        pages=info.page_count,
+        uploaded_by=user,
+        check_status=CheckStatus.SKIPPED,
+    )
+    stored.file.save("upload", ContentFile(data), save=False)
+    stored.save()
+    submission.camera_ready = stored
+    submission.save(update_fields=["camera_ready", "updated_at"])
+    event = event_record(
+        submission=submission,
+        actor=user,
+        kind=EventKind.UPLOADED,
+        summary=f"Camera-ready PDF uploaded ({stored.pages} pages; SHA-256 {stored.sha256[:16]}…)",
+    )
+    receipts_queue(submission=submission, event=event)
+    return stored
+
+
+@transaction.atomic
+def camera_ready_update(
+    *,
+    submission: Submission,
+    user: User,
+    title: str,
+    abstract: str,
+    keywords: str,
+    licence: str,
+    accept_terms: bool,
+) -> Submission:
+    """Final metadata and the licence. The terms must be accepted (recorded with who and
+    when). Side effects: an `edited` event and a receipt to every author."""
+    submission = _lock(submission, user)
+    if not accept_terms:
+        raise ServiceError("Please accept the licence and consent terms.")
+    valid = {c[0] for c in Submission._meta.get_field("licence").choices}
+    if licence not in valid:
+        raise ServiceError("Choose a licence.")
+    if not title.strip() or not abstract.strip():
+        raise ServiceError("The title and the abstract cannot be empty.")
+    submission.title, submission.abstract = title.strip()[:300], abstract.strip()
+    submission.keywords = keywords.strip()[:300]
+    submission.licence = licence
+    submission.licence_accepted_at = timezone.now()
+    submission.licence_accepted_by = user
+    submission.full_clean(
+        exclude=[
+            "paper",
+            "supplementary",
+            "camera_ready",
+            "created_by",
+            "workshop",
+            "licence_accepted_by",
+        ]
+    )
+    submission.save()
+    event = event_record(
+        submission=submission,
+        actor=user,
+        kind=EventKind.EDITED,
+        summary=f"Camera-ready details saved; licence {licence}",
+    )
+    receipts_queue(submission=submission, event=event)
+    return submission
+
+
+def accepted_papers(workshop: Workshop):
+    """What the public accepted-papers page and the proceedings show."""
+    return (
+        Submission.objects.filter(workshop=workshop, status=SubmissionStatus.ACCEPTED)
+        .select_related("primary_topic", "camera_ready", "submission_type")
+        .prefetch_related("authors", "secondary_topics")
+        .order_by("number")
+    )
+
+
+@transaction.atomic
+def proceedings_request(*, workshop: Workshop, chair: User) -> ProceedingsBundle:
+    """Queue the proceedings bundle; a worker builds it with progress."""
+    if not is_chair(chair, workshop):
+        raise NotAllowed("Only the chairs build the proceedings.")
+    bundle = ProceedingsBundle.objects.create(workshop=workshop, requested_by=chair)
+    transaction.on_commit(partial(_enqueue_bundle, bundle.pk))
+    return bundle
+
+
+def _enqueue_bundle(bundle_id: int) -> None:
+    from ..tasks import proceedings_build_task
+
+    try:
+        proceedings_build_task.apply_async((bundle_id,), retry=False)
+    except Exception:  # noqa: BLE001 - shown on the bundle; the chair can request again
+        ProceedingsBundle.objects.filter(pk=bundle_id).update(
+            status=BundleStatus.FAILED, error="The task queue is unreachable; try again."
+        )
+
+
+def proceedings_build(bundle_id: int) -> str:
+    """Build the ZIP: one PDF per accepted paper (camera-ready, else the submitted PDF),
+    papers.csv and papers.json. Idempotent: only a queued bundle is built."""
+    if not ProceedingsBundle.objects.filter(pk=bundle_id, status=BundleStatus.QUEUED).update(
+        status=BundleStatus.RUNNING, progress=1
+    ):
+        return "skipped"
+    bundle = ProceedingsBundle.objects.select_related("workshop").get(pk=bundle_id)
+    workshop = bundle.workshop
+    papers = list(accepted_papers(workshop).select_related("paper"))
+    buffer = io.BytesIO()
+    records = []
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for index, s in enumerate(papers, start=1):
+            source = s.camera_ready or s.paper
+            name = f"{workshop.slug}-{s.number}.pdf"
+            if source is not None:
+                with source.file.open("rb") as fh:
+                    archive.writestr(f"papers/{name}", fh.read())
+            records.append(
+                {
+                    "number": s.number,
+                    "title": s.title,
+                    "abstract": s.abstract,
+                    "authors": [
+                        {"name": a.name, "affiliation": a.affiliation} for a in s.authors.all()
+                    ],
+                    "topics": [t.name for t in ([s.primary_topic] if s.primary_topic else [])]
+                    + [t.name for t in s.secondary_topics.all()],
+                    "keywords": s.keyword_list,
+                    "licence": s.licence,
+                    "code": s.code_url,
+                    "data": s.data_url,
+                    "weights": s.weights_url,
+                    "pdf": f"papers/{name}" if source else None,
+                    "camera_ready": s.camera_ready_id is not None,
+                }
+            )
+            ProceedingsBundle.objects.filter(pk=bundle_id).update(
+                progress=max(1, int(90 * index / max(len(papers), 1)))
+            )
+        archive.writestr("papers.json", json.dumps(records, indent=2, ensure_ascii=False))
+        table = io.StringIO()
+        writer = csv.writer(table)
+        writer.writerow(
+            [
+                "number",
+                "title",
+                "authors",
+                "affiliations",
+                "topics",
+                "keywords",
+                "licence",
+                "code",
+                "data",
+                "weights",
+                "pdf",
+            ]
+        )
+        for r in records:
+            writer.writerow(
+                [
+                    r["number"],
+                    r["title"],
+                    "; ".join(a["name"] for a in r["authors"]),
+                    "; ".join(a["affiliation"] for a in r["authors"]),
+                    "; ".join(r["topics"]),
+                    "; ".join(r["keywords"]),
+                    r["licence"],
+                    r["code"],
+                    r["data"],
+                    r["weights"],
+                    r["pdf"] or "",
+                ]
+            )
+        archive.writestr("papers.csv", table.getvalue())
+    bundle.file.save("bundle.zip", ContentFile(buffer.getvalue()), save=False)
+    bundle.status = BundleStatus.DONE
+    bundle.progress = 100
+    bundle.papers = len(papers)
+    bundle.save(update_fields=["file", "status", "progress", "papers"])
+    return "done"
