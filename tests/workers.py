@@ -46,6 +46,7 @@ def celery_worker(email_url: str, *, queue: str | None = None, extra_env: dict |
         "PYTHONUNBUFFERED": "1",
         **(extra_env or {}),
     }
+    (ROOT / "test-artifacts").mkdir(exist_ok=True)
     log = open(ROOT / "test-artifacts" / "worker.log", "ab")  # noqa: SIM115 - closed below
     cmd = [sys.executable, "-m", "celery", "-A", "workshop", "worker", "--pool=solo"]
     cmd += ["--concurrency=1", "--without-gossip", "--without-mingle", "--loglevel=INFO"]
