@@ -67,9 +67,12 @@ def seed_committee(workshop: Workshop, *, with_bids: bool) -> None:
             Bid.objects.get_or_create(
                 submission=paper,
                 user=user,
-                defaults={"value": rng.choice([BidValue.EAGER, BidValue.WILLING,
-                                               BidValue.NEUTRAL, BidValue.NOT_WILLING])},
-            )  # fmt: skip
+                defaults={
+                    "value": rng.choice(
+                        [BidValue.EAGER, BidValue.WILLING, BidValue.NEUTRAL, BidValue.NOT_WILLING]
+                    )
+                },
+            )
 
 
 def shift_to_reviewing(workshop: Workshop) -> None:
@@ -89,7 +92,7 @@ DEMO_REVIEW = {
 }
 
 
-def seed_reviews(workshop: Workshop) -> None:
+def seed_reviews(workshop: Workshop, *, complete: bool = False) -> None:
     """Review form, a committed assignment, an area chair, some reviews and a comment."""
     from django.test import TestCase
 
@@ -108,16 +111,17 @@ def seed_reviews(workshop: Workshop) -> None:
     chair = User.objects.get(email="chair@example.org")
     with TestCase.captureOnCommitCallbacks(execute=True):
         run = matching_run_create(
-            workshop=workshop, chair=chair, mode="max_total",
+            workshop=workshop,
+            chair=chair,
+            mode="max_total",
             parameters={"reviews_per_paper": 3, "weights": {"bid": 1, "topic": 0.5, "text": 1}},
-        )  # fmt: skip
+        )
     run.refresh_from_db()
     with TestCase.captureOnCommitCallbacks(execute=True):
         matching_run_commit(run=run, chair=chair)
     area_chair = User.objects.get(email="ac@example.org")
     for paper in Submission.objects.filter(workshop=workshop).order_by("number"):
-        assignment_add(submission=paper, reviewer=area_chair, chair=chair,
-                       role=Role.AREA_CHAIR)  # fmt: skip
+        assignment_add(submission=paper, reviewer=area_chair, chair=chair, role=Role.AREA_CHAIR)
     rng = random.Random(workshop.slug)
     assignments = list(
         Assignment.objects.filter(submission__workshop=workshop, role=Role.REVIEWER)
@@ -125,7 +129,7 @@ def seed_reviews(workshop: Workshop) -> None:
         .order_by("submission__number", "pseudonym")
     )
     for index, a in enumerate(assignments):
-        if a.reviewer.email == "reviewer1@example.org" or index % 3 == 2:
+        if not complete and (a.reviewer.email == "reviewer1@example.org" or index % 3 == 2):
             continue  # leave reviewer1 (the demo login) and some others something to do
         answers = {}
         for q in questions:
@@ -135,15 +139,75 @@ def seed_reviews(workshop: Workshop) -> None:
                 template = DEMO_REVIEW.get(q.label, "")
                 answers[q.pk] = template.format(topic=str(a.submission.primary_topic).lower())
         with TestCase.captureOnCommitCallbacks(execute=True):
-            if index % 5 == 4:
+            if index % 5 == 4 and not complete:
                 review_save_draft(assignment=a, user=a.reviewer, answers=answers)
             else:
                 review_submit(assignment=a, user=a.reviewer, answers=answers)
-    first = next((a for a in assignments if hasattr(a, "review")
-                  and a.review.status == ReviewStatus.SUBMITTED), None)  # fmt: skip
+    first = next(
+        (
+            a
+            for a in assignments
+            if hasattr(a, "review") and a.review.status == ReviewStatus.SUBMITTED
+        ),
+        None,
+    )
     if first is not None:
         with TestCase.captureOnCommitCallbacks(execute=True):
             comment_post(
-                submission=first.submission, user=first.reviewer, may_discuss=True,
+                submission=first.submission,
+                user=first.reviewer,
+                may_discuss=True,
                 body="I am positive overall, but @Reviewer B, did you check the seeds?",
-            )  # fmt: skip
+            )
+
+
+def seed_decided(workshop: Workshop) -> None:
+    """Reviews all in, decisions taken and released, reviews released, one camera-ready."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.test import TestCase
+
+    from submissions.demo import demo_pdf
+    from submissions.services.camera_ready import camera_ready_update, camera_ready_upload
+    from workshop.demo import decided_dates
+
+    from .models import Decision
+    from .services.decisions import (
+        category_for,
+        decision_mails_compose,
+        decision_record,
+        decisions_release,
+        reviews_release,
+    )
+
+    if Decision.objects.filter(submission__workshop=workshop).exists():
+        return
+    seed_reviews(workshop, complete=True)
+    for field, value in decided_dates(timezone.now().replace(microsecond=0)).items():
+        setattr(workshop, field, value)
+    workshop.save()
+    chair = User.objects.get(email="chair@example.org")
+    papers = list(Submission.objects.filter(workshop=workshop).order_by("number"))
+    outcomes = ["accept", "accept", "reject"]
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        for index, paper in enumerate(papers):
+            category = category_for(workshop, outcomes[index % 3])
+            decision_record(submission=paper, category=category, chair=chair)
+        decision_mails_compose(workshop=workshop, chair=chair, include_reviews=True)
+        decisions_release(workshop=workshop, chair=chair)
+        reviews_release(workshop=workshop, chair=chair)
+    workshop.refresh_from_db()
+    first = papers[0]
+    first.refresh_from_db()
+    author = User.objects.get(email=first.authors.filter(is_contact=True).first().email)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        upload = SimpleUploadedFile("final.pdf", demo_pdf(first.title, pages=5), "application/pdf")
+        camera_ready_upload(submission=first, user=author, upload=upload)
+        camera_ready_update(
+            submission=first,
+            user=author,
+            title=first.title,
+            abstract=first.abstract,
+            keywords=first.keywords,
+            licence="CC-BY-4.0",
+            accept_terms=True,
+        )

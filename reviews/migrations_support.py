@@ -50,19 +50,40 @@ SQLITE_DROP = [
 
 
 def create_assignment_trigger(apps, schema_editor):
+    """PostgreSQL: created by the migrations. SQLite rebuilds a table on most ALTERs and then
+    trips over (or silently drops) triggers that name it, so there the trigger is dropped
+    before every `migrate` and created after it (see ReviewsConfig.ready)."""
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute(PG_DROP, params=None)
         schema_editor.execute(PG_CREATE, params=None)
-    else:
-        for statement in SQLITE_DROP:
-            schema_editor.execute(statement)
-        for statement in SQLITE_CREATE:
-            schema_editor.execute(statement)
 
 
 def drop_assignment_trigger(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute(PG_DROP, params=None)
-    else:
-        for statement in SQLITE_DROP:
-            schema_editor.execute(statement)
+
+
+def sqlite_trigger_drop(using: str = "default", **kwargs) -> None:
+    """pre_migrate: no trigger may stand in the way of SQLite's table rebuilds."""
+    from django.db import connections
+
+    connection = connections[using]
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            for statement in SQLITE_DROP:
+                cursor.execute(statement)
+
+
+def sqlite_trigger_create(using: str = "default", **kwargs) -> None:
+    """post_migrate: (re-)create the trigger once every table is in its final shape."""
+    from django.db import connections
+
+    connection = connections[using]
+    if connection.vendor != "sqlite":
+        return
+    tables = set(connection.introspection.table_names())
+    if not {"reviews_assignment", "submissions_authorship", "account_emailaddress"} <= tables:
+        return
+    with connection.cursor() as cursor:
+        for statement in SQLITE_DROP + SQLITE_CREATE:
+            cursor.execute(statement)

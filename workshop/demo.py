@@ -126,6 +126,32 @@ IN_REVIEW = DemoWorkshop(
 )
 
 
+DECIDED = DemoWorkshop(
+    "osllm-2026",
+    "Workshop on Open-Source Large Language Models 2026",
+    "OSLLM 2026",
+    "Last year's edition. *Its decisions are out*: see the accepted papers, or sign in as an "
+    "author to read the reviews and prepare the camera-ready version.",
+)
+
+
+def decided_dates(now: dt.datetime) -> dict[str, dt.datetime]:
+    """Milestones of a workshop whose decisions are out and camera-ready is due."""
+    day = dt.timedelta(days=1)
+    return {
+        "submission_opens": now - 90 * day,
+        "paper_deadline": now - 60 * day,
+        "supplementary_deadline": now - 58 * day,
+        "bidding_deadline": now - 50 * day,
+        "review_deadline": now - 30 * day,
+        "rebuttal_opens": now - 28 * day,
+        "rebuttal_closes": now - 24 * day,
+        "discussion_ends": now - 20 * day,
+        "notification_date": now - 10 * day,
+        "camera_ready_deadline": now + 20 * day,
+    }
+
+
 def _open_call_dates(now: dt.datetime) -> dict[str, dt.datetime]:
     day = dt.timedelta(days=1)
     return {

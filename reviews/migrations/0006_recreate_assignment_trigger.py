@@ -1,7 +1,6 @@
-"""Re-create the not-an-author trigger: on SQLite, altering reviews_assignment (0004)
-rebuilds the table and silently drops its triggers. Any later migration that alters the
-table must re-run `create` again; tests/reviews/test_conflicts.py checks that the trigger
-exists after migrating."""
+"""Re-create the not-an-author trigger on PostgreSQL (on SQLite the trigger is managed
+around every migrate: see reviews/migrations_support.py). tests/reviews/test_conflicts.py
+checks that the trigger exists after migrating."""
 
 from django.db import migrations
 

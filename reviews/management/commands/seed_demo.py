@@ -1,10 +1,24 @@
 from django.core.management.base import BaseCommand
 from django.test import override_settings
 
-from reviews.demo import seed_committee, seed_reviews, shift_to_bidding, shift_to_reviewing
+from reviews.demo import (
+    seed_committee,
+    seed_decided,
+    seed_reviews,
+    shift_to_bidding,
+    shift_to_reviewing,
+)
 from reviews.services.reviewing import default_form_create
 from submissions.demo import MORE_PAPERS, PAPERS, seed_submissions
-from workshop.demo import DEMO_PASSWORD, IN_REVIEW, MAIN, PEOPLE, REVIEWING, seed_workshop
+from workshop.demo import (
+    DECIDED,
+    DEMO_PASSWORD,
+    IN_REVIEW,
+    MAIN,
+    PEOPLE,
+    REVIEWING,
+    seed_workshop,
+)
 
 
 class Command(BaseCommand):
@@ -31,12 +45,19 @@ class Command(BaseCommand):
         if created:
             shift_to_reviewing(in_review)
         seed_reviews(in_review)
+        decided, created = seed_workshop(DECIDED)
+        seed_submissions(decided, PAPERS + MORE_PAPERS[:3])
+        seed_committee(decided, with_bids=True)
+        if created:
+            shift_to_reviewing(decided)
+        seed_decided(decided)
         for workshop in (main, bidding):
             default_form_create(workshop)
         self.stdout.write(self.style.SUCCESS("Demo workshops ready:"))
         self.stdout.write(f"  {main.name} (call for papers open)")
         self.stdout.write(f"  {bidding.name} (bidding open)")
         self.stdout.write(f"  {in_review.name} (reviewing: assignments, reviews, discussion)")
+        self.stdout.write(f"  {decided.name} (decisions out: accepted papers, camera-ready)")
         self.stdout.write(f"All demo accounts use the password: {DEMO_PASSWORD}")
         for person in PEOPLE:
             role = person.role.replace("_", " ") if person.role else "author"
