@@ -9,6 +9,8 @@ another workshop's object gives 404, whatever URL is typed.
 from __future__ import annotations
 
 from django.contrib import admin
+from django.contrib.admin.utils import get_fields_from_path
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.http import Http404, HttpRequest
 from django.http.response import HttpResponseBase
@@ -78,6 +80,21 @@ class ChairScopedAdmin(ChairScopedMixin, admin.ModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> models.QuerySet:
         return self.scope(request, super().get_queryset(request))
+
+    def get_list_filter(self, request: HttpRequest):  # type: ignore[no-untyped-def]
+        """Relation filters offer only objects present in the chair's own rows: the default
+        filter would list every workshop's topics, types or people."""
+        filters = []
+        for entry in super().get_list_filter(request):
+            if isinstance(entry, str) and not request.user.is_superuser:
+                try:
+                    field = get_fields_from_path(self.model, entry)[-1]
+                except FieldDoesNotExist:
+                    field = None
+                if field is not None and field.is_relation:
+                    entry = (entry, admin.RelatedOnlyFieldListFilter)
+            filters.append(entry)
+        return filters
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return self.may_touch(request, None)

@@ -65,6 +65,7 @@ class DecisionBoardAdmin(ChairScopedAdmin):
     chairs_may_add = False
     chairs_may_delete = False
     list_display = [
+        "workshop_name",
         "number",
         "title",
         "type_name",
@@ -115,6 +116,10 @@ class DecisionBoardAdmin(ChairScopedAdmin):
         ):
             self._categories.setdefault(c.workshop_id, []).append(c)
         return changelist
+
+    @admin.display(description="Workshop", ordering="workshop__short_name")
+    def workshop_name(self, obj) -> str:
+        return obj.workshop.short_name
 
     @admin.display(description="Type")
     def type_name(self, obj) -> str:

@@ -152,3 +152,24 @@ def test_reviewer_and_ex_chair_have_no_admin(client, world):
     )
     chair.refresh_from_db()
     assert not chair.is_staff
+
+
+def test_relation_filters_never_list_other_workshops_objects(client, world):
+    """The default admin filter lists every row of the related table (all topics of all
+    workshops); chairs get only what their own rows use."""
+    from submissions.models import Submission
+
+    chair, objects = world
+    for tag in ("alpha", "beta"):
+        Submission.objects.create(
+            workshop=objects[tag]["workshop"],
+            number=1,
+            title=f"Paper {tag}",
+            primary_topic=objects[tag]["topic"],
+            created_by=chair,
+            status="submitted",
+        )
+    client.force_login(chair)
+    page = client.get(reverse("admin:submissions_submission_changelist")).content.decode()
+    assert "Topic-alpha" in page
+    assert "Topic-beta" not in page
