@@ -175,7 +175,7 @@ def paper_page(user: User, workshop: Workshop, number: int) -> PaperPage:
         ),
     )
     if may_discuss:
-        page.comments = list(submission.comments.all())
+        page.comments = list(submission.comments.select_related("author"))
     if workshop.reviews_released:
         page.responses = list(
             AuthorResponse.objects.filter(submission=submission).select_related(

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from submissions.models import Submission
 from workshop.errors import DeadlinePassed, NotAllowed, ServiceError
-from workshop.models import Role, User, Workshop
+from workshop.models import OutgoingMail, Role, User, Workshop
 from workshop.outbox import mail_queue
 from workshop.permissions import is_chair
 from workshop.phases import accepts_until
@@ -69,8 +69,17 @@ def pseudonyms_fill(submission_ids: list[int]) -> None:
                                               for b in string.ascii_uppercase]  # fmt: skip
     for sid in set(submission_ids):
         rows = list(Assignment.objects.filter(submission_id=sid, role=Role.REVIEWER).order_by("pk"))
+        # A letter once given is never given again, even after its reviewer left: comments
+        # signed with it must keep pointing at one person.
         used = {a.pseudonym for a in rows if a.pseudonym}
-        free = (x for x in letters if x not in used)
+        used |= {
+            s.removeprefix("Reviewer ")
+            for s in Comment.objects.filter(submission_id=sid, signature__startswith="Reviewer ")
+            .values_list("signature", flat=True)
+            .distinct()
+        }
+        last = max((letters.index(x) for x in used if x in letters), default=-1)
+        free = iter(letters[last + 1 :])
         for a in rows:
             if not a.pseudonym:
                 a.pseudonym = next(free)
@@ -301,7 +310,7 @@ def meta_review_save(*, submission: Submission, user: User, recommendation: str,
 
 def late_reviewers_remind(*, workshop: Workshop, chair: User) -> int:
     """One mail per reviewer with unsubmitted reviews (keyed per day: a second click the
-    same day sends nothing)."""
+    same day sends nothing). Returns how many were newly queued."""
     if not is_chair(chair, workshop):
         raise NotAllowed("Only the chairs send reminders.")
     late: dict[int, list[Submission]] = {}
@@ -316,13 +325,18 @@ def late_reviewers_remind(*, workshop: Workshop, chair: User) -> int:
         late.setdefault(a.reviewer_id, []).append(a.submission)
         users[a.reviewer_id] = a.reviewer
     today = timezone.now().date().isoformat()
+    queued = 0
     for uid, papers in late.items():
+        key = f"remind-late:{workshop.pk}:{uid}:{today}"
+        if OutgoingMail.objects.filter(key=key).exists():
+            continue  # reminded today already
         mail_queue(
-            key=f"remind-late:{workshop.pk}:{uid}:{today}",
+            key=key,
             template="review_reminder",
             to=users[uid].email,
             context={"user": users[uid], "papers": papers},
             workshop=workshop,
             recipient=users[uid],
         )
-    return len(late)
+        queued += 1
+    return queued

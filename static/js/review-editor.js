@@ -11,6 +11,7 @@
   const connection = document.getElementById("connection-state");
   const autosaves = form.hasAttribute("hx-post");
   let retryTimer = null;
+  let restored = false;
 
   function snapshot() {
     const data = {};
@@ -41,10 +42,12 @@
     });
     if (changed && state) {
       state.textContent = "Restored text you typed earlier in this browser that was not saved yet.";
+      restored = true;
       if (autosaves && window.htmx) window.htmx.trigger(form, "retry-save");
     }
   }
   function offline(message) {
+    if (state) state.textContent = "Not saved yet.";
     if (!connection) return;
     connection.hidden = false;
     connection.textContent = message;
@@ -65,6 +68,12 @@
       if (connection) connection.hidden = true;
     }
   });
+  document.addEventListener("htmx:afterSwap", (e) => {
+    if (restored && state && e.detail.target === state) {
+      restored = false;
+      state.insertAdjacentText("afterbegin", "Restored text you typed earlier in this browser. ");
+    }
+  });
   document.addEventListener("htmx:sendError", (e) => {
     if (e.detail.elt === form) offline("Connection lost: not saved yet. Your text is kept in this browser; retrying every 5 seconds…");
   });
@@ -75,5 +84,8 @@
     else if (state) state.innerHTML = e.detail.xhr.responseText;  // a clear refusal: deadline passed
   });
   window.addEventListener("beforeunload", keepLocally);
-  restore();
+  // htmx wires up the form on DOMContentLoaded; restore after that, or the save it
+  // triggers for restored text would have no listener yet.
+  if (document.readyState === "complete") restore();
+  else document.addEventListener("DOMContentLoaded", () => setTimeout(restore));
 })();

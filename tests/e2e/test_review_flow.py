@@ -1,0 +1,246 @@
+"""Reviewing in a real browser: a reviewer signs in, opens her paper from the Reviewing
+dashboard, types her review (autosaved after a few idle seconds, kept across a reload),
+loses the connection (the text stays in the browser and is saved once it is back), submits,
+then sees the other review under its pseudonym and joins the discussion."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+from django.test import TestCase
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from reviews.models import Answer, Assignment, Comment, Review
+from reviews.services.assignment import assignment_add
+from reviews.services.reviewing import default_form_create, review_submit
+from submissions.models import Submission, SubmissionType
+from tests.factories import (
+    PASSWORD,
+    MembershipFactory,
+    TopicFactory,
+    UserFactory,
+    WorkshopFactory,
+    make_chair,
+)
+from tests.submissions.conftest import new_submission
+from workshop.models import Role, Workshop
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+TITLE = "Contamination audits for open benchmark suites"
+RITA_EMAIL = "rita@rita-lab.org"
+BOB_NAME = "Bob ZQBOBNAME"
+BOB_TEXT = "ZQBOBTEXT The audit protocol is convincing."
+AUTHOR_NAME = "Zed ZQAUTHORNAME"
+
+
+@pytest.fixture
+def setup() -> dict:
+    w = WorkshopFactory(name="Open-Source LLM Workshop", short_name="OSLLM", slug="osllm")
+    TopicFactory(workshop=w, name="Evaluation")
+    SubmissionType.objects.create(workshop=w, name="Full paper", page_limit=8)
+    author = UserFactory(name=AUTHOR_NAME, email="zed@zq-author.example.net")
+    abstract = "We audit $n$ open benchmark suites for contamination."
+    paper = new_submission(w, author, title=TITLE, abstract=abstract)
+    now = timezone.now().replace(microsecond=0)
+    Submission.objects.filter(pk=paper.pk).update(status="submitted", submitted_at=now)
+    Workshop.objects.filter(pk=w.pk).update(
+        paper_deadline=now - timezone.timedelta(days=2),
+        bidding_deadline=now - timezone.timedelta(days=1),
+        review_deadline=now + timezone.timedelta(days=7),
+    )
+    questions = {q.label: q for q in default_form_create(w)}
+    chair = make_chair(w, name="Ada Chair", email="ada@chairs.example.com")
+    rita = UserFactory(name="Rita Reviewer", email=RITA_EMAIL, affiliation="Rita Lab")
+    bob = UserFactory(name=BOB_NAME, email="bob@bob-lab.org")
+    assignments = {}
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        for user in (rita, bob):
+            MembershipFactory(workshop=w, user=user, role=Role.REVIEWER)
+            assignments[user.pk], _ = assignment_add(submission=paper, reviewer=user, chair=chair)
+        review_submit(
+            assignment=assignments[bob.pk],
+            user=bob,
+            answers={
+                questions["Summary"].pk: BOB_TEXT,
+                questions["Strengths"].pk: "Careful.",
+                questions["Weaknesses"].pk: "Only English suites.",
+                questions["Overall recommendation"].pk: 4,
+                questions["Confidence"].pk: 4,
+            },
+        )
+    rita_assignment = Assignment.objects.get(pk=assignments[rita.pk].pk)
+    assert rita_assignment.pseudonym == "A"
+    assert Assignment.objects.get(pk=assignments[bob.pk].pk).pseudonym == "B"
+    return {"workshop": w, "paper": paper, "rita": rita, "assignment": rita_assignment,
+            "questions": questions}  # fmt: skip
+
+
+def _watch(page) -> tuple[list[str], list[str]]:
+    broken: list[str] = []
+    errors: list[str] = []
+    page.on("response", lambda r: r.status >= 400 and not r.url.endswith("/favicon.ico")
+            and broken.append(f"{r.status} {r.url}"))  # fmt: skip
+    page.on("console", lambda m: m.type == "error" and errors.append(m.text))
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    return broken, errors
+
+
+def _answer(assignment: Assignment, label: str) -> object:
+    found = Answer.objects.filter(review__assignment=assignment, question__label=label).first()
+    return found.value if found else None
+
+
+def _sign_in_and_open_the_paper(page, base: str) -> str:
+    nav = page.get_by_role("navigation", name="Main")
+    main = page.get_by_role("main")
+    page.goto(base)
+    nav.get_by_role("link", name="Sign in").click()
+    main.get_by_label(re.compile("^E-?mail", re.I)).fill(RITA_EMAIL)
+    main.get_by_label(re.compile("^Password", re.I)).fill(PASSWORD)
+    main.get_by_role("button", name=re.compile("Sign in", re.I)).click()
+    expect(page).to_have_url(f"{base}/")
+    nav.get_by_role("link", name="Reviewing").click()
+    expect(page).to_have_url(f"{base}/reviewing/")
+    row = main.locator("tbody tr").filter(has_text=TITLE)
+    expect(row).to_contain_text("Reviewer A")
+    expect(row).to_contain_text("Not started")
+    row.get_by_role("link", name=f"#1 {TITLE}").click()
+    paper_url = f"{base}/reviewing/osllm/papers/1/"
+    expect(page).to_have_url(paper_url)
+    expect(main.get_by_role("heading", level=1)).to_have_text(f"#1 {TITLE}")
+    return paper_url
+
+
+def test_reviewer_writes_an_autosaved_draft_submits_and_discusses(
+    live_server, page, artifacts_dir, setup
+):
+    base = live_server.url
+    broken, errors = _watch(page)
+    main = page.get_by_role("main")
+    state = page.locator("#save-state")
+    assignment = setup["assignment"]
+
+    paper_url = _sign_in_and_open_the_paper(page, base)
+    expect(main).to_contain_text("you are Reviewer A")
+    expect(main).to_contain_text("The other reviews appear here once you have submitted yours.")
+    expect(main).not_to_contain_text("ZQBOBTEXT")
+    expect(state).to_have_text("Your draft is saved automatically as you type.")
+    page.screenshot(path=artifacts_dir / "review-1-editor.png", full_page=True)
+
+    # --- Type the summary; autosave after a few idle seconds, no click needed. --------------
+    summary = main.get_by_role("textbox", name=re.compile("^Summary"))
+    summary_text = "The paper audits open benchmark suites for $n$-gram contamination."
+    summary.press_sequentially(summary_text[:20])
+    summary.fill(summary_text)
+    expect(state).to_contain_text("Draft saved at", timeout=12_000)
+    expect(summary).to_be_focused()  # it saved without leaving the field
+    page.screenshot(path=artifacts_dir / "review-2-saved.png", full_page=True)
+    assert _answer(assignment, "Summary") == summary_text
+    assert Review.objects.get(assignment=assignment).status == "draft"
+
+    page.reload()
+    expect(summary).to_have_value(summary_text)
+    expect(state).to_contain_text("Draft saved")
+
+    # --- The other answers, then submit. ----------------------------------------------------
+    main.get_by_role("textbox", name=re.compile("^Strengths")).fill("Twelve suites.")
+    main.get_by_role("textbox", name=re.compile("^Weaknesses")).fill("Only English suites.")
+    main.get_by_role("group", name=re.compile("^Overall recommendation")).get_by_role(
+        "radio", name="4 — Accept"
+    ).check()
+    main.get_by_role("group", name=re.compile("^Confidence")).get_by_role(
+        "radio", name="3 — Fairly confident"
+    ).check()
+    main.get_by_role("button", name="Submit the review").click()
+    expect(page).to_have_url(paper_url)
+    expect(page.locator("ul.messages")).to_contain_text(
+        "Review submitted. Thank you! You can update it until the deadline."
+    )
+    expect(main.get_by_role("heading", name=re.compile("^Your review"))).to_contain_text(
+        "Submitted (version 1)"
+    )
+    review = Review.objects.get(assignment=assignment)
+    assert (review.status, review.version) == ("submitted", 1)
+    assert _answer(assignment, "Overall recommendation") == 4
+    assert _answer(assignment, "Weaknesses") == "Only English suites."
+
+    # The other review, under its pseudonym only.
+    other = main.locator("article.review#review-B")
+    expect(other.locator("header")).to_contain_text("Reviewer B")
+    expect(other).to_contain_text("ZQBOBTEXT")
+    expect(main).not_to_contain_text("ZQBOBNAME")
+    expect(main).not_to_contain_text("ZQAUTHORNAME")
+
+    # --- The discussion, signed with her pseudonym. -----------------------------------------
+    comment_text = "I agree with Reviewer B; the $n$-gram threshold needs a justification."
+    main.get_by_role("textbox", name=re.compile("^Your comment")).fill(comment_text)
+    main.get_by_role("button", name="Post comment").click()
+    expect(page.locator("ul.messages")).to_contain_text("Comment posted")
+    comment = main.locator("article.comment").filter(has_text="threshold needs a justification")
+    expect(comment).to_have_count(1)
+    expect(comment.locator("header strong")).to_have_text("Reviewer A")
+    assert Comment.objects.get(submission=setup["paper"]).signature == "Reviewer A"
+    page.screenshot(path=artifacts_dir / "review-4-submitted.png", full_page=True)
+
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(paper_url)
+    page.screenshot(path=artifacts_dir / "review-5-phone.png", full_page=True)
+
+    assert not broken, broken
+    # Submitting right after a change aborts the autosave it triggered: htmx logs that abort
+    # (harmless: the submitted form carries every answer). Nothing else may go wrong.
+    unexpected = [e for e in errors if not re.match(r"htmx:(afterRequest|sendAbort), ", e)]
+    assert not unexpected, unexpected
+
+
+def _type_while_offline_and_reload(page, artifacts_dir, assignment) -> tuple:
+    """Type with the autosave requests failing, then reload with the connection back."""
+    main = page.get_by_role("main")
+    page.route("**/autosave/", lambda route: route.abort())
+    strengths = main.get_by_role("textbox", name=re.compile("^Strengths"))
+    text = "Offline strengths ZQOFFLINE: twelve suites, clear protocol."
+    strengths.fill(text)
+    connection = page.locator("#connection-state")
+    expect(connection).to_be_visible(timeout=12_000)
+    expect(connection).to_contain_text("Connection lost")
+    stored = page.evaluate(f"() => localStorage.getItem('review-draft-{assignment.pk}')")
+    assert stored and "ZQOFFLINE" in stored, stored
+    page.screenshot(path=artifacts_dir / "review-3-offline.png", full_page=True)
+    assert _answer(assignment, "Strengths") is None
+    page.unroute("**/autosave/")
+    page.reload()
+    expect(strengths).to_have_value(text)  # restored from this browser
+    expect(page.locator("#connection-state")).to_be_hidden()
+    return strengths, text
+
+
+def test_text_typed_while_offline_is_kept_in_the_browser_and_restored(
+    live_server, page, artifacts_dir, setup
+):
+    assignment = setup["assignment"]
+    _sign_in_and_open_the_paper(page, live_server.url)
+    strengths, text = _type_while_offline_and_reload(page, artifacts_dir, assignment)
+    state = page.locator("#save-state")
+    expect(state).to_contain_text("Restored text you typed earlier in this browser")
+    # Any further keystroke saves the restored text with it.
+    strengths.press("End")
+    strengths.press_sequentially(" More.")
+    expect(state).to_contain_text("Draft saved at", timeout=12_000)
+    deadline = time.monotonic() + 12
+    while _answer(assignment, "Strengths") != f"{text} More." and time.monotonic() < deadline:
+        page.wait_for_timeout(250)
+    assert _answer(assignment, "Strengths") == f"{text} More."
+
+
+def test_text_restored_after_a_lost_connection_is_saved_without_typing(
+    live_server, page, artifacts_dir, setup
+):
+    assignment = setup["assignment"]
+    _sign_in_and_open_the_paper(page, live_server.url)
+    _, text = _type_while_offline_and_reload(page, artifacts_dir, assignment)
+    expect(page.locator("#save-state")).to_contain_text("Draft saved at", timeout=12_000)
+    assert _answer(assignment, "Strengths") == text
