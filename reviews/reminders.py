@@ -111,8 +111,13 @@ def planned_reminders(workshop: Workshop, now: dt.datetime) -> list[Planned]:
         and opens <= now < closes
     ):
         plan = Planned("rebuttal_open", "open", workshop)
+        reviewed = Assignment.objects.filter(
+            submission__workshop=workshop, review__status=ReviewStatus.SUBMITTED
+        ).values("submission_id")
         for author in Authorship.objects.filter(
-            submission__workshop=workshop, submission__status=SubmissionStatus.SUBMITTED
+            submission__workshop=workshop,
+            submission__status=SubmissionStatus.SUBMITTED,
+            submission_id__in=reviewed,
         ).select_related("submission"):
             plan.recipients.append((author.email, None, {"submission": author.submission}))
         plans.append(plan)

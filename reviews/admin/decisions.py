@@ -11,8 +11,9 @@ from django.db.models.functions import Cast
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.urls import path
+from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 
 from workshop.admin_scoping import ChairScopedAdmin
@@ -178,7 +179,7 @@ class DecisionBoardAdmin(ChairScopedAdmin):
     @admin.display(description="Decision")
     def decision_select(self, obj) -> str:
         current = getattr(obj, "decision", None)
-        options = [format_html('<option value="">—</option>')]
+        options = [format_html('<option value="">{}</option>', "—")]
         for c in self._categories.get(obj.workshop_id, []):
             selected = current is not None and current.category_id == c.pk
             options.append(
@@ -217,9 +218,10 @@ class DecisionBoardAdmin(ChairScopedAdmin):
         board = {s.pk: s for s in self.get_queryset(request)}
         changed, errors = 0, []
         for key, value in request.POST.items():
-            if not key.startswith("decision-") or not value:
-                continue
-            submission = board.get(int(key.removeprefix("decision-") or 0))
+            suffix = key.removeprefix("decision-")
+            if not key.startswith("decision-") or not suffix.isdigit() or not value.isdigit():
+                continue  # empty, or not ours: ignored like a stale entry
+            submission = board.get(int(suffix))
             category = DecisionCategory.objects.filter(pk=value).first()
             if submission is None or category is None:
                 continue  # not this chair's paper, or a stale category: ignored
@@ -238,7 +240,10 @@ class DecisionBoardAdmin(ChairScopedAdmin):
         self.message_user(request, f"{changed} decision(s) saved.", messages.SUCCESS)
         for error in errors:
             self.message_user(request, error, messages.ERROR)
-        return redirect(request.POST.get("next") or "admin:reviews_decisionboard_changelist")
+        target = request.POST.get("next", "")
+        if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+            target = reverse("admin:reviews_decisionboard_changelist")
+        return redirect(target)
 
     def _bulk(self, request: HttpRequest, queryset: QuerySet, outcome: str) -> None:
         count = 0

@@ -57,6 +57,9 @@ class Decision(models.Model):
     )
     decided_at = models.DateTimeField(auto_now=True)
     version = models.PositiveIntegerField(default=1)
+    mail_includes_reviews = models.BooleanField(
+        default=True, help_text="The chairs' choice when the decision mails were composed."
+    )
 
     def __str__(self) -> str:
         return f"#{self.submission.number}: {self.category}"

@@ -82,7 +82,9 @@ def decision_record(*, submission: Submission, category: DecisionCategory, chair
     had_composed = held.exists()
     held.update(status=MailStatus.CANCELLED, last_error="Replaced by a changed decision.")
     if had_composed:
-        _compose_one(decision, include_reviews=True, batch=uuid.uuid4().hex[:8])
+        _compose_one(
+            decision, include_reviews=decision.mail_includes_reviews, batch=uuid.uuid4().hex[:8]
+        )
     return decision
 
 
@@ -169,6 +171,9 @@ def decision_mails_compose(*, workshop: Workshop, chair: User, include_reviews: 
         )
         if already.exists():
             continue  # this decision was mailed already: never twice
+        if decision.mail_includes_reviews != include_reviews:
+            decision.mail_includes_reviews = include_reviews
+            decision.save(update_fields=["mail_includes_reviews"])
         count += _compose_one(decision, include_reviews=include_reviews, batch=batch)
     return count
 

@@ -43,7 +43,10 @@ def author_reviews(request: HttpRequest, pk: int) -> HttpResponse:
                           text=request.POST.get("text", ""), review=review)  # fmt: skip
         except ServiceError as exc:
             messages.error(request, exc.message)
-            request.session[f"response-draft-{submission.pk}"] = request.POST.get("text", "")
+            request.session[f"response-draft-{submission.pk}"] = {
+                "review": request.POST.get("review", ""),
+                "text": request.POST.get("text", ""),
+            }
         else:
             messages.success(request, "Response saved; the reviewers have been told.")
         return redirect("author_reviews", submission.pk)
@@ -54,6 +57,7 @@ def author_reviews(request: HttpRequest, pk: int) -> HttpResponse:
         )
     }
     shown = author_visible_reviews(submission) if workshop.reviews_released else []
+    draft = request.session.pop(f"response-draft-{submission.pk}", None) or {}
     decision = getattr(submission, "decision", None) if workshop.decisions_released else None
     return render(
         request,
@@ -61,11 +65,19 @@ def author_reviews(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "submission": submission,
             "workshop": workshop,
-            "reviews": [(name, answers, responses.get(name)) for name, answers in shown],
+            "reviews": [
+                (
+                    name,
+                    answers,
+                    responses.get(name),
+                    draft.get("text") if draft.get("review") == name else None,
+                )
+                for name, answers in shown
+            ],
             "general_response": responses.get(""),
             "decision": decision,
             "window": window and workshop.reviews_released,
-            "draft": request.session.pop(f"response-draft-{submission.pk}", ""),
+            "draft": draft.get("text", "") if not draft.get("review") else "",
             "limit": workshop.rebuttal_word_limit,
             "word_count": word_count,
         },
