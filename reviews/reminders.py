@@ -159,7 +159,7 @@ def reminders_queue(now: dt.datetime | None = None) -> int:
                 key = plan.key(email)
                 if OutgoingMail.objects.filter(key=key).exists():
                     continue
-                mail_queue(
+                mail = mail_queue(
                     key=key,
                     template=f"reminder_{plan.kind}",
                     to=email,
@@ -167,7 +167,7 @@ def reminders_queue(now: dt.datetime | None = None) -> int:
                     workshop=workshop,
                     recipient=user,
                 )
-                queued += 1
+                queued += int(getattr(mail, "created_now", False))
     return queued
 
 

@@ -40,3 +40,13 @@ def _clear_cache():
 
     cache.clear()
     yield
+
+
+@pytest.fixture(autouse=True)
+def _broker_breaker_reset():
+    """A test that simulates a dead broker must not leave the enqueue back-off on."""
+    from workshop import outbox
+
+    outbox._broker_down_until = 0.0
+    yield
+    outbox._broker_down_until = 0.0

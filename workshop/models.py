@@ -289,11 +289,6 @@ class OutgoingMail(models.Model):
     def __str__(self) -> str:
         return f"{self.subject} → {self.to}"
 
-    @property
-    def message_id(self) -> str:
-        """Stable per logical message, so a receiving server can spot a redelivery."""
-        return f"<outbox-{self.pk}@{self.key.split(':', 1)[0] or 'workshop'}.mail>"
-
 
 class AuditEntry(models.Model):
     """Who did what, to what, and why: for decisions that must be explained later

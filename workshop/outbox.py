@@ -11,6 +11,7 @@ import datetime as dt
 import hashlib
 import logging
 import smtplib
+import time
 from collections.abc import Iterable
 from functools import partial
 from typing import Any
@@ -82,6 +83,7 @@ def mail_store(
     )
     if created and not held and not digest:
         transaction.on_commit(partial(mail_enqueue, mail.pk))
+    mail.created_now = created  # type: ignore[attr-defined]  # for callers that count
     return mail
 
 
@@ -166,14 +168,35 @@ def digests_send(now: dt.datetime | None = None) -> int:
     return sent
 
 
+# After a failed publish, skip the broker for a while: each attempt against a dead broker
+# costs a connection timeout, and a request that queues ten mails must not wait ten times.
+BROKER_BACKOFF_SECONDS = 30.0
+_broker_down_until = 0.0
+
+
+def task_enqueue(task, *args: object) -> bool:
+    """Publish a task; False (and nothing raised) when the broker is unreachable.
+
+    Every caller keeps its work in the database first, so a periodic sweep picks up
+    whatever could not be published.
+    """
+    global _broker_down_until
+    if time.monotonic() < _broker_down_until:
+        return False
+    try:
+        task.apply_async(args, retry=False)
+    except Exception:  # noqa: BLE001 - any broker failure: the row is safe, a sweep retries
+        _broker_down_until = time.monotonic() + BROKER_BACKOFF_SECONDS
+        log.warning("Broker unreachable: %s%r left for the sweep.", task.name, args)
+        return False
+    return True
+
+
 def mail_enqueue(mail_id: int) -> None:
     """Hand one message to the workers; if the broker is unreachable, the sweep will."""
     from .tasks import outbox_deliver
 
-    try:
-        outbox_deliver.apply_async((mail_id,), retry=False)
-    except Exception:  # noqa: BLE001 - any broker failure: the row is safe, the sweep retries
-        log.warning("Could not enqueue mail %s; the outbox sweep will deliver it.", mail_id)
+    task_enqueue(outbox_deliver, mail_id)
 
 
 def mails_release(mail_ids: Iterable[int]) -> int:

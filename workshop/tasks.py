@@ -7,7 +7,8 @@ from celery import shared_task
 from . import outbox
 
 
-@shared_task(acks_late=True, ignore_result=True)
+# Well under OUTBOX_CLAIM_SECONDS: a claim is only taken for stale when its task is dead.
+@shared_task(acks_late=True, ignore_result=True, soft_time_limit=90, time_limit=120)
 def outbox_deliver(mail_id: int) -> str:
     """Deliver one outbox message (idempotent: the claim makes a second run a no-op)."""
     return outbox.mail_deliver(mail_id)

@@ -14,7 +14,7 @@ from django.utils import timezone
 from submissions.models import Submission
 from workshop.errors import NotAllowed, ServiceError
 from workshop.models import Role, User, Workshop
-from workshop.outbox import mail_queue
+from workshop.outbox import mail_queue, task_enqueue
 from workshop.permissions import is_chair
 
 from ..conflicts import conflicts_for
@@ -56,9 +56,7 @@ def matching_run_create(*, workshop: Workshop, chair: User, mode: str, parameter
 def _enqueue(run_id: int) -> None:
     from ..tasks import matching_run_task
 
-    try:
-        matching_run_task.apply_async((run_id,), retry=False)
-    except Exception:  # noqa: BLE001 - recorded on the run so the chair can retry
+    if not task_enqueue(matching_run_task, run_id):
         MatchingRun.objects.filter(pk=run_id, status=RunStatus.QUEUED).update(
             status=RunStatus.FAILED, error="The task queue is unreachable; try again shortly."
         )

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from workshop.errors import DeadlinePassed, NotAllowed, ServiceError
 from workshop.models import User, Workshop
+from workshop.outbox import task_enqueue
 from workshop.permissions import is_chair
 from workshop.phases import accepts_until
 
@@ -172,9 +173,7 @@ def proceedings_request(*, workshop: Workshop, chair: User) -> ProceedingsBundle
 def _enqueue_bundle(bundle_id: int) -> None:
     from ..tasks import proceedings_build_task
 
-    try:
-        proceedings_build_task.apply_async((bundle_id,), retry=False)
-    except Exception:  # noqa: BLE001 - shown on the bundle; the chair can request again
+    if not task_enqueue(proceedings_build_task, bundle_id):
         ProceedingsBundle.objects.filter(pk=bundle_id).update(
             status=BundleStatus.FAILED, error="The task queue is unreachable; try again."
         )

@@ -11,7 +11,7 @@ from django.db import transaction
 
 from workshop.errors import DeadlinePassed, ServiceError
 from workshop.models import User
-from workshop.outbox import mail_queue
+from workshop.outbox import mail_queue, task_enqueue
 
 from ..filechecks import check_pdf, check_supplementary, run_deep_check
 from ..filechecks.errors import read_limited
@@ -103,10 +103,7 @@ def lock_supplementary(submission: Submission, user: User) -> Submission:
 def _enqueue_check(file_id: int) -> None:
     from ..tasks import submission_file_check_task
 
-    try:
-        submission_file_check_task.apply_async((file_id,), retry=False)
-    except Exception:  # noqa: BLE001 - the sweep of pending checks picks it up
-        log.warning("Could not enqueue the check of file %s; the sweep will.", file_id)
+    task_enqueue(submission_file_check_task, file_id)  # else the pending-checks sweep will
 
 
 def _identities(submission: Submission) -> list[str]:
