@@ -9,6 +9,7 @@ from workshop.models import Topic, User, Workshop
 
 from .models import LlmUse, Submission, SubmissionType
 from .services.authors import AuthorEntry
+from .services.lifecycle import EDITABLE_FIELDS
 
 
 class SubmissionForm(forms.ModelForm):
@@ -21,22 +22,7 @@ class SubmissionForm(forms.ModelForm):
 
     class Meta:
         model = Submission
-        fields = [
-            "title",
-            "abstract",
-            "tldr",
-            "keywords",
-            "submission_type",
-            "primary_topic",
-            "llm_use",
-            "llm_use_description",
-            "code_url",
-            "code_licence",
-            "data_url",
-            "data_licence",
-            "weights_url",
-            "weights_licence",
-        ]
+        fields = list(EDITABLE_FIELDS)
         widgets = {
             "abstract": forms.Textarea(attrs={"rows": 10, "maxlength": 5000}),
             "llm_use": forms.RadioSelect,

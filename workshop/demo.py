@@ -20,20 +20,38 @@ DEMO_PASSWORD = "open-llm-demo"
 DEMO_SLUG = "osllm-2027"
 
 TOPICS: tuple[tuple[str, str], ...] = (
-    ("Algorithms", "Training, fine-tuning and alignment of open models: data-efficient "
-     "pre-training, instruction tuning, preference optimisation, RLHF and its open "
-     "alternatives."),
-    ("Evaluation", "Benchmarks and methodology, including evaluating *with* LLMs (LLM-as-a-judge) "
-     "and making evaluations reproducible: seeds, prompts, harnesses and reporting."),
-    ("Transparency and safety", "Documentation, interpretability, red-teaming, refusal and "
-     "misuse, and what openness changes for safety."),
-    ("Data", "Open, high-quality datasets: collection, licensing, filtering, deduplication, "
-     "multilinguality and data governance."),
-    ("Scale", "Small and on-device models, distillation, quantisation and efficient "
-     "inference on commodity hardware."),
-    ("Community", "Collective, modular, GNU/Linux-style development of open LLMs: "
-     "governance, contribution workflows, model merging and shared infrastructure."),
-)  # fmt: skip
+    (
+        "Algorithms",
+        "Training, fine-tuning and alignment of open models: data-efficient "
+        "pre-training, instruction tuning, preference optimisation, RLHF and its open "
+        "alternatives.",
+    ),
+    (
+        "Evaluation",
+        "Benchmarks and methodology, including evaluating *with* LLMs (LLM-as-a-judge) "
+        "and making evaluations reproducible: seeds, prompts, harnesses and reporting.",
+    ),
+    (
+        "Transparency and safety",
+        "Documentation, interpretability, red-teaming, refusal and "
+        "misuse, and what openness changes for safety.",
+    ),
+    (
+        "Data",
+        "Open, high-quality datasets: collection, licensing, filtering, deduplication, "
+        "multilinguality and data governance.",
+    ),
+    (
+        "Scale",
+        "Small and on-device models, distillation, quantisation and efficient "
+        "inference on commodity hardware.",
+    ),
+    (
+        "Community",
+        "Collective, modular, GNU/Linux-style development of open LLMs: "
+        "governance, contribution workflows, model merging and shared infrastructure.",
+    ),
+)
 
 CALL = """\
 Open-source large language models are built by communities, not just companies. This
@@ -135,71 +153,47 @@ DECIDED = DemoWorkshop(
 )
 
 
-def decided_dates(now: dt.datetime) -> dict[str, dt.datetime]:
-    """Milestones of a workshop whose decisions are out and camera-ready is due."""
-    day = dt.timedelta(days=1)
-    return {
-        "submission_opens": now - 90 * day,
-        "paper_deadline": now - 60 * day,
-        "supplementary_deadline": now - 58 * day,
-        "bidding_deadline": now - 50 * day,
-        "review_deadline": now - 30 * day,
-        "rebuttal_opens": now - 28 * day,
-        "rebuttal_closes": now - 24 * day,
-        "discussion_ends": now - 20 * day,
-        "notification_date": now - 10 * day,
-        "camera_ready_deadline": now + 20 * day,
-    }
+# Day offsets from "now" of each milestone, per demo phase (in MILESTONE order):
+# opens, paper, supplementary, bidding, reviews, rebuttal opens/closes, discussion ends,
+# notification, camera-ready.
+PHASE_OFFSETS = {
+    "call": (-14, 10, 12, 17, 35, 37, 41, 45, 50, 65),
+    "bidding": (-40, -3, -2, 6, 27, 29, 33, 37, 42, 57),
+    "reviewing": (-50, -20, -18, -10, 9, 11, 15, 19, 24, 40),
+    "decided": (-90, -60, -58, -50, -30, -28, -24, -20, -10, 20),
+}
+MILESTONES = (
+    "submission_opens",
+    "paper_deadline",
+    "supplementary_deadline",
+    "bidding_deadline",
+    "review_deadline",
+    "rebuttal_opens",
+    "rebuttal_closes",
+    "discussion_ends",
+    "notification_date",
+    "camera_ready_deadline",
+)
 
 
-def _open_call_dates(now: dt.datetime) -> dict[str, dt.datetime]:
-    day = dt.timedelta(days=1)
+def phase_dates(phase: str, now: dt.datetime) -> dict[str, dt.datetime]:
+    """Milestones that put a workshop in `phase` at `now`."""
     return {
-        "submission_opens": now - 14 * day,
-        "paper_deadline": now + 10 * day,
-        "supplementary_deadline": now + 12 * day,
-        "bidding_deadline": now + 17 * day,
-        "review_deadline": now + 35 * day,
-        "rebuttal_opens": now + 37 * day,
-        "rebuttal_closes": now + 41 * day,
-        "discussion_ends": now + 45 * day,
-        "notification_date": now + 50 * day,
-        "camera_ready_deadline": now + 65 * day,
+        name: now + dt.timedelta(days=days)
+        for name, days in zip(MILESTONES, PHASE_OFFSETS[phase], strict=True)
     }
 
 
 def bidding_dates(now: dt.datetime) -> dict[str, dt.datetime]:
-    """Milestones that put a workshop in its bidding phase at `now`."""
-    day = dt.timedelta(days=1)
-    return {
-        "submission_opens": now - 40 * day,
-        "paper_deadline": now - 3 * day,
-        "supplementary_deadline": now - 2 * day,
-        "bidding_deadline": now + 6 * day,
-        "review_deadline": now + 27 * day,
-        "rebuttal_opens": now + 29 * day,
-        "rebuttal_closes": now + 33 * day,
-        "discussion_ends": now + 37 * day,
-        "notification_date": now + 42 * day,
-        "camera_ready_deadline": now + 57 * day,
-    }
+    return phase_dates("bidding", now)
 
 
 def reviewing_dates(now: dt.datetime) -> dict[str, dt.datetime]:
-    """Milestones that put a workshop in its reviewing phase at `now`."""
-    day = dt.timedelta(days=1)
-    return {
-        "submission_opens": now - 50 * day,
-        "paper_deadline": now - 20 * day,
-        "supplementary_deadline": now - 18 * day,
-        "bidding_deadline": now - 10 * day,
-        "review_deadline": now + 9 * day,
-        "rebuttal_opens": now + 11 * day,
-        "rebuttal_closes": now + 15 * day,
-        "discussion_ends": now + 19 * day,
-        "notification_date": now + 24 * day,
-        "camera_ready_deadline": now + 40 * day,
-    }
+    return phase_dates("reviewing", now)
+
+
+def decided_dates(now: dt.datetime) -> dict[str, dt.datetime]:
+    return phase_dates("decided", now)
 
 
 def seed_people() -> dict[str, User]:
@@ -218,7 +212,7 @@ def seed_workshop(spec: DemoWorkshop, now: dt.datetime | None = None) -> tuple[W
             "call_for_papers": spec.call,
             "contact_email": f"chairs@{spec.slug}.example.org",
             "grace_minutes": 15,
-            **_open_call_dates(now),
+            **phase_dates("call", now),
         },
     )
     for order, (name, description) in enumerate(TOPICS, start=1):
