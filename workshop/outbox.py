@@ -41,7 +41,8 @@ def mail_render(template: str, context: dict[str, Any]) -> tuple[str, str, str]:
     try:
         html = render_to_string(f"email/{template}.html", ctx)
     except TemplateDoesNotExist:
-        html = ""
+        # Every mail gets an HTML part: the text, escaped, with links made clickable.
+        html = render_to_string("email/base.html", {**ctx, "subject": subject, "text": text})
     return subject, text, html
 
 
