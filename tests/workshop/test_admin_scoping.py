@@ -173,3 +173,12 @@ def test_relation_filters_never_list_other_workshops_objects(client, world):
     page = client.get(reverse("admin:submissions_submission_changelist")).content.decode()
     assert "Topic-alpha" in page
     assert "Topic-beta" not in page
+
+
+def test_the_admin_index_shows_a_workflow_panel_for_own_workshops_only(client, world):
+    chair, _ = world
+    client.force_login(chair)
+    page = client.get(reverse("admin:index")).content.decode()
+    assert "Workshop Alpha — " in page
+    assert "Workshop Beta" not in page
+    assert "Run the assignment" in page and "Decision board" in page
