@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
@@ -40,6 +42,9 @@ class TopicInline(ChairScopedInline, admin.TabularInline):
     model = Topic
     extra = 0
     fields = ["order", "name", "description"]
+    formfield_overrides = {
+        models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 50})}
+    }
 
 
 @admin.register(Workshop)

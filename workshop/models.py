@@ -144,11 +144,11 @@ class Workshop(models.Model):
     supplementary_deadline = models.DateTimeField(null=True, blank=True)
     bidding_deadline = models.DateTimeField(null=True, blank=True)
     review_deadline = models.DateTimeField()
-    rebuttal_opens = models.DateTimeField(null=True, blank=True)
-    rebuttal_closes = models.DateTimeField(null=True, blank=True)
+    rebuttal_opens = models.DateTimeField("author response opens", null=True, blank=True)
+    rebuttal_closes = models.DateTimeField("author response closes", null=True, blank=True)
     discussion_ends = models.DateTimeField(null=True, blank=True)
     notification_date = models.DateTimeField()
-    camera_ready_deadline = models.DateTimeField(null=True, blank=True)
+    camera_ready_deadline = models.DateTimeField("camera-ready deadline", null=True, blank=True)
     grace_minutes = models.PositiveSmallIntegerField(
         default=0,
         validators=[MaxValueValidator(24 * 60)],

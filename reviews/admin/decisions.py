@@ -69,7 +69,7 @@ class DecisionBoardAdmin(ChairScopedAdmin):
         "workshop_name",
         "number",
         "title",
-        "type_name",
+        "decision_select",
         "mean_score",
         "median_score",
         "score_range",
@@ -77,7 +77,7 @@ class DecisionBoardAdmin(ChairScopedAdmin):
         "reviews",
         "meta",
         "flags",
-        "decision_select",
+        "type_name",
     ]
     list_display_links = ["number"]
     list_filter = ["workshop", "primary_topic", "submission_type", "status", DecisionFilter]

@@ -709,7 +709,7 @@ def test_the_preview_page_shows_the_held_mails(client, decided):
     response = chair_a(client, world).get(mails_url(world))
     assert response.status_code == 200
     html = response.content.decode()
-    assert "2. Preview (3 held)" in html
+    assert "3. Preview (3 held)" in html
     assert "0 decision mail(s) sent so far" in html
     for m in decision_mails(world):
         assert f'<option value="{m.pk}"' in html

@@ -25,6 +25,14 @@ def aoe(value: dt.datetime | None) -> str:
     return value.astimezone(AOE).strftime("%a %-d %b %Y, %H:%M AoE")
 
 
+@register.filter
+def stamp(value: dt.datetime | None) -> str:
+    """A past event (an upload, a review, a comment) in UTC: AoE is for deadlines only."""
+    if value is None:
+        return ""
+    return value.astimezone(dt.UTC).strftime("%a %-d %b %Y, %H:%M UTC")
+
+
 @register.simple_tag
 def deadline(value: dt.datetime | None, countdown: bool = True) -> SafeString:
     """A deadline in AoE; site.js adds the viewer's local time and a live countdown."""
