@@ -21,7 +21,9 @@ def home(request: HttpRequest) -> HttpResponse:
         {"workshop": w, "phase": current_phase(w, now), "next": next_milestone(w, now)}
         for w in selectors.workshops_listed(now)
     ]
-    past = selectors.workshops_past(now)[:20]
+    past = [
+        {"workshop": w, "phase": current_phase(w, now)} for w in selectors.workshops_past(now)[:20]
+    ]
     return render(request, "workshop/home.html", {"open_calls": open_calls, "past": past})
 
 
