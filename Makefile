@@ -39,6 +39,7 @@ beat: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/matching.py
+	$(BIN)/python bench/bidding.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache staticfiles
