@@ -203,7 +203,9 @@ def test_chair_runs_compares_and_commits_an_assignment(
 
     # --- The Assignments changelist lists the pairs. ------------------------------------------
     page.goto(f"{base}/admin/")
-    page.locator("#content-main").get_by_role("link", name="Assignments", exact=True).click()
+    page.locator("#content-main .app-reviews").get_by_role(
+        "link", name="Assignments", exact=True
+    ).click()
     expect(page).to_have_url(f"{base}/admin/reviews/assignment/")
     rows = page.locator("#result_list tbody tr")
     expect(rows).to_have_count(len(proposed))
