@@ -400,7 +400,7 @@ def _answers_by_paper(ids: list[int]) -> dict[int, list[tuple[float, float | Non
 @admin.register(DecisionCategory)
 class DecisionCategoryAdmin(ChairScopedAdmin):
     """Decision categories and their mail templates, with {placeholders}: {workshop},
-    {number}, {title}, {decision}, {authors}, {reviews}."""
+    {number}, {title}, {decision}, {authors}, {reviews}, {link}."""
 
     list_display = ["name", "workshop", "outcome", "order"]
     list_filter = ["workshop", "outcome"]

@@ -32,7 +32,9 @@ class DecisionCategory(models.Model):
     )
     mail_body = models.TextField(
         default="Dear authors,\n\nthe programme committee of {workshop} has decided on your "
-        'paper #{number}, "{title}":\n\n    {decision}\n\n{reviews}\nThe chairs'
+        'paper #{number}, "{title}":\n\n    {decision}\n\n{reviews}\nThe reviews and the '
+        "next steps are on your paper's page:\n\n    {link}\n\nThe chairs",
+        help_text="Placeholders: {workshop} {number} {title} {decision} {authors} {reviews} {link}",
     )
 
     class Meta:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import uuid
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Prefetch
 
@@ -139,6 +140,7 @@ def _compose_one(decision: Decision, *, include_reviews: bool, batch: str) -> in
         "decision": decision.category.name,
         "authors": ", ".join(a.name for a in authors),
         "reviews": _reviews_text(submission) if include_reviews else "",
+        "link": f"{settings.SITE_URL}/submissions/{submission.pk}/reviews/",
     }
     subject = _fill(decision.category.mail_subject, values)
     body = _fill(decision.category.mail_body, values)
