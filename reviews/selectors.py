@@ -12,7 +12,7 @@ from submissions.models import Submission, SubmissionStatus
 from workshop.models import Membership, Role, Topic, User, Workshop
 
 from .affinity import fit_scores, paper_text, text_similarity, topic_scores
-from .conflicts import conflicted_submission_ids
+from .conflicts import ConflictMap, conflicted_submission_ids, conflicts_for
 from .models import POSITIVE_BIDS, Bid, ReviewerProfile
 
 COMMITTEE_ROLES = (Role.REVIEWER, Role.AREA_CHAIR)
@@ -210,22 +210,31 @@ def bid_coverage(workshop: Workshop) -> list[dict]:
     return sorted(rows, key=lambda r: (not r["short"], r["positive"], r["submission"].number))
 
 
-def bids_placed(workshop: Workshop, user: User) -> tuple[int, int]:
+def bids_placed(
+    workshop: Workshop, user: User, *, conflicted: set[int] | None = None
+) -> tuple[int, int]:
     """Bids the user placed on papers they can see, and how many papers they can see
-    (conflicted papers never count in either)."""
-    visible = list(biddable_submissions(workshop, user).values_list("pk", flat=True))
+    (conflicted papers never count in either). `conflicted` saves recomputing conflicts."""
+    if conflicted is None:
+        conflicted = conflicted_submission_ids(workshop, user)
+    visible = list(
+        Submission.objects.filter(workshop=workshop, status=SubmissionStatus.SUBMITTED)
+        .exclude(pk__in=conflicted)
+        .values_list("pk", flat=True)
+    )
     return Bid.objects.filter(user=user, submission__in=visible).count(), len(visible)
 
 
-def bid_target(workshop: Workshop, user: User, pk: int) -> Submission:
+def bid_target(
+    workshop: Workshop, user: User, pk: int, *, conflicts: ConflictMap | None = None
+) -> Submission:
     """A paper the user may bid on: biddable, or hidden only by their own "in conflict" bid
     (so that a mis-click can be undone). Submission.DoesNotExist otherwise."""
-    from .conflicts import conflicts_for
-
     submission = Submission.objects.select_related("workshop").get(
         pk=pk, workshop=workshop, status=SubmissionStatus.SUBMITTED
     )
-    conflicts = conflicts_for(workshop, user_ids=[user.pk], include_drafts=True)
+    if conflicts is None:
+        conflicts = conflicts_for(workshop, user_ids=[user.pk], include_drafts=True)
     if conflicts.is_conflict(pk, user.pk) and conflicts.reasons[(pk, user.pk)] - {"bid"}:
         raise Submission.DoesNotExist
     return submission

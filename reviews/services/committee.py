@@ -11,7 +11,7 @@ from workshop.models import AuditEntry, Role, Topic, User, Workshop
 from workshop.permissions import is_chair
 from workshop.phases import accepts_until
 
-from ..conflicts import conflicts_for
+from ..conflicts import ConflictMap, conflicts_for
 from ..models import (
     Bid,
     BidValue,
@@ -111,7 +111,9 @@ def bidding_open(workshop: Workshop, now=None) -> bool:
 
 
 @transaction.atomic
-def bid_place(*, user: User, submission: Submission, value: str) -> Bid:
+def bid_place(
+    *, user: User, submission: Submission, value: str, conflicts: ConflictMap | None = None
+) -> Bid:
     """One reviewer's bid on one paper, replacing any earlier bid.
 
     Refused when bidding is closed, for papers not under review, and for papers the reviewer
@@ -128,7 +130,8 @@ def bid_place(*, user: User, submission: Submission, value: str) -> Bid:
         raise NotAllowed("This paper is not open for bidding.")
     # The reviewer's own "in conflict" bid may be changed (a mis-click is undone); any other
     # conflict hides the paper for good.
-    conflicts = conflicts_for(workshop, user_ids=[user.pk], include_drafts=True)
+    if conflicts is None:
+        conflicts = conflicts_for(workshop, user_ids=[user.pk], include_drafts=True)
     if conflicts.is_conflict(submission.pk, user.pk) and conflicts.reasons[
         (submission.pk, user.pk)
     ] - {"bid"}:

@@ -15,6 +15,7 @@ from workshop.errors import ServiceError
 from workshop.models import Topic, Workshop
 
 from .. import selectors
+from ..conflicts import conflicts_for
 from ..forms import ProfileForm
 from ..models import BidValue, ConflictDeclaration, DeclarationKind, ReviewerProfile
 from ..reviewing import reviewer_assignments
@@ -156,13 +157,17 @@ def bids(request: HttpRequest, slug: str) -> HttpResponse:
 @require_POST
 def bid(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     workshop = _workshop(request, slug)
+    # One conflict map for the whole request: the lookup, the rule and the counter.
+    conflicts = conflicts_for(workshop, user_ids=[request.user.pk], include_drafts=True)
     try:
-        submission = selectors.bid_target(workshop, request.user, pk)
+        submission = selectors.bid_target(workshop, request.user, pk, conflicts=conflicts)
     except Submission.DoesNotExist:
         raise Http404("No such paper.") from None
     value = request.POST.get("value", "")
     try:
-        placed = committee.bid_place(user=request.user, submission=submission, value=value)
+        placed = committee.bid_place(
+            user=request.user, submission=submission, value=value, conflicts=conflicts
+        )
     except ServiceError as exc:
         if request.htmx:
             return HttpResponse(exc.message, status=exc.status_code)
@@ -171,7 +176,11 @@ def bid(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     if not request.htmx:
         messages.success(request, f"Bid on #{submission.number} saved.")
         return redirect(f"{reverse('reviews:bids', args=[workshop.slug])}#paper-{submission.pk}")
-    placed_count, visible = selectors.bids_placed(workshop, request.user)
+    # Only the user's own bid on this paper can have changed its conflict (bid_target).
+    conflicted = conflicts.conflicted_submissions(request.user.pk) - {submission.pk}
+    if placed.value == BidValue.CONFLICT:
+        conflicted.add(submission.pk)
+    placed_count, visible = selectors.bids_placed(workshop, request.user, conflicted=conflicted)
     return render(
         request,
         "reviews/_bid_response.html",
