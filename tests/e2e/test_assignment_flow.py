@@ -14,6 +14,7 @@ from playwright.sync_api import expect
 from reviews.models import Assignment, Bid, BidValue, MatchingRun, RunStatus
 from reviews.services import assignment as assignment_services
 from submissions.models import Authorship, Submission, SubmissionStatus
+from tests.e2e.helpers import watch as _watch
 from tests.factories import (
     PASSWORD,
     MembershipFactory,
@@ -80,30 +81,6 @@ def workshop() -> Workshop:
 @pytest.fixture
 def chair(workshop) -> User:
     return make_chair(workshop, name="Ada Chair", email="ada@chairs.example.com")
-
-
-def _watch(page) -> tuple[list[str], list[str]]:
-    """Collect HTTP errors and JavaScript errors of a page (the favicon aside)."""
-    broken: list[str] = []
-    errors: list[str] = []
-    page.on(
-        "response",
-        lambda r: (
-            r.status >= 400
-            and not r.url.endswith("/favicon.ico")
-            and broken.append(f"{r.status} {r.url}")
-        ),
-    )
-    page.on(
-        "console",
-        lambda m: (
-            m.type == "error"
-            and not m.location.get("url", "").endswith("/favicon.ico")
-            and errors.append(m.text)
-        ),
-    )
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    return broken, errors
 
 
 def test_chair_runs_compares_and_commits_an_assignment(

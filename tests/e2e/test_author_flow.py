@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from submissions.models import Submission, SubmissionType
+from tests.e2e.helpers import watch as _watch
 from tests.factories import PASSWORD, TopicFactory, UserFactory, WorkshopFactory
 from tests.pdfs import make_pdf
 from workshop.models import MailStatus, OutgoingMail
@@ -34,19 +35,6 @@ def workshop():
 @pytest.fixture
 def author():
     return UserFactory(name="Alice Marker", email="alice@uni-a.example.edu")
-
-
-def _watch(page) -> tuple[list[str], list[str]]:
-    """Collect HTTP errors and JavaScript errors of the whole session."""
-    broken: list[str] = []
-    errors: list[str] = []
-    page.on(
-        "response",
-        lambda r: r.status >= 400 and broken.append(f"{r.status} {r.url}"),
-    )
-    page.on("console", lambda m: m.type == "error" and errors.append(m.text))
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    return broken, errors
 
 
 def _receipts(author) -> list[OutgoingMail]:

@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 
 from reviews.models import Bid, Invitation, InvitationStatus
 from submissions.models import Submission, SubmissionType
+from tests.e2e.helpers import watch as _watch
 from tests.factories import PASSWORD, TopicFactory, UserFactory, WorkshopFactory, make_chair
 from tests.submissions.conftest import new_submission
 from workshop.demo import bidding_dates
@@ -72,30 +73,6 @@ def workshop() -> Workshop:
 @pytest.fixture
 def chair(workshop) -> User:
     return make_chair(workshop, name="Ada Chair", email="ada@chairs.example.com")
-
-
-def _watch(page) -> tuple[list[str], list[str]]:
-    """Collect HTTP errors and JavaScript errors of a page (the favicon aside)."""
-    broken: list[str] = []
-    errors: list[str] = []
-    page.on(
-        "response",
-        lambda r: (
-            r.status >= 400
-            and not r.url.endswith("/favicon.ico")
-            and broken.append(f"{r.status} {r.url}")
-        ),
-    )
-    page.on(
-        "console",
-        lambda m: (
-            m.type == "error"
-            and not m.location.get("url", "").endswith("/favicon.ico")
-            and errors.append(m.text)
-        ),
-    )
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    return broken, errors
 
 
 def _mail(kind: str, to: str) -> OutgoingMail:

@@ -40,6 +40,7 @@ from reviews.services.committee import profile_update
 from reviews.services.reviewing import default_form_create
 from submissions.models import CheckStatus, Submission, SubmissionStatus, SubmissionType
 from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.helpers import watch as _watch
 from tests.factories import (
     PASSWORD,
     MembershipFactory,
@@ -78,30 +79,6 @@ MAIL_TIMEOUT = 45
 
 
 # --- Helpers ---------------------------------------------------------------------------------
-
-
-def _watch(page) -> tuple[list[str], list[str]]:
-    """Collect HTTP errors and JavaScript errors of a page (the favicon aside)."""
-    broken: list[str] = []
-    errors: list[str] = []
-    page.on(
-        "response",
-        lambda r: (
-            r.status >= 400
-            and not r.url.endswith("/favicon.ico")
-            and broken.append(f"{r.status} {r.url}")
-        ),
-    )
-    page.on(
-        "console",
-        lambda m: (
-            m.type == "error"
-            and not m.location.get("url", "").endswith("/favicon.ico")
-            and errors.append(m.text)
-        ),
-    )
-    page.on("pageerror", lambda exc: errors.append(f"{exc} (on {page.url})"))
-    return broken, errors
 
 
 class Person:

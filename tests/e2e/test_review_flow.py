@@ -17,6 +17,7 @@ from reviews.models import Answer, Assignment, Comment, Review
 from reviews.services.assignment import assignment_add
 from reviews.services.reviewing import default_form_create, review_submit
 from submissions.models import Submission, SubmissionType
+from tests.e2e.helpers import watch as _watch
 from tests.factories import (
     PASSWORD,
     MembershipFactory,
@@ -77,16 +78,6 @@ def setup() -> dict:
     assert Assignment.objects.get(pk=assignments[bob.pk].pk).pseudonym == "B"
     return {"workshop": w, "paper": paper, "rita": rita, "assignment": rita_assignment,
             "questions": questions}  # fmt: skip
-
-
-def _watch(page) -> tuple[list[str], list[str]]:
-    broken: list[str] = []
-    errors: list[str] = []
-    page.on("response", lambda r: r.status >= 400 and not r.url.endswith("/favicon.ico")
-            and broken.append(f"{r.status} {r.url}"))  # fmt: skip
-    page.on("console", lambda m: m.type == "error" and errors.append(m.text))
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    return broken, errors
 
 
 def _answer(assignment: Assignment, label: str) -> object:
