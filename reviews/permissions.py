@@ -5,7 +5,7 @@ Each takes the objects it decides about, already fetched; none fetches by id.
 
 from __future__ import annotations
 
-from workshop.models import OtherReviewsVisibility, Role, User
+from workshop.models import OtherReviewsVisibility, User
 from workshop.permissions import is_chair
 
 from .models import Assignment, QuestionVisibility, Review, ReviewStatus
@@ -60,7 +60,3 @@ def visible_question(visibility: str, *, chair: bool, to_authors: bool = False) 
     if to_authors:
         return visibility == QuestionVisibility.AUTHORS
     return chair or visibility != QuestionVisibility.CHAIRS
-
-
-__all__ = ["Role", "active", "can_discuss", "can_see_review", "can_view_other_reviews",
-           "visible_question"]  # fmt: skip

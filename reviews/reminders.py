@@ -146,8 +146,6 @@ def planned_reminders(workshop: Workshop, now: dt.datetime) -> list[Planned]:
 
 def reminders_queue(now: dt.datetime | None = None) -> int:
     """Queue every due reminder of every workshop; returns how many new mails were queued."""
-    from workshop.models import OutgoingMail
-
     now = now or timezone.now()
     queued = 0
     horizon = now - 60 * DAY
@@ -156,11 +154,8 @@ def reminders_queue(now: dt.datetime | None = None) -> int:
     ):
         for plan in planned_reminders(workshop, now):
             for email, user, context in plan.recipients:
-                key = plan.key(email)
-                if OutgoingMail.objects.filter(key=key).exists():
-                    continue
                 mail = mail_queue(
-                    key=key,
+                    key=plan.key(email),
                     template=f"reminder_{plan.kind}",
                     to=email,
                     context={**context, "user": user},
@@ -203,3 +198,15 @@ def upcoming(workshop: Workshop, now: dt.datetime | None = None, days: int = 14)
         row["off"] = row["kind"] in off
         row["description"] = KINDS[row["kind"]]
     return sorted(rows, key=lambda r: r["at"])
+
+
+def reminders_configure(*, workshop: Workshop, chair: User, enabled: set[str]) -> list[str]:
+    """Switch kinds of reminders on or off for one workshop. Returns the kinds now off."""
+    from workshop.errors import NotAllowed
+    from workshop.permissions import is_chair
+
+    if not is_chair(chair, workshop):
+        raise NotAllowed("Only the chairs configure reminders.")
+    off = [kind for kind in KINDS if kind not in enabled]
+    Workshop.objects.filter(pk=workshop.pk).update(reminders_disabled=off)
+    return off

@@ -10,6 +10,7 @@ from django.db.models import Count, Q, QuerySet
 
 from submissions.models import Submission, SubmissionStatus
 from workshop.models import Membership, Role, Topic, User, Workshop
+from workshop.permissions import is_chair
 
 from .affinity import fit_scores, paper_text, text_similarity, topic_scores
 from .conflicts import ConflictMap, conflicted_submission_ids, conflicts_for
@@ -33,9 +34,25 @@ def committee_workshops(user: User) -> QuerySet[Membership]:
 
 def workshop_for_committee(user: User, slug: str) -> Workshop:
     """The workshop by slug if `user` is on its committee (Workshop.DoesNotExist otherwise)."""
-    return Workshop.objects.get(
-        slug=slug, memberships__user=user, memberships__role__in=COMMITTEE_ROLES
+    # distinct: a reviewer who is also an area chair joins to two membership rows
+    return (
+        Workshop.objects.filter(
+            slug=slug, memberships__user=user, memberships__role__in=COMMITTEE_ROLES
+        )
+        .distinct()
+        .get()
     )
+
+
+def workshop_for_reviewing(user: User, slug: str) -> Workshop:
+    """The workshop by slug for its review pages: committee members and its chairs."""
+    try:
+        return workshop_for_committee(user, slug)
+    except Workshop.DoesNotExist:
+        workshop = Workshop.objects.get(slug=slug)
+        if not is_chair(user, workshop):
+            raise
+        return workshop
 
 
 def biddable_submissions(workshop: Workshop, user: User) -> QuerySet[Submission]:

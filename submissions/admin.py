@@ -13,8 +13,6 @@ from django.utils.html import format_html, format_html_join
 from workshop.admin_scoping import ChairScopedAdmin, ChairScopedInline
 from workshop.csvexport import csv_response
 from workshop.errors import ServiceError
-from workshop.models import Workshop
-from workshop.selectors import chaired_workshop_ids
 
 from .models import (
     AuthorConflict,
@@ -240,11 +238,9 @@ class ProceedingsBundleAdmin(ChairScopedAdmin):
         ]  # fmt: skip
 
     def add_view(self, request, form_url="", extra_context=None):  # type: ignore[no-untyped-def]
-        workshops = Workshop.objects.filter(pk__in=chaired_workshop_ids(request.user))
+        workshops = self.chaired_workshops(request)
         if request.method == "POST":
-            workshop = workshops.filter(pk=request.POST.get("workshop") or 0).first()
-            if workshop is None:
-                raise Http404
+            workshop = self.chaired_workshop(request, request.POST.get("workshop", ""))
             proceedings_request(workshop=workshop, chair=request.user)
             self.message_user(request, "The proceedings are being built; this page refreshes.")
             return redirect("admin:submissions_proceedingsbundle_changelist")

@@ -8,7 +8,6 @@ from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
 
 from workshop.models import User
-from workshop.permissions import is_chair
 from workshop.phases import accepts_until
 
 from .models import DECIDED, Submission, SubmissionStatus
@@ -89,7 +88,3 @@ def can_withdraw(user: User | AnonymousUser, submission: Submission) -> bool:
 
 def can_edit(user: User | AnonymousUser, submission: Submission) -> bool:
     return is_contact_author(user, submission) and edits_open(submission)
-
-
-def can_view_as_chair(user: User | AnonymousUser, submission: Submission) -> bool:
-    return is_chair(user, submission.workshop)

@@ -28,6 +28,21 @@ class ChairScopedMixin:
     def chaired(self, request: HttpRequest) -> frozenset[int]:
         return chaired_workshop_ids(request.user)
 
+    def chaired_workshops(self, request: HttpRequest) -> models.QuerySet[Workshop]:
+        return Workshop.objects.filter(pk__in=self.chaired(request))
+
+    def chaired_workshop(self, request: HttpRequest, raw_id: object) -> Workshop:
+        """One workshop the requester chairs, from a URL or form value; 404 for anything
+        else (another workshop, a missing one, or garbage), never a 500."""
+        try:
+            pk = int(str(raw_id))
+        except ValueError:
+            raise Http404("No such workshop.") from None
+        workshop = self.chaired_workshops(request).filter(pk=pk).first()
+        if workshop is None:
+            raise Http404("No such workshop.")
+        return workshop
+
     def workshop_id_of(self, obj: models.Model) -> int | None:
         if isinstance(obj, Workshop):
             return obj.pk

@@ -23,12 +23,3 @@ def is_chair(user: User | AnonymousUser, workshop: Workshop) -> bool:
     return bool(
         user.is_authenticated and (user.is_superuser or Role.CHAIR in _roles(user, workshop))
     )
-
-
-def is_area_chair(user: User | AnonymousUser, workshop: Workshop) -> bool:
-    return Role.AREA_CHAIR in _roles(user, workshop)
-
-
-def is_committee(user: User | AnonymousUser, workshop: Workshop) -> bool:
-    """Reviewer, area chair or chair."""
-    return bool(_roles(user, workshop)) or is_chair(user, workshop)

@@ -11,8 +11,6 @@ from django.urls import path
 
 from workshop.admin_scoping import ChairScopedAdmin
 from workshop.errors import ServiceError
-from workshop.models import Workshop
-from workshop.selectors import chaired_workshop_ids
 
 from ..forms import ManualAssignmentForm, MatchingRunForm
 from ..models import (
@@ -56,10 +54,11 @@ class AssignmentAdmin(ChairScopedAdmin):
         return actions
 
     def add_view(self, request, form_url="", extra_context=None):  # type: ignore[no-untyped-def]
-        workshops = Workshop.objects.filter(pk__in=chaired_workshop_ids(request.user))
-        workshop = (
-            workshops.filter(pk=request.GET.get("workshop") or 0).first() or workshops.first()
-        )
+        workshops = self.chaired_workshops(request)
+        if "workshop" in request.GET:
+            workshop = self.chaired_workshop(request, request.GET["workshop"])
+        else:
+            workshop = workshops.first()
         if workshop is None:
             raise Http404
         form = ManualAssignmentForm(request.POST or None, workshop=workshop)
@@ -145,7 +144,7 @@ class MatchingRunAdmin(ChairScopedAdmin):
         return run
 
     def add_view(self, request, form_url="", extra_context=None):  # type: ignore[no-untyped-def]
-        workshops = Workshop.objects.filter(pk__in=chaired_workshop_ids(request.user))
+        workshops = self.chaired_workshops(request)
         first = workshops.first()
         if first is None:
             raise Http404

@@ -11,8 +11,6 @@ from django.urls import path
 
 from workshop.admin_scoping import ChairScopedAdmin
 from workshop.errors import ServiceError
-from workshop.models import Workshop
-from workshop.selectors import chaired_workshop_ids
 
 from .. import selectors
 from ..forms import InviteForm
@@ -62,19 +60,10 @@ class InvitationAdmin(ChairScopedAdmin):
     def add_view(self, request, form_url="", extra_context=None):  # type: ignore[no-untyped-def]
         return redirect("admin:reviews_invitation_invite")
 
-    def _chaired(self, request: HttpRequest) -> QuerySet[Workshop]:
-        return Workshop.objects.filter(pk__in=chaired_workshop_ids(request.user))
-
-    def _workshop(self, request: HttpRequest, workshop_id: int) -> Workshop:
-        workshop = self._chaired(request).filter(pk=workshop_id).first()
-        if workshop is None:
-            raise Http404("No such workshop.")
-        return workshop
-
     def invite_view(self, request: HttpRequest) -> HttpResponse:
         if not self.has_add_permission(request):
             raise Http404
-        workshops = self._chaired(request)
+        workshops = self.chaired_workshops(request)
         form = InviteForm(request.POST or None, request.FILES or None, workshops=workshops,
                           initial={"workshop": workshops.first()})  # fmt: skip
         if request.method == "POST" and form.is_valid():
@@ -96,7 +85,7 @@ class InvitationAdmin(ChairScopedAdmin):
         return TemplateResponse(request, "admin/reviews/invite.html", context)
 
     def committee_view(self, request: HttpRequest, workshop_id: int) -> HttpResponse:
-        workshop = self._workshop(request, workshop_id)
+        workshop = self.chaired_workshop(request, workshop_id)
         context = {
             **self.admin_site.each_context(request),
             "title": f"Committee of {workshop.short_name}",
@@ -110,7 +99,7 @@ class InvitationAdmin(ChairScopedAdmin):
         return TemplateResponse(request, "admin/reviews/committee.html", context)
 
     def coverage_view(self, request: HttpRequest, workshop_id: int) -> HttpResponse:
-        workshop = self._workshop(request, workshop_id)
+        workshop = self.chaired_workshop(request, workshop_id)
         context = {
             **self.admin_site.each_context(request),
             "title": f"Bid coverage of {workshop.short_name}",
@@ -121,7 +110,7 @@ class InvitationAdmin(ChairScopedAdmin):
         return TemplateResponse(request, "admin/reviews/coverage.html", context)
 
     def changelist_view(self, request, extra_context=None):  # type: ignore[no-untyped-def]
-        extra_context = {**(extra_context or {}), "chaired": self._chaired(request)}
+        extra_context = {**(extra_context or {}), "chaired": self.chaired_workshops(request)}
         return super().changelist_view(request, extra_context)
 
     @admin.action(description="Re-send the selected invitations (new links)")

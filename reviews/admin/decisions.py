@@ -8,7 +8,7 @@ from statistics import median
 from django.contrib import admin, messages
 from django.db.models import Avg, Count, FloatField, Max, Min, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Cast
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -19,7 +19,7 @@ from django.utils.safestring import mark_safe
 from workshop.admin_scoping import ChairScopedAdmin
 from workshop.csvexport import csv_response
 from workshop.errors import ServiceError
-from workshop.models import MailStatus, OutgoingMail, Workshop
+from workshop.models import MailStatus, OutgoingMail
 from workshop.selectors import chaired_workshop_ids
 
 from ..models import Answer, DecisionBoard, DecisionCategory, Outcome, ReviewStatus
@@ -207,7 +207,7 @@ class DecisionBoardAdmin(ChairScopedAdmin):
         ]
 
     def changelist_view(self, request, extra_context=None):  # type: ignore[no-untyped-def]
-        chaired = Workshop.objects.filter(pk__in=chaired_workshop_ids(request.user))
+        chaired = self.chaired_workshops(request)
         for workshop in chaired:
             decision_services.default_categories_create(workshop)
         return super().changelist_view(request, {**(extra_context or {}), "chaired": chaired})
@@ -317,11 +317,7 @@ class DecisionBoardAdmin(ChairScopedAdmin):
 
     def mails_view(self, request: HttpRequest, workshop_id: int) -> HttpResponse:
         """Compose, preview and release decision mails; release reviews to authors."""
-        workshop = Workshop.objects.filter(
-            pk=workshop_id, pk__in=chaired_workshop_ids(request.user)
-        ).first()
-        if workshop is None:
-            raise Http404("No such workshop.")
+        workshop = self.chaired_workshop(request, workshop_id)
         if request.method == "POST":
             action = request.POST.get("action")
             if action == "compose":
@@ -353,7 +349,8 @@ class DecisionBoardAdmin(ChairScopedAdmin):
         held = OutgoingMail.objects.filter(
             workshop=workshop, kind="decision", status=MailStatus.HELD
         ).order_by("subject", "to")
-        preview = held.filter(pk=request.GET.get("preview") or 0).first() or held.first()
+        wanted = request.GET.get("preview", "")
+        preview = (held.filter(pk=wanted).first() if wanted.isdigit() else None) or held.first()
         context = {
             **self.admin_site.each_context(request),
             "title": f"Decision mails of {workshop.short_name}",

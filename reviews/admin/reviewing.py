@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
 
 from workshop.admin_scoping import ChairScopedAdmin
-from workshop.models import Workshop
-from workshop.selectors import chaired_workshop_ids
 
 from .. import progress as progress_selectors
 from ..models import (
@@ -44,7 +42,7 @@ class ReviewQuestionAdmin(ChairScopedAdmin):
 
     @admin.action(description="Create the default review form for the workshops of the selection")
     def create_default_form(self, request: HttpRequest, queryset: QuerySet) -> None:
-        for workshop in Workshop.objects.filter(pk__in=chaired_workshop_ids(request.user)):
+        for workshop in self.chaired_workshops(request):
             reviewing_services.default_form_create(workshop)
         self.message_user(request, "Default form in place where a workshop had none.")
 
@@ -83,15 +81,11 @@ class ReviewAdmin(ChairScopedAdmin):
         ]  # fmt: skip
 
     def changelist_view(self, request, extra_context=None):  # type: ignore[no-untyped-def]
-        chaired = Workshop.objects.filter(pk__in=chaired_workshop_ids(request.user))
+        chaired = self.chaired_workshops(request)
         return super().changelist_view(request, {**(extra_context or {}), "chaired": chaired})
 
     def progress_view(self, request: HttpRequest, workshop_id: int) -> HttpResponse:
-        workshop = Workshop.objects.filter(
-            pk=workshop_id, pk__in=chaired_workshop_ids(request.user)
-        ).first()
-        if workshop is None:
-            raise Http404("No such workshop.")
+        workshop = self.chaired_workshop(request, workshop_id)
         if request.method == "POST" and request.POST.get("action") == "remind":
             count = reviewing_services.late_reviewers_remind(workshop=workshop, chair=request.user)
             self.message_user(request, f"{count} reviewer(s) reminded.", messages.SUCCESS)
@@ -107,16 +101,15 @@ class ReviewAdmin(ChairScopedAdmin):
 
     def reminders_view(self, request: HttpRequest, workshop_id: int) -> HttpResponse:
         """Upcoming reminders, and the kinds the chairs switch off for this workshop."""
-        from ..reminders import KINDS, planned_reminders, upcoming
+        from ..reminders import KINDS, planned_reminders, reminders_configure, upcoming
 
-        workshop = Workshop.objects.filter(
-            pk=workshop_id, pk__in=chaired_workshop_ids(request.user)
-        ).first()
-        if workshop is None:
-            raise Http404("No such workshop.")
+        workshop = self.chaired_workshop(request, workshop_id)
         if request.method == "POST":
-            off = [k for k in KINDS if request.POST.get(f"kind-{k}") != "on"]
-            Workshop.objects.filter(pk=workshop.pk).update(reminders_disabled=off)
+            reminders_configure(
+                workshop=workshop,
+                chair=request.user,
+                enabled={k for k in KINDS if request.POST.get(f"kind-{k}") == "on"},
+            )
             self.message_user(request, "Reminder settings saved.", messages.SUCCESS)
             return redirect("admin:reviews_reminders", workshop.pk)
         now = timezone.now()

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from submissions.models import Submission
 from workshop.errors import DeadlinePassed, NotAllowed, ServiceError
-from workshop.models import OutgoingMail, Role, User, Workshop
+from workshop.models import Role, User, Workshop
 from workshop.outbox import mail_queue
 from workshop.permissions import is_chair
 from workshop.phases import accepts_until
@@ -327,16 +327,13 @@ def late_reviewers_remind(*, workshop: Workshop, chair: User) -> int:
     today = timezone.now().date().isoformat()
     queued = 0
     for uid, papers in late.items():
-        key = f"remind-late:{workshop.pk}:{uid}:{today}"
-        if OutgoingMail.objects.filter(key=key).exists():
-            continue  # reminded today already
-        mail_queue(
-            key=key,
+        mail = mail_queue(
+            key=f"remind-late:{workshop.pk}:{uid}:{today}",  # once a day per reviewer
             template="review_reminder",
             to=users[uid].email,
             context={"user": users[uid], "papers": papers},
             workshop=workshop,
             recipient=users[uid],
         )
-        queued += 1
+        queued += int(getattr(mail, "created_now", False))
     return queued

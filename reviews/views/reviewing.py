@@ -16,19 +16,14 @@ from workshop.richtext import render_markdown
 
 from ..models import Assignment, MetaRecommendation, QuestionKind
 from ..reviewing import NotVisible, assignment_for, paper_page
-from ..selectors import workshop_for_committee
+from ..selectors import workshop_for_reviewing
 from ..services import reviewing as services
 
 
 def _workshop(request: HttpRequest, slug: str) -> Workshop:
     try:
-        return workshop_for_committee(request.user, slug)
+        return workshop_for_reviewing(request.user, slug)
     except Workshop.DoesNotExist:
-        from workshop.permissions import is_chair
-
-        workshop = Workshop.objects.filter(slug=slug).first()
-        if workshop is not None and is_chair(request.user, workshop):
-            return workshop
         raise Http404("No such workshop.") from None
 
 

@@ -9,14 +9,14 @@ from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
-from workshop.errors import DeadlinePassed, ServiceError
+from workshop.errors import DeadlinePassed, NotAllowed, ServiceError
 from workshop.models import User
 from workshop.outbox import mail_queue, task_enqueue
 
 from ..filechecks import check_pdf, check_supplementary, run_deep_check
 from ..filechecks.errors import read_limited
 from ..models import CheckStatus, EventKind, FileKind, Submission, SubmissionFile
-from ..permissions import supplementary_open
+from ..permissions import is_contact_author, supplementary_open
 from .lifecycle import event_record, lock_for_edit
 from .notify import receipts_queue
 
@@ -89,11 +89,7 @@ def submission_file_upload(
 
 def lock_supplementary(submission: Submission, user: User) -> Submission:
     locked = Submission.objects.select_for_update().select_related("workshop").get(pk=submission.pk)
-    from ..permissions import is_contact_author
-
     if not is_contact_author(user, locked):
-        from workshop.errors import NotAllowed
-
         raise NotAllowed("Only the contact authors of this paper can change it.")
     if not supplementary_open(locked):
         raise DeadlinePassed("The deadline for supplementary material has passed.")
