@@ -1,62 +1,276 @@
-"""Pure predicates of the reviewing rules (DESIGN section 4), used by views, services, admin.
+"""The reviewing policy (DESIGN section 4): who sees and does what in review tools, when.
 
-Each takes the objects it decides about, already fetched; none fetches by id.
+Identity predicates (the paper's reviewer or area chair, in conflict or not), phase
+predicates (bidding, reviewing, author response) and release predicates, and the named
+permissions built from them, registered with django-rules and asked through
+`workshop.policy`. Predicates take `(user, obj)`; what they need about a paper (its
+assignments with their reviews, the user's conflict) is fetched once and kept on the
+paper instance for the request, and selectors that show many things at once fill the
+same cache (`paper_facts_prefill`), so asking many permissions costs no extra queries.
 """
 
 from __future__ import annotations
 
-from workshop.models import OtherReviewsVisibility, User
-from workshop.permissions import is_chair
+import datetime as dt
+from typing import Any
+
+import rules
+from django.utils import timezone
+
+from submissions.models import Submission, SubmissionStatus
+from submissions.permissions import (
+    decisions_out,
+    is_author,
+    is_under_review,
+)
+from workshop.models import OtherReviewsVisibility, Role, User, Workshop
+from workshop.permissions import is_chair, is_committee
+from workshop.phases import accepts_until
 
 from .models import Assignment, QuestionVisibility, Review, ReviewStatus
 
+# --- facts about one paper, fetched once per request ------------------------------------
 
-def active(assignments: list[Assignment], user: User, role: str) -> Assignment | None:
+
+def paper_assignments(submission: Submission) -> list[Assignment]:
+    """Every assignment of the paper (declined ones too) with its review, cached."""
+    cached = submission.__dict__.get("_policy_assignments")
+    if cached is None:
+        cached = list(Assignment.objects.filter(submission=submission).select_related("review"))
+        submission.__dict__["_policy_assignments"] = cached
+    return cached
+
+
+def paper_facts_prefill(submission: Submission, assignments: list[Assignment]) -> None:
+    """Selectors that fetched the assignments (with `review`) already hand them over."""
+    submission.__dict__["_policy_assignments"] = assignments
+
+
+def in_conflict(user: User, submission: Submission) -> bool:
+    """Whether `user` is in conflict with the paper (every source), cached per paper."""
+    from .conflicts import conflicted_submission_ids
+
+    if not user.is_authenticated or getattr(user, "is_system", False):
+        return False
+    cache: dict[int, bool] = submission.__dict__.setdefault("_policy_conflicts", {})
+    if user.pk not in cache:
+        cache[user.pk] = submission.pk in conflicted_submission_ids(submission.workshop, user)
+    return cache[user.pk]
+
+
+def active(assignments: list[Assignment], user: Any, role: str) -> Assignment | None:
+    """The user's active (not declined) assignment in `role` among `assignments`."""
+    pk = getattr(user, "pk", None)
+    if pk is None:
+        return None
     return next(
-        (
-            a
-            for a in assignments
-            if a.reviewer_id == user.pk and a.role == role and not a.declined_at
-        ),
+        (a for a in assignments if a.reviewer_id == pk and a.role == role and not a.declined_at),
         None,
     )
 
 
-def can_view_other_reviews(
-    user: User, workshop, own: Assignment | None, own_review: Review | None, *, is_ac: bool
-) -> bool:
-    """Rule 5 and 9: chairs and the paper's area chair always; a reviewer per the setting."""
-    if is_chair(user, workshop) or is_ac:
+def own_assignment(user: Any, submission: Submission, role: str = Role.REVIEWER
+                   ) -> Assignment | None:  # fmt: skip
+    """The user's active assignment on the paper, unless they are in conflict with it."""
+    found = active(paper_assignments(submission), user, role)
+    if found is None or in_conflict(user, submission):
+        return None
+    return found
+
+
+def own_review(user: Any, submission: Submission) -> Review | None:
+    assignment = own_assignment(user, submission)
+    return getattr(assignment, "review", None) if assignment else None
+
+
+# --- phases ------------------------------------------------------------------------------
+
+
+def bidding_open(workshop: Workshop, now: dt.datetime | None = None) -> bool:
+    """Bids are taken from the paper deadline until the bidding deadline (grace included)."""
+    now = now or timezone.now()
+    return (
+        workshop.bidding_deadline is not None
+        and now >= workshop.paper_deadline
+        and accepts_until(workshop.bidding_deadline, workshop, now)
+    )
+
+
+def reviews_writable(workshop: Workshop, *, submitted: bool, now: dt.datetime | None = None
+                     ) -> bool:  # fmt: skip
+    """Until the review deadline, any review; after it, only a submitted review may be
+    updated, and only while the discussion is open (author response to discussion end),
+    so that reviewers can answer the authors."""
+    now = now or timezone.now()
+    if accepts_until(workshop.review_deadline, workshop, now):
         return True
-    if own is None:
-        return False
-    setting = workshop.other_reviews_visibility
+    start = workshop.rebuttal_opens
+    end = workshop.discussion_ends or workshop.rebuttal_closes
+    return bool(submitted and start and end and start <= now and accepts_until(end, workshop, now))
+
+
+def rebuttal_open(workshop: Workshop, now: dt.datetime | None = None) -> bool:
+    """The author response window, once reviews are released."""
+    now = now or timezone.now()
+    return (
+        workshop.reviews_released
+        and workshop.rebuttal_opens is not None
+        and workshop.rebuttal_closes is not None
+        and workshop.rebuttal_opens <= now
+        and accepts_until(workshop.rebuttal_closes, workshop, now)
+    )
+
+
+# --- predicates --------------------------------------------------------------------------
+
+
+@rules.predicate
+def is_paper_reviewer(user: User, submission: Submission) -> bool:
+    return own_assignment(user, submission, Role.REVIEWER) is not None
+
+
+@rules.predicate
+def is_paper_area_chair(user: User, submission: Submission) -> bool:
+    return own_assignment(user, submission, Role.AREA_CHAIR) is not None
+
+
+@rules.predicate
+def is_conflicted(user: User, submission: Submission) -> bool:
+    return in_conflict(user, submission)
+
+
+@rules.predicate
+def has_submitted_review(user: User, submission: Submission) -> bool:
+    review = own_review(user, submission)
+    return review is not None and review.status == ReviewStatus.SUBMITTED
+
+
+@rules.predicate
+def others_visible_by_setting(user: User, submission: Submission) -> bool:
+    """Rule 5: a reviewer sees the other reviews per the chairs' setting."""
+    setting = submission.workshop.other_reviews_visibility
     if setting == OtherReviewsVisibility.ALWAYS:
         return True
     if setting == OtherReviewsVisibility.AFTER_OWN:
-        return own_review is not None and own_review.status == ReviewStatus.SUBMITTED
+        return has_submitted_review(user, submission)
     return False
 
 
-def can_see_review(user: User, review: Review, *, sees_others: bool, chair: bool) -> bool:
-    """Drafts: only their writer and the chairs. Submitted: whoever sees others' reviews."""
-    if review.assignment.reviewer_id == user.pk:
-        return True
-    if chair:
-        return True
-    return review.status == ReviewStatus.SUBMITTED and sees_others
+@rules.predicate
+def is_assignment_reviewer(user: User, assignment: Assignment) -> bool:
+    """The assignment is the user's own, active, and not in conflict."""
+    return (
+        assignment.reviewer_id == getattr(user, "pk", None)
+        and not assignment.declined_at
+        and not in_conflict(user, assignment.submission)
+    )
 
 
-def can_discuss(user: User, workshop, own_review: Review | None, *, is_ac: bool) -> bool:
-    """The thread is for the paper's area chair, the chairs, and reviewers who submitted."""
-    if is_chair(user, workshop) or is_ac:
-        return True
-    return own_review is not None and own_review.status == ReviewStatus.SUBMITTED
+@rules.predicate
+def review_not_submitted(_user: object, assignment: Assignment) -> bool:
+    review = Review.objects.filter(assignment=assignment).only("status").first()
+    return review is None or review.status != ReviewStatus.SUBMITTED
+
+
+@rules.predicate
+def while_reviews_writable(_user: object, assignment: Assignment) -> bool:
+    submitted = Review.objects.filter(assignment=assignment, status=ReviewStatus.SUBMITTED).exists()
+    return reviews_writable(assignment.submission.workshop, submitted=submitted)
+
+
+@rules.predicate
+def is_review_writer(user: User, review: Review) -> bool:
+    return review.assignment.reviewer_id == getattr(user, "pk", None)
+
+
+@rules.predicate
+def is_submitted_review(_user: object, review: Review) -> bool:
+    return review.status == ReviewStatus.SUBMITTED
+
+
+@rules.predicate
+def sees_other_reviews_of_its_paper(user: User, review: Review) -> bool:
+    return rules.has_perm("reviews.see_other_reviews", user, review.assignment.submission)
+
+
+@rules.predicate
+def while_bidding_open(_user: object, obj: Submission | Workshop) -> bool:
+    return bidding_open(obj if isinstance(obj, Workshop) else obj.workshop)
+
+
+@rules.predicate
+def is_open_for_bids(_user: object, submission: Submission) -> bool:
+    return submission.status == SubmissionStatus.SUBMITTED
+
+
+@rules.predicate
+def while_rebuttal_open(_user: object, submission: Submission) -> bool:
+    return rebuttal_open(submission.workshop)
+
+
+@rules.predicate
+def reviews_out(_user: object, obj: Submission | Workshop) -> bool:
+    workshop = obj if isinstance(obj, Workshop) else obj.workshop
+    return workshop.reviews_released
 
 
 def visible_question(visibility: str, *, chair: bool, to_authors: bool = False) -> bool:
     """Which answers a viewer sees: chairs all; committee all but chairs-only; authors only
-    the author-visible ones."""
+    the author-visible ones. (`chair` comes from `reviews.see_chairs_only_answers`.)"""
     if to_authors:
         return visibility == QuestionVisibility.AUTHORS
     return chair or visibility != QuestionVisibility.CHAIRS
+
+
+# --- named permissions -------------------------------------------------------------------
+
+# The committee's side of a workshop (object: the workshop).
+rules.add_perm("reviews.edit_profile", is_committee)
+rules.add_perm("reviews.view_bidding", is_committee)
+# A bid on one paper (object: the paper): in the window, never on a conflicted paper.
+rules.add_perm("reviews.bid", is_committee & while_bidding_open & is_open_for_bids & ~is_conflicted)
+# The paper in review tools: the chairs, and its reviewers and area chair without conflict.
+rules.add_perm(
+    "reviews.view_paper", is_under_review & (is_chair | is_paper_reviewer | is_paper_area_chair)
+)
+# Rule 5 and 9: the other reviews of a paper.
+rules.add_perm(
+    "reviews.see_other_reviews",
+    is_under_review
+    & (is_chair | is_paper_area_chair | (is_paper_reviewer & others_visible_by_setting)),
+)
+# One review (object: the review): drafts only by their writer and the chairs.
+rules.add_perm(
+    "reviews.see_review",
+    is_review_writer | is_chair | (is_submitted_review & sees_other_reviews_of_its_paper),
+)
+# Answers to chairs-only questions (confidential comments) (object: the workshop or paper).
+rules.add_perm("reviews.see_chairs_only_answers", is_chair)
+# Write or update one's review (object: the assignment); chairs may correct any review.
+rules.add_perm("reviews.write_review", (is_assignment_reviewer & while_reviews_writable) | is_chair)
+# Decline an assigned paper before reviewing it (object: the assignment).
+rules.add_perm("reviews.decline", is_assignment_reviewer & review_not_submitted)
+# The discussion thread (object: the paper).
+rules.add_perm(
+    "reviews.discuss",
+    is_under_review & (is_chair | is_paper_area_chair | has_submitted_review),
+)
+# Meta-reviews (object: the paper).
+rules.add_perm("reviews.write_meta_review", is_under_review & (is_chair | is_paper_area_chair))
+rules.add_perm("reviews.see_meta_review", is_chair | is_paper_area_chair)
+# Authors: released reviews, and the response window (object: the paper).
+rules.add_perm("reviews.read_released", is_chair | (is_author & reviews_out))
+rules.add_perm("reviews.respond", is_author & while_rebuttal_open)
+# Chairs' tools (object: the workshop, or a paper where it concerns one).
+rules.add_perm("reviews.manage_committee", is_chair)
+rules.add_perm("reviews.set_conflict", is_chair)
+rules.add_perm("reviews.assign", is_chair)
+rules.add_perm("reviews.view_progress", is_chair)
+rules.add_perm("reviews.remind", is_chair)
+rules.add_perm("reviews.edit_form", is_chair)
+# Decisions.
+rules.add_perm("decisions.decide", is_chair)
+rules.add_perm("decisions.compose_mails", is_chair)
+rules.add_perm("decisions.release", is_chair)
+rules.add_perm("decisions.release_reviews", is_chair)
+rules.add_perm("decisions.see", is_chair | (is_author & decisions_out))

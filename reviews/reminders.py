@@ -154,7 +154,7 @@ def reminders_queue(now: dt.datetime | None = None) -> int:
     ):
         for plan in planned_reminders(workshop, now):
             for email, user, context in plan.recipients:
-                mail = mail_queue(
+                _, created = mail_queue(
                     key=plan.key(email),
                     template=f"reminder_{plan.kind}",
                     to=email,
@@ -162,7 +162,7 @@ def reminders_queue(now: dt.datetime | None = None) -> int:
                     workshop=workshop,
                     recipient=user,
                 )
-                queued += int(getattr(mail, "created_now", False))
+                queued += int(created)
     return queued
 
 

@@ -12,7 +12,7 @@ from django.db.models import Prefetch, QuerySet
 
 from submissions.models import Submission, SubmissionStatus
 from workshop.models import Role, User, Workshop
-from workshop.permissions import is_chair
+from workshop.policy import can
 
 from .conflicts import conflicted_submission_ids
 from .models import (
@@ -24,13 +24,7 @@ from .models import (
     Review,
     ReviewQuestion,
 )
-from .permissions import (
-    active,
-    can_discuss,
-    can_see_review,
-    can_view_other_reviews,
-    visible_question,
-)
+from .permissions import active, in_conflict, paper_facts_prefill, visible_question
 
 UNDER_REVIEW = (SubmissionStatus.SUBMITTED, SubmissionStatus.ACCEPTED, SubmissionStatus.REJECTED)
 
@@ -113,7 +107,6 @@ def paper_page(user: User, workshop: Workshop, number: int) -> PaperPage:
     )
     if submission is None:
         raise NotVisible
-    chair = is_chair(user, workshop)
     assignments = list(
         Assignment.objects.filter(submission=submission)
         .select_related("reviewer")
@@ -127,21 +120,25 @@ def paper_page(user: User, workshop: Workshop, number: int) -> PaperPage:
         )
         .order_by("pseudonym", "pk")
     )
-    own = active(assignments, user, Role.REVIEWER)
-    ac = active(assignments, user, Role.AREA_CHAIR)
-    if not (chair or own or ac):
+    for a in assignments:
+        a.submission = submission  # one instance: the policy's facts are cached on it
+    paper_facts_prefill(submission, assignments)
+    if not can(user, "reviews.view_paper", submission):
         raise NotVisible
-    if not chair and submission.pk in conflicted_submission_ids(workshop, user):
-        raise NotVisible
+    chair = can(user, "reviews.see_chairs_only_answers", submission)
+    conflicted = in_conflict(user, submission)
+    own = None if conflicted else active(assignments, user, Role.REVIEWER)
+    ac = None if conflicted else active(assignments, user, Role.AREA_CHAIR)
     own_review = getattr(own, "review", None) if own else None
-    sees_others = can_view_other_reviews(user, workshop, own, own_review, is_ac=ac is not None)
+    sees_others = can(user, "reviews.see_other_reviews", submission)
     questions = list(ReviewQuestion.objects.filter(workshop=workshop))
     shown = []
     for a in assignments:
         review = getattr(a, "review", None)
         if a.role != Role.REVIEWER or review is None:
             continue
-        if not can_see_review(user, review, sees_others=sees_others, chair=chair):
+        review.assignment = a
+        if not can(user, "reviews.see_review", review):
             continue
         mine = a.reviewer_id == user.pk
         answers = [
@@ -150,7 +147,7 @@ def paper_page(user: User, workshop: Workshop, number: int) -> PaperPage:
             if mine or visible_question(ans.question.visibility, chair=chair)
         ]
         shown.append(ShownReview(review, a, answers, mine))
-    may_discuss = can_discuss(user, workshop, own_review, is_ac=ac is not None)
+    may_discuss = can(user, "reviews.discuss", submission)
     page = PaperPage(
         submission=submission,
         workshop=workshop,
@@ -182,7 +179,7 @@ def paper_page(user: User, workshop: Workshop, number: int) -> PaperPage:
                 "review__assignment"
             )
         )
-    if chair or page.is_ac:
+    if can(user, "reviews.see_meta_review", submission):
         page.meta_review = MetaReview.objects.filter(submission=submission).first()
     return page
 

@@ -1,21 +1,29 @@
-"""Pure predicates about submissions, shared by views, templates, services and admin."""
+"""The submissions policy: who may do what to a paper, and while which window is open.
+
+Identity predicates (author, contact author), phase predicates (edits, supplementary
+material, camera-ready) and the named permissions built from them, registered with
+django-rules and asked through `workshop.policy` by views, templates (`{% can %}`), the
+admin, services and tasks. Nothing else in the project decides these questions.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 
+import rules
 from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
 
-from workshop.models import User
-from workshop.phases import accepts_until
+from workshop.models import User, Workshop
+from workshop.permissions import is_authenticated, is_chair
+from workshop.phases import accepts_until, call_is_open
 
 from .models import DECIDED, Submission, SubmissionStatus
 
 
 def verified_emails(user: User | AnonymousUser) -> frozenset[str]:
     """The user's verified addresses, lower-cased; cached on the user for the request."""
-    if not user.is_authenticated:
+    if not user.is_authenticated or getattr(user, "is_system", False):
         return frozenset()
     cached = user.__dict__.get("_verified_emails")
     if cached is None:
@@ -33,15 +41,25 @@ def verified_emails(user: User | AnonymousUser) -> frozenset[str]:
 
 def _author_rows(user: User | AnonymousUser, submission: Submission) -> list:
     emails = verified_emails(user)
+    if not emails:
+        return []
     return [a for a in submission.authors.all() if a.email in emails]
 
 
+# --- identity ---------------------------------------------------------------------------
+
+
+@rules.predicate
 def is_author(user: User | AnonymousUser, submission: Submission) -> bool:
     return bool(_author_rows(user, submission))
 
 
+@rules.predicate
 def is_contact_author(user: User | AnonymousUser, submission: Submission) -> bool:
     return any(a.is_contact for a in _author_rows(user, submission))
+
+
+# --- phases (the server's clock, at the moment of asking) --------------------------------
 
 
 def is_registered_in_time(submission: Submission) -> bool:
@@ -79,12 +97,100 @@ def supplementary_open(submission: Submission, now: dt.datetime | None = None) -
     return accepts_until(deadline, w, now)
 
 
-def can_withdraw(user: User | AnonymousUser, submission: Submission) -> bool:
-    return is_contact_author(user, submission) and submission.status not in (
-        *DECIDED,
-        SubmissionStatus.WITHDRAWN,
+def camera_ready_open(submission: Submission, now: dt.datetime | None = None) -> bool:
+    """Accepted papers, once decisions are out, until the camera-ready deadline."""
+    w = submission.workshop
+    return (
+        submission.status == SubmissionStatus.ACCEPTED
+        and w.decisions_released
+        and w.camera_ready_deadline is not None
+        and accepts_until(w.camera_ready_deadline, w, now or timezone.now())
     )
 
 
-def can_edit(user: User | AnonymousUser, submission: Submission) -> bool:
-    return is_contact_author(user, submission) and edits_open(submission)
+def page_limit_for(submission: Submission) -> int:
+    """The page limit of the paper's type (or of the workshop)."""
+    stype = submission.submission_type
+    return stype.page_limit if stype else submission.workshop.page_limit
+
+
+def camera_ready_page_limit(submission: Submission) -> int:
+    stype = submission.submission_type
+    if stype and stype.camera_ready_page_limit:
+        return stype.camera_ready_page_limit
+    return page_limit_for(submission) + 1
+
+
+@rules.predicate
+def while_call_open(_user: object, workshop: Workshop) -> bool:
+    return call_is_open(workshop)
+
+
+@rules.predicate
+def while_edits_open(_user: object, submission: Submission) -> bool:
+    return edits_open(submission)
+
+
+@rules.predicate
+def while_supplementary_open(_user: object, submission: Submission) -> bool:
+    return supplementary_open(submission)
+
+
+@rules.predicate
+def while_camera_ready_open(_user: object, submission: Submission) -> bool:
+    return camera_ready_open(submission)
+
+
+@rules.predicate
+def is_undecided(_user: object, submission: Submission) -> bool:
+    return submission.status not in (*DECIDED, SubmissionStatus.WITHDRAWN)
+
+
+@rules.predicate
+def is_withdrawn(_user: object, submission: Submission) -> bool:
+    return submission.status == SubmissionStatus.WITHDRAWN
+
+
+@rules.predicate
+def is_accepted(_user: object, submission: Submission) -> bool:
+    return submission.status == SubmissionStatus.ACCEPTED
+
+
+@rules.predicate
+def is_under_review(_user: object, submission: Submission) -> bool:
+    """Submitted or decided: what the committee works on (not drafts, not withdrawn)."""
+    return submission.status in (SubmissionStatus.SUBMITTED, *DECIDED)
+
+
+@rules.predicate
+def decisions_out(_user: object, obj: Submission | Workshop) -> bool:
+    workshop = obj if isinstance(obj, Workshop) else obj.workshop
+    return workshop.decisions_released
+
+
+# --- named permissions -------------------------------------------------------------------
+
+# Start a new paper in a workshop (object: the workshop).
+rules.add_perm("submissions.create", is_authenticated & while_call_open)
+# See the paper's author pages: its metadata, files, history (authors see their own).
+rules.add_perm("submissions.view", is_author | is_chair)
+# Change metadata, authors, the paper PDF; submit a draft.
+rules.add_perm("submissions.edit", is_contact_author & while_edits_open)
+rules.add_perm("submissions.submit", is_contact_author & while_edits_open)
+rules.add_perm("submissions.declare_conflicts", is_contact_author & while_edits_open)
+rules.add_perm("submissions.upload_supplementary", is_contact_author & while_supplementary_open)
+# Withdraw until a decision is made; restore a withdrawn paper.
+rules.add_perm("submissions.withdraw", is_contact_author & is_undecided)
+rules.add_perm("submissions.restore", is_chair & is_withdrawn)
+# The final version and its licence.
+rules.add_perm(
+    "submissions.camera_ready", is_contact_author & is_accepted & while_camera_ready_open
+)
+# What the deep check found in a file, including hidden-text findings (chairs only).
+rules.add_perm("submissions.view_check_findings", is_chair)
+# Record the outcome of a decision on the paper's status.
+rules.add_perm("submissions.set_outcome", is_chair & is_under_review)
+# The public page of an accepted paper (and its camera-ready PDF), once decisions are out.
+rules.add_perm("submissions.view_public", is_accepted & decisions_out)
+# Build and download the proceedings bundle (object: the workshop).
+rules.add_perm("submissions.build_proceedings", is_chair)

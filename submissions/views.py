@@ -12,12 +12,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 from workshop.errors import DeadlinePassed, ServiceError
 from workshop.models import Workshop
 from workshop.phases import call_is_open, next_milestone
+from workshop.policy import can
 
 from . import selectors, services
 from .filechecks import FileCheckError
 from .forms import AuthorFormSet, ConflictForm, SubmissionForm, UploadForm
 from .models import FileKind, Submission, SubmissionFile
-from .permissions import can_edit, can_withdraw, edits_open, is_contact_author, supplementary_open
+from .permissions import edits_open, is_contact_author, supplementary_open
 from .services.lifecycle import missing_items
 
 
@@ -119,10 +120,10 @@ def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "supplementary_versions": [f for f in files if f.kind == FileKind.SUPPLEMENTARY],
             "history": selectors.submission_history(submission)[:50],
             "missing": missing_items(submission) if submission.status == "draft" else [],
-            "can_edit": can_edit(request.user, submission),
+            "can_edit": can(request.user, "submissions.edit", submission),
             "can_upload_supplementary": is_contact_author(request.user, submission)
             and supplementary_open(submission),
-            "can_withdraw": can_withdraw(request.user, submission),
+            "can_withdraw": can(request.user, "submissions.withdraw", submission),
             "is_contact": is_contact_author(request.user, submission),
             "upload_form": UploadForm(),
             "next": next_milestone(submission.workshop),
@@ -147,7 +148,7 @@ def submission_edit(request: HttpRequest, pk: int) -> HttpResponse:
             return _refused(request, submission, exc)
         messages.success(request, "Details saved.")
         return redirect("submissions:detail", submission.pk)
-    if request.method == "GET" and not can_edit(request.user, submission):
+    if request.method == "GET" and not can(request.user, "submissions.edit", submission):
         return _refused(request, submission, _why_not(request, submission))
     return render(
         request,
@@ -189,7 +190,7 @@ def submission_authors(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, "Authors saved. Everyone on the list has been told.")
             return redirect("submissions:detail", submission.pk)
-    elif request.method == "GET" and not can_edit(request.user, submission):
+    elif request.method == "GET" and not can(request.user, "submissions.edit", submission):
         return _refused(request, submission, _why_not(request, submission))
     return render(
         request, "submissions/authors.html", {"formset": formset, "submission": submission}
@@ -283,7 +284,7 @@ def submission_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
             return _refused(request, submission, exc)
         messages.success(request, "The paper has been withdrawn. Everything is kept.")
         return redirect("submissions:detail", submission.pk)
-    if not can_withdraw(request.user, submission):
+    if not can(request.user, "submissions.withdraw", submission):
         return _refused(request, submission, ServiceError("This paper cannot be withdrawn."))
     return render(request, "submissions/withdraw.html", {"submission": submission})
 

@@ -6,6 +6,8 @@ import datetime as dt
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -248,7 +250,28 @@ class MailStatus(models.TextChoices):
     DIGESTED = "digested", "Sent in a digest"
 
 
-class OutgoingMail(models.Model):
+class Concerning(models.Model):
+    """What a log entry or a mail is about: any object (generic relation), and the paper.
+
+    `submission_id` is the paper's id as a plain indexed integer, not a foreign key: this
+    app sits below `submissions` and must not name its models. It lets the chairs' pages
+    gather everything about one paper (its reviews, assignments, decision) in one query.
+    """
+
+    target_type = models.ForeignKey(
+        ContentType, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    target_id = models.PositiveBigIntegerField(null=True, blank=True)
+    target = GenericForeignKey("target_type", "target_id")
+    submission_id = models.PositiveIntegerField(
+        "paper", null=True, blank=True, db_index=True, help_text="The paper it concerns."
+    )
+
+    class Meta:
+        abstract = True
+
+
+class OutgoingMail(Concerning):
     """One logical message. Written in the transaction of the change that causes it.
 
     `key` is unique per logical message, so a retried request, a second click or a beat that
@@ -284,28 +307,50 @@ class OutgoingMail(models.Model):
         ordering = ["-created_at"]
         verbose_name = "outgoing mail"
         verbose_name_plural = "mail outbox"
-        indexes = [models.Index(fields=["status", "next_attempt_at"], name="outbox_due")]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="outbox_due"),
+            models.Index(fields=["target_type", "target_id"], name="outbox_target"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.subject} → {self.to}"
 
 
-class AuditEntry(models.Model):
-    """Who did what, to what, and why: for decisions that must be explained later
-    (conflicts set or lifted by a chair, restores, overrides)."""
+class Activity(Concerning):
+    """One entry of the activity log: who did what, to which object, and why.
 
-    workshop = models.ForeignKey(Workshop, on_delete=models.CASCADE, related_name="audit")
+    Written by every action (`workshop.activity.activity_record`), in the action's own
+    transaction. Chairs read it per workshop and per paper; authors see the entries of
+    their paper marked `authors_see` (their history), never who else acted.
+    `actor` is empty for the system (imports, periodic tasks).
+    """
+
+    workshop = models.ForeignKey(
+        Workshop, null=True, blank=True, on_delete=models.CASCADE, related_name="activity"
+    )
     actor = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    action = models.CharField(max_length=60)
-    target = models.CharField(max_length=255)
+    action = models.CharField(max_length=60, db_index=True, help_text="e.g. submission.withdraw")
+    target_label = models.CharField("object", max_length=255, blank=True)
+    summary = models.CharField(max_length=500, blank=True)
+    before = models.JSONField(null=True, blank=True)
+    after = models.JSONField(null=True, blank=True)
     reason = models.TextField(blank=True)
-    at = models.DateTimeField(auto_now_add=True)
+    authors_see = models.BooleanField(
+        default=False, help_text="Part of the paper's history that its authors read."
+    )
+    at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:
         ordering = ["-at", "-pk"]
-        verbose_name_plural = "audit entries"
+        verbose_name = "activity entry"
+        verbose_name_plural = "activity log"
+        indexes = [models.Index(fields=["workshop", "-at"], name="activity_workshop_at")]
 
     def __str__(self) -> str:
-        return f"{self.action}: {self.target}"
+        return f"{self.action}: {self.target_label}"
+
+    @property
+    def actor_label(self) -> str:
+        return str(self.actor) if self.actor_id else "system"

@@ -18,12 +18,13 @@ from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import F, Q
 from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from .activity import concerning
 from .models import MailStatus, OutgoingMail, User, Workshop
 
 log = logging.getLogger(__name__)
@@ -59,8 +60,15 @@ def mail_store(
     reply_to: str = "",
     held: bool = False,
     digest: bool = False,
-) -> OutgoingMail:
+    target: models.Model | None = None,
+) -> tuple[OutgoingMail, bool]:
     """Store one rendered message under `key`; a second call with the same key is a no-op.
+    Returns `(mail, created)`.
+
+    `key` derives from the identity of the event that causes the mail (an activity entry,
+    a comment, a reminder day), so a new event is a new mail and a retried request is not.
+    `target` is the object the mail concerns (paper, assignment, decision): mails are found
+    through it, never through their keys.
 
     Side effects: after the surrounding transaction commits, a delivery task is enqueued
     (unless `held`: held mail waits for a chair's release; or `digest`: it waits for the
@@ -80,12 +88,12 @@ def mail_store(
             "status": MailStatus.HELD
             if held
             else (MailStatus.DIGEST if digest else MailStatus.QUEUED),
+            **concerning(target),
         },
     )
     if created and not held and not digest:
         transaction.on_commit(partial(mail_enqueue, mail.pk))
-    mail.created_now = created  # type: ignore[attr-defined]  # for callers that count
-    return mail
+    return mail, created
 
 
 def mail_queue(
@@ -98,11 +106,12 @@ def mail_queue(
     recipient: User | None = None,
     reply_to: str = "",
     held: bool = False,
-) -> OutgoingMail:
+    target: models.Model | None = None,
+) -> tuple[OutgoingMail, bool]:
     """Render `template` for one recipient and store it in the outbox (see `mail_store`)."""
     existing = OutgoingMail.objects.filter(key=key).first()
     if existing is not None:
-        return existing
+        return existing, False
     subject, text, html = mail_render(
         template, {"workshop": workshop, "recipient": recipient, **context}
     )
@@ -118,6 +127,7 @@ def mail_queue(
         reply_to=reply_to or (workshop.contact_email if workshop else ""),
         held=held,
         digest=wants_digest(recipient, template),
+        target=target,
     )
 
 

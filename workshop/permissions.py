@@ -1,15 +1,34 @@
-"""Pure predicates about who may do what in a workshop. Used by views, templates and admin."""
+"""The core app's policy: roles in a workshop, and the permissions that need nothing else.
+
+Predicates take `(user, obj)` where `obj` is a workshop or anything that leads to one
+(`workshop_of`), so `is_chair` answers for a paper, a review or a mail alike. Named
+permissions are registered with django-rules and asked through `workshop.policy`.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
+import rules
 from django.contrib.auth.models import AnonymousUser
 
 from .models import Role, User, Workshop
 
 
+def workshop_of(obj: Any) -> Workshop | None:
+    """The workshop an object belongs to: itself, `.workshop`, or `.submission.workshop`."""
+    for _ in range(4):
+        if obj is None or isinstance(obj, Workshop):
+            return obj
+        if hasattr(obj, "workshop_id"):
+            return obj.workshop
+        obj = getattr(obj, "submission", None) or getattr(obj, "assignment", None)
+    return None
+
+
 def _roles(user: User | AnonymousUser, workshop: Workshop) -> set[str]:
     """The user's roles in `workshop`, cached on the user object for the request."""
-    if not user.is_authenticated:
+    if not user.is_authenticated or getattr(user, "is_system", False):
         return set()
     cache: dict[int, set[str]] = user.__dict__.setdefault("_workshop_roles", {})
     if workshop.pk not in cache:
@@ -19,7 +38,45 @@ def _roles(user: User | AnonymousUser, workshop: Workshop) -> set[str]:
     return cache[workshop.pk]
 
 
-def is_chair(user: User | AnonymousUser, workshop: Workshop) -> bool:
-    return bool(
-        user.is_authenticated and (user.is_superuser or Role.CHAIR in _roles(user, workshop))
-    )
+def roles_in(user: User | AnonymousUser, obj: Any) -> set[str]:
+    workshop = workshop_of(obj)
+    return _roles(user, workshop) if workshop is not None else set()
+
+
+@rules.predicate
+def is_authenticated(user: User | AnonymousUser) -> bool:
+    return bool(user.is_authenticated)
+
+
+@rules.predicate
+def is_chair(user: User | AnonymousUser, obj: Any) -> bool:
+    """A chair of the object's workshop (superusers and the system actor chair everything)."""
+    if not user.is_authenticated:
+        return False
+    if user.is_superuser:
+        return True
+    return Role.CHAIR in roles_in(user, obj)
+
+
+@rules.predicate
+def is_area_chair_member(user: User | AnonymousUser, obj: Any) -> bool:
+    """Holds the area-chair role in the object's workshop (not necessarily for a paper)."""
+    return Role.AREA_CHAIR in roles_in(user, obj)
+
+
+@rules.predicate
+def is_reviewer_member(user: User | AnonymousUser, obj: Any) -> bool:
+    return Role.REVIEWER in roles_in(user, obj)
+
+
+is_committee = is_reviewer_member | is_area_chair_member
+
+# Configure the workshop (settings, milestones, topics, forms) and enter the chair tools.
+rules.add_perm("workshop.manage", is_chair)
+# Read the activity log and the outbox of the workshop; export them.
+rules.add_perm("workshop.view_activity", is_chair)
+rules.add_perm("workshop.view_outbox", is_chair)
+# Release held mail, retry failed mail, mail groups of people.
+rules.add_perm("workshop.send_mail", is_chair)
+# Give or take a role in the workshop.
+rules.add_perm("workshop.manage_members", is_chair)

@@ -6,8 +6,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from submissions.models import Submission, SubmissionStatus
+from workshop.activity import activity_record
 from workshop.errors import DeadlinePassed, NotAllowed, ServiceError
-from workshop.models import AuditEntry, Role, Topic, User, Workshop
+from workshop.models import Role, Topic, User, Workshop
 from workshop.permissions import is_chair
 from workshop.phases import accepts_until
 
@@ -93,10 +94,12 @@ def load_request_approve(*, profile: ReviewerProfile, chair: User, approve: bool
         raise NotAllowed("Only the chairs approve load requests.")
     profile.load_request_approved = approve
     profile.save(update_fields=["load_request_approved", "updated_at"])
-    AuditEntry.objects.create(
-        workshop=profile.workshop, actor=chair,
-        action="load request approved" if approve else "load request refused",
-        target=f"{profile.user} asks for {profile.requested_max_load}",
+    activity_record(
+        actor=chair, target=profile,
+        action="profile.load_approve" if approve else "profile.load_refuse",
+        summary=f"{profile.user} asks for {profile.requested_max_load}: "
+        + ("approved" if approve else "refused"),
+        after={"load_request_approved": approve},
     )  # fmt: skip
 
 
@@ -175,11 +178,13 @@ def conflict_override_set(
         user=user,
         defaults={"conflicted": conflicted, "reason": reason.strip()[:300], "set_by": chair},
     )
-    AuditEntry.objects.create(
-        workshop=submission.workshop,
+    activity_record(
         actor=chair,
-        action="conflict set" if conflicted else "conflict lifted",
-        target=f"{user} / #{submission.number}",
+        target=override,
+        action="conflict.set" if conflicted else "conflict.lift",
+        summary=f"{user} / #{submission.number}: "
+        + ("conflict set" if conflicted else "conflict lifted"),
+        after={"conflicted": conflicted},
         reason=reason.strip(),
     )
     return override

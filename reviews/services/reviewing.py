@@ -327,7 +327,7 @@ def late_reviewers_remind(*, workshop: Workshop, chair: User) -> int:
     today = timezone.now().date().isoformat()
     queued = 0
     for uid, papers in late.items():
-        mail = mail_queue(
+        _, created = mail_queue(
             key=f"remind-late:{workshop.pk}:{uid}:{today}",  # once a day per reviewer
             template="review_reminder",
             to=users[uid].email,
@@ -335,5 +335,5 @@ def late_reviewers_remind(*, workshop: Workshop, chair: User) -> int:
             workshop=workshop,
             recipient=users[uid],
         )
-        queued += int(getattr(mail, "created_now", False))
+        queued += int(created)
     return queued

@@ -320,7 +320,7 @@ def test_worker_killed_mid_smtp_the_claim_expires_and_the_mail_is_sent_once(brok
     require_services()
     started = time.monotonic()
     with stalling_smtp_server() as (inbox, handler):
-        mail = outbox.mail_queue(
+        mail, _ = outbox.mail_queue(
             key="reliability:killed-worker",
             template="test_message",
             to="kim@example.org",

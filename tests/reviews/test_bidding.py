@@ -37,7 +37,7 @@ from tests.factories import (
     make_chair,
 )
 from workshop.demo import bidding_dates
-from workshop.models import AuditEntry, Role
+from workshop.models import Activity, Role
 
 pytestmark = pytest.mark.django_db
 
@@ -666,7 +666,7 @@ def test_profile_saves_expertise_links_and_a_load_request_needing_approval(
     profile.refresh_from_db()
     assert profile.load_request_approved is True
     assert profile.max_load == 2
-    assert AuditEntry.objects.filter(workshop=workshop, action="load request approved").exists()
+    assert Activity.objects.filter(workshop=workshop, action="profile.load_approve").exists()
 
     client.force_login(reviewer)
     assert "is approved" in client.get(url).content.decode()

@@ -29,7 +29,7 @@ from tests.factories import (
 )
 from tests.submissions.conftest import new_submission
 from workshop.errors import NotAllowed, ServiceError
-from workshop.models import AuditEntry, Role
+from workshop.models import Activity, Role
 
 pytestmark = pytest.mark.django_db
 
@@ -266,11 +266,11 @@ def test_chair_sets_a_conflict_with_an_audit_entry(workshop, reviewer, author):
         submission=sub, user=reviewer, conflicted=True, reason="Former advisor", chair=chair
     )
     assert_conflict(workshop, sub, reviewer, {"chair"})
-    entry = AuditEntry.objects.get(workshop=workshop)
-    assert entry.action == "conflict set"
+    entry = Activity.objects.get(workshop=workshop, action="conflict.set")
     assert entry.actor == chair
     assert entry.reason == "Former advisor"
-    assert f"#{sub.number}" in entry.target
+    assert entry.submission_id == sub.pk
+    assert f"#{sub.number}" in entry.summary
 
 
 def test_chair_lifts_a_domain_conflict(workshop, author):
@@ -283,7 +283,7 @@ def test_chair_lifts_a_domain_conflict(workshop, author):
     )
     assert sub.pk not in conflicted_submission_ids(workshop, reviewer)
     assert (sub.pk, reviewer.pk) not in conflicts_for(workshop).pairs()
-    assert AuditEntry.objects.filter(workshop=workshop, action="conflict lifted").count() == 1
+    assert Activity.objects.filter(workshop=workshop, action="conflict.lift").count() == 1
 
 
 def test_chair_cannot_lift_an_authorship_conflict(workshop, reviewer, author):
@@ -314,7 +314,7 @@ def test_only_a_chair_of_the_workshop_sets_conflicts_and_with_a_reason(workshop,
             submission=sub, user=reviewer, conflicted=True, reason=" ", chair=chair
         )
     assert not ConflictOverride.objects.exists()
-    assert not AuditEntry.objects.exists()
+    assert not Activity.objects.filter(action__startswith="conflict.").exists()
 
 
 # --------------------------------------------------------------------------- the trigger

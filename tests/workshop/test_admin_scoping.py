@@ -31,7 +31,7 @@ def world():
             "mail": outbox.mail_queue(
                 key=f"scope:{tag}", template="test_message", to=f"{tag}@example.org",
                 context={"name": tag}, workshop=w, held=True,
-            ),
+            )[0],
         }  # fmt: skip
     return chair_a, objects
 

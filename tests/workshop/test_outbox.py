@@ -20,9 +20,10 @@ def queue(key: str = "test:1", to: str = "ann@example.org", **kwargs) -> Outgoin
     from django.test import TestCase
 
     with TestCase.captureOnCommitCallbacks(execute=True):
-        return outbox.mail_queue(
+        mail, _ = outbox.mail_queue(
             key=key, template="test_message", to=to, context={"name": "Ann"}, **kwargs
         )
+        return mail
 
 
 def make_due(mail_obj: OutgoingMail) -> None:

@@ -15,7 +15,7 @@ pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 def test_real_worker_delivers_a_queued_message():
     require_services()
     with smtp_server() as inbox, celery_worker(inbox.url):
-        m = outbox.mail_queue(
+        m, _ = outbox.mail_queue(
             key="worker:1", template="test_message", to="ann@example.org", context={"name": "Ann"}
         )
         assert wait_for(lambda: len(inbox.messages) >= 1, timeout=60), "worker did not deliver"

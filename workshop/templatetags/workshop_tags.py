@@ -6,6 +6,7 @@ from django import template
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
+from .. import policy
 from ..phases import AOE
 from ..richtext import render_markdown
 
@@ -45,3 +46,12 @@ def deadline(value: dt.datetime | None, countdown: bool = True) -> SafeString:
         "1" if countdown else "0",
         aoe(value),
     )
+
+
+@register.simple_tag(takes_context=True)
+def can(context: template.Context, perm: str, obj: object = None) -> bool:
+    """`{% can "submissions.edit" submission as may_edit %}`: the policy, asked for the
+    requesting user, exactly as views and services ask it."""
+    request = context.get("request")
+    user = getattr(request, "user", None) or context.get("user")
+    return user is not None and policy.can(user, perm, obj)

@@ -1,0 +1,71 @@
+"""The one writer of the activity log. Every action calls `activity_record` once, inside
+its own transaction, so the entry exists exactly when the change does."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+
+from .models import Activity, User, Workshop
+
+
+def _submission_id_of(target: models.Model | None) -> int | None:
+    """The paper a target belongs to, without importing the apps above this one."""
+    obj: Any = target
+    for _ in range(3):
+        if obj is None:
+            return None
+        if obj._meta.label == "submissions.Submission":
+            return obj.pk
+        if getattr(obj, "submission_id", None):
+            return obj.submission_id
+        obj = getattr(obj, "assignment", None)
+    return None
+
+
+def concerning(target: models.Model | None) -> dict[str, Any]:
+    """The `Concerning` fields (generic target and paper) for an object."""
+    if target is None:
+        return {}
+    return {
+        "target_type": ContentType.objects.get_for_model(type(target)),
+        "target_id": target.pk,
+        "submission_id": _submission_id_of(target),
+    }
+
+
+def activity_record(
+    *,
+    actor: Any,
+    action: str,
+    target: models.Model | None = None,
+    workshop: Workshop | None = None,
+    summary: str = "",
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    reason: str = "",
+    authors_see: bool = False,
+) -> Activity:
+    """Log one action. `actor` is a user or the system actor (stored as no user).
+
+    `action` is "<subject>.<verb>" (e.g. "submission.withdraw"); `summary` is what a person
+    reads in the log; `before`/`after` hold the changed values where they matter.
+    """
+    if workshop is None and target is not None:
+        from .permissions import workshop_of
+
+        workshop = workshop_of(target)
+    return Activity.objects.create(
+        workshop=workshop,
+        actor=actor if isinstance(actor, User) else None,
+        action=action,
+        target_label=str(target)[:255] if target is not None else "",
+        summary=summary[:500],
+        before=before,
+        after=after,
+        reason=reason,
+        authors_see=authors_see,
+        **concerning(target),
+    )
