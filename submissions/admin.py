@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 from django.contrib import admin, messages
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
-from workshop.admin_scoping import ChairScopedAdmin, ChairScopedInline
+from workshop.admin_scoping import (
+    ChairScopedAdmin,
+    ConfigAdminMixin,
+    ReadOnlyInline,
+    user_links_register,
+)
 from workshop.csvexport import csv_response
 from workshop.errors import ServiceError
 
@@ -20,30 +25,46 @@ from .models import (
     BundleStatus,
     ProceedingsBundle,
     Submission,
-    SubmissionEvent,
     SubmissionFile,
+    SubmissionStatus,
     SubmissionType,
 )
 from .services import submission_restore
 from .services.camera_ready import proceedings_request
 
 
+def _authors_of_papers(workshop_ids: frozenset[int]) -> Q:
+    """Authors are connected to a workshop through its papers: as their creators, and by
+    any address of theirs in an author list (allauth's addresses, matched at read time)."""
+    emails = Authorship.objects.filter(submission__workshop__in=workshop_ids).values("email")
+    return (
+        Q(created_submissions__workshop__in=workshop_ids)
+        | Q(email__in=emails)
+        | Q(emailaddress__email__in=emails)
+    )
+
+
+user_links_register(_authors_of_papers)
+
+
 @admin.register(SubmissionType)
-class SubmissionTypeAdmin(ChairScopedAdmin):
+class SubmissionTypeAdmin(ConfigAdminMixin, ChairScopedAdmin):
     list_display = ["name", "workshop", "page_limit", "camera_ready_page_limit", "order"]
     list_filter = ["workshop"]
 
 
-class AuthorshipInline(ChairScopedInline, admin.TabularInline):
+class AuthorshipInline(ReadOnlyInline, admin.TabularInline):
+    """Chairs see the authors; authors change them on their paper's page (a service)."""
+
     model = Authorship
     extra = 0
     fields = ["position", "name", "email", "affiliation", "is_contact"]
+    readonly_fields = fields
 
 
-class FileInline(ChairScopedInline, admin.TabularInline):
+class FileInline(ReadOnlyInline, admin.TabularInline):
     model = SubmissionFile
     extra = 0
-    can_delete = False
     fields = ["kind", "uploaded_at", "pages", "size", "sha256", "check_status",
               "anonymity_flag", "hidden_text_flag", "findings", "download"]  # fmt: skip
     readonly_fields = fields
@@ -52,9 +73,6 @@ class FileInline(ChairScopedInline, admin.TabularInline):
     def download(self, obj: SubmissionFile) -> str:
         url = reverse("submissions:file", args=[obj.submission_id, obj.pk])
         return format_html('<a href="{}">download</a>', url)
-
-    def has_add_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
-        return False
 
     @admin.display(description="What the check found")
     def findings(self, obj: SubmissionFile) -> str:
@@ -71,23 +89,13 @@ class FileInline(ChairScopedInline, admin.TabularInline):
         return format_html_join("", "<div><strong>{}</strong>: {}</div>", items)
 
 
-class ConflictInline(ChairScopedInline, admin.TabularInline):
+class ConflictInline(ReadOnlyInline, admin.TabularInline):
+    """Conflicts the authors declared; chairs set or lift conflicts as overrides."""
+
     model = AuthorConflict
     extra = 0
     fields = ["member", "institution", "reason"]
-    raw_id_fields = ["member"]
-
-
-class EventInline(ChairScopedInline, admin.TabularInline):
-    model = SubmissionEvent
-    extra = 0
-    can_delete = False
-    fields = ["at", "kind", "summary", "actor"]
     readonly_fields = fields
-    ordering = ["-at", "-pk"]
-
-    def has_add_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
-        return False
 
 
 class FlagFilter(admin.SimpleListFilter):
@@ -109,8 +117,22 @@ class FlagFilter(admin.SimpleListFilter):
         return queryset
 
 
+# Fields whose changes are transitions with side effects (decisions, withdrawal and
+# restore, uploads, camera-ready and licence): never edited in an admin form.
+STATE_FIELDS = ["status", "status_before_withdrawal", "paper", "supplementary", "camera_ready",
+                "licence", "licence_accepted_at", "licence_accepted_by", "submitted_at",
+                "registered_at", "withdrawn_at"]  # fmt: skip
+
+
 @admin.register(Submission)
 class SubmissionAdmin(ChairScopedAdmin):
+    """Chairs read every paper of their workshops here; the page is read-only.
+
+    Papers change through actions that ask the policy and write the activity log: the
+    authors' pages (metadata, files, authors), the decision board (status), and the
+    actions below (restore). The page links to the paper's activity and mail.
+    """
+
     chairs_may_add = False
     chairs_may_delete = False
     list_display = ["number", "title", "author_names", "topics", "submission_type", "status",
@@ -121,10 +143,22 @@ class SubmissionAdmin(ChairScopedAdmin):
                      "authors__affiliation", "=number"]  # fmt: skip
     ordering = ["workshop", "number"]
     readonly_fields = ["workshop", "number", "created_by", "created_at", "updated_at",
-                       "registered_at", "submitted_at", "withdrawn_at", "paper", "supplementary",
-                       "status_before_withdrawal"]  # fmt: skip
-    inlines = [AuthorshipInline, FileInline, ConflictInline, EventInline]
+                       *STATE_FIELDS, "activity_link", "mail_link"]  # fmt: skip
+    inlines = [AuthorshipInline, FileInline, ConflictInline]
     actions = ["export_csv", "restore_withdrawn"]
+
+    def has_change_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+        return False
+
+    @admin.display(description="Activity")
+    def activity_link(self, obj: Submission) -> str:
+        url = reverse("admin:workshop_activity_changelist") + f"?submission_id={obj.pk}"
+        return format_html('<a href="{}">Activity of this paper</a>', url)
+
+    @admin.display(description="Mail")
+    def mail_link(self, obj: Submission) -> str:
+        url = reverse("admin:workshop_outgoingmail_changelist") + f"?submission_id={obj.pk}"
+        return format_html('<a href="{}">Mail about this paper</a>', url)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Submission]:
         return (
@@ -197,7 +231,7 @@ class SubmissionAdmin(ChairScopedAdmin):
     @admin.action(description="Restore the selected withdrawn submissions")
     def restore_withdrawn(self, request: HttpRequest, queryset: QuerySet[Submission]) -> None:
         restored = 0
-        for submission in queryset.filter(status="withdrawn"):
+        for submission in queryset.filter(status=SubmissionStatus.WITHDRAWN):
             try:
                 submission_restore(submission=submission, chair=request.user)
                 restored += 1

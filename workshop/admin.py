@@ -1,16 +1,26 @@
+"""The core app in the admin: workshops and their settings, topics, roles, the outbox
+and the activity log, each scoped to the chair's workshops (`admin_scoping`)."""
+
 from __future__ import annotations
+
+import json
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db import models
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.urls import NoReverseMatch, reverse
+from django.utils.html import format_html
 
-from . import outbox
-from .admin_scoping import ChairScopedAdmin, ChairScopedInline
-from .models import MailStatus, Membership, OutgoingMail, Topic, User, Workshop
+from . import services
+from .admin_scoping import ChairScopedAdmin, ChairScopedInline, ConfigAdminMixin
+from .csvexport import csv_response
+from .errors import ServiceError
+from .models import Activity, MailStatus, Membership, OutgoingMail, Topic, User, Workshop
 from .phases import current_phase
+from .services import membership_grant, membership_revoke
 
 admin.site.site_header = "Workshop chair tools"
 admin.site.site_title = "Chair tools"
@@ -47,14 +57,30 @@ class TopicInline(ChairScopedInline, admin.TabularInline):
     }
 
 
+def _admin_link(name: str, *args: object, query: str = "") -> str:
+    """An admin URL, or "" where the app that serves it is not installed."""
+    try:
+        return reverse(name, args=args) + query
+    except NoReverseMatch:
+        return ""
+
+
 @admin.register(Workshop)
-class WorkshopAdmin(ChairScopedAdmin):
+class WorkshopAdmin(ConfigAdminMixin, ChairScopedAdmin):
+    """Settings and milestones (saved through `config_save`: one activity entry per save).
+
+    The release switches are read-only here: releasing reviews and decisions is an action
+    with side effects (held mails go out), done on the decision mails page.
+    """
+
     chairs_may_add = False
     chairs_may_delete = False
     list_display = ["short_name", "name", "phase", "paper_deadline", "anonymity"]
     search_fields = ["name", "short_name", "slug"]
     prepopulated_fields = {"slug": ("short_name",)}
     inlines = [TopicInline]
+    readonly_fields = ["reviews_released", "decisions_released", "release_controls",
+                       "activity_link"]  # fmt: skip
     fieldsets = (
         (None, {"fields": ("name", "short_name", "slug", "contact_email", "is_public",
                            "call_for_papers")}),
@@ -65,16 +91,38 @@ class WorkshopAdmin(ChairScopedAdmin):
             "supplementary_deadline", "bidding_deadline", "review_deadline",
             "rebuttal_opens", "rebuttal_closes", "discussion_ends", "notification_date",
             "camera_ready_deadline", "grace_minutes")}),
-        ("Release switches", {"fields": ("reviews_released", "decisions_released")}),
+        ("Release switches", {"fields": ("reviews_released", "decisions_released",
+                                         "release_controls")}),
+        ("Activity", {"fields": ("activity_link",)}),
     )  # fmt: skip
 
     @admin.display(description="Phase")
     def phase(self, obj: Workshop) -> str:
         return current_phase(obj).label
 
+    @admin.display(description="Release")
+    def release_controls(self, obj: Workshop) -> str:
+        url = _admin_link("admin:reviews_decision_mails", obj.pk) if obj.pk else ""
+        if not url:
+            return "—"
+        return format_html(
+            '<a class="button" href="{}">Release reviews or decisions</a> '
+            "(composes, previews and sends the held decision mails)",
+            url,
+        )
+
+    @admin.display(description="Activity log")
+    def activity_link(self, obj: Workshop) -> str:
+        if not obj.pk:
+            return "—"
+        url = _admin_link(
+            "admin:workshop_activity_changelist", query=f"?workshop__id__exact={obj.pk}"
+        )
+        return format_html('<a href="{}">Activity of this workshop</a>', url)
+
 
 @admin.register(Topic)
-class TopicAdmin(ChairScopedAdmin):
+class TopicAdmin(ConfigAdminMixin, ChairScopedAdmin):
     list_display = ["name", "workshop", "order"]
     list_filter = ["workshop"]
     search_fields = ["name", "description"]
@@ -82,25 +130,63 @@ class TopicAdmin(ChairScopedAdmin):
 
 @admin.register(Membership)
 class MembershipAdmin(ChairScopedAdmin):
-    """Chairs see and remove their committee here; they add people by invitation."""
+    """Chairs see and remove their committee here; they add people by invitation.
+
+    Nothing is edited in place: a role is given (`membership_grant`, superusers only here)
+    or removed (`membership_revoke`, which also drops admin access with the last chair
+    role), each writing one activity entry.
+    """
 
     chairs_may_add = False
+    policy_permission = "workshop.manage_members"
     list_display = ["user", "workshop", "role", "created_at"]
     list_filter = ["workshop", "role"]
     search_fields = ["user__name", "user__email"]
     list_select_related = ["user", "workshop"]
     raw_id_fields = ["user"]
 
-    def get_readonly_fields(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return [] if request.user.is_superuser else ["user", "workshop"]
+    def has_change_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+        return False
+
+    def save_model(self, request, obj, form, change) -> None:  # type: ignore[no-untyped-def]
+        saved = membership_grant(
+            workshop=obj.workshop, user=obj.user, role=obj.role, actor=request.user
+        )
+        obj.pk = saved.pk
+
+    def delete_model(self, request, obj) -> None:  # type: ignore[no-untyped-def]
+        membership_revoke(workshop=obj.workshop, user=obj.user, role=obj.role, actor=request.user)
+
+    def delete_queryset(self, request, queryset) -> None:  # type: ignore[no-untyped-def]
+        for membership in queryset.select_related("workshop", "user"):
+            self.delete_model(request, membership)
+
+
+def _target_text(obj: OutgoingMail | Activity) -> str:
+    if obj.target_type_id is None:
+        return "—"
+    return f"{obj.target_type.name} {obj.target_id}"
+
+
+def _paper_link(obj: OutgoingMail | Activity) -> str:
+    if not obj.submission_id:
+        return _target_text(obj)
+    url = _admin_link("admin:submissions_submission_change", obj.submission_id)
+    return format_html('<a href="{}">{}</a>', url, _target_text(obj)) if url else _target_text(obj)
 
 
 @admin.register(OutgoingMail)
 class OutgoingMailAdmin(ChairScopedAdmin):
+    """The outbox, read-only: mails are released or retried by actions. `?submission_id=`
+    shows every mail about one paper (the paper's change page links here)."""
+
     chairs_may_add = False
     chairs_may_delete = False
-    list_display = ["subject", "to", "kind", "status", "attempts", "created_at", "sent_at"]
+    policy_permission = "workshop.view_outbox"
+    list_display = ["subject", "to", "kind", "status", "concerning", "attempts", "created_at",
+                    "sent_at"]  # fmt: skip
     list_filter = ["status", "kind", "workshop"]
+    list_select_related = ["target_type"]
     search_fields = ["to", "subject", "key"]
     date_hierarchy = "created_at"
     actions = ["release_held", "retry_now"]
@@ -109,9 +195,22 @@ class OutgoingMailAdmin(ChairScopedAdmin):
     def has_change_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
         return False
 
+    def lookup_allowed(self, lookup, value, request=None) -> bool:  # type: ignore[no-untyped-def]
+        return lookup == "submission_id" or super().lookup_allowed(lookup, value, request)
+
+    @admin.display(description="Concerning")
+    def concerning(self, obj: OutgoingMail) -> str:
+        return _paper_link(obj)
+
     @admin.action(description="Release the selected held mail")
     def release_held(self, request: HttpRequest, queryset: QuerySet[OutgoingMail]) -> None:
-        moved = outbox.mails_release(queryset.values_list("pk", flat=True))
+        try:
+            moved = services.outbox_release(
+                actor=request.user, mail_ids=list(queryset.values_list("pk", flat=True))
+            )
+        except ServiceError as exc:
+            self.message_user(request, exc.message, messages.ERROR)
+            return
         self.message_user(request, f"{moved} message(s) released for delivery.", messages.SUCCESS)
 
     @admin.action(description="Retry the selected failed or queued mail now")
@@ -121,5 +220,92 @@ class OutgoingMailAdmin(ChairScopedAdmin):
                 "pk", flat=True
             )
         )
-        outbox.mails_retry(ids)
-        self.message_user(request, f"{len(ids)} message(s) queued again.", messages.SUCCESS)
+        try:
+            moved = services.outbox_retry(actor=request.user, mail_ids=ids)
+        except ServiceError as exc:
+            self.message_user(request, exc.message, messages.ERROR)
+            return
+        self.message_user(request, f"{moved} message(s) queued again.", messages.SUCCESS)
+
+
+def _changes(obj: Activity) -> str:
+    """ "field: before → after" for each field the entry names, on one line."""
+    before, after = obj.before or {}, obj.after or {}
+    if not isinstance(before, dict) or not isinstance(after, dict):
+        return json.dumps({"before": before, "after": after}, default=str)
+    parts = []
+    for key in [*before, *(k for k in after if k not in before)]:
+        old, new = before.get(key, "—"), after.get(key, "—")
+        parts.append(f"{key}: {old} → {new}")
+    return "; ".join(parts)
+
+
+@admin.register(Activity)
+class ActivityAdmin(ChairScopedAdmin):
+    """The activity log for chairs: who did what, to which object, and why, per workshop
+    (filter) and per paper (`?submission_id=`, linked from the paper's change page).
+    Read-only; written only by the actions (`workshop.activity.activity_record`)."""
+
+    chairs_may_add = False
+    chairs_may_delete = False
+    policy_permission = "workshop.view_activity"
+    list_display = ["at", "actor_name", "action", "concerning", "summary", "changes", "reason"]
+    list_filter = ["workshop", "action", "actor"]
+    list_select_related = ["actor", "target_type", "workshop"]
+    search_fields = ["summary", "target_label", "reason"]
+    date_hierarchy = "at"
+    actions = ["export_csv"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+        return False
+
+    def lookup_allowed(self, lookup, value, request=None) -> bool:  # type: ignore[no-untyped-def]
+        return lookup == "submission_id" or super().lookup_allowed(lookup, value, request)
+
+    def get_actions(self, request):  # type: ignore[no-untyped-def]
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    @admin.display(description="Who", ordering="actor__name")
+    def actor_name(self, obj: Activity) -> str:
+        return obj.actor_label
+
+    @admin.display(description="Object", ordering="target_label")
+    def concerning(self, obj: Activity) -> str:
+        label = obj.target_label or _target_text(obj)
+        if not obj.submission_id:
+            return label
+        url = _admin_link("admin:submissions_submission_change", obj.submission_id)
+        return format_html('<a href="{}">{}</a>', url, label) if url else label
+
+    @admin.display(description="Before → after")
+    def changes(self, obj: Activity) -> str:
+        return _changes(obj)
+
+    @admin.action(description="Export the selected entries as CSV")
+    def export_csv(self, request: HttpRequest, queryset: QuerySet[Activity]) -> HttpResponse:
+        header = ["at", "workshop", "who", "action", "object", "paper id", "summary", "before",
+                  "after", "reason"]  # fmt: skip
+        rows = (
+            [
+                a.at.isoformat(),
+                a.workshop.short_name if a.workshop else "",
+                a.actor_label,
+                a.action,
+                a.target_label,
+                a.submission_id or "",
+                a.summary,
+                json.dumps(a.before, default=str) if a.before is not None else "",
+                json.dumps(a.after, default=str) if a.after is not None else "",
+                a.reason,
+            ]
+            for a in queryset.select_related("actor", "workshop").order_by("-at", "-pk")
+        )
+        return csv_response("activity.csv", header, rows)

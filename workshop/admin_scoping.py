@@ -1,29 +1,151 @@
 """Admin access for chairs, scoped to the workshops they chair.
 
-Chairs are staff but not superusers and hold no model permissions: every permission
-question is answered here from their memberships. Every changelist, change view, search,
-filter, action and foreign-key choice shows only their workshops' objects; an id of
-another workshop's object gives 404, whatever URL is typed.
+Chairs are staff but not superusers and hold no model permissions. Every permission
+question is answered by the policy (`can(user, "workshop.manage", workshop)`), and every
+row and every choice the admin offers (changelists, change views, searches, filters,
+actions, foreign-key, many-to-many and raw-id choices) goes through ONE function,
+`scope_choices`, which finds the way from any model to its workshop by walking the
+foreign keys (`workshop`, `submission__workshop`, `assignment__submission__workshop`, ...).
+People are offered only when they are connected to the chair's workshops (members, or
+authors of their papers). An id of another workshop's object gives 404 in a URL and
+"Select a valid choice" in a form, never a 500.
 """
 
 from __future__ import annotations
+
+import functools
+from collections import deque
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from django.contrib import admin
 from django.contrib.admin.utils import get_fields_from_path
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
+from django.db.models import Q
 from django.http import Http404, HttpRequest
 from django.http.response import HttpResponseBase
 
-from .models import Workshop
+from .models import User, Workshop
+from .policy import can
 from .selectors import chaired_workshop_ids
+
+MAX_HOPS = 5
+
+# The ways a person is connected to workshops beyond membership, contributed by the apps
+# above this one (they call down: `user_links_register`): e.g. authors of their papers.
+_USER_LINKS: list[Callable[[frozenset[int]], Q]] = []
+
+
+def user_links_register(link: Callable[[frozenset[int]], Q]) -> None:
+    """Add a condition (on `User`) that connects people to the given workshop ids."""
+    if link not in _USER_LINKS:
+        _USER_LINKS.append(link)
+
+
+def connected_users(workshop_ids: Iterable[int]) -> models.QuerySet[User]:
+    """People connected to the workshops: members (any role), and whatever the apps above
+    register (authors through their papers' author lists and as creators)."""
+    ids = frozenset(workshop_ids)
+    condition = Q(memberships__workshop__in=ids)
+    for link in _USER_LINKS:
+        condition |= link(ids)
+    return User.objects.filter(pk__in=User.objects.filter(condition).values("pk"))
+
+
+@functools.cache
+def workshop_path(model: type[models.Model]) -> str | None:
+    """The ORM path from `model` to its workshop: "" for Workshop itself, then e.g.
+    "workshop", "submission__workshop", "assignment__submission__workshop"; None when
+    there is no way (users, content types), so such a model is never scoped by accident.
+
+    Breadth first over forward foreign keys, so the shortest way wins.
+    """
+    concrete = model._meta.concrete_model or model
+    if issubclass(concrete, Workshop):
+        return ""
+    queue: deque[tuple[type[models.Model], str, int]] = deque([(concrete, "", 0)])
+    seen: set[type[models.Model]] = {concrete}
+    while queue:
+        current, prefix, hops = queue.popleft()
+        if hops >= MAX_HOPS:
+            continue
+        for field in current._meta.concrete_fields:
+            related = field.related_model
+            if (
+                not field.is_relation
+                or related is None
+                or not (field.many_to_one or field.one_to_one)
+            ):
+                continue
+            related = related._meta.concrete_model or related
+            path = f"{prefix}{field.name}"
+            if issubclass(related, Workshop):
+                return path
+            if related in seen or issubclass(related, User):
+                continue
+            seen.add(related)
+            queue.append((related, f"{path}__", hops + 1))
+    return None
+
+
+def workshop_of_object(obj: models.Model) -> Workshop | None:
+    """The workshop of one object, along `workshop_path` (None when it has none)."""
+    path = workshop_path(type(obj))
+    if path is None:
+        return None
+    current: Any = obj
+    for hop in path.split("__") if path else []:
+        current = getattr(current, hop, None)
+        if current is None:
+            return None
+    return current if isinstance(current, Workshop) else None
+
+
+def scope_choices(queryset: models.QuerySet, user: Any) -> models.QuerySet:
+    """`queryset` limited to what `user` may see or pick in the admin.
+
+    Superusers see all; chairs see the rows of the workshops they chair and the people
+    connected to them; a model with no way to a workshop offers nothing.
+    """
+    if user.is_superuser:
+        return queryset
+    ids = chaired_workshop_ids(user)
+    model = queryset.model._meta.concrete_model or queryset.model
+    if issubclass(model, User):
+        return queryset.filter(pk__in=connected_users(ids).values("pk"))
+    path = workshop_path(model)
+    if path is None:
+        return queryset.none()
+    return queryset.filter(**{f"{path}__in" if path else "pk__in": ids})
+
+
+class ScopedRelatedFilter(admin.RelatedOnlyFieldListFilter):
+    """A relation filter offering only the related objects the chair's own rows use, and
+    among them only those the chair may see (`scope_choices`)."""
+
+    def field_choices(self, field, request, model_admin):  # type: ignore[no-untyped-def]
+        used = (
+            model_admin.get_queryset(request)
+            .distinct()
+            .values_list(f"{self.field_path}__pk", flat=True)
+        )
+        allowed = scope_choices(field.related_model._default_manager.all(), request.user)
+        ordering = self.field_admin_ordering(field, request, model_admin)
+        return field.get_choices(
+            include_blank=False,
+            limit_choices_to=Q(pk__in=used) & Q(pk__in=allowed.values("pk")),
+            ordering=ordering,
+        )
 
 
 class ChairScopedMixin:
-    """Shared by model admins and inlines. `workshop_path` leads from the model to its
-    workshop's id (ORM lookup syntax), e.g. "workshop" or "submission__workshop"."""
+    """Shared by model admins and inlines: the policy decides, `scope_choices` scopes.
 
-    workshop_path = "workshop"
+    `policy_permission` is the named permission a chair needs on the object's workshop.
+    """
+
+    policy_permission = "workshop.manage"
 
     def chaired(self, request: HttpRequest) -> frozenset[int]:
         return chaired_workshop_ids(request.user)
@@ -43,47 +165,39 @@ class ChairScopedMixin:
             raise Http404("No such workshop.")
         return workshop
 
-    def workshop_id_of(self, obj: models.Model) -> int | None:
-        if isinstance(obj, Workshop):
-            return obj.pk
-        *hops, last = self.workshop_path.split("__")
-        for hop in hops:
-            obj = getattr(obj, hop, None)
-            if obj is None:
-                return None
-        return getattr(obj, f"{last}_id", None)
-
     def may_touch(self, request: HttpRequest, obj: models.Model | None) -> bool:
-        if request.user.is_superuser:
-            return True
-        chaired = self.chaired(request)
-        if not chaired or not request.user.is_staff:
+        """The policy's answer for the object's workshop; without an object, whether the
+        requester chairs anything (the admin then scopes every row)."""
+        user = request.user
+        if not (user.is_active and user.is_staff):
             return False
-        return obj is None or self.workshop_id_of(obj) in chaired
+        if obj is None:
+            return user.is_superuser or bool(self.chaired(request))
+        workshop = workshop_of_object(obj)
+        if workshop is None:
+            return user.is_superuser
+        return can(user, self.policy_permission, workshop)
 
     def scope(self, request: HttpRequest, qs: models.QuerySet) -> models.QuerySet:
+        return scope_choices(qs, request.user)
+
+    def _scoped_field_kwargs(self, db_field, request, kwargs):  # type: ignore[no-untyped-def]
         if request.user.is_superuser:
-            return qs
-        lookup = "pk__in" if qs.model is Workshop else f"{self.workshop_path}__in"
-        return qs.filter(**{lookup: self.chaired(request)})
+            return kwargs
+        queryset = kwargs.get("queryset")
+        if queryset is None:
+            queryset = self.get_field_queryset(None, db_field, request)  # type: ignore[attr-defined]
+        if queryset is None:
+            queryset = db_field.related_model._default_manager.all()
+        kwargs["queryset"] = scope_choices(queryset, request.user)
+        return kwargs
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):  # type: ignore[no-untyped-def]
-        related = db_field.related_model
-        if not request.user.is_superuser:
-            if related is Workshop:
-                kwargs["queryset"] = Workshop.objects.filter(pk__in=self.chaired(request))
-            elif any(f.name == "workshop" for f in related._meta.fields):
-                kwargs["queryset"] = related._default_manager.filter(
-                    workshop__in=self.chaired(request)
-                )
+        kwargs = self._scoped_field_kwargs(db_field, request, kwargs)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)  # type: ignore[misc]
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):  # type: ignore[no-untyped-def]
-        related = db_field.related_model
-        if not request.user.is_superuser and any(
-            f.name == "workshop" for f in related._meta.fields
-        ):
-            kwargs["queryset"] = related._default_manager.filter(workshop__in=self.chaired(request))
+        kwargs = self._scoped_field_kwargs(db_field, request, kwargs)
         return super().formfield_for_manytomany(db_field, request, **kwargs)  # type: ignore[misc]
 
 
@@ -97,8 +211,8 @@ class ChairScopedAdmin(ChairScopedMixin, admin.ModelAdmin):
         return self.scope(request, super().get_queryset(request))
 
     def get_list_filter(self, request: HttpRequest):  # type: ignore[no-untyped-def]
-        """Relation filters offer only objects present in the chair's own rows: the default
-        filter would list every workshop's topics, types or people."""
+        """Relation filters offer only objects the chair may see and their rows use: the
+        default filter would list every workshop's topics, types or people."""
         filters = []
         for entry in super().get_list_filter(request):
             if isinstance(entry, str) and not request.user.is_superuser:
@@ -107,7 +221,7 @@ class ChairScopedAdmin(ChairScopedMixin, admin.ModelAdmin):
                 except FieldDoesNotExist:
                     field = None
                 if field is not None and field.is_relation:
-                    entry = (entry, admin.RelatedOnlyFieldListFilter)
+                    entry = (entry, ScopedRelatedFilter)
             filters.append(entry)
         return filters
 
@@ -121,12 +235,14 @@ class ChairScopedAdmin(ChairScopedMixin, admin.ModelAdmin):
         return self.may_touch(request, obj)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
-        return request.user.is_superuser or (self.chairs_may_add and self.may_touch(request, None))
+        if request.user.is_superuser:
+            return request.user.is_active and request.user.is_staff
+        return self.chairs_may_add and self.may_touch(request, None)
 
     def has_delete_permission(self, request: HttpRequest, obj: models.Model | None = None) -> bool:
-        return request.user.is_superuser or (
-            self.chairs_may_delete and self.may_touch(request, obj)
-        )
+        if request.user.is_superuser:
+            return self.may_touch(request, obj)
+        return self.chairs_may_delete and self.may_touch(request, obj)
 
     def _require_in_scope(self, request: HttpRequest, object_id: str | None) -> None:
         if object_id is None:
@@ -153,10 +269,22 @@ class ChairScopedAdmin(ChairScopedMixin, admin.ModelAdmin):
 
 
 class ChairScopedInline(ChairScopedMixin):
-    """For inlines: the parent object decides (a chair edits children of their workshop).
+    """For inlines: the parent object decides (a chair edits children of their workshop)."""
 
-    Here `workshop_path` leads from the *parent* model to its workshop.
-    """
+    def get_formset(self, request, obj=None, **kwargs):  # type: ignore[no-untyped-def]
+        """The rows' hidden id field accepts only ids in scope (Django's default is every
+        row of the table, for the empty form)."""
+        formset = super().get_formset(request, obj, **kwargs)  # type: ignore[misc]
+        user = request.user
+
+        class ScopedFormSet(formset):  # type: ignore[misc, valid-type]
+            def add_fields(self, form, index):  # type: ignore[no-untyped-def]
+                super().add_fields(form, index)
+                field = form.fields.get(self._pk_field.name)
+                if field is not None and getattr(field, "queryset", None) is not None:
+                    field.queryset = scope_choices(field.queryset, user)
+
+        return ScopedFormSet
 
     def has_view_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
         return self.may_touch(request, obj)
@@ -169,3 +297,49 @@ class ChairScopedInline(ChairScopedMixin):
 
     def has_delete_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
         return self.may_touch(request, obj)
+
+
+class ReadOnlyInline(ChairScopedInline):
+    """An inline that only shows (files, authors): its rows change through services."""
+
+    can_delete = False
+
+    def has_change_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+        return False
+
+    def has_add_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+        return False
+
+
+class ConfigAdminMixin:
+    """For configuration rows (the workshop's settings, topics, submission types, review
+    questions, decision categories): every save and delete, in the form, the changelist's
+    editable columns and inlines, goes through `workshop.services.config_save` /
+    `config_delete`, which ask `workshop.manage` and write one activity entry each."""
+
+    def save_model(self, request, obj, form, change) -> None:  # type: ignore[no-untyped-def]
+        from .services import config_save
+
+        config_save(actor=request.user, instance=obj)
+
+    def delete_model(self, request, obj) -> None:  # type: ignore[no-untyped-def]
+        from .services import config_delete
+
+        config_delete(actor=request.user, instance=obj)
+
+    def delete_queryset(self, request, queryset) -> None:  # type: ignore[no-untyped-def]
+        for obj in queryset:
+            self.delete_model(request, obj)
+
+    def save_formset(self, request, form, formset, change) -> None:  # type: ignore[no-untyped-def]
+        from .services import config_delete, config_save
+
+        instances = formset.save(commit=False)
+        for obj in formset.deleted_objects:
+            config_delete(actor=request.user, instance=obj)
+        for obj in instances:
+            config_save(actor=request.user, instance=obj)
+        formset.save_m2m()

@@ -1,30 +1,63 @@
-"""State changes of the core app: roles and profiles. Mail lives in `workshop.outbox`."""
+"""State changes of the core app: roles, profiles and the workshop's configuration.
+Mail lives in `workshop.outbox`."""
 
 from __future__ import annotations
 
-from django.db import transaction
+from typing import Any
 
-from .models import Membership, Role, User, Workshop
+from django.db import models, transaction
+
+from .activity import activity_record
+from .errors import NotAllowed
+from .models import Membership, OutgoingMail, Role, User, Workshop
+from .outbox import mails_release, mails_retry
+from .policy import SYSTEM, require
 
 
 @transaction.atomic
-def membership_grant(*, workshop: Workshop, user: User, role: Role | str) -> Membership:
+def membership_grant(
+    *, workshop: Workshop, user: User, role: Role | str, actor: Any = None
+) -> Membership:
     """Give `user` a role in `workshop` (idempotent).
 
+    Called inside other actions (accepting an invitation, the demo) without `actor`: they
+    write their own activity entry. Called on its own (the admin), with `actor`: it asks
+    `workshop.manage_members` and writes one `membership.grant` entry when a role is new.
     Side effects: a chair gets `is_staff`, so they can enter the admin (scoped to the
     workshops they chair; they get no model permissions beyond that scope).
     """
-    membership, _ = Membership.objects.get_or_create(workshop=workshop, user=user, role=role)
+    if actor is not None:
+        require(actor, "workshop.manage_members", workshop, message="Only the chairs give roles.")
+    membership, created = Membership.objects.get_or_create(workshop=workshop, user=user, role=role)
     if role == Role.CHAIR and not user.is_staff:
         user.is_staff = True
         user.save(update_fields=["is_staff"])
+    if actor is not None and created:
+        activity_record(
+            actor=actor,
+            action="membership.grant",
+            target=user,
+            workshop=workshop,
+            summary=f"{user} is now {Role(role).label.lower()} of {workshop}",
+            after={"role": str(role)},
+        )
     return membership
 
 
 @transaction.atomic
-def membership_revoke(*, workshop: Workshop, user: User, role: Role | str) -> None:
-    """Remove a role. A user who chairs nothing any more loses admin access."""
-    Membership.objects.filter(workshop=workshop, user=user, role=role).delete()
+def membership_revoke(
+    *, workshop: Workshop, user: User, role: Role | str, actor: Any = SYSTEM
+) -> None:
+    """Remove a role (asks `workshop.manage_members`). A user who chairs nothing any more
+    loses admin access (`is_staff`).
+
+    Side effects: one `membership.revoke` activity entry when there was such a role.
+    """
+    require(actor, "workshop.manage_members", workshop, message="Only the chairs remove roles.")
+    user = User.objects.select_for_update().get(pk=user.pk)
+    deleted, _ = Membership.objects.filter(workshop=workshop, user=user, role=role).delete()
+    if not deleted:
+        return
     if (
         role == Role.CHAIR
         and user.is_staff
@@ -33,6 +66,14 @@ def membership_revoke(*, workshop: Workshop, user: User, role: Role | str) -> No
     ):
         user.is_staff = False
         user.save(update_fields=["is_staff"])
+    activity_record(
+        actor=actor,
+        action="membership.revoke",
+        target=user,
+        workshop=workshop,
+        summary=f"{user} is no longer {Role(role).label.lower()} of {workshop}",
+        before={"role": str(role)},
+    )
 
 
 def profile_update(*, user: User, **fields: str) -> User:
@@ -56,3 +97,145 @@ def notifications_set(*, user: User, prefs: dict[str, str]) -> User:
     user.notification_prefs = {**(user.notification_prefs or {}), **cleaned}
     user.save(update_fields=["notification_prefs"])
     return user
+
+
+def _config_workshop(instance: models.Model) -> Workshop:
+    """The workshop a configuration row belongs to (the row itself for a workshop)."""
+    if isinstance(instance, Workshop):
+        return instance
+    workshop = getattr(instance, "workshop", None)
+    if not isinstance(workshop, Workshop):
+        raise NotAllowed("Not a setting of a workshop.")
+    return workshop
+
+
+def _config_values(instance: models.Model, names: list[str]) -> dict[str, str]:
+    fields = {f.name: f for f in instance._meta.concrete_fields}
+    return {name: fields[name].value_to_string(instance) for name in names}
+
+
+def _config_action(instance: models.Model, verb: str) -> str:
+    subject = instance._meta.model_name
+    return f"workshop.{verb}" if isinstance(instance, Workshop) else f"{subject}.{verb}"
+
+
+@transaction.atomic
+def config_save(*, actor: Any, instance: models.Model) -> models.Model:
+    """Create or change one configuration row: the workshop's settings and milestones, a
+    topic, a submission type, a review question or a decision category.
+
+    Asks `workshop.manage` (on the old and the new workshop when a row moves), locks the
+    stored row, saves only the fields that changed. Side effects: one activity entry
+    ("workshop.configure", "topic.create", ...) naming the changed fields with their old
+    and new values; none when nothing changed.
+    """
+    workshop = _config_workshop(instance)
+    message = "Only the chairs configure the workshop."
+    require(actor, "workshop.manage", workshop, message=message)
+    model = type(instance)
+    names = [f.name for f in model._meta.concrete_fields if not f.primary_key]
+    stored = (
+        model._default_manager.select_for_update().filter(pk=instance.pk).first()
+        if instance.pk is not None
+        else None
+    )
+    if stored is None:
+        instance.save()
+        activity_record(
+            actor=actor,
+            action=_config_action(instance, "create"),
+            target=instance,
+            workshop=workshop,
+            summary=f"{model._meta.verbose_name.capitalize()} created: {instance}",
+            after=_config_values(instance, names),
+        )
+        return instance
+    require(actor, "workshop.manage", _config_workshop(stored), message=message)
+    before = _config_values(stored, names)
+    after = _config_values(instance, names)
+    changed = [name for name in names if before[name] != after[name]]
+    if not changed:
+        return instance
+    instance.save(update_fields=changed)
+    activity_record(
+        actor=actor,
+        action=_config_action(instance, "configure"),
+        target=instance,
+        workshop=workshop,
+        summary=f"{model._meta.verbose_name.capitalize()} {instance} changed: "
+        + ", ".join(changed),
+        before={name: before[name] for name in changed},
+        after={name: after[name] for name in changed},
+    )
+    return instance
+
+
+@transaction.atomic
+def config_delete(*, actor: Any, instance: models.Model) -> None:
+    """Delete one configuration row (asks `workshop.manage`). Side effects: one
+    "<subject>.delete" activity entry with the row's last values."""
+    workshop = _config_workshop(instance)
+    require(actor, "workshop.manage", workshop, message="Only the chairs configure the workshop.")
+    model = type(instance)
+    stored = model._default_manager.select_for_update().filter(pk=instance.pk).first()
+    if stored is None:
+        return
+    names = [f.name for f in model._meta.concrete_fields if not f.primary_key]
+    activity_record(
+        actor=actor,
+        action=_config_action(stored, "delete"),
+        target=stored,
+        workshop=None if isinstance(stored, Workshop) else workshop,
+        summary=f"{model._meta.verbose_name.capitalize()} deleted: {stored}",
+        before=_config_values(stored, names),
+    )
+    stored.delete()
+
+
+def _mails_by_workshop(mail_ids: list[int]) -> dict[Workshop | None, list[int]]:
+    grouped: dict[Workshop | None, list[int]] = {}
+    workshops = {w.pk: w for w in Workshop.objects.filter(mails__pk__in=mail_ids).distinct()}
+    for pk, workshop_id in OutgoingMail.objects.filter(pk__in=mail_ids).values_list(
+        "pk", "workshop_id"
+    ):
+        grouped.setdefault(workshops.get(workshop_id), []).append(pk)
+    return grouped
+
+
+@transaction.atomic
+def outbox_release(*, actor: Any, mail_ids: list[int]) -> int:
+    """A chair releases held mail (any held kind) for delivery. Asks `workshop.send_mail` for
+    the workshop of every mail (mail of no workshop: superusers and the system only).
+
+    Side effects: one `outbox.release` entry per workshop; delivery tasks after commit.
+    """
+    moved = 0
+    for workshop, ids in _mails_by_workshop(list(mail_ids)).items():
+        require(actor, "workshop.send_mail", workshop, message="Only the chairs release mail.")
+        count = mails_release(ids)
+        if count:
+            activity_record(
+                actor=actor, action="outbox.release", workshop=workshop,
+                summary=f"{count} held message(s) released", after={"mails": ids[:200]},
+            )  # fmt: skip
+        moved += count
+    return moved
+
+
+@transaction.atomic
+def outbox_retry(*, actor: Any, mail_ids: list[int]) -> int:
+    """A chair's "retry now" for failed or waiting mail. Same policy as `outbox_release`.
+
+    Side effects: one `outbox.retry` entry per workshop; delivery tasks after commit.
+    """
+    moved = 0
+    for workshop, ids in _mails_by_workshop(list(mail_ids)).items():
+        require(actor, "workshop.send_mail", workshop, message="Only the chairs retry mail.")
+        count = mails_retry(ids)
+        if count:
+            activity_record(
+                actor=actor, action="outbox.retry", workshop=workshop,
+                summary=f"{count} message(s) queued again", after={"mails": ids[:200]},
+            )  # fmt: skip
+        moved += count
+    return moved

@@ -24,7 +24,6 @@ from ..services import assignment as assignment_services
 class AssignmentAdmin(ChairScopedAdmin):
     """Manual assignment: assign (with the conflict check and load warnings), unassign, lock."""
 
-    workshop_path = "submission__workshop"
     list_display = ["submission", "reviewer_name", "pseudonym", "role", "locked", "declined_at"]
     list_filter = [
         "role",

@@ -12,7 +12,6 @@ from django.urls import path
 from workshop.admin_scoping import ChairScopedAdmin
 from workshop.errors import ServiceError
 
-from .. import selectors
 from ..forms import InviteForm
 from ..models import (
     Bid,
@@ -21,6 +20,7 @@ from ..models import (
     InvitationStatus,
     ReviewerProfile,
 )
+from ..selectors import committee as selectors
 from ..services import committee, invitations
 
 
@@ -142,6 +142,9 @@ class ReviewerProfileAdmin(ChairScopedAdmin):
     readonly_fields = ["workshop", "user", "requested_max_load", "load_request_approved"]
     actions = ["approve_load", "refuse_load"]
 
+    def has_change_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+        return False  # the member's own page edits the profile; chairs decide load requests
+
     @admin.action(description="Approve the selected load requests")
     def approve_load(self, request: HttpRequest, queryset: QuerySet[ReviewerProfile]) -> None:
         for profile in queryset.filter(requested_max_load__isnull=False):
@@ -157,14 +160,24 @@ class ReviewerProfileAdmin(ChairScopedAdmin):
 
 @admin.register(ConflictOverride)
 class ConflictOverrideAdmin(ChairScopedAdmin):
-    """Set or lift a conflict for one pair; every change goes to the audit log."""
+    """Set, lift or remove a chair's word on one pair, each through a service that writes
+    the activity log. The pair is fixed once set: another pair is another override."""
 
-    workshop_path = "submission__workshop"
+    policy_permission = "reviews.set_conflict"
     list_display = ["submission", "user", "conflicted", "reason", "set_by", "set_at"]
     list_filter = ["conflicted", "submission__workshop"]
     search_fields = ["user__name", "user__email", "submission__title", "reason"]
     raw_id_fields = ["user"]
-    readonly_fields = ["set_by", "set_at"]
+
+    def get_readonly_fields(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return ["submission", "user", "set_by", "set_at"] if obj else ["set_by", "set_at"]
+
+    def delete_model(self, request, obj) -> None:  # type: ignore[no-untyped-def]
+        committee.conflict_override_remove(override=obj, chair=request.user)
+
+    def delete_queryset(self, request, queryset) -> None:  # type: ignore[no-untyped-def]
+        for override in queryset:
+            self.delete_model(request, override)
 
     def save_model(self, request, obj, form, change) -> None:  # type: ignore[no-untyped-def]
         try:
@@ -183,7 +196,6 @@ class ConflictOverrideAdmin(ChairScopedAdmin):
 
 @admin.register(Bid)
 class BidAdmin(ChairScopedAdmin):
-    workshop_path = "submission__workshop"
     chairs_may_add = False
     list_display = ["submission", "user", "value", "updated_at"]
     list_filter = ["value", "submission__workshop"]

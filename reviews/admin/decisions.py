@@ -16,7 +16,8 @@ from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 
-from workshop.admin_scoping import ChairScopedAdmin
+from submissions.models import DECIDED, SubmissionStatus
+from workshop.admin_scoping import ChairScopedAdmin, ConfigAdminMixin
 from workshop.csvexport import csv_response
 from workshop.errors import ServiceError
 from workshop.models import MailStatus, OutgoingMail
@@ -25,7 +26,7 @@ from workshop.selectors import chaired_workshop_ids
 from ..models import Answer, DecisionBoard, DecisionCategory, Outcome, ReviewStatus
 from ..services import decisions as decision_services
 
-DECIDABLE = ("submitted", "accepted", "rejected", "desk_rejected")
+DECIDABLE = (SubmissionStatus.SUBMITTED, *DECIDED)
 
 
 def _scores(field: str):
@@ -222,6 +223,7 @@ class DecisionBoardAdmin(ChairScopedAdmin):
             if not key.startswith("decision-") or not suffix.isdigit() or not value.isdigit():
                 continue  # empty, or not ours: ignored like a stale entry
             submission = board.get(int(suffix))
+            # Any category: the service refuses another workshop's with a plain message.
             category = DecisionCategory.objects.filter(pk=value).first()
             if submission is None or category is None:
                 continue  # not this chair's paper, or a stale category: ignored
@@ -248,10 +250,14 @@ class DecisionBoardAdmin(ChairScopedAdmin):
     def _bulk(self, request: HttpRequest, queryset: QuerySet, outcome: str) -> None:
         count = 0
         for submission in queryset:
-            category = decision_services.category_for(submission.workshop, outcome)
-            decision_services.decision_record(
-                submission=submission, category=category, chair=request.user
-            )
+            try:
+                category = decision_services.category_for(submission.workshop, outcome)
+                decision_services.decision_record(
+                    submission=submission, category=category, chair=request.user
+                )
+            except ServiceError as exc:
+                self.message_user(request, f"#{submission.number}: {exc.message}", messages.ERROR)
+                continue
             count += 1
         self.message_user(request, f"{count} paper(s): {Outcome(outcome).label.lower()}.")
 
@@ -361,7 +367,7 @@ class DecisionBoardAdmin(ChairScopedAdmin):
                 workshop=workshop, kind="decision", status=MailStatus.SENT
             ).count(),
             "undecided": DecisionBoard.objects.filter(
-                workshop=workshop, status="submitted", decision__isnull=True
+                workshop=workshop, status=SubmissionStatus.SUBMITTED, decision__isnull=True
             ).count(),
             "categories": workshop.decision_categories.all(),
             "opts": self.model._meta,
@@ -395,7 +401,7 @@ def _answers_by_paper(ids: list[int]) -> dict[int, list[tuple[float, float | Non
 
 
 @admin.register(DecisionCategory)
-class DecisionCategoryAdmin(ChairScopedAdmin):
+class DecisionCategoryAdmin(ConfigAdminMixin, ChairScopedAdmin):
     """Decision categories and their mail templates, with {placeholders}: {workshop},
     {number}, {title}, {decision}, {authors}, {reviews}, {link}."""
 

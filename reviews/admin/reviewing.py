@@ -10,18 +10,18 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
 
-from workshop.admin_scoping import ChairScopedAdmin
+from workshop.admin_scoping import ChairScopedAdmin, ConfigAdminMixin
 
-from .. import progress as progress_selectors
 from ..models import (
     Review,
     ReviewQuestion,
 )
+from ..selectors import progress as progress_selectors
 from ..services import reviewing as reviewing_services
 
 
 @admin.register(ReviewQuestion)
-class ReviewQuestionAdmin(ChairScopedAdmin):
+class ReviewQuestionAdmin(ConfigAdminMixin, ChairScopedAdmin):
     """The review form: questions with a kind, visibility and order. A question with answers
     is retired (unticked "active") rather than deleted, so no answer is ever lost."""
 
@@ -58,7 +58,6 @@ class ReviewQuestionAdmin(ChairScopedAdmin):
 class ReviewAdmin(ChairScopedAdmin):
     """Reviews (drafts included) for the chairs; the progress view is linked from here."""
 
-    workshop_path = "assignment__submission__workshop"
     chairs_may_add = False
     chairs_may_delete = False
     list_display = ["assignment", "status", "version", "updated_at", "submitted_at"]
