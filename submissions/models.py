@@ -1,4 +1,7 @@
-"""Submissions, their authors, uploaded files with their checks, and their history."""
+"""Submissions, their authors, uploaded files with their checks.
+
+Their history is the activity log (`workshop.models.Activity`), named by `SubmissionAction`.
+"""
 
 from __future__ import annotations
 
@@ -136,8 +139,40 @@ class Submission(models.Model):
         return f"#{self.number} {self.title}"
 
     @property
+    def is_draft(self) -> bool:
+        return self.status == SubmissionStatus.DRAFT
+
+    @property
+    def is_submitted(self) -> bool:
+        return self.status == SubmissionStatus.SUBMITTED
+
+    @property
     def is_withdrawn(self) -> bool:
         return self.status == SubmissionStatus.WITHDRAWN
+
+    @property
+    def is_accepted(self) -> bool:
+        return self.status == SubmissionStatus.ACCEPTED
+
+    @property
+    def is_in_progress(self) -> bool:
+        """A draft or a submitted paper: neither withdrawn nor decided."""
+        return self.status in (SubmissionStatus.DRAFT, SubmissionStatus.SUBMITTED)
+
+    @property
+    def published_pdf(self) -> SubmissionFile | None:
+        """The camera-ready file, only if it really is this paper's camera-ready version."""
+        final = self.camera_ready
+        if final is None or final.submission_id != self.pk or final.kind != FileKind.CAMERA_READY:
+            return None
+        return final
+
+    @property
+    def status_tone(self) -> str:
+        """The colour of the status badge: `ok`, `warn` or `bad`."""
+        if self.status in (SubmissionStatus.SUBMITTED, SubmissionStatus.ACCEPTED):
+            return "ok"
+        return "warn" if self.status == SubmissionStatus.DRAFT else "bad"
 
     @property
     def keyword_list(self) -> list[str]:
@@ -228,34 +263,36 @@ class SubmissionFile(models.Model):
         return f"{self.get_kind_display()} of #{self.submission.number} ({self.sha256[:12]})"
 
 
-class EventKind(models.TextChoices):
-    CREATED = "created", "Created"
-    EDITED = "edited", "Metadata edited"
-    AUTHORS = "authors", "Authors changed"
-    UPLOADED = "uploaded", "File uploaded"
-    SUBMITTED = "submitted", "Submitted"
-    WITHDRAWN = "withdrawn", "Withdrawn"
-    RESTORED = "restored", "Restored by a chair"
-    CONFLICTS = "conflicts", "Conflicts declared"
-    CHECKED = "checked", "File checked"
+class SubmissionAction(models.TextChoices):
+    """The actions on a paper, as named in the activity log (`Activity.action`).
+
+    Their entries are written with `authors_see=True`: together they are the paper's history
+    that its authors read. The labels are what that history and the receipts say.
+    """
+
+    CREATE = "submission.create", "Created"
+    EDIT = "submission.edit", "Metadata edited"
+    AUTHORS = "submission.authors", "Authors changed"
+    UPLOAD = "submission.upload", "File uploaded"
+    SUBMIT = "submission.submit", "Submitted"
+    WITHDRAW = "submission.withdraw", "Withdrawn"
+    RESTORE = "submission.restore", "Restored by a chair"
+    CONFLICTS = "submission.conflicts", "Conflicts declared"
+    CHECK = "submission.check", "File checked"
+    CAMERA_READY = "submission.camera_ready", "Camera-ready PDF uploaded"
+    LICENCE = "submission.licence", "Camera-ready details saved"
 
 
-class SubmissionEvent(models.Model):
-    """The history of a submission: who changed what, when. Written by services only."""
+class MissingItem(models.TextChoices):
+    """What a draft still lacks before it can be submitted: a stable code and plain words."""
 
-    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="events")
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    kind = models.CharField(max_length=20, choices=EventKind.choices)
-    summary = models.CharField(max_length=500, blank=True)
-    at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["submission", "-at", "-pk"]
-
-    def __str__(self) -> str:
-        return f"{self.get_kind_display()}: {self.summary}"
+    TITLE = "title", "Give a title"
+    ABSTRACT = "abstract", "Write the abstract"
+    TOPIC = "topic", "Choose a primary topic"
+    TYPE = "type", "Choose the submission type"
+    LLM_USE = "llm_use", "Describe how LLMs were used"
+    AUTHORS = "authors", "List the authors"
+    PAPER = "paper", "Upload the paper PDF"
 
 
 class AuthorConflict(models.Model):

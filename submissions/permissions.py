@@ -174,6 +174,10 @@ def decisions_out(_user: object, obj: Submission | Workshop) -> bool:
 rules.add_perm("submissions.create", is_authenticated & while_call_open)
 # See the paper's author pages: its metadata, files, history (authors see their own).
 rules.add_perm("submissions.view", is_author | is_chair)
+# Act for the paper as one of its contact authors (identity only: each action adds its window).
+rules.add_perm("submissions.contact", is_contact_author)
+# The paper still takes changes (its status and the paper deadline, whoever asks).
+rules.add_perm("submissions.changes_open", while_edits_open)
 # Change metadata, authors, the paper PDF; submit a draft.
 rules.add_perm("submissions.edit", is_contact_author & while_edits_open)
 rules.add_perm("submissions.submit", is_contact_author & while_edits_open)
@@ -192,5 +196,7 @@ rules.add_perm("submissions.view_check_findings", is_chair)
 rules.add_perm("submissions.set_outcome", is_chair & is_under_review)
 # The public page of an accepted paper (and its camera-ready PDF), once decisions are out.
 rules.add_perm("submissions.view_public", is_accepted & decisions_out)
+# The public list of a workshop's accepted papers (object: the workshop).
+rules.add_perm("submissions.view_accepted", decisions_out)
 # Build and download the proceedings bundle (object: the workshop).
 rules.add_perm("submissions.build_proceedings", is_chair)

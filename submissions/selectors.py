@@ -7,9 +7,9 @@ from django.contrib.auth.models import AnonymousUser
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django.db.models.functions import Lower
 
-from workshop.models import User, Workshop
+from workshop.models import Activity, User, Workshop
 
-from .models import Authorship, Submission, SubmissionEvent, SubmissionFile
+from .models import Authorship, Submission, SubmissionAction, SubmissionFile
 
 
 def _verified_email_subquery(user: User) -> QuerySet:
@@ -41,19 +41,27 @@ def author_dashboard(user: User | AnonymousUser) -> QuerySet[Submission]:
     )
 
 
-def submission_for_author(user: User | AnonymousUser, pk: int) -> Submission:
-    """One submission the user authors (raises Submission.DoesNotExist otherwise: 404)."""
-    return (
-        submissions_authored_by(user)
-        .select_related("workshop", "primary_topic", "submission_type", "paper", "supplementary")
+def submission_for_viewer(user: User | AnonymousUser, pk: int) -> Submission:
+    """One submission for its author pages, if the user holds `submissions.view` on it (its
+    authors and its chairs); raises Submission.DoesNotExist otherwise (a 404)."""
+    from workshop.policy import can
+
+    submission = (
+        Submission.objects.select_related(
+            "workshop", "primary_topic", "submission_type", "paper", "supplementary"
+        )
         .prefetch_related(
             "authors",
             "secondary_topics",
             Prefetch("files", queryset=SubmissionFile.objects.order_by("-uploaded_at", "-pk")),
             "declared_conflicts__member",
         )
-        .get(pk=pk)
+        .filter(pk=pk)
+        .first()
     )
+    if submission is None or not can(user, "submissions.view", submission):
+        raise Submission.DoesNotExist
+    return submission
 
 
 def submission_file_visible_to(
@@ -72,8 +80,33 @@ def submission_file_visible_to(
     )
 
 
-def submission_history(submission: Submission) -> QuerySet[SubmissionEvent]:
-    return submission.events.select_related("actor").order_by("-at", "-pk")
+def submission_history(submission: Submission, *, limit: int = 50) -> list[Activity]:
+    """The paper's history as its authors read it: its activity entries marked
+    `authors_see`, newest first, in one query.
+
+    Each entry gets `label` (what changed) and `who`. Who acted is named as it always was
+    for the paper's own actions (the author, the restoring chair, "system" for checks);
+    entries other apps share with the authors never name a person who is not an author.
+    """
+    entries = list(
+        Activity.objects.filter(submission_id=submission.pk, authors_see=True)
+        .select_related("actor")
+        .order_by("-at", "-pk")[:limit]
+    )
+    author_emails = {a.email for a in submission.authors.all()}
+    for entry in entries:
+        own = entry.action in SubmissionAction.values
+        entry.label = SubmissionAction(entry.action).label if own else entry.summary
+        entry.label = entry.label or entry.action
+        if entry.actor is None:
+            entry.who = "system"
+        elif entry.actor.email.lower() in author_emails:
+            entry.who = entry.actor.name or entry.actor.email
+        elif own:
+            entry.who = entry.actor.name or "the chairs"
+        else:
+            entry.who = "the chairs"
+    return entries
 
 
 def committee_for_conflicts(workshop: Workshop) -> QuerySet[User]:

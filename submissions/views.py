@@ -9,29 +9,43 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from workshop.errors import DeadlinePassed, ServiceError
+from workshop.errors import DeadlinePassed, NotAllowed, NotFound, ServiceError
 from workshop.models import Workshop
-from workshop.phases import call_is_open, next_milestone
+from workshop.phases import next_milestone
 from workshop.policy import can
 
 from . import selectors, services
 from .filechecks import FileCheckError
 from .forms import AuthorFormSet, ConflictForm, SubmissionForm, UploadForm
-from .models import FileKind, Submission, SubmissionFile
-from .permissions import edits_open, is_contact_author, supplementary_open
+from .models import (
+    CheckStatus,
+    FileKind,
+    MissingItem,
+    Submission,
+    SubmissionFile,
+    SubmissionStatus,
+)
+from .permissions import page_limit_for
 from .services.lifecycle import missing_items
 
 
 def _submission(request: HttpRequest, pk: int) -> Submission:
     try:
-        return selectors.submission_for_author(request.user, pk)
+        return selectors.submission_for_viewer(request.user, pk)
     except Submission.DoesNotExist:
         raise Http404("No such submission.") from None
+
+
+# Refusals get their own page (404 or 403); any other ServiceError is a message on the form.
+REFUSALS = (NotFound, NotAllowed, DeadlinePassed)
 
 
 def _refused(
     request: HttpRequest, submission: Submission | None, exc: ServiceError
 ) -> HttpResponse:
+    """The page for a refused change: 404 for NotFound, else the plain message."""
+    if isinstance(exc, NotFound):
+        raise Http404(exc.message)
     return render(
         request,
         "submissions/refused.html",
@@ -49,26 +63,30 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             {
                 "submission": s,
                 "next": next_milestone(s.workshop, now),
-                "todo": _todo(s, now),
+                "todo": _todo(request, s),
             }
         )
-    open_calls = [w for w in Workshop.objects.filter(is_public=True) if call_is_open(w, now)]
+    open_calls = [
+        w
+        for w in Workshop.objects.filter(is_public=True)
+        if can(request.user, "submissions.create", w)
+    ]
     return render(request, "submissions/dashboard.html", {"rows": rows, "open_calls": open_calls})
 
 
-def _todo(s: Submission, now) -> list[str]:
+def _todo(request: HttpRequest, s: Submission) -> list[str]:
     """What the author must still do, from prefetched data (no queries per row)."""
-    if s.status != "draft":
+    if not s.is_draft:
         return []
-    if not edits_open(s, now):
+    if not can(request.user, "submissions.changes_open", s):
         return ["The deadline passed before this draft was submitted"]
     todo = []
     if not s.title.strip() or not s.abstract.strip():
         todo.append("Write the title and abstract")
     if s.primary_topic_id is None:
-        todo.append("Choose a primary topic")
+        todo.append(MissingItem.TOPIC.label)
     if s.paper_id is None:
-        todo.append("Upload the paper PDF")
+        todo.append(MissingItem.PAPER.label)
     todo.append("Submit the paper for review")
     return todo
 
@@ -77,7 +95,7 @@ def _todo(s: Submission, now) -> list[str]:
 @require_http_methods(["GET", "POST"])
 def submission_new(request: HttpRequest, slug: str) -> HttpResponse:
     workshop = get_object_or_404(Workshop, slug=slug)
-    if not call_is_open(workshop):
+    if not can(request.user, "submissions.create", workshop):
         return _refused(
             request,
             None,
@@ -118,13 +136,12 @@ def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "workshop": submission.workshop,
             "paper_versions": [f for f in files if f.kind == FileKind.PAPER],
             "supplementary_versions": [f for f in files if f.kind == FileKind.SUPPLEMENTARY],
-            "history": selectors.submission_history(submission)[:50],
-            "missing": missing_items(submission) if submission.status == "draft" else [],
-            "can_edit": can(request.user, "submissions.edit", submission),
-            "can_upload_supplementary": is_contact_author(request.user, submission)
-            and supplementary_open(submission),
-            "can_withdraw": can(request.user, "submissions.withdraw", submission),
-            "is_contact": is_contact_author(request.user, submission),
+            "history": selectors.submission_history(submission, limit=50),
+            "missing": missing_items(submission) if submission.is_draft else [],
+            "MissingItem": MissingItem,
+            "SubmissionStatus": SubmissionStatus,
+            "CheckStatus": CheckStatus,
+            "page_limit": page_limit_for(submission),
             "upload_form": UploadForm(),
             "next": next_milestone(submission.workshop),
         },
@@ -158,9 +175,11 @@ def submission_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _why_not(request: HttpRequest, submission: Submission) -> ServiceError:
-    if not is_contact_author(request.user, submission):
-        return ServiceError("Only the contact authors of this paper can change it.")
-    return ServiceError("The deadline for changes has passed: the paper can no longer be edited.")
+    if not can(request.user, "submissions.contact", submission):
+        return NotAllowed("Only the contact authors of this paper can change it.")
+    if not submission.is_in_progress:
+        return NotAllowed(f"This paper is {submission.get_status_display().lower()}.")
+    return DeadlinePassed("The deadline for changes has passed: the paper can no longer be edited.")
 
 
 @login_required
@@ -184,7 +203,7 @@ def submission_authors(request: HttpRequest, pk: int) -> HttpResponse:
                 submission=submission, user=request.user, entries=formset.entries()
             )
         except ServiceError as exc:
-            if exc.status_code == 403:
+            if isinstance(exc, REFUSALS):
                 return _refused(request, submission, exc)
             messages.error(request, exc.message)
         else:
@@ -223,6 +242,10 @@ def submission_conflicts(request: HttpRequest, pk: int) -> HttpResponse:
             return _refused(request, submission, exc)
         messages.success(request, "Conflicts saved.")
         return redirect("submissions:detail", submission.pk)
+    if request.method == "GET" and not can(
+        request.user, "submissions.declare_conflicts", submission
+    ):
+        return _refused(request, submission, _why_not(request, submission))
     return render(request, "submissions/conflicts.html", {"form": form, "submission": submission})
 
 
@@ -262,7 +285,7 @@ def submission_submit(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.submission_submit(submission=submission, user=request.user)
     except ServiceError as exc:
-        if exc.status_code == 403:
+        if isinstance(exc, REFUSALS):
             return _refused(request, submission, exc)
         messages.error(request, exc.message)
         return redirect("submissions:detail", submission.pk)
@@ -285,7 +308,7 @@ def submission_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, "The paper has been withdrawn. Everything is kept.")
         return redirect("submissions:detail", submission.pk)
     if not can(request.user, "submissions.withdraw", submission):
-        return _refused(request, submission, ServiceError("This paper cannot be withdrawn."))
+        return _refused(request, submission, NotAllowed("This paper cannot be withdrawn."))
     return render(request, "submissions/withdraw.html", {"submission": submission})
 
 

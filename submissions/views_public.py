@@ -8,17 +8,17 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
-from workshop.errors import ServiceError
+from workshop.errors import NotFound, ServiceError
 from workshop.models import Workshop
+from workshop.policy import can
 
 from . import selectors
 from .filechecks import FileCheckError
 from .models import Submission, SubmissionStatus
+from .permissions import camera_ready_page_limit
 from .services.camera_ready import (
     LICENCE_TERMS,
     accepted_papers,
-    camera_ready_open,
-    camera_ready_page_limit,
     camera_ready_update,
     camera_ready_upload,
 )
@@ -29,10 +29,10 @@ from .views import file_response
 @require_http_methods(["GET", "POST"])
 def camera_ready(request: HttpRequest, pk: int) -> HttpResponse:
     try:
-        submission = selectors.submission_for_author(request.user, pk)
+        submission = selectors.submission_for_viewer(request.user, pk)
     except Submission.DoesNotExist:
         raise Http404("No such submission.") from None
-    if submission.status != SubmissionStatus.ACCEPTED or not submission.workshop.decisions_released:
+    if not can(request.user, "submissions.view_public", submission):
         raise Http404("Only accepted papers have a camera-ready version.")
     if request.method == "POST":
         try:
@@ -54,6 +54,8 @@ def camera_ready(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, "Final details and licence saved.")
         except FileCheckError as exc:
             messages.error(request, f"The file was not accepted: {exc.message}")
+        except NotFound:
+            raise Http404("No such submission.") from None
         except ServiceError as exc:
             messages.error(request, exc.message)
         return redirect("submissions:camera_ready", submission.pk)
@@ -63,7 +65,8 @@ def camera_ready(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "submission": submission,
             "workshop": submission.workshop,
-            "open": camera_ready_open(submission),
+            "may_prepare": can(request.user, "submissions.camera_ready", submission),
+            "is_contact": can(request.user, "submissions.contact", submission),
             "page_limit": camera_ready_page_limit(submission),
             "licences": Submission._meta.get_field("licence").choices,
             "terms": LICENCE_TERMS,
@@ -73,7 +76,7 @@ def camera_ready(request: HttpRequest, pk: int) -> HttpResponse:
 
 def accepted(request: HttpRequest, slug: str) -> HttpResponse:
     workshop = get_object_or_404(Workshop, slug=slug)
-    if not workshop.decisions_released:
+    if not can(request.user, "submissions.view_accepted", workshop):
         raise Http404("The accepted papers are not public yet.")
     return render(
         request,
@@ -83,14 +86,17 @@ def accepted(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def accepted_pdf(request: HttpRequest, slug: str, number: int) -> FileResponse:
-    """The public PDF of an accepted paper: the camera-ready version only."""
+    """The public PDF of an accepted paper: its own camera-ready version only."""
     workshop = get_object_or_404(Workshop, slug=slug)
     submission = (
         Submission.objects.filter(
             workshop=workshop, number=number, status=SubmissionStatus.ACCEPTED,
             camera_ready__isnull=False,
-        ).select_related("camera_ready", "workshop").first()
+        ).select_related("camera_ready__submission__workshop", "workshop").first()
     )  # fmt: skip
-    if not workshop.decisions_released or submission is None:
+    if submission is None or not can(request.user, "submissions.view_public", submission):
         raise Http404("No such paper.")
-    return file_response(submission.camera_ready)
+    final = submission.published_pdf
+    if final is None:
+        raise Http404("No such paper.")
+    return file_response(final)

@@ -9,9 +9,9 @@ from django.db import transaction
 from workshop.errors import ServiceError
 from workshop.models import User
 
-from ..models import AuthorConflict, Authorship, EventKind, Submission
+from ..models import AuthorConflict, Authorship, Submission, SubmissionAction
 from ..permissions import verified_emails
-from .lifecycle import event_record, lock_for_edit, registration_stamp
+from .lifecycle import history_record, lock_for, registration_stamp
 from .notify import coauthor_invitations_queue, receipts_queue
 
 MAX_AUTHORS = 50
@@ -62,14 +62,16 @@ def _validate(entries: list[AuthorEntry], user: User) -> list[AuthorEntry]:
 
 @transaction.atomic
 def authors_replace(
-    *, submission: Submission, user: User, entries: list[AuthorEntry]
+    *, submission: Submission, user: User, entries: list[AuthorEntry], notify: bool = True
 ) -> Submission:
-    """Replace the ordered author list (contact authors only, until the deadline).
+    """Replace the ordered author list (`submissions.edit`: contact authors, until the
+    deadline).
 
-    Side effects: an `authors` event; a notice of the change to every author, including the
-    ones removed; an invitation to each new co-author whose address has no account yet.
+    Side effects: one `submission.authors` entry; a notice of the change to every author,
+    including the ones removed; an invitation to each new co-author whose address has no
+    account yet. Nothing when the list is unchanged.
     """
-    submission = lock_for_edit(submission, user)
+    submission = lock_for(submission, user, "submissions.edit")
     cleaned = _validate(entries, user)
     current = list(submission.authors.all())
     before = [(a.name, a.email, a.affiliation, a.is_contact) for a in current]
@@ -100,14 +102,15 @@ def authors_replace(
         parts.append("removed " + ", ".join(removed))
     if not parts:
         parts.append("order, names, affiliations or contacts changed")
-    event = event_record(
+    entry = history_record(
         submission=submission,
         actor=user,
-        kind=EventKind.AUTHORS,
+        action=SubmissionAction.AUTHORS,
         summary="Authors: " + "; ".join(parts),
     )
-    receipts_queue(submission=submission, event=event, extra_recipients=removed)
-    coauthor_invitations_queue(submission=submission, emails=added)
+    if notify:
+        receipts_queue(submission=submission, activity=entry, extra_recipients=removed)
+        coauthor_invitations_queue(submission=submission, emails=added)
     submission.save(update_fields=["updated_at"])
     return submission
 
@@ -116,11 +119,13 @@ def authors_replace(
 def conflicts_declare(
     *, submission: Submission, user: User, members: list[User], institutions: list[str]
 ) -> Submission:
-    """Replace the conflicts the authors declare (committee members and institutions).
+    """Replace the conflicts the authors declare (committee members and institutions), as
+    `submissions.declare_conflicts` allows (contact authors, until the deadline).
 
-    Side effects: a `conflicts` event. Only committee members of this workshop count.
+    Side effects: one `submission.conflicts` entry. Only committee members of this workshop
+    count.
     """
-    submission = lock_for_edit(submission, user)
+    submission = lock_for(submission, user, "submissions.declare_conflicts")
     committee = set(
         User.objects.filter(memberships__workshop=submission.workshop).values_list("pk", flat=True)
     )
@@ -135,10 +140,10 @@ def conflicts_declare(
         ]
         + [AuthorConflict(submission=submission, institution=name) for name in names]
     )
-    event_record(
+    history_record(
         submission=submission,
         actor=user,
-        kind=EventKind.CONFLICTS,
+        action=SubmissionAction.CONFLICTS,
         summary=f"{len(members)} committee member(s), {len(names)} institution(s)",
     )
     return submission

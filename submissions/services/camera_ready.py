@@ -13,26 +13,26 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
-from workshop.errors import DeadlinePassed, NotAllowed, ServiceError
+from workshop.activity import activity_record
+from workshop.errors import DeadlinePassed, ServiceError
 from workshop.models import User, Workshop
 from workshop.outbox import task_enqueue
-from workshop.permissions import is_chair
-from workshop.phases import accepts_until
+from workshop.policy import can, require, require_visible
 
 from ..filechecks import check_pdf
 from ..filechecks.errors import read_limited
 from ..models import (
     BundleStatus,
     CheckStatus,
-    EventKind,
     FileKind,
     ProceedingsBundle,
     Submission,
+    SubmissionAction,
     SubmissionFile,
     SubmissionStatus,
 )
-from ..permissions import is_contact_author
-from .lifecycle import event_record
+from ..permissions import camera_ready_page_limit
+from .lifecycle import history_record
 from .notify import receipts_queue
 
 LICENCE_TERMS = (
@@ -42,39 +42,34 @@ LICENCE_TERMS = (
 )
 
 
-def camera_ready_open(submission: Submission, now=None) -> bool:
-    w = submission.workshop
-    return (
-        submission.status == SubmissionStatus.ACCEPTED
-        and w.decisions_released
-        and w.camera_ready_deadline is not None
-        and accepts_until(w.camera_ready_deadline, w, now or timezone.now())
-    )
-
-
-def camera_ready_page_limit(submission: Submission) -> int:
-    stype = submission.submission_type
-    if stype and stype.camera_ready_page_limit:
-        return stype.camera_ready_page_limit
-    return (stype.page_limit if stype else submission.workshop.page_limit) + 1
-
-
 def _lock(submission: Submission, user: User) -> Submission:
+    """Re-read the paper under a lock and ask `submissions.camera_ready` at this moment."""
     locked = Submission.objects.select_for_update().select_related("workshop").get(pk=submission.pk)
-    if not is_contact_author(user, locked):
-        raise NotAllowed("Only the contact authors of this paper can prepare its final version.")
-    if locked.status != SubmissionStatus.ACCEPTED or not locked.workshop.decisions_released:
-        raise NotAllowed("Only accepted papers have a camera-ready version.")
-    if not camera_ready_open(locked):
-        raise DeadlinePassed("The camera-ready deadline has passed.")
-    return locked
+    require_visible(user, "submissions.view", locked)
+    require(
+        user,
+        "submissions.contact",
+        locked,
+        message="Only the contact authors of this paper can prepare its final version.",
+    )
+    if can(user, "submissions.camera_ready", locked):
+        return locked
+    # Accepted once decisions are out is exactly what makes the paper public.
+    require(
+        user,
+        "submissions.view_public",
+        locked,
+        message="Only accepted papers have a camera-ready version.",
+    )
+    raise DeadlinePassed("The camera-ready deadline has passed.")
 
 
 @transaction.atomic
 def camera_ready_upload(
-    *, submission: Submission, user: User, upload: UploadedFile
+    *, submission: Submission, user: User, upload: UploadedFile, notify: bool = True
 ) -> SubmissionFile:
-    """The final, de-anonymised PDF (its own page limit). Side effects: a receipt to every
+    """The final, de-anonymised PDF (its own page limit), as `submissions.camera_ready`
+    allows. Side effects: one `submission.camera_ready` entry and a receipt to every
     author. No anonymity check: the final version names its authors."""
     submission = _lock(submission, user)
     limit = submission.workshop.upload_limit_bytes
@@ -93,13 +88,14 @@ def camera_ready_upload(
     stored.save()
     submission.camera_ready = stored
     submission.save(update_fields=["camera_ready", "updated_at"])
-    event = event_record(
+    entry = history_record(
         submission=submission,
         actor=user,
-        kind=EventKind.UPLOADED,
+        action=SubmissionAction.CAMERA_READY,
         summary=f"Camera-ready PDF uploaded ({stored.pages} pages; SHA-256 {stored.sha256[:16]}…)",
     )
-    receipts_queue(submission=submission, event=event)
+    if notify:
+        receipts_queue(submission=submission, activity=entry)
     return stored
 
 
@@ -113,9 +109,11 @@ def camera_ready_update(
     keywords: str,
     licence: str,
     accept_terms: bool,
+    notify: bool = True,
 ) -> Submission:
-    """Final metadata and the licence. The terms must be accepted (recorded with who and
-    when). Side effects: an `edited` event and a receipt to every author."""
+    """Final metadata and the licence (`submissions.camera_ready`). The terms must be
+    accepted (recorded with who and when). Side effects: one `submission.licence` entry
+    and a receipt to every author."""
     submission = _lock(submission, user)
     if not accept_terms:
         raise ServiceError("Please accept the licence and consent terms.")
@@ -140,13 +138,14 @@ def camera_ready_update(
         ]
     )
     submission.save()
-    event = event_record(
+    entry = history_record(
         submission=submission,
         actor=user,
-        kind=EventKind.EDITED,
+        action=SubmissionAction.LICENCE,
         summary=f"Camera-ready details saved; licence {licence}",
     )
-    receipts_queue(submission=submission, event=event)
+    if notify:
+        receipts_queue(submission=submission, activity=entry)
     return submission
 
 
@@ -162,10 +161,24 @@ def accepted_papers(workshop: Workshop):
 
 @transaction.atomic
 def proceedings_request(*, workshop: Workshop, chair: User) -> ProceedingsBundle:
-    """Queue the proceedings bundle; a worker builds it with progress."""
-    if not is_chair(chair, workshop):
-        raise NotAllowed("Only the chairs build the proceedings.")
-    bundle = ProceedingsBundle.objects.create(workshop=workshop, requested_by=chair)
+    """Queue the proceedings bundle (`submissions.build_proceedings`); a worker builds it
+    with progress. Side effects: one `proceedings.request` entry (chairs only)."""
+    require(
+        chair,
+        "submissions.build_proceedings",
+        workshop,
+        message="Only the chairs build the proceedings.",
+    )
+    bundle = ProceedingsBundle.objects.create(
+        workshop=workshop, requested_by=chair if isinstance(chair, User) else None
+    )
+    activity_record(
+        actor=chair,
+        action="proceedings.request",
+        target=bundle,
+        workshop=workshop,
+        summary="Proceedings bundle requested",
+    )
     transaction.on_commit(partial(_enqueue_bundle, bundle.pk))
     return bundle
 
@@ -193,7 +206,7 @@ def proceedings_build(bundle_id: int) -> str:
     records = []
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for index, s in enumerate(papers, start=1):
-            source = s.camera_ready or s.paper
+            source = s.published_pdf or s.paper
             name = f"{workshop.slug}-{s.number}.pdf"
             if source is not None:
                 with source.file.open("rb") as fh:
@@ -214,7 +227,7 @@ def proceedings_build(bundle_id: int) -> str:
                     "data": s.data_url,
                     "weights": s.weights_url,
                     "pdf": f"papers/{name}" if source else None,
-                    "camera_ready": s.camera_ready_id is not None,
+                    "camera_ready": s.published_pdf is not None,
                 }
             )
             ProceedingsBundle.objects.filter(pk=bundle_id).update(

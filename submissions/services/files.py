@@ -9,42 +9,44 @@ from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
-from workshop.errors import DeadlinePassed, NotAllowed, ServiceError
+from workshop.errors import ServiceError
 from workshop.models import User
 from workshop.outbox import mail_queue, task_enqueue
+from workshop.policy import SYSTEM
 
 from ..filechecks import check_pdf, check_supplementary, run_deep_check
 from ..filechecks.errors import read_limited
-from ..models import CheckStatus, EventKind, FileKind, Submission, SubmissionFile
-from ..permissions import is_contact_author, supplementary_open
-from .lifecycle import event_record, lock_for_edit
+from ..models import CheckStatus, FileKind, Submission, SubmissionAction, SubmissionFile
+from ..permissions import page_limit_for
+from .lifecycle import history_record, lock_for
 from .notify import receipts_queue
 
 log = logging.getLogger(__name__)
 
 
-def page_limit_for(submission: Submission) -> int:
-    stype = submission.submission_type
-    return stype.page_limit if stype else submission.workshop.page_limit
-
-
 @transaction.atomic
 def submission_file_upload(
-    *, submission: Submission, user: User, kind: FileKind, upload: UploadedFile
+    *,
+    submission: Submission,
+    user: User,
+    kind: FileKind,
+    upload: UploadedFile,
+    notify: bool = True,
 ) -> SubmissionFile:
     """Check an uploaded file and make it the current version of its kind.
 
-    Raises FileCheckError (with a message naming the problem) and changes nothing when the
-    file is refused: the previous valid version stays in place. Side effects: an `uploaded`
-    event; a receipt to every author once the paper is submitted; the deep check enqueued
-    after commit.
+    Asks `submissions.edit` for the paper, `submissions.upload_supplementary` for the
+    supplementary material. Raises FileCheckError (with a message naming the problem) and
+    changes nothing when the file is refused: the previous valid version stays in place.
+    Side effects: one `submission.upload` entry; a receipt to every author once the paper
+    is submitted; the deep check enqueued after commit.
     """
     if kind not in (FileKind.PAPER, FileKind.SUPPLEMENTARY):
         raise ServiceError("Unknown kind of file.")
     if kind == FileKind.SUPPLEMENTARY:
         submission = lock_supplementary(submission, user)
     else:
-        submission = lock_for_edit(submission, user)
+        submission = lock_for(submission, user, "submissions.edit")
     workshop = submission.workshop
     limit = workshop.upload_limit_bytes
     data = read_limited(upload, limit)
@@ -73,27 +75,28 @@ def submission_file_upload(
         update_fields=[kind if kind == FileKind.PAPER else "supplementary", "updated_at"]
     )
     pages = f", {stored.pages} pages" if stored.pages else ""
-    event = event_record(
+    entry = history_record(
         submission=submission,
         actor=user,
-        kind=EventKind.UPLOADED,
+        action=SubmissionAction.UPLOAD,
         summary=f"{stored.get_kind_display()} uploaded ({stored.size:,} bytes{pages}; "
         f"SHA-256 {stored.sha256[:16]}…)",
     )
-    if submission.status == "submitted":
-        receipts_queue(submission=submission, event=event)
+    if notify and submission.is_submitted:
+        receipts_queue(submission=submission, activity=entry)
     if stored.check_status == CheckStatus.PENDING:
         transaction.on_commit(partial(_enqueue_check, stored.pk))
     return stored
 
 
 def lock_supplementary(submission: Submission, user: User) -> Submission:
-    locked = Submission.objects.select_for_update().select_related("workshop").get(pk=submission.pk)
-    if not is_contact_author(user, locked):
-        raise NotAllowed("Only the contact authors of this paper can change it.")
-    if not supplementary_open(locked):
-        raise DeadlinePassed("The deadline for supplementary material has passed.")
-    return locked
+    """`lock_for` with `submissions.upload_supplementary` (its own, later deadline)."""
+    return lock_for(
+        submission,
+        user,
+        "submissions.upload_supplementary",
+        closed="The deadline for supplementary material has passed.",
+    )
 
 
 def _enqueue_check(file_id: int) -> None:
@@ -112,9 +115,12 @@ def _identities(submission: Submission) -> list[str]:
 def submission_file_check(file_id: int) -> SubmissionFile | None:
     """Run the deep check of one PDF in a sandboxed subprocess and store what it found.
 
-    Idempotent: a file already checked is left alone. Side effects: the metadata-stripped
-    reviewer copy is stored; anonymity hits mail a warning to the authors (once per file);
-    hidden-text and anonymity flags are set for the chairs. Flags never reject anything.
+    Runs as the system (a worker, no person asked). Idempotent: a file already checked is
+    left alone. Side effects: one `submission.check` entry whose summary never names the
+    hidden-text findings (those are for chairs: `submissions.view_check_findings`); the
+    metadata-stripped reviewer copy is stored; anonymity hits mail a warning to the authors
+    (once per file); hidden-text and anonymity flags are set for the chairs. Flags never
+    reject anything.
     """
     stored = (
         SubmissionFile.objects.select_related("submission__workshop")
@@ -149,7 +155,9 @@ def submission_file_check(file_id: int) -> SubmissionFile | None:
             summary = f"{len(report.anonymity_hits)} anonymity warning(s): see above"
         else:
             summary = "automatic check done"
-        event_record(submission=submission, actor=None, kind=EventKind.CHECKED, summary=summary)
+        history_record(
+            submission=submission, actor=SYSTEM, action=SubmissionAction.CHECK, summary=summary
+        )
         if report.ok and report.anonymity_hits:
             for author in submission.authors.all():
                 mail_queue(
@@ -158,5 +166,6 @@ def submission_file_check(file_id: int) -> SubmissionFile | None:
                     to=author.email,
                     context={"submission": submission, "hits": report.anonymity_hits[:10]},
                     workshop=submission.workshop,
+                    target=submission,
                 )
     return locked

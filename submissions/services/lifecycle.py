@@ -8,20 +8,18 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from workshop.activity import activity_record
 from workshop.errors import DeadlinePassed, NotAllowed, ServiceError
-from workshop.models import Topic, User, Workshop
-from workshop.permissions import is_chair
-from workshop.phases import call_is_open
+from workshop.models import Activity, Topic, User, Workshop
+from workshop.policy import can, require, require_open, require_visible
 
 from ..models import (
-    DECIDED,
-    EventKind,
+    MissingItem,
     Submission,
-    SubmissionEvent,
+    SubmissionAction,
     SubmissionStatus,
     SubmissionType,
 )
-from ..permissions import edits_open, is_contact_author
 from .notify import receipts_queue
 
 EDITABLE_FIELDS = (
@@ -42,31 +40,37 @@ EDITABLE_FIELDS = (
 )
 
 
-def event_record(
-    *, submission: Submission, actor: User | None, kind: EventKind, summary: str = ""
-) -> SubmissionEvent:
-    return SubmissionEvent.objects.create(
-        submission=submission, actor=actor, kind=kind, summary=summary[:500]
+def history_record(
+    *, submission: Submission, actor: Any, action: SubmissionAction, summary: str = ""
+) -> Activity:
+    """The one activity entry of an action on a paper, part of the history its authors read."""
+    return activity_record(
+        actor=actor,
+        action=action,
+        target=submission,
+        workshop=submission.workshop,
+        summary=summary or action.label,
+        authors_see=True,
     )
 
 
-def missing_items(submission: Submission) -> list[str]:
-    """What the authors must still do before the paper can be submitted, in plain words."""
+def missing_items(submission: Submission) -> list[MissingItem]:
+    """What the authors must still do before the paper can be submitted (codes and words)."""
     missing = []
     if not submission.title.strip():
-        missing.append("Give a title")
+        missing.append(MissingItem.TITLE)
     if not submission.abstract.strip():
-        missing.append("Write the abstract")
+        missing.append(MissingItem.ABSTRACT)
     if submission.primary_topic_id is None:
-        missing.append("Choose a primary topic")
+        missing.append(MissingItem.TOPIC)
     if submission.submission_type_id is None and submission.workshop.submission_types.exists():
-        missing.append("Choose the submission type")
+        missing.append(MissingItem.TYPE)
     if submission.llm_use != "none" and not submission.llm_use_description.strip():
-        missing.append("Describe how LLMs were used")
+        missing.append(MissingItem.LLM_USE)
     if not submission.authors.exists():
-        missing.append("List the authors")
+        missing.append(MissingItem.AUTHORS)
     if submission.paper_id is None:
-        missing.append("Upload the paper PDF")
+        missing.append(MissingItem.PAPER)
     return missing
 
 
@@ -86,19 +90,36 @@ def registration_stamp(submission: Submission) -> None:
         submission.save(update_fields=["registered_at"])
 
 
-def lock_for_edit(submission: Submission, user: User) -> Submission:
-    """Re-read the row under a lock and check, at this moment, that `user` may edit it."""
+def lock_for(
+    submission: Submission,
+    user: Any,
+    perm: str = "submissions.edit",
+    *,
+    closed: str | None = None,
+) -> Submission:
+    """Re-read the paper under a lock and ask the policy, at this moment, for `perm`.
+
+    NotFound for who may not know the paper; NotAllowed for who is not a contact author
+    or for a paper no longer in progress; DeadlinePassed (with `closed`, or the message of
+    the paper deadline) when the window of `perm` has closed.
+    """
     locked = Submission.objects.select_for_update().select_related("workshop").get(pk=submission.pk)
-    if not is_contact_author(user, locked):
-        raise NotAllowed("Only the contact authors of this paper can change it.")
-    if not edits_open(locked):
-        if locked.status not in (SubmissionStatus.DRAFT, SubmissionStatus.SUBMITTED):
-            raise NotAllowed(f"This paper is {locked.get_status_display().lower()}.")
-        raise DeadlinePassed(
-            "The deadline for changes has passed: the paper can no longer be edited. "
-            f"Please write to the chairs at {locked.workshop.contact_email} if something is wrong."
-        )
-    return locked
+    require_visible(user, "submissions.view", locked)
+    require(
+        user,
+        "submissions.contact",
+        locked,
+        message="Only the contact authors of this paper can change it.",
+    )
+    if can(user, perm, locked):
+        return locked
+    if not locked.is_in_progress:
+        raise NotAllowed(f"This paper is {locked.get_status_display().lower()}.")
+    raise DeadlinePassed(
+        closed
+        or "The deadline for changes has passed: the paper can no longer be edited. "
+        f"Please write to the chairs at {locked.workshop.contact_email} if something is wrong."
+    )
 
 
 def _check_choices(workshop: Workshop, fields: dict[str, Any], secondary: list[Topic]) -> None:
@@ -120,13 +141,20 @@ def submission_create(
 ) -> Submission:
     """Start a draft with the next number; the submitter becomes its first contact author.
 
-    Side effects: a `created` event. No mail until the paper is submitted.
+    Asks `submissions.create` on the workshop (DeadlinePassed while the call is not open).
+    Side effects: one `submission.create` entry. No mail until the paper is submitted.
     """
     from .authors import author_add_submitter
 
     workshop = Workshop.objects.select_for_update().get(pk=workshop.pk)
-    if not call_is_open(workshop):
-        raise DeadlinePassed("The call for papers is closed: new submissions are not accepted.")
+    if not user.is_authenticated:
+        raise NotAllowed("Sign in to submit a paper.")
+    require_open(
+        user,
+        "submissions.create",
+        workshop,
+        message="The call for papers is closed: new submissions are not accepted.",
+    )
     secondary = list(secondary_topics or [])
     _check_choices(workshop, fields, secondary)
     unknown = set(fields) - set(EDITABLE_FIELDS)
@@ -138,8 +166,10 @@ def submission_create(
     )
     submission.secondary_topics.set([t for t in secondary if t.pk != submission.primary_topic_id])
     author_add_submitter(submission=submission, user=user)
-    event_record(submission=submission, actor=user, kind=EventKind.CREATED, summary="Draft created")
     registration_stamp(submission)
+    history_record(
+        submission=submission, actor=user, action=SubmissionAction.CREATE, summary="Draft created"
+    )
     return submission
 
 
@@ -149,14 +179,15 @@ def submission_update(
     submission: Submission,
     user: User,
     secondary_topics: list[Topic] | None = None,
+    notify: bool = True,
     **fields: Any,
 ) -> Submission:
-    """Change metadata until the deadline.
+    """Change metadata until the deadline (`submissions.edit`).
 
-    Side effects: an `edited` event naming the changed fields and, once submitted, a receipt
-    to every author.
+    Side effects: one `submission.edit` entry naming the changed fields and, once submitted,
+    a receipt to every author. Nothing when nothing changed.
     """
-    submission = lock_for_edit(submission, user)
+    submission = lock_for(submission, user, "submissions.edit")
     unknown = set(fields) - set(EDITABLE_FIELDS)
     if unknown:
         raise ServiceError(f"Unknown fields: {', '.join(sorted(unknown))}")
@@ -179,84 +210,116 @@ def submission_update(
         Submission._meta.get_field(n).verbose_name if n != "secondary_topics" else "topics"
         for n in changed
     ]
-    event = event_record(
+    entry = history_record(
         submission=submission,
         actor=user,
-        kind=EventKind.EDITED,
+        action=SubmissionAction.EDIT,
         summary="Changed: " + ", ".join(str(label) for label in labels),
     )
-    if submission.status == SubmissionStatus.SUBMITTED:
-        receipts_queue(submission=submission, event=event)
+    if notify and submission.is_submitted:
+        receipts_queue(submission=submission, activity=entry)
     return submission
 
 
 @transaction.atomic
-def submission_submit(*, submission: Submission, user: User) -> Submission:
-    """Turn a complete draft into a submitted paper.
+def submission_submit(*, submission: Submission, user: User, notify: bool = True) -> Submission:
+    """Turn a complete draft into a submitted paper (`submissions.submit`).
 
-    Side effects: a `submitted` event and a receipt to every author (number, title, time,
-    SHA-256 of the PDF).
+    Side effects: one `submission.submit` entry and a receipt to every author (number,
+    title, time, SHA-256 of the PDF). A paper already submitted is left as it is.
     """
-    submission = lock_for_edit(submission, user)
-    if submission.status == SubmissionStatus.SUBMITTED:
+    submission = lock_for(submission, user, "submissions.submit")
+    if submission.is_submitted:
         return submission
     missing = missing_items(submission)
     if missing:
-        raise ServiceError("The paper is not complete yet: " + "; ".join(missing) + ".")
+        raise ServiceError(
+            "The paper is not complete yet: " + "; ".join(m.label for m in missing) + "."
+        )
     submission.status = SubmissionStatus.SUBMITTED
     submission.submitted_at = timezone.now()
     submission.save(update_fields=["status", "submitted_at", "updated_at"])
-    event = event_record(
-        submission=submission, actor=user, kind=EventKind.SUBMITTED, summary="Submitted"
+    entry = history_record(
+        submission=submission, actor=user, action=SubmissionAction.SUBMIT, summary="Submitted"
     )
-    receipts_queue(submission=submission, event=event)
+    if notify:
+        receipts_queue(submission=submission, activity=entry)
     return submission
 
 
 @transaction.atomic
-def submission_withdraw(*, submission: Submission, user: User) -> Submission:
-    """Withdraw until a decision is made. Everything is kept; a chair can restore it.
+def submission_withdraw(*, submission: Submission, user: User, notify: bool = True) -> Submission:
+    """Withdraw until a decision is made (`submissions.withdraw`). Everything is kept; a
+    chair can restore it.
 
-    Side effects: a `withdrawn` event and a mail to every author.
+    Side effects: one `submission.withdraw` entry and a mail to every author. A paper
+    already withdrawn is left as it is.
     """
-    submission = Submission.objects.select_for_update().get(pk=submission.pk)
-    if not is_contact_author(user, submission):
-        raise NotAllowed("Only the contact authors of this paper can withdraw it.")
-    if submission.status in DECIDED:
-        raise NotAllowed("A decision has been made on this paper: it can no longer be withdrawn.")
-    if submission.status == SubmissionStatus.WITHDRAWN:
+    submission = (
+        Submission.objects.select_for_update().select_related("workshop").get(pk=submission.pk)
+    )
+    require_visible(user, "submissions.view", submission)
+    require(
+        user,
+        "submissions.contact",
+        submission,
+        message="Only the contact authors of this paper can withdraw it.",
+    )
+    if submission.is_withdrawn:
         return submission
+    require(
+        user,
+        "submissions.withdraw",
+        submission,
+        message="A decision has been made on this paper: it can no longer be withdrawn.",
+    )
     submission.status_before_withdrawal = submission.status
     submission.status = SubmissionStatus.WITHDRAWN
     submission.withdrawn_at = timezone.now()
     submission.save(
         update_fields=["status", "status_before_withdrawal", "withdrawn_at", "updated_at"]
     )
-    event = event_record(
-        submission=submission, actor=user, kind=EventKind.WITHDRAWN, summary="Withdrawn"
+    entry = history_record(
+        submission=submission, actor=user, action=SubmissionAction.WITHDRAW, summary="Withdrawn"
     )
-    receipts_queue(submission=submission, event=event)
+    if notify:
+        receipts_queue(submission=submission, activity=entry)
     return submission
 
 
 @transaction.atomic
-def submission_restore(*, submission: Submission, chair: User) -> Submission:
-    """A chair undoes a withdrawal. Side effects: a `restored` event and a mail to authors."""
-    submission = Submission.objects.select_for_update().get(pk=submission.pk)
-    if not is_chair(chair, submission.workshop):
-        raise NotAllowed("Only the chairs can restore a withdrawn paper.")
-    if submission.status != SubmissionStatus.WITHDRAWN:
+def submission_restore(*, submission: Submission, chair: Any, notify: bool = True) -> Submission:
+    """A chair undoes a withdrawal (`submissions.restore`).
+
+    Side effects: one `submission.restore` entry and a mail to every author. A paper that
+    is not withdrawn (a retried request) is left as it is.
+    """
+    submission = (
+        Submission.objects.select_for_update().select_related("workshop").get(pk=submission.pk)
+    )
+    require_visible(chair, "submissions.view", submission)
+    if not submission.is_withdrawn:
         return submission
+    require(
+        chair,
+        "submissions.restore",
+        submission,
+        message="Only the chairs can restore a withdrawn paper.",
+    )
     submission.status = submission.status_before_withdrawal or SubmissionStatus.DRAFT
     submission.status_before_withdrawal = ""
     submission.withdrawn_at = None
     submission.save(
         update_fields=["status", "status_before_withdrawal", "withdrawn_at", "updated_at"]
     )
-    event = event_record(
-        submission=submission, actor=chair, kind=EventKind.RESTORED, summary="Restored by a chair"
+    entry = history_record(
+        submission=submission,
+        actor=chair,
+        action=SubmissionAction.RESTORE,
+        summary="Restored by a chair",
     )
-    receipts_queue(submission=submission, event=event)
+    if notify:
+        receipts_queue(submission=submission, activity=entry)
     return submission
 
 
@@ -269,19 +332,22 @@ OUTCOME_STATUS = {
 
 @transaction.atomic
 def submission_set_outcome(
-    *, submission: Submission, outcome: str | None, chair: User
+    *, submission: Submission, outcome: str | None, chair: Any
 ) -> Submission:
-    """Record the outcome of a decision on the paper's status (None: back to submitted).
+    """Set the paper's status to follow a decision's outcome (None: back to submitted).
 
-    Called by the decisions service of the reviews app; withdrawn papers are left alone.
-    Side effects: a `decided` history entry (never shown as a mail: decision mails are
-    composed and released by the chairs).
+    An internal step of the decisions action (`reviews` `decision_record`), which writes
+    the one activity entry (`decision.record`) and composes the mails: this step writes
+    neither. It still asks `submissions.set_outcome` itself (chairs, on a paper under
+    review); drafts and withdrawn papers are refused with a plain message.
     """
-    submission = Submission.objects.select_for_update().get(pk=submission.pk)
-    if not is_chair(chair, submission.workshop):
-        raise NotAllowed("Only the chairs decide.")
+    submission = (
+        Submission.objects.select_for_update().select_related("workshop").get(pk=submission.pk)
+    )
+    require_visible(chair, "submissions.view", submission)
     if submission.status in (SubmissionStatus.WITHDRAWN, SubmissionStatus.DRAFT):
         raise ServiceError(f"#{submission.number} is {submission.get_status_display().lower()}.")
+    require(chair, "submissions.set_outcome", submission, message="Only the chairs decide.")
     new = OUTCOME_STATUS[outcome] if outcome else SubmissionStatus.SUBMITTED
     if submission.status != new:
         submission.status = new

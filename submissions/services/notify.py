@@ -4,18 +4,26 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from workshop.models import User
+from workshop.models import Activity, User
 from workshop.outbox import mail_queue
 
-from ..models import Submission, SubmissionEvent
+from ..models import Submission, SubmissionAction
+
+
+def change_label(activity: Activity) -> str:
+    """What a history line or a receipt calls the change (the action's plain name)."""
+    if activity.action in SubmissionAction.values:
+        return SubmissionAction(activity.action).label
+    return activity.summary or activity.action
 
 
 def receipts_queue(
-    *, submission: Submission, event: SubmissionEvent, extra_recipients: Iterable[str] = ()
+    *, submission: Submission, activity: Activity, extra_recipients: Iterable[str] = ()
 ) -> None:
     """A receipt to every author (and anyone just removed) for one change.
 
-    Keyed by the event, so a retried request never sends the same receipt twice.
+    Keyed by the activity entry of the change, so a retried request never sends the same
+    receipt twice while every new change sends its own.
     """
     submission.refresh_from_db(fields=["paper", "status", "title", "updated_at"])
     authors = list(submission.authors.all())
@@ -23,21 +31,24 @@ def receipts_queue(
     for email in extra_recipients:
         recipients.setdefault(email, "")
     users = {u.email: u for u in User.objects.filter(email__in=list(recipients))}
+    current = {a.email for a in authors}
     for email, name in recipients.items():
         mail_queue(
-            key=f"receipt:{event.pk}:{email}",
+            key=f"receipt:{activity.pk}:{email}",
             template="submission_receipt",
             to=email,
             context={
                 "submission": submission,
-                "event": event,
+                "activity": activity,
+                "change": change_label(activity),
                 "name": name,
                 "authors": authors,
                 "paper": submission.paper,
-                "removed": email not in {a.email for a in authors},
+                "removed": email not in current,
             },
             workshop=submission.workshop,
             recipient=users.get(email),
+            target=submission,
         )
 
 
@@ -59,4 +70,5 @@ def coauthor_invitations_queue(*, submission: Submission, emails: Iterable[str])
             to=author.email,
             context={"submission": submission, "author": author},
             workshop=submission.workshop,
+            target=submission,
         )

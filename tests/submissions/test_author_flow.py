@@ -9,15 +9,15 @@ from django.test import TestCase
 from django.urls import reverse
 
 from submissions.models import (
-    EventKind,
     FileKind,
     Submission,
+    SubmissionAction,
     SubmissionFile,
     SubmissionStatus,
 )
 from submissions.services import submission_restore
 from tests.factories import UserFactory, make_chair
-from workshop.models import OutgoingMail
+from workshop.models import Activity, OutgoingMail
 
 from .conftest import new_submission, pdf_upload
 
@@ -194,8 +194,12 @@ def test_withdraw_needs_confirmation_keeps_everything_and_chair_restores(client,
         submission_restore(submission=submission, chair=chair)
     submission.refresh_from_db()
     assert submission.status == SubmissionStatus.SUBMITTED
-    kinds = list(submission.events.values_list("kind", flat=True))
-    assert EventKind.WITHDRAWN in kinds and EventKind.RESTORED in kinds
+    actions = list(
+        Activity.objects.filter(submission_id=submission.pk, authors_see=True).values_list(
+            "action", flat=True
+        )
+    )
+    assert SubmissionAction.WITHDRAW in actions and SubmissionAction.RESTORE in actions
 
 
 def test_withdrawal_impossible_after_a_decision(client, workshop, author):

@@ -17,6 +17,7 @@ from submissions.models import (
     Authorship,
     FileKind,
     Submission,
+    SubmissionAction,
     SubmissionFile,
     SubmissionStatus,
     SubmissionType,
@@ -29,6 +30,7 @@ from submissions.services import (
 )
 from tests.factories import TopicFactory, UserFactory, WorkshopFactory, make_chair
 from tests.pdfs import make_pdf
+from workshop.models import Activity
 
 pytestmark = pytest.mark.django_db
 
@@ -362,7 +364,9 @@ def test_restore_action_restores_a_withdrawn_paper_of_the_chairs_workshop_only(
     assert paper.status == SubmissionStatus.SUBMITTED
     assert paper.status_before_withdrawal == "" and paper.withdrawn_at is None
     assert b_paper.status == SubmissionStatus.WITHDRAWN
-    assert paper.events.filter(kind="restored", actor=chair).exists()
+    assert Activity.objects.filter(
+        submission_id=paper.pk, action=SubmissionAction.RESTORE, actor=chair
+    ).exists()
 
 
 def test_a_chair_of_another_workshop_gets_404_on_the_change_page(

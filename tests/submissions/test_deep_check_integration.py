@@ -12,7 +12,13 @@ from django.urls import reverse
 from pypdf import PdfReader
 
 from submissions.filechecks import DeepReport
-from submissions.models import CheckStatus, EventKind, FileKind, Submission, SubmissionStatus
+from submissions.models import (
+    CheckStatus,
+    FileKind,
+    Submission,
+    SubmissionAction,
+    SubmissionStatus,
+)
 from submissions.services import (
     authors_replace,
     submission_file_check,
@@ -23,7 +29,7 @@ from submissions.services.authors import AuthorEntry
 from submissions.tasks import submission_file_check_task
 from tests.factories import UserFactory, make_chair
 from tests.pdfs import make_pdf
-from workshop.models import OutgoingMail
+from workshop.models import Activity, OutgoingMail
 
 from .conftest import new_submission
 
@@ -272,7 +278,12 @@ def test_a_failed_check_is_recorded_and_rejects_nothing(
     paper.refresh_from_db()
     assert paper.paper_id == stored.pk and paper.paper.pages == 3
     assert paper.status == SubmissionStatus.SUBMITTED
-    event = paper.events.filter(kind=EventKind.CHECKED).order_by("-pk").first()
+    event = (
+        Activity.objects.filter(submission_id=paper.pk, action=SubmissionAction.CHECK)
+        .order_by("-pk")
+        .first()
+    )
+    assert event.authors_see and event.actor is None
     # The author-facing history stays neutral; the chairs read the error in the report.
     assert event.summary == "the automatic check could not run; the chairs will look at the file"
     # A failed check is final for the task (the sweep only takes pending files).

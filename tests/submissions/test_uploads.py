@@ -72,7 +72,7 @@ from submissions.services import (
 from submissions.services.authors import AuthorEntry
 from tests.factories import UserFactory
 from tests.pdfs import make_pdf, make_zip
-from workshop.models import OutgoingMail
+from workshop.models import Activity, OutgoingMail
 
 pytestmark = pytest.mark.django_db
 
@@ -174,7 +174,7 @@ def _state(submission: Submission) -> dict[str, object]:
         "supplementary": submission.supplementary_id,
         "status": submission.status,
         "files": sorted(submission.files.values_list("pk", flat=True)),
-        "events": submission.events.count(),
+        "history": Activity.objects.filter(submission_id=submission.pk).count(),
         "receipts": OutgoingMail.objects.filter(kind="submission_receipt").count(),
         "mails": OutgoingMail.objects.count(),
     }

@@ -27,7 +27,7 @@ from submissions.services import (
 from submissions.services.authors import AuthorEntry
 from tests.factories import MembershipFactory, UserFactory, WorkshopFactory, make_chair
 from tests.pdfs import make_pdf, make_zip
-from workshop.models import OutgoingMail, Role
+from workshop.models import Activity, OutgoingMail, Role
 
 pytestmark = pytest.mark.django_db
 
@@ -115,7 +115,11 @@ def _snapshot(submission: Submission) -> dict[str, object]:
                 "pk", "submission_id", "kind", "sha256", "check_status"
             )
         ),
-        "events": list(submission.events.order_by("pk").values_list("pk", "kind", "summary")),
+        "history": list(
+            Activity.objects.filter(submission_id=submission.pk)
+            .order_by("pk")
+            .values_list("pk", "action", "summary")
+        ),
         "conflicts": list(
             AuthorConflict.objects.order_by("pk").values_list(
                 "submission_id", "member_id", "institution"
