@@ -360,9 +360,9 @@ def run(sizes: list[int], runs: int, vendor: str) -> None:
     from django.test import Client
     from django.urls import reverse
 
-    from reviews.conflicts import conflicted_submission_ids
     from reviews.models import Bid, BidValue
-    from reviews.selectors import biddable_submissions
+    from reviews.selectors.committee import biddable_submissions
+    from reviews.selectors.conflicts import conflicted_submission_ids
 
     world = World()
     client = Client()

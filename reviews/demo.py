@@ -6,12 +6,12 @@ import random
 
 from django.utils import timezone
 
-from submissions.models import Submission
+from submissions.models import Submission, SubmissionStatus
 from workshop.demo import bidding_dates
 from workshop.models import Role, Topic, User, Workshop
 
-from .conflicts import conflicted_submission_ids
 from .models import Bid, BidValue, ExpertiseLevel, ReviewerProfile, TopicExpertise
+from .selectors.conflicts import conflicted_submission_ids
 
 EXPERTISE_TEXTS = {
     "reviewer1@example.org": "Scaling laws for small language models\n"
@@ -39,7 +39,7 @@ def seed_committee(workshop: Workshop, *, with_bids: bool) -> None:
     reviewers = User.objects.filter(
         memberships__workshop=workshop, memberships__role=Role.REVIEWER
     ).order_by("email")
-    papers = list(Submission.objects.filter(workshop=workshop, status="submitted"))
+    papers = list(Submission.objects.filter(workshop=workshop, status=SubmissionStatus.SUBMITTED))
     for index, user in enumerate(reviewers):
         profile, created = ReviewerProfile.objects.get_or_create(workshop=workshop, user=user)
         if not created:
@@ -96,7 +96,7 @@ def seed_reviews(workshop: Workshop, *, complete: bool = False) -> None:
     """Review form, a committed assignment, an area chair, some reviews and a comment."""
     from django.test import TestCase
 
-    from .models import Assignment, ReviewStatus
+    from .models import Assignment, MatchMode, QuestionKind, ReviewStatus
     from .services.assignment import assignment_add, matching_run_commit, matching_run_create
     from .services.reviewing import (
         comment_post,
@@ -113,7 +113,7 @@ def seed_reviews(workshop: Workshop, *, complete: bool = False) -> None:
         run = matching_run_create(
             workshop=workshop,
             chair=chair,
-            mode="max_total",
+            mode=MatchMode.MAX_TOTAL,
             parameters={"reviews_per_paper": 3, "weights": {"bid": 1, "topic": 0.5, "text": 1}},
         )
     run.refresh_from_db()
@@ -133,7 +133,7 @@ def seed_reviews(workshop: Workshop, *, complete: bool = False) -> None:
             continue  # leave reviewer1 (the demo login) and some others something to do
         answers = {}
         for q in questions:
-            if q.kind == "score":
+            if q.kind == QuestionKind.SCORE:
                 answers[q.pk] = rng.choice([2, 3, 4, 5] if not q.is_confidence else [3, 4, 5])
             else:
                 template = DEMO_REVIEW.get(q.label, "")
@@ -156,7 +156,6 @@ def seed_reviews(workshop: Workshop, *, complete: bool = False) -> None:
             comment_post(
                 submission=first.submission,
                 user=first.reviewer,
-                may_discuss=True,
                 body="I am positive overall, but @Reviewer B, did you check the seeds?",
             )
 
@@ -170,7 +169,7 @@ def seed_decided(workshop: Workshop) -> None:
     from submissions.services.camera_ready import camera_ready_update, camera_ready_upload
     from workshop.demo import decided_dates
 
-    from .models import Decision
+    from .models import Decision, Outcome
     from .services.decisions import (
         category_for,
         decision_mails_compose,
@@ -187,7 +186,7 @@ def seed_decided(workshop: Workshop) -> None:
     workshop.save()
     chair = User.objects.get(email="chair@example.org")
     papers = list(Submission.objects.filter(workshop=workshop).order_by("number"))
-    outcomes = ["accept", "accept", "reject"]
+    outcomes = [Outcome.ACCEPT, Outcome.ACCEPT, Outcome.REJECT]
     with TestCase.captureOnCommitCallbacks(execute=True):
         for index, paper in enumerate(papers):
             category = category_for(workshop, outcomes[index % 3])

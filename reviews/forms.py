@@ -6,7 +6,7 @@ from django import forms
 
 from workshop.models import Role, Topic, Workshop
 
-from .models import ExpertiseLevel, ReviewerProfile
+from .models import ExpertiseLevel, MatchMode, ReviewerProfile
 from .services.invitations import parse_invitation_rows
 
 
@@ -119,12 +119,12 @@ class MatchingRunForm(forms.Form):
     workshop = forms.ModelChoiceField(queryset=Workshop.objects.none())
     mode = forms.ChoiceField(
         choices=[
-            ("max_total", "Best total fit (exact optimum)"),
-            ("fair", "Fair: raise the worst-served paper first, then the total"),
-            ("randomized", "Randomized: cap each pair's probability (against collusion)"),
+            (MatchMode.MAX_TOTAL, "Best total fit (exact optimum)"),
+            (MatchMode.FAIR, "Fair: raise the worst-served paper first, then the total"),
+            (MatchMode.RANDOMIZED, "Randomized: cap each pair's probability (against collusion)"),
         ],
         widget=forms.RadioSelect,
-        initial="max_total",
+        initial=MatchMode.MAX_TOTAL,
     )
     reviews_per_paper = forms.IntegerField(min_value=1, max_value=20)
     min_load = forms.IntegerField(
@@ -167,7 +167,7 @@ class MatchingRunForm(forms.Form):
 
     def clean(self) -> dict:
         data = super().clean()
-        if data.get("mode") == "randomized" and not data.get("prob_cap"):
+        if data.get("mode") == MatchMode.RANDOMIZED and not data.get("prob_cap"):
             self.add_error("prob_cap", "The randomized mode needs a probability cap.")
         low, high = data.get("min_load") or 0, data.get("max_load")
         if high is not None and low > high:
@@ -196,12 +196,12 @@ class ManualAssignmentForm(forms.Form):
     locked = forms.BooleanField(required=False, help_text="Kept by every later matching run.")
 
     def __init__(self, *args, workshop: Workshop, **kwargs) -> None:
-        from submissions.models import Submission
+        from submissions.models import Submission, SubmissionStatus
         from workshop.models import User
 
         super().__init__(*args, **kwargs)
         self.fields["submission"].queryset = Submission.objects.filter(
-            workshop=workshop, status="submitted"
+            workshop=workshop, status=SubmissionStatus.SUBMITTED
         ).order_by("number")
         self.fields["submission"].label_from_instance = lambda s: f"#{s.number} {s.title}"
         self.fields["reviewer"].queryset = (

@@ -48,7 +48,7 @@ def paper_facts_prefill(submission: Submission, assignments: list[Assignment]) -
 
 def in_conflict(user: User, submission: Submission) -> bool:
     """Whether `user` is in conflict with the paper (every source), cached per paper."""
-    from .conflicts import conflicted_submission_ids
+    from .selectors.conflicts import conflicted_submission_ids
 
     if not user.is_authenticated or getattr(user, "is_system", False):
         return False
@@ -67,6 +67,27 @@ def active(assignments: list[Assignment], user: Any, role: str) -> Assignment | 
         (a for a in assignments if a.reviewer_id == pk and a.role == role and not a.declined_at),
         None,
     )
+
+
+def bidding_conflict_reasons(user: User, submission: Submission) -> set[str]:
+    """Why the user is in conflict with the paper for bidding (drafts count too), cached per
+    paper; empty when there is no conflict (or a chair lifted it)."""
+    from .selectors.conflicts import conflicts_for
+
+    if not user.is_authenticated or getattr(user, "is_system", False):
+        return set()
+    cache: dict[int, set[str]] = submission.__dict__.setdefault("_policy_bid_conflicts", {})
+    if user.pk not in cache:
+        found = conflicts_for(submission.workshop, user_ids=[user.pk], include_drafts=True)
+        bidding_facts_prefill(submission, user, found)
+    return cache[user.pk]
+
+
+def bidding_facts_prefill(submission: Submission, user: User, conflicts: Any) -> None:
+    """A view that computed the user's `ConflictMap` for the request hands it over."""
+    cache: dict[int, set[str]] = submission.__dict__.setdefault("_policy_bid_conflicts", {})
+    pair = (submission.pk, user.pk)
+    cache[user.pk] = set(conflicts.reasons[pair]) if conflicts.is_conflict(*pair) else set()
 
 
 def own_assignment(user: Any, submission: Submission, role: str = Role.REVIEWER
@@ -199,8 +220,14 @@ def while_bidding_open(_user: object, obj: Submission | Workshop) -> bool:
 
 
 @rules.predicate
-def is_open_for_bids(_user: object, submission: Submission) -> bool:
-    return submission.status == SubmissionStatus.SUBMITTED
+def is_biddable(user: User, obj: Submission | Workshop) -> bool:
+    """A paper under review that no conflict hides from the user, except the user's own
+    "in conflict" bid (so that a mis-click can be undone). Any workshop: its bidding."""
+    if isinstance(obj, Workshop):
+        return True
+    return obj.status == SubmissionStatus.SUBMITTED and not (
+        bidding_conflict_reasons(user, obj) - {"bid"}
+    )
 
 
 @rules.predicate
@@ -226,9 +253,12 @@ def visible_question(visibility: str, *, chair: bool, to_authors: bool = False) 
 
 # The committee's side of a workshop (object: the workshop).
 rules.add_perm("reviews.edit_profile", is_committee)
-rules.add_perm("reviews.view_bidding", is_committee)
-# A bid on one paper (object: the paper): in the window, never on a conflicted paper.
-rules.add_perm("reviews.bid", is_committee & while_bidding_open & is_open_for_bids & ~is_conflicted)
+# The bidding list (object: the workshop), and one paper in it (object: the paper): never a
+# paper the member is in conflict with (their own "in conflict" bid aside).
+rules.add_perm("reviews.view_bidding", is_committee & is_biddable)
+# A bid on one paper (object: the paper), or bidding at all (object: the workshop): in the
+# window only.
+rules.add_perm("reviews.bid", is_committee & is_biddable & while_bidding_open)
 # The paper in review tools: the chairs, and its reviewers and area chair without conflict.
 rules.add_perm(
     "reviews.view_paper", is_under_review & (is_chair | is_paper_reviewer | is_paper_area_chair)

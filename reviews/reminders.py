@@ -3,7 +3,9 @@
 Each reminder has a unique outbox key (kind, workshop, recipient, step), so beat firing
 twice, a worker dying or a deploy in the middle never sends one twice. When several steps
 are due at once (a late first run), only the latest is sent: nobody gets "7 days left"
-and "1 day left" together.
+and "1 day left" together. The windows are the policy's (`bidding_open`, `rebuttal_open`
+in `reviews.permissions`). The periodic task acts as the system actor and writes one
+`reminders.send` activity entry per workshop where it queued something.
 """
 
 from __future__ import annotations
@@ -11,14 +13,18 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
 from submissions.models import Authorship, Submission, SubmissionStatus
+from workshop.activity import activity_record
 from workshop.models import Role, User, Workshop
 from workshop.outbox import mail_queue
+from workshop.policy import SYSTEM, require
 
 from .models import Assignment, ReviewStatus
+from .permissions import bidding_open, rebuttal_open
 
 DAY = dt.timedelta(days=1)
 
@@ -39,6 +45,7 @@ class Planned:
     step: str
     workshop: Workshop
     recipients: list[tuple[str, User | None, dict]] = field(default_factory=list)
+    target_of: str = ""  # the context entry the mail concerns (e.g. "submission")
 
     def key(self, email: str) -> str:
         return f"reminder:{self.kind}:{self.workshop.pk}:{self.step}:{email}"
@@ -77,7 +84,7 @@ def planned_reminders(workshop: Workshop, now: dt.datetime) -> list[Planned]:
     plans: list[Planned] = []
 
     step = _step_before(workshop.bidding_deadline, STEPS["bidding"], now)
-    if "bidding" not in off and step is not None and now >= workshop.paper_deadline:
+    if "bidding" not in off and step is not None and bidding_open(workshop, now):
         plan = Planned("bidding", f"{step}d", workshop)
         reviewers = User.objects.filter(
             memberships__workshop=workshop, memberships__role=Role.REVIEWER
@@ -102,15 +109,8 @@ def planned_reminders(workshop: Workshop, now: dt.datetime) -> list[Planned]:
                 plan.recipients.append((user.email, user, {"papers": papers, "day": day}))
             plans.append(plan)
 
-    opens, closes = workshop.rebuttal_opens, workshop.rebuttal_closes
-    if (
-        "rebuttal_open" not in off
-        and workshop.reviews_released
-        and opens
-        and closes
-        and opens <= now < closes
-    ):
-        plan = Planned("rebuttal_open", "open", workshop)
+    if "rebuttal_open" not in off and rebuttal_open(workshop, now):
+        plan = Planned("rebuttal_open", "open", workshop, target_of="submission")
         reviewed = Assignment.objects.filter(
             submission__workshop=workshop, review__status=ReviewStatus.SUBMITTED
         ).values("submission_id")
@@ -124,7 +124,7 @@ def planned_reminders(workshop: Workshop, now: dt.datetime) -> list[Planned]:
 
     step = _step_before(workshop.camera_ready_deadline, STEPS["camera_ready"], now)
     if "camera_ready" not in off and step is not None and workshop.decisions_released:
-        plan = Planned("camera_ready", f"{step}d", workshop)
+        plan = Planned("camera_ready", f"{step}d", workshop, target_of="submission")
         for author in (
             Authorship.objects.filter(
                 submission__workshop=workshop,
@@ -145,25 +145,44 @@ def planned_reminders(workshop: Workshop, now: dt.datetime) -> list[Planned]:
 
 
 def reminders_queue(now: dt.datetime | None = None) -> int:
-    """Queue every due reminder of every workshop; returns how many new mails were queued."""
+    """Queue every due reminder of every workshop; returns how many new mails were queued.
+
+    Side effects: per workshop where something was queued, one `reminders.send` activity
+    entry by the system actor, in the same transaction as its mails.
+    """
     now = now or timezone.now()
     queued = 0
     horizon = now - 60 * DAY
     for workshop in Workshop.objects.filter(
         Q(camera_ready_deadline__gte=horizon) | Q(review_deadline__gte=horizon)
     ):
-        for plan in planned_reminders(workshop, now):
-            for email, user, context in plan.recipients:
-                _, created = mail_queue(
-                    key=plan.key(email),
-                    template=f"reminder_{plan.kind}",
-                    to=email,
-                    context={**context, "user": user},
-                    workshop=workshop,
-                    recipient=user,
-                )
-                queued += int(created)
+        queued += _workshop_reminders_queue(workshop, now)
     return queued
+
+
+@transaction.atomic
+def _workshop_reminders_queue(workshop: Workshop, now: dt.datetime) -> int:
+    counts: dict[str, int] = {}
+    for plan in planned_reminders(workshop, now):
+        for email, user, context in plan.recipients:
+            _, created = mail_queue(
+                key=plan.key(email),
+                template=f"reminder_{plan.kind}",
+                to=email,
+                context={**context, "user": user},
+                workshop=workshop,
+                recipient=user,
+                target=context.get(plan.target_of) if plan.target_of else None,
+            )
+            if created:
+                counts[plan.kind] = counts.get(plan.kind, 0) + 1
+    if counts:
+        activity_record(
+            actor=SYSTEM, target=workshop, action="reminders.send",
+            summary="Reminders queued: " + ", ".join(f"{k} {n}" for k, n in sorted(counts.items())),
+            after=counts,
+        )  # fmt: skip
+    return sum(counts.values())
 
 
 def upcoming(workshop: Workshop, now: dt.datetime | None = None, days: int = 14) -> list[dict]:
@@ -200,13 +219,22 @@ def upcoming(workshop: Workshop, now: dt.datetime | None = None, days: int = 14)
     return sorted(rows, key=lambda r: r["at"])
 
 
+@transaction.atomic
 def reminders_configure(*, workshop: Workshop, chair: User, enabled: set[str]) -> list[str]:
-    """Switch kinds of reminders on or off for one workshop. Returns the kinds now off."""
-    from workshop.errors import NotAllowed
-    from workshop.permissions import is_chair
-
-    if not is_chair(chair, workshop):
-        raise NotAllowed("Only the chairs configure reminders.")
+    """Switch kinds of reminders on or off for one workshop. Asks `reviews.remind`. Returns
+    the kinds now off. Side effects: one `reminders.configure` activity entry when the
+    choice changes."""
+    require(chair, "reviews.remind", workshop, message="Only the chairs configure reminders.")
+    locked = Workshop.objects.select_for_update().get(pk=workshop.pk)
+    before = list(locked.reminders_disabled or [])
     off = [kind for kind in KINDS if kind not in enabled]
+    workshop.reminders_disabled = off
+    if sorted(before) == sorted(off):
+        return off
     Workshop.objects.filter(pk=workshop.pk).update(reminders_disabled=off)
+    activity_record(
+        actor=chair, target=workshop, action="reminders.configure",
+        summary="Reminders off: " + (", ".join(off) or "none"),
+        before={"reminders_disabled": before}, after={"reminders_disabled": off},
+    )  # fmt: skip
     return off

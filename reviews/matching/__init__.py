@@ -73,6 +73,11 @@ randomized (:mod:`.randomized`) -- exact marginals
     5,000 benchmark takes ~2 s); a cap like 0.123456789 (``D = 1e6``) makes
     both the flow and the rounding several times slower.
 
+Names: :class:`~.problem.Instance` and :func:`~.problem.build_instance` are the engine's
+flattened problem (indices only); the Django side reads a workshop into a
+``reviews.selectors.matching.MatchingInput`` (papers, people, matrices) and passes its
+matrices to :func:`solve`.
+
 Infeasible instances never raise: ``Result.feasible`` is False, ``diagnosis``
 says in plain words what is wrong and the best partial assignment is returned
 with ``unmet_demand``.  ``ValueError`` is raised only for malformed input.

@@ -72,7 +72,7 @@ class Invitation(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["workshop", "email", "role"],
-                condition=Q(status="pending"),
+                condition=Q(status=InvitationStatus.PENDING),
                 name="invitation_one_pending_per_role",
             )
         ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from submissions.models import Submission
 from workshop.models import Workshop
@@ -49,15 +50,18 @@ class DecisionCategory(models.Model):
 
 
 class Decision(models.Model):
-    """The chairs' decision on a paper. `version` counts changes, so a changed decision's
-    held mail gets a new key and replaces the old one (never two contradictory mails)."""
+    """The chairs' decision on a paper. `version` counts changes; the decision mails point
+    at this row (`OutgoingMail.target`), and those created since `decided_at` are the mails
+    of the current version (never two contradictory mails)."""
 
     submission = models.OneToOneField(Submission, on_delete=models.CASCADE, related_name="decision")
     category = models.ForeignKey(DecisionCategory, on_delete=models.PROTECT, related_name="+")
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
-    decided_at = models.DateTimeField(auto_now=True)
+    decided_at = models.DateTimeField(
+        default=timezone.now, help_text="When the current decision (this version) was taken."
+    )
     version = models.PositiveIntegerField(default=1)
     mail_includes_reviews = models.BooleanField(
         default=True, help_text="The chairs' choice when the decision mails were composed."

@@ -60,7 +60,9 @@ class ReviewQuestion(models.Model):
         return self.label
 
     def score_labels(self) -> dict[int, str]:
-        return {int(v): str(label) for v, label in self.choices} if self.kind == "score" else {}
+        if self.kind != QuestionKind.SCORE:
+            return {}
+        return {int(v): str(label) for v, label in self.choices}
 
 
 class ReviewStatus(models.TextChoices):

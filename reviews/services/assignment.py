@@ -1,4 +1,11 @@
-"""Assignment: matching runs (queued, run by a worker, previewed, committed) and manual edits."""
+"""Assignment: matching runs (queued, run by a worker, previewed, committed) and manual edits.
+
+Every action asks `reviews.assign` (on the workshop, or on the paper: a paper of another
+workshop is NotFound) and writes one activity entry when it changes something; a second
+click that changes nothing writes nothing and mails nobody. Assignment notices are keyed by
+the activity entry of the action that caused them, so a new event (a reviewer assigned
+again after declining) is a new notice and a retried request is not.
+"""
 
 from __future__ import annotations
 
@@ -12,15 +19,17 @@ from django.db import transaction
 from django.utils import timezone
 
 from submissions.models import Submission
-from workshop.errors import NotAllowed, ServiceError
-from workshop.models import Role, User, Workshop
+from workshop.activity import activity_record
+from workshop.errors import ServiceError
+from workshop.models import Activity, Role, User, Workshop
 from workshop.outbox import mail_queue, task_enqueue
-from workshop.permissions import is_chair
+from workshop.policy import require
 
-from ..conflicts import conflicts_for
-from ..instance import Instance, build_instance
 from ..matching import solve
-from ..models import Assignment, MatchingRun, MatchMode, ReviewerProfile, RunStatus
+from ..models import Assignment, MatchingRun, MatchMode, Review, ReviewerProfile, RunStatus
+from ..selectors.conflicts import conflicts_for
+from ..selectors.matching import MatchingInput, matching_input
+from .access import require_on_paper
 from .reviewing import pseudonyms_fill
 
 log = logging.getLogger(__name__)
@@ -40,15 +49,20 @@ def current_pairs(workshop: Workshop) -> list[list[int]]:
 @transaction.atomic
 def matching_run_create(*, workshop: Workshop, chair: User, mode: str, parameters: dict
                         ) -> MatchingRun:  # fmt: skip
-    """Queue a run; a worker computes it. Side effects: the task, enqueued after commit."""
-    if not is_chair(chair, workshop):
-        raise NotAllowed("Only the chairs run the assignment.")
+    """Queue a run; a worker computes it. Asks `reviews.assign`.
+
+    Side effects: one `matching.run` activity entry; the task, enqueued after commit.
+    """
+    require(chair, "reviews.assign", workshop, message="Only the chairs run the assignment.")
     if mode not in MatchMode.values:
         raise ServiceError("Unknown matching mode.")
     run = MatchingRun.objects.create(
         workshop=workshop, created_by=chair, mode=mode, parameters=parameters,
         baseline=current_pairs(workshop), progress_message="Waiting for a worker",
     )  # fmt: skip
+    activity_record(actor=chair, target=run, action="matching.run",
+                    summary=f"Assignment run {run.pk} queued ({run.get_mode_display()})",
+                    after={"mode": mode, "parameters": parameters})  # fmt: skip
     transaction.on_commit(partial(_enqueue, run.pk))
     return run
 
@@ -81,7 +95,7 @@ def matching_run_execute(run_id: int) -> str:
     run = MatchingRun.objects.select_related("workshop").get(pk=run_id)
     p = run.parameters
     try:
-        instance = build_instance(run.workshop, p.get("weights"))
+        instance = matching_input(run.workshop, p.get("weights"))
         if not _progress(run_id, 35, f"Solving ({len(instance.papers)} papers, "
                                      f"{len(instance.reviewers)} reviewers)"):  # fmt: skip
             return "cancelled"
@@ -117,7 +131,7 @@ def matching_run_execute(run_id: int) -> str:
     return "done"
 
 
-def _label_diagnosis(lines: list[str], instance: Instance) -> list[str]:
+def _label_diagnosis(lines: list[str], instance: MatchingInput) -> list[str]:
     """The engine names papers and reviewers by index; chairs know numbers and names."""
 
     def paper(m: re.Match) -> str:
@@ -141,7 +155,11 @@ def _label_diagnosis(lines: list[str], instance: Instance) -> list[str]:
 
 
 def summarise(
-    instance: Instance, result, baseline: list[list[int]], *, max_load: np.ndarray | None = None
+    instance: MatchingInput,
+    result,
+    baseline: list[list[int]],
+    *,
+    max_load: np.ndarray | None = None,
 ) -> dict:
     """The preview's figures, JSON-serialisable, in the chair's terms (numbers, names)."""
     papers, reviewers = instance.papers, instance.reviewers
@@ -215,13 +233,20 @@ def summarise(
 
 @transaction.atomic
 def matching_run_cancel(*, run: MatchingRun, chair: User) -> MatchingRun:
-    """Stop a queued or running run; a worker that finishes later cannot overwrite it."""
-    if not is_chair(chair, run.workshop):
-        raise NotAllowed("Only the chairs manage assignment runs.")
-    MatchingRun.objects.filter(pk=run.pk, status__in=[RunStatus.QUEUED, RunStatus.RUNNING]).update(
-        status=RunStatus.CANCELLED, progress_message="Cancelled", finished_at=timezone.now()
-    )
+    """Stop a queued or running run; a worker that finishes later cannot overwrite it.
+    Asks `reviews.assign`. Side effects: one `matching.cancel` activity entry if it stopped."""
+    run = MatchingRun.objects.select_for_update().select_related("workshop").get(pk=run.pk)
+    require(chair, "reviews.assign", run.workshop,
+            message="Only the chairs manage assignment runs.")  # fmt: skip
+    before = run.status
+    stopped = MatchingRun.objects.filter(
+        pk=run.pk, status__in=[RunStatus.QUEUED, RunStatus.RUNNING]
+    ).update(status=RunStatus.CANCELLED, progress_message="Cancelled", finished_at=timezone.now())
     run.refresh_from_db()
+    if stopped:
+        activity_record(actor=chair, target=run, action="matching.cancel",
+                        summary=f"Assignment run {run.pk} cancelled",
+                        before={"status": before}, after={"status": run.status})  # fmt: skip
     return run
 
 
@@ -231,13 +256,13 @@ def matching_run_commit(*, run: MatchingRun, chair: User) -> dict[str, int]:
 
     Refused if the assignment changed since the run started (the preview would lie).
     Unlocked assignments that the run drops are removed; locked ones are kept by the engine.
-    Side effects: one mail per reviewer whose papers changed, listing their papers by
-    number and title (no author information).
+    Asks `reviews.assign`. Side effects: one `matching.commit` activity entry; one mail per
+    reviewer whose papers changed, listing their papers by number and title (no author
+    information), keyed by that entry.
     """
     run = MatchingRun.objects.select_for_update().select_related("workshop").get(pk=run.pk)
     workshop = run.workshop
-    if not is_chair(chair, workshop):
-        raise NotAllowed("Only the chairs commit an assignment.")
+    require(chair, "reviews.assign", workshop, message="Only the chairs commit an assignment.")
     if run.status != RunStatus.DONE:
         raise ServiceError(f"This run is {run.get_status_display().lower()}: nothing to commit.")
     if current_pairs(workshop) != run.baseline:
@@ -265,12 +290,19 @@ def matching_run_commit(*, run: MatchingRun, chair: User) -> dict[str, int]:
     run.committed_at = timezone.now()
     run.save(update_fields=["status", "committed_at"])
     changed = {u for _, u in removed | added}
-    assignment_notices_queue(workshop=workshop, reviewer_ids=changed, key=f"run:{run.pk}")
+    entry = activity_record(
+        actor=chair, target=run, action="matching.commit",
+        summary=f"Assignment run {run.pk} committed: {len(added)} added, {len(removed)} removed",
+        after={"added": len(added), "removed": len(removed)},
+    )  # fmt: skip
+    assignment_notices_queue(workshop=workshop, reviewer_ids=changed, event=entry, target=run)
     return {"added": len(added), "removed": len(removed), "notified": len(changed)}
 
 
-def assignment_notices_queue(*, workshop: Workshop, reviewer_ids: set[int], key: str) -> None:
-    """One mail per reviewer with their current list of papers."""
+def assignment_notices_queue(*, workshop: Workshop, reviewer_ids: set[int], event: Activity,
+                             target: Assignment | MatchingRun) -> None:  # fmt: skip
+    """One mail per reviewer with their current list of papers, keyed by the activity entry
+    of the action that changed their assignment (`event`)."""
     papers: dict[int, list[Submission]] = defaultdict(list)
     for a in (
         Assignment.objects.filter(submission__workshop=workshop, reviewer_id__in=reviewer_ids,
@@ -282,24 +314,32 @@ def assignment_notices_queue(*, workshop: Workshop, reviewer_ids: set[int], key:
         papers[a.reviewer_id].append(a.submission)
     for user in User.objects.filter(pk__in=reviewer_ids):
         mail_queue(
-            key=f"assignment:{key}:{user.pk}",
+            key=f"assignment:{event.pk}:{user.pk}",
             template="assignment_notice",
             to=user.email,
             context={"user": user, "papers": papers.get(user.pk, [])},
             workshop=workshop,
             recipient=user,
+            target=target,
         )
 
 
 @transaction.atomic
 def assignment_add(*, submission: Submission, reviewer: User, chair: User, locked: bool = False,
-                   role: str = Role.REVIEWER) -> tuple[Assignment, list[str]]:  # fmt: skip
-    """Assign by hand. Refuses conflicts (a chair lifts one first, with a reason) and people
-    outside the committee; returns warnings (e.g. a load above the reviewer's maximum).
-    Side effects: a mail to the reviewer with their papers."""
+                   role: str = Role.REVIEWER, notify: bool = True
+                   ) -> tuple[Assignment, list[str]]:  # fmt: skip
+    """Assign by hand (or again, after the reviewer declined). Asks `reviews.assign` on the
+    paper. Refuses conflicts (a chair lifts one first, with a reason) and people outside the
+    committee; returns the assignment and warnings (e.g. a load above the maximum).
+
+    Side effects: one `assignment.add` activity entry and, unless `notify` is False, a mail
+    to the reviewer with their papers, keyed by that entry (so a re-assignment after a
+    decline is notified again); only `assignment.lock` when it just locks an existing one;
+    nothing when nothing changes (a double click).
+    """
+    require_on_paper(chair, "reviews.assign", submission,
+                     message="Only the chairs assign reviewers.")  # fmt: skip
     workshop = submission.workshop
-    if not is_chair(chair, workshop):
-        raise NotAllowed("Only the chairs assign reviewers.")
     if not workshop.memberships.filter(user=reviewer, role=role).exists():
         raise ServiceError(f"{reviewer.name} is not a {Role(role).label.lower()} of this workshop.")
     conflicts = conflicts_for(workshop, user_ids=[reviewer.pk], include_drafts=True)
@@ -310,15 +350,22 @@ def assignment_add(*, submission: Submission, reviewer: User, chair: User, locke
         submission=submission, reviewer=reviewer, role=role,
         defaults={"locked": locked, "created_by": chair},
     )  # fmt: skip
+    assignment = Assignment.objects.select_for_update().get(pk=assignment.pk)
+    action = "assignment.add" if created else None
+    before = None
     if not created and assignment.declined_at:
-        # The chair asks again after a decline: the assignment is live again and notified.
+        # The chair asks again after a decline: the same row is live again, and notified.
+        before = {"declined": True, "locked": assignment.locked}
         assignment.declined_at = None
         assignment.decline_reason = ""
-        assignment.save(update_fields=["declined_at", "decline_reason"])
-        created = True
-    if not created and locked and not assignment.locked:
+        assignment.locked = assignment.locked or locked
+        assignment.created_by = chair
+        assignment.save(update_fields=["declined_at", "decline_reason", "locked", "created_by"])
+        action = "assignment.add"
+    elif not created and locked and not assignment.locked:
         assignment.locked = True
         assignment.save(update_fields=["locked"])
+        action = "assignment.lock"
     warnings = []
     load = Assignment.objects.filter(
         submission__workshop=workshop, reviewer=reviewer, role=role, declined_at__isnull=True
@@ -327,24 +374,68 @@ def assignment_add(*, submission: Submission, reviewer: User, chair: User, locke
     limit = profile.max_load if profile else workshop.reviewer_max_load
     if load > limit:
         warnings.append(f"{reviewer.name} now has {load} papers, above their maximum of {limit}.")
-    if created:
-        pseudonyms_fill([submission.pk])
-        assignment_notices_queue(workshop=workshop, reviewer_ids={reviewer.pk},
-                                 key=f"manual:{assignment.pk}")  # fmt: skip
+    if action is None:
+        return assignment, warnings
+    if action == "assignment.lock":
+        activity_record(actor=chair, target=assignment, action=action,
+                        summary=f"{reviewer} on #{submission.number}: locked",
+                        before={"locked": False}, after={"locked": True})  # fmt: skip
+        return assignment, warnings
+    pseudonyms_fill([submission.pk])
+    entry = activity_record(
+        actor=chair, target=assignment, action=action,
+        summary=f"{reviewer} assigned to #{submission.number} as {Role(role).label.lower()}"
+        + (" again, after declining" if before else ""),
+        before=before, after={"declined": False, "locked": assignment.locked},
+    )  # fmt: skip
+    if notify:
+        assignment_notices_queue(workshop=workshop, reviewer_ids={reviewer.pk}, event=entry,
+                                 target=assignment)  # fmt: skip
     return assignment, warnings
 
 
 @transaction.atomic
 def assignment_remove(*, assignment: Assignment, chair: User) -> None:
-    if not is_chair(chair, assignment.submission.workshop):
-        raise NotAllowed("Only the chairs unassign reviewers.")
+    """Take a paper from a reviewer (their review, if any, goes with it). Asks
+    `reviews.assign`. Side effects: one `assignment.remove` activity entry."""
+    assignment = (
+        Assignment.objects.select_for_update()
+        .select_related("submission__workshop", "reviewer")
+        .filter(pk=assignment.pk)
+        .first()
+    )
+    if assignment is None:
+        return
+    require_on_paper(chair, "reviews.assign", assignment.submission,
+                     message="Only the chairs unassign reviewers.")  # fmt: skip
+    activity_record(
+        actor=chair, target=assignment, action="assignment.remove",
+        summary=f"{assignment.reviewer} removed from #{assignment.submission.number}",
+        before={"role": assignment.role, "declined": bool(assignment.declined_at),
+                "review": Review.objects.filter(assignment=assignment).exists()},
+    )  # fmt: skip
     assignment.delete()
 
 
 @transaction.atomic
 def assignment_lock(*, assignment: Assignment, chair: User, locked: bool) -> Assignment:
-    if not is_chair(chair, assignment.submission.workshop):
-        raise NotAllowed("Only the chairs lock assignments.")
+    """Keep (or stop keeping) an assignment through every matching run. Asks
+    `reviews.assign`. Side effects: one `assignment.lock` activity entry when it changes."""
+    assignment = (
+        Assignment.objects.select_for_update()
+        .select_related("submission__workshop", "reviewer")
+        .get(pk=assignment.pk)
+    )
+    require_on_paper(chair, "reviews.assign", assignment.submission,
+                     message="Only the chairs lock assignments.")  # fmt: skip
+    if assignment.locked == locked:
+        return assignment
     assignment.locked = locked
     assignment.save(update_fields=["locked"])
+    activity_record(
+        actor=chair, target=assignment, action="assignment.lock",
+        summary=f"{assignment.reviewer} on #{assignment.submission.number}: "
+        + ("locked" if locked else "unlocked"),
+        before={"locked": not locked}, after={"locked": locked},
+    )  # fmt: skip
     return assignment

@@ -1,30 +1,41 @@
-"""Decisions: recorded by the chairs, mailed only when released, never two different ones."""
+"""Decisions: recorded by the chairs, mailed only when released, never two different ones.
+
+Each action asks its named permission (`decisions.decide`, `decisions.compose_mails`,
+`decisions.release`, `decisions.release_reviews`) and writes one activity entry with the
+values before and after. Decision mails point at their `Decision` (`OutgoingMail.target`):
+they are found through it, never through their keys.
+"""
 
 from __future__ import annotations
 
 import re
-import uuid
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import Prefetch
+from django.contrib.contenttypes.models import ContentType
+from django.db import IntegrityError, transaction
+from django.db.models import Prefetch, QuerySet
+from django.urls import reverse
+from django.utils import timezone
 
 from submissions.models import Submission
 from submissions.services.lifecycle import submission_set_outcome
-from workshop.errors import NotAllowed, ServiceError
-from workshop.models import MailStatus, OutgoingMail, User, Workshop
+from workshop.activity import activity_record
+from workshop.errors import ServiceError
+from workshop.models import Activity, MailStatus, OutgoingMail, User, Workshop
 from workshop.outbox import mail_store, mails_release
-from workshop.permissions import is_chair
+from workshop.policy import require
 
 from ..models import (
     Answer,
     Decision,
     DecisionCategory,
     Outcome,
+    QuestionKind,
     QuestionVisibility,
     Review,
     ReviewStatus,
 )
+from .access import require_on_paper
 
 DEFAULT_CATEGORIES = (
     ("Accept (oral)", Outcome.ACCEPT),
@@ -33,13 +44,22 @@ DEFAULT_CATEGORIES = (
     ("Desk reject", Outcome.DESK_REJECT),
 )
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
+DECISION_MAIL = "decision"  # the outbox kind of decision mails
 
 
 def default_categories_create(workshop: Workshop) -> list[DecisionCategory]:
+    """The default categories, for a workshop that has none (idempotent, and safe when two
+    first opens of the decision board run at once: the unique name decides, each insert in
+    its own savepoint, so the loser finds the winner's row instead of failing)."""
     if not workshop.decision_categories.exists():
         for order, (name, outcome) in enumerate(DEFAULT_CATEGORIES, start=1):
-            DecisionCategory.objects.create(workshop=workshop, name=name, outcome=outcome,
-                                            order=order)  # fmt: skip
+            try:
+                with transaction.atomic():
+                    DecisionCategory.objects.get_or_create(
+                        workshop=workshop, name=name, defaults={"outcome": outcome, "order": order}
+                    )
+            except IntegrityError:
+                pass  # created meanwhile by the other request: the row is there
     return list(workshop.decision_categories.all())
 
 
@@ -47,45 +67,74 @@ def category_for(workshop: Workshop, outcome: str) -> DecisionCategory:
     """The first category of an outcome (bulk actions: accept, reject, desk-reject)."""
     category = workshop.decision_categories.filter(outcome=outcome).order_by("order").first()
     if category is None:
-        category = next(c for c in default_categories_create(workshop) if c.outcome == outcome)
+        category = next(
+            (c for c in default_categories_create(workshop) if c.outcome == outcome), None
+        )
+    if category is None:
+        raise ServiceError(f"No decision category for “{Outcome(outcome).label}”: add one first.")
     return category
+
+
+def decision_mails(decision: Decision) -> QuerySet[OutgoingMail]:
+    """Every mail composed for this decision (any version, any status)."""
+    return OutgoingMail.objects.filter(
+        target_type=ContentType.objects.get_for_model(Decision), target_id=decision.pk
+    )
 
 
 @transaction.atomic
 def decision_record(*, submission: Submission, category: DecisionCategory, chair: User
                     ) -> Decision:  # fmt: skip
-    """Decide a paper (or change the decision).
+    """Decide a paper (or change the decision). Asks `decisions.decide` (a paper of another
+    workshop is NotFound).
 
-    Side effects: the paper's status follows the outcome; a changed decision cancels the
-    paper's held decision mails and, if they had been composed, composes new ones, so an
-    author never gets two contradictory mails.
+    Side effects: the paper's status follows the outcome; one `decision.record` activity
+    entry (before/after); a changed decision cancels the held mails of this decision and,
+    if they had been composed, composes new ones, so an author never gets two
+    contradictory mails. Recording the same decision again changes nothing.
     """
+    require_on_paper(chair, "decisions.decide", submission, message="Only the chairs decide.")
     workshop = submission.workshop
-    if not is_chair(chair, workshop):
-        raise NotAllowed("Only the chairs decide.")
     if category.workshop_id != workshop.pk:
         raise ServiceError("That decision belongs to another workshop.")
-    submission_set_outcome(submission=submission, outcome=category.outcome, chair=chair)
-    decision = Decision.objects.select_for_update().filter(submission=submission).first()
-    if decision is None:
-        decision = Decision.objects.create(submission=submission, category=category,
-                                           decided_by=chair)  # fmt: skip
+    decision = (
+        Decision.objects.select_for_update()
+        .select_related("category")
+        .filter(submission=submission)
+        .first()
+    )
+    if decision is not None and decision.category_id == category.pk:
         return decision
-    if decision.category_id == category.pk:
+    submission_set_outcome(submission=submission, outcome=category.outcome, chair=chair)
+    before = (
+        {"decision": decision.category.name, "outcome": decision.category.outcome}
+        if decision
+        else None
+    )
+    after = {"decision": category.name, "outcome": category.outcome}
+    if decision is None:
+        decision = Decision.objects.create(
+            submission=submission, category=category, decided_by=chair
+        )
+        activity_record(
+            actor=chair, target=decision, action="decision.record", before=None, after=after,
+            summary=f"#{submission.number}: {category.name}",
+        )  # fmt: skip
         return decision
     decision.category = category
     decision.version += 1
     decision.decided_by = chair
+    decision.decided_at = timezone.now()
     decision.save()
-    held = OutgoingMail.objects.filter(
-        kind="decision", status=MailStatus.HELD, key__startswith=f"decision:{submission.pk}:"
-    )
+    entry = activity_record(
+        actor=chair, target=decision, action="decision.record", before=before, after=after,
+        summary=f"#{submission.number}: {before['decision']} → {category.name}",
+    )  # fmt: skip
+    held = decision_mails(decision).filter(status=MailStatus.HELD)
     had_composed = held.exists()
     held.update(status=MailStatus.CANCELLED, last_error="Replaced by a changed decision.")
     if had_composed:
-        _compose_one(
-            decision, include_reviews=decision.mail_includes_reviews, batch=uuid.uuid4().hex[:8]
-        )
+        _compose_one(decision, include_reviews=decision.mail_includes_reviews, event=entry)
     return decision
 
 
@@ -105,7 +154,7 @@ def author_visible_reviews(submission: Submission) -> list[tuple[str, list[tuple
         for answer in review.answers.all():
             q = answer.question
             value = answer.value
-            if q.kind == "score" and value is not None:
+            if q.kind == QuestionKind.SCORE and value is not None:
                 value = f"{value} ({q.score_labels().get(int(value), '')})"
             answers.append((q.label, value))
         out.append((f"Reviewer {review.assignment.pseudonym}", answers))
@@ -129,7 +178,9 @@ def _fill(template: str, values: dict[str, str]) -> str:
     return PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), template)
 
 
-def _compose_one(decision: Decision, *, include_reviews: bool, batch: str) -> int:
+def _compose_one(decision: Decision, *, include_reviews: bool, event: Activity) -> int:
+    """Held mails, one per author, for the decision's current version; keyed by the
+    activity entry that composed them (`event`)."""
     submission = decision.submission
     workshop = submission.workshop
     authors = list(submission.authors.all())
@@ -140,15 +191,15 @@ def _compose_one(decision: Decision, *, include_reviews: bool, batch: str) -> in
         "decision": decision.category.name,
         "authors": ", ".join(a.name for a in authors),
         "reviews": _reviews_text(submission) if include_reviews else "",
-        "link": f"{settings.SITE_URL}/submissions/{submission.pk}/reviews/",
+        "link": settings.SITE_URL + reverse("author_reviews", args=[submission.pk]),
     }
     subject = _fill(decision.category.mail_subject, values)
     body = _fill(decision.category.mail_body, values)
     for author in authors:
         mail_store(
-            key=f"decision:{submission.pk}:v{decision.version}:{batch}:{author.email}",
-            to=author.email, kind="decision", subject=subject, body_text=body,
-            workshop=workshop, reply_to=workshop.contact_email, held=True,
+            key=f"decision:{decision.pk}:v{decision.version}:{event.pk}:{author.email}",
+            to=author.email, kind=DECISION_MAIL, subject=subject, body_text=body,
+            workshop=workshop, reply_to=workshop.contact_email, held=True, target=decision,
         )  # fmt: skip
     return len(authors)
 
@@ -156,46 +207,89 @@ def _compose_one(decision: Decision, *, include_reviews: bool, batch: str) -> in
 @transaction.atomic
 def decision_mails_compose(*, workshop: Workshop, chair: User, include_reviews: bool) -> int:
     """Compose one held mail per author of every decided paper; nothing is sent until the
-    chairs release them. Composing again replaces held mails that are not yet sent."""
-    if not is_chair(chair, workshop):
-        raise NotAllowed("Only the chairs compose decision mails.")
-    OutgoingMail.objects.filter(workshop=workshop, kind="decision", status=MailStatus.HELD).update(
-        status=MailStatus.CANCELLED, last_error="Replaced by a new composition."
-    )
-    batch = uuid.uuid4().hex[:8]  # new keys: the cancelled rows stay as history
-    count = 0
-    for decision in Decision.objects.filter(submission__workshop=workshop).select_related(
-        "submission__workshop", "category"
+    chairs release them. Composing again replaces held mails that are not yet sent; a
+    decision whose current version was mailed already is never mailed twice. Asks
+    `decisions.compose_mails`.
+
+    Side effects: one `decision.mails_compose` activity entry (the mails are keyed by it).
+    """
+    require(chair, "decisions.compose_mails", workshop,
+            message="Only the chairs compose decision mails.")  # fmt: skip
+    OutgoingMail.objects.filter(
+        workshop=workshop, kind=DECISION_MAIL, status=MailStatus.HELD
+    ).update(status=MailStatus.CANCELLED, last_error="Replaced by a new composition.")
+    due = []
+    for decision in (
+        Decision.objects.filter(submission__workshop=workshop)
+        .select_related("submission__workshop", "category")
+        .prefetch_related("submission__authors")
+        .order_by("submission__number")
     ):
-        already = OutgoingMail.objects.filter(
-            key__startswith=f"decision:{decision.submission_id}:v{decision.version}:",
+        already = decision_mails(decision).filter(
             status__in=[MailStatus.QUEUED, MailStatus.SENDING, MailStatus.SENT],
+            created_at__gte=decision.decided_at,
         )
         if already.exists():
             continue  # this decision was mailed already: never twice
+        due.append(decision)
+    count = sum(len(d.submission.authors.all()) for d in due)
+    entry = activity_record(
+        actor=chair, target=workshop, action="decision.mails_compose",
+        summary=f"{count} decision mail(s) composed for {len(due)} paper(s), held for release",
+        after={"mails": count, "papers": len(due), "include_reviews": include_reviews},
+    )  # fmt: skip
+    for decision in due:
         if decision.mail_includes_reviews != include_reviews:
             decision.mail_includes_reviews = include_reviews
             decision.save(update_fields=["mail_includes_reviews"])
-        count += _compose_one(decision, include_reviews=include_reviews, batch=batch)
+        _compose_one(decision, include_reviews=include_reviews, event=entry)
     return count
 
 
 @transaction.atomic
 def decisions_release(*, workshop: Workshop, chair: User) -> int:
-    """Send the held decision mails and show decisions to authors. Returns mails released."""
-    if not is_chair(chair, workshop):
-        raise NotAllowed("Only the chairs release decisions.")
-    ids = OutgoingMail.objects.filter(
-        workshop=workshop, kind="decision", status=MailStatus.HELD
-    ).values_list("pk", flat=True)
+    """Send the held decision mails and show decisions to authors. Asks
+    `decisions.release`. Returns mails released.
+
+    Side effects: one `decisions.release` activity entry (before/after) unless there was
+    nothing to do (already released, no mail held).
+    """
+    require(chair, "decisions.release", workshop, message="Only the chairs release decisions.")
+    locked = Workshop.objects.select_for_update().get(pk=workshop.pk)
+    ids = list(
+        OutgoingMail.objects.filter(
+            workshop=workshop, kind=DECISION_MAIL, status=MailStatus.HELD
+        ).values_list("pk", flat=True)
+    )
+    if locked.decisions_released and not ids:
+        return 0
     released = mails_release(ids)
     Workshop.objects.filter(pk=workshop.pk).update(decisions_released=True)
+    workshop.decisions_released = True
+    activity_record(
+        actor=chair, target=workshop, action="decisions.release",
+        summary=f"Decisions released; {released} decision mail(s) sent",
+        before={"decisions_released": locked.decisions_released},
+        after={"decisions_released": True, "mails_released": released},
+    )  # fmt: skip
     return released
 
 
 @transaction.atomic
 def reviews_release(*, workshop: Workshop, chair: User, released: bool = True) -> None:
-    """The separate switch that shows authors their reviews (author-visible answers only)."""
-    if not is_chair(chair, workshop):
-        raise NotAllowed("Only the chairs release reviews.")
+    """The separate switch that shows authors their reviews (author-visible answers only).
+    Asks `decisions.release_reviews`. Side effects: one `reviews.release` activity entry
+    (before/after) when the switch changes."""
+    require(chair, "decisions.release_reviews", workshop,
+            message="Only the chairs release reviews.")  # fmt: skip
+    locked = Workshop.objects.select_for_update().get(pk=workshop.pk)
+    workshop.reviews_released = released
+    if locked.reviews_released == released:
+        return
     Workshop.objects.filter(pk=workshop.pk).update(reviews_released=released)
+    activity_record(
+        actor=chair, target=workshop, action="reviews.release",
+        summary="Reviews " + ("released to" if released else "withdrawn from") + " the authors",
+        before={"reviews_released": locked.reviews_released},
+        after={"reviews_released": released},
+    )  # fmt: skip

@@ -1,4 +1,9 @@
-"""Inviting the programme committee: one by one, in bulk, re-sending, revoking, answering."""
+"""Inviting the programme committee: one by one, in bulk, re-sending, revoking, answering.
+
+The chairs' actions ask `reviews.manage_committee`; the invitee's answers need the link's
+token (and, to accept, an account). Each action writes one activity entry when it changes
+something; invitation mails are keyed by that entry.
+"""
 
 from __future__ import annotations
 
@@ -13,12 +18,14 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 
+from workshop.activity import activity_record
 from workshop.errors import NotAllowed, ServiceError
-from workshop.models import Role, User, Workshop
+from workshop.models import Activity, Role, User, Workshop
 from workshop.outbox import mail_queue
-from workshop.permissions import is_chair
+from workshop.policy import require
 from workshop.services import membership_grant
 
 from ..models import Invitation, InvitationStatus, ReviewerProfile, new_token, token_hash
@@ -76,22 +83,24 @@ def _role(text: str) -> str | None:
             "ac": Role.AREA_CHAIR, "metareviewer": Role.AREA_CHAIR}.get(key)  # fmt: skip
 
 
-def _send(invitation: Invitation, accept: str, decline: str) -> None:
+def _send(invitation: Invitation, accept: str, decline: str, *, event: Activity) -> None:
+    """The invitation mail with both links, keyed by the action's activity entry."""
     invitation.sent_count += 1
     invitation.last_sent_at = timezone.now()
     invitation.save(update_fields=["sent_count", "last_sent_at"])
     recipient = User.objects.filter(email=invitation.email).first()
     mail_queue(
-        key=f"invitation:{invitation.pk}:{invitation.sent_count}",
+        key=f"invitation:{event.pk}",
         template="committee_invitation",
         to=invitation.email,
         context={
             "invitation": invitation,
-            "accept_path": f"/invitations/{accept}/",
-            "decline_path": f"/invitations/{decline}/",
+            "accept_path": reverse("invitation", args=[accept]),
+            "decline_path": reverse("invitation", args=[decline]),
         },
         workshop=invitation.workshop,
         recipient=recipient,
+        target=invitation,
     )
 
 
@@ -106,13 +115,14 @@ def _issue_tokens(invitation: Invitation) -> tuple[str, str]:
 def invitation_create(
     *, workshop: Workshop, email: str, name: str = "", role: str, invited_by: User
 ) -> Invitation:
-    """Invite one person. Side effects: the invitation mail (accept and decline links).
+    """Invite one person. Asks `reviews.manage_committee`.
 
     Refuses a second pending invitation for the same address and role, and people who
-    already hold the role.
+    already hold the role. Side effects: one `invitation.create` activity entry; the
+    invitation mail (accept and decline links).
     """
-    if not is_chair(invited_by, workshop):
-        raise NotAllowed("Only the chairs of this workshop can invite its committee.")
+    require(invited_by, "reviews.manage_committee", workshop,
+            message="Only the chairs of this workshop can invite its committee.")  # fmt: skip
     email = email.strip().lower()
     holders = workshop.memberships.filter(role=role).filter(
         Q(user__email__iexact=email) | Q(user__emailaddress__email__iexact=email)
@@ -127,14 +137,21 @@ def invitation_create(
             invitation.save()
     except IntegrityError:
         raise ServiceError(f"{email} already has a pending invitation in that role.") from None
-    _send(invitation, accept, decline)
+    entry = activity_record(
+        actor=invited_by, target=invitation, action="invitation.create",
+        summary=f"{email} invited as {Role(role).label.lower()}",
+    )  # fmt: skip
+    _send(invitation, accept, decline, event=entry)
     return invitation
 
 
 def invitations_bulk(
     *, workshop: Workshop, rows: list[InvitationRow], invited_by: User
 ) -> tuple[list[Invitation], list[str]]:
-    """Invite many; each row stands alone. Returns the invitations made and what was skipped."""
+    """Invite many; each row stands alone (one `invitation.create` entry each). Returns the
+    invitations made and what was skipped."""
+    require(invited_by, "reviews.manage_committee", workshop,
+            message="Only the chairs of this workshop can invite its committee.")  # fmt: skip
     made, skipped = [], []
     for row in rows:
         try:
@@ -147,26 +164,41 @@ def invitations_bulk(
 
 @transaction.atomic
 def invitation_resend(*, invitation: Invitation, chair: User) -> Invitation:
-    """New links (the old ones stop working), a new expiry, and the mail again."""
-    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
-    if not is_chair(chair, invitation.workshop):
-        raise NotAllowed("Only the chairs of this workshop can re-send its invitations.")
+    """New links (the old ones stop working), a new expiry, and the mail again. Asks
+    `reviews.manage_committee`. Side effects: one `invitation.resend` activity entry; the
+    mail, keyed by it."""
+    invitation = (
+        Invitation.objects.select_for_update().select_related("workshop").get(pk=invitation.pk)
+    )
+    require(chair, "reviews.manage_committee", invitation.workshop,
+            message="Only the chairs of this workshop can re-send its invitations.")  # fmt: skip
     if invitation.status != InvitationStatus.PENDING:
         raise ServiceError(f"This invitation is {invitation.get_status_display().lower()}.")
     accept, decline = _issue_tokens(invitation)
     invitation.save(update_fields=["accept_hash", "decline_hash", "expires_at"])
-    _send(invitation, accept, decline)
+    entry = activity_record(actor=chair, target=invitation, action="invitation.resend",
+                            summary=f"Invitation of {invitation.email} sent again")  # fmt: skip
+    _send(invitation, accept, decline, event=entry)
     return invitation
 
 
 @transaction.atomic
 def invitation_revoke(*, invitation: Invitation, chair: User) -> Invitation:
-    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
-    if not is_chair(chair, invitation.workshop):
-        raise NotAllowed("Only the chairs of this workshop can revoke its invitations.")
+    """Withdraw a pending invitation (its links stop working). Asks
+    `reviews.manage_committee`. Side effects: one `invitation.revoke` activity entry."""
+    invitation = (
+        Invitation.objects.select_for_update().select_related("workshop").get(pk=invitation.pk)
+    )
+    require(chair, "reviews.manage_committee", invitation.workshop,
+            message="Only the chairs of this workshop can revoke its invitations.")  # fmt: skip
     if invitation.status == InvitationStatus.PENDING:
         invitation.status = InvitationStatus.REVOKED
         invitation.save(update_fields=["status"])
+        activity_record(
+            actor=chair, target=invitation, action="invitation.revoke",
+            summary=f"Invitation of {invitation.email} revoked",
+            before={"status": InvitationStatus.PENDING}, after={"status": invitation.status},
+        )  # fmt: skip
     return invitation
 
 
@@ -209,7 +241,8 @@ def invitation_accept(*, token: str, user: User) -> Invitation:
 
     The invited address is attached to the account (verified: the link proves the mailbox)
     unless it belongs to another account, in which case nothing happens but an explanation.
-    Side effects: the role, a reviewer profile, and a welcome mail.
+    Side effects: the role, a reviewer profile, one `invitation.accept` activity entry and
+    a welcome mail.
     """
     invitation, purpose = invitation_by_token(token)
     if purpose != "accept":
@@ -238,6 +271,11 @@ def invitation_accept(*, token: str, user: User) -> Invitation:
     invitation.accepted_by = user
     invitation.responded_at = timezone.now()
     invitation.save(update_fields=["status", "accepted_by", "responded_at"])
+    activity_record(
+        actor=user, target=invitation, action="invitation.accept",
+        summary=f"{user} accepted to join as {Role(invitation.role).label.lower()}",
+        before={"status": InvitationStatus.PENDING}, after={"status": invitation.status},
+    )  # fmt: skip
     mail_queue(
         key=f"invitation-accepted:{invitation.pk}",
         template="committee_welcome",
@@ -245,13 +283,15 @@ def invitation_accept(*, token: str, user: User) -> Invitation:
         context={"invitation": invitation, "user": user},
         workshop=invitation.workshop,
         recipient=user,
+        target=invitation,
     )
     return invitation
 
 
 @transaction.atomic
-def invitation_decline(*, token: str, reason: str = "") -> Invitation:
-    """Decline with the decline link (no account needed). Side effects: none beyond the row."""
+def invitation_decline(*, token: str, reason: str = "", user: User | None = None) -> Invitation:
+    """Decline with the decline link (no account needed; `user` if signed in). Side
+    effects: one `invitation.decline` activity entry (with the reason)."""
     invitation, purpose = invitation_by_token(token)
     if purpose != "decline":
         raise InvitationLinkError("This is the link to accept the invitation, not to decline it.")
@@ -261,4 +301,10 @@ def invitation_decline(*, token: str, reason: str = "") -> Invitation:
     invitation.decline_reason = reason.strip()[:2000]
     invitation.responded_at = timezone.now()
     invitation.save(update_fields=["status", "decline_reason", "responded_at"])
+    activity_record(
+        actor=user, target=invitation, action="invitation.decline",
+        summary=f"{invitation.email} declined the invitation",
+        before={"status": InvitationStatus.PENDING}, after={"status": invitation.status},
+        reason=invitation.decline_reason,
+    )  # fmt: skip
     return invitation

@@ -5,14 +5,14 @@ from __future__ import annotations
 import re
 
 from django.db import transaction
-from django.utils import timezone
 
 from submissions.models import Submission
 from submissions.permissions import is_author
+from workshop.activity import activity_record
 from workshop.errors import DeadlinePassed, NotAllowed, ServiceError
-from workshop.models import User, Workshop
+from workshop.models import User
 from workshop.outbox import mail_queue
-from workshop.phases import accepts_until
+from workshop.policy import can, require_visible
 
 from ..models import Assignment, AuthorResponse, Review, ReviewStatus
 
@@ -21,32 +21,25 @@ def word_count(text: str) -> int:
     return len(re.findall(r"\S+", text))
 
 
-def rebuttal_open(workshop: Workshop, now=None) -> bool:
-    now = now or timezone.now()
-    return (
-        workshop.reviews_released
-        and workshop.rebuttal_opens is not None
-        and workshop.rebuttal_closes is not None
-        and workshop.rebuttal_opens <= now
-        and accepts_until(workshop.rebuttal_closes, workshop, now)
-    )
-
-
 @transaction.atomic
-def response_save(*, submission: Submission, user: User, text: str, review: Review | None = None
-                  ) -> AuthorResponse:  # fmt: skip
+def response_save(*, submission: Submission, user: User, text: str, review: Review | None = None,
+                  notify: bool = True) -> AuthorResponse:  # fmt: skip
     """Save the authors' response to one review (or to all, `review` None) in the window.
+    Asks `submissions.view` (NotFound for a stranger), then `reviews.respond` (an author, in
+    the window: DeadlinePassed once it closed).
 
-    Side effects: a notice to each reviewer of the paper who submitted a review (keyed by
-    the response and its length, so saving the same text twice notifies once).
+    Saving the same text again changes nothing. Side effects: one `response.save` activity
+    entry (part of the authors' history), and, unless `notify` is False, a notice to each
+    reviewer of the paper who submitted a review, keyed by that entry.
     """
-    workshop = submission.workshop
-    if not is_author(user, submission):
-        raise NotAllowed("Only the authors of this paper can respond.")
-    if not rebuttal_open(workshop):
+    require_visible(user, "submissions.view", submission)
+    if not can(user, "reviews.respond", submission):
+        if not is_author(user, submission):
+            raise NotAllowed("Only the authors of this paper can respond.")
         raise DeadlinePassed("The author response window is closed.")
     if review is not None and review.assignment.submission_id != submission.pk:
         raise NotAllowed("That review belongs to another paper.")
+    workshop = submission.workshop
     text = text.strip()
     words = word_count(text)
     if not text:
@@ -55,20 +48,33 @@ def response_save(*, submission: Submission, user: User, text: str, review: Revi
         raise ServiceError(
             f"The response has {words} words; the limit is {workshop.rebuttal_word_limit}."
         )
+    previous = (
+        AuthorResponse.objects.select_for_update().filter(submission=submission, review=review)
+    ).first()
+    if previous is not None and previous.text == text:
+        return previous
     response, _ = AuthorResponse.objects.update_or_create(
         submission=submission, review=review, defaults={"text": text, "author": user}
     )
+    to = f"Reviewer {review.assignment.pseudonym}" if review is not None else "all reviews"
+    entry = activity_record(
+        actor=user, target=response, action="response.save", authors_see=True,
+        summary=f"Author response to {to} on #{submission.number} "
+        + ("updated" if previous else "saved") + f" ({words} words)",
+    )  # fmt: skip
+    if not notify:
+        return response
     reviewers = Assignment.objects.filter(
         submission=submission, declined_at__isnull=True, review__status=ReviewStatus.SUBMITTED
     ).select_related("reviewer")
-    stamp = int(response.updated_at.timestamp())
     for a in reviewers:
         mail_queue(
-            key=f"response:{response.pk}:{stamp}:{a.reviewer_id}",
+            key=f"response:{entry.pk}:{a.reviewer_id}",
             template="author_response_notice",
             to=a.reviewer.email,
             context={"submission": submission, "response": response, "assignment": a},
             workshop=workshop,
             recipient=a.reviewer,
+            target=response,
         )
     return response

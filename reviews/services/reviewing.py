@@ -1,4 +1,11 @@
-"""Writing reviews, declining, discussing and meta-reviewing."""
+"""Writing reviews, declining, discussing and meta-reviewing.
+
+Each action asks the policy itself: `reviews.view_paper` first (a paper the actor may not
+know is NotFound), then its own permission (`reviews.write_review`, `reviews.decline`,
+`reviews.discuss`, `reviews.write_meta_review`, `reviews.remind`). Draft autosaves are not
+logged in the activity log (one every few seconds of typing: personal work in progress);
+every other action writes one entry when it changes something.
+"""
 
 from __future__ import annotations
 
@@ -8,12 +15,12 @@ import string
 from django.db import transaction
 from django.utils import timezone
 
-from submissions.models import Submission
+from submissions.models import Submission, SubmissionStatus
+from workshop.activity import activity_record
 from workshop.errors import DeadlinePassed, NotAllowed, ServiceError
 from workshop.models import Role, User, Workshop
 from workshop.outbox import mail_queue
-from workshop.permissions import is_chair
-from workshop.phases import accepts_until
+from workshop.policy import can, require, require_visible
 
 from ..models import (
     Answer,
@@ -110,33 +117,18 @@ def _clean_value(question: ReviewQuestion, raw: object) -> object:
     return text
 
 
-def reviews_writable(workshop: Workshop, *, submitted: bool, now=None) -> bool:
-    """Until the review deadline, any review; after it, only a submitted review may be
-    updated, and only while the discussion is open (author response to discussion end),
-    so that reviewers can answer the authors."""
-    now = now or timezone.now()
-    if accepts_until(workshop.review_deadline, workshop, now):
-        return True
-    start = workshop.rebuttal_opens
-    end = workshop.discussion_ends or workshop.rebuttal_closes
-    return bool(submitted and start and end and start <= now and accepts_until(end, workshop, now))
-
-
 def _lock_assignment(assignment: Assignment, user: User) -> Assignment:
+    """The assignment, locked, once the user may write its review (see `review_submit`)."""
     locked = (
         Assignment.objects.select_for_update()
         .select_related("submission__workshop")
         .get(pk=assignment.pk)
     )
-    workshop = locked.submission.workshop
-    if locked.reviewer_id != user.pk and not is_chair(user, workshop):
-        raise NotAllowed("This is not your review.")
-    if locked.declined_at:
-        raise NotAllowed("You declined this paper.")
-    if not is_chair(user, workshop) and not reviews_writable(
-        workshop,
-        submitted=Review.objects.filter(assignment=locked, status=ReviewStatus.SUBMITTED).exists(),
-    ):
+    require_visible(user, "reviews.view_paper", locked.submission)
+    if not can(user, "reviews.write_review", locked):
+        if locked.reviewer_id != user.pk or locked.declined_at:
+            raise NotAllowed("This is not your review.")
+        workshop = locked.submission.workshop
         raise DeadlinePassed(
             "The review deadline has passed: reviews can no longer be changed. Write to the "
             f"chairs ({workshop.contact_email}) if something must be corrected."
@@ -158,7 +150,11 @@ def _store(review: Review, questions: dict[int, ReviewQuestion], answers: dict[i
 @transaction.atomic
 def review_save_draft(*, assignment: Assignment, user: User, answers: dict[int, object]) -> Review:
     """Autosave of a draft (until the review deadline). A submitted review changes only
-    through `review_submit`, so others never read a half-edited review."""
+    through `review_submit`, so others never read a half-edited review. Asks
+    `reviews.view_paper`, then `reviews.write_review` on the assignment.
+
+    Side effects: none beyond the answers (autosaves are not logged: see the module).
+    """
     assignment = _lock_assignment(assignment, user)
     review, _ = Review.objects.get_or_create(assignment=assignment)
     if review.status == ReviewStatus.SUBMITTED:
@@ -176,11 +172,15 @@ def review_save_draft(*, assignment: Assignment, user: User, answers: dict[int, 
 @transaction.atomic
 def review_submit(*, assignment: Assignment, user: User, answers: dict[int, object]) -> Review:
     """Submit (or update a submitted) review: every required question must be answered.
+    Asks `reviews.view_paper`, then `reviews.write_review` on the assignment (the
+    reviewer's own, in the window; chairs may correct any review).
 
-    Side effects: a new kept version; nothing else (chairs watch progress).
+    Side effects: a new kept version; one `review.submit` (first time) or `review.update`
+    activity entry; no mail (chairs watch progress).
     """
     assignment = _lock_assignment(assignment, user)
-    review, _ = Review.objects.get_or_create(assignment=assignment)
+    review, _ = Review.objects.select_for_update().get_or_create(assignment=assignment)
+    was_submitted = review.status == ReviewStatus.SUBMITTED
     questions = {
         q.pk: q for q in assignment.submission.workshop.review_questions.filter(active=True)
     }
@@ -197,39 +197,61 @@ def review_submit(*, assignment: Assignment, user: User, answers: dict[int, obje
     ReviewVersion.objects.create(
         review=review, number=review.version, answers={str(k): v for k, v in stored.items()}
     )
+    activity_record(
+        actor=user, target=review,
+        action="review.update" if was_submitted else "review.submit",
+        summary=f"{assignment.display_name} on #{assignment.submission.number}: "
+        + (f"review updated (version {review.version})" if was_submitted else "review submitted"),
+        after={"version": review.version},
+    )  # fmt: skip
     return review
 
 
 @transaction.atomic
 def assignment_decline(*, assignment: Assignment, user: User, reason: str) -> Assignment:
-    """A reviewer declines a paper (before submitting a review). Side effects: a mail to
-    every chair of the workshop with the reason."""
+    """A reviewer declines a paper before submitting a review. Asks `reviews.view_paper`,
+    then `reviews.decline`; declining twice changes nothing.
+
+    Side effects: one `assignment.decline` activity entry (with the reason) and a mail to
+    every chair of the workshop, keyed by that entry (a reviewer assigned again who declines
+    again is a new event, so the chairs hear of it again).
+    """
     assignment = (
         Assignment.objects.select_for_update()
         .select_related("submission__workshop")
         .get(pk=assignment.pk)
     )
+    if assignment.declined_at and assignment.reviewer_id == user.pk:
+        return assignment
+    require_visible(user, "reviews.view_paper", assignment.submission)
     if assignment.reviewer_id != user.pk:
         raise NotAllowed("This is not your assignment.")
-    review = Review.objects.filter(assignment=assignment).first()
-    if review and review.status == ReviewStatus.SUBMITTED:
-        raise ServiceError("You have submitted a review of this paper; it cannot be declined.")
+    require(
+        user,
+        "reviews.decline",
+        assignment,
+        message="You have submitted a review of this paper; it cannot be declined.",
+    )
     if not reason.strip():
         raise ServiceError("Please give the chairs a reason.")
-    if assignment.declined_at:
-        return assignment
     assignment.declined_at = timezone.now()
     assignment.decline_reason = reason.strip()[:2000]
     assignment.save(update_fields=["declined_at", "decline_reason"])
     workshop = assignment.submission.workshop
+    entry = activity_record(
+        actor=user, target=assignment, action="assignment.decline",
+        summary=f"{assignment.display_name} declined #{assignment.submission.number}",
+        before={"declined": False}, after={"declined": True}, reason=assignment.decline_reason,
+    )  # fmt: skip
     for chair in User.objects.filter(memberships__workshop=workshop, memberships__role=Role.CHAIR):
         mail_queue(
-            key=f"declined:{assignment.pk}:{chair.pk}",
+            key=f"declined:{entry.pk}:{chair.pk}",
             template="assignment_declined",
             to=chair.email,
             context={"assignment": assignment, "reviewer": user, "chair": chair},
             workshop=workshop,
             recipient=chair,
+            target=assignment,
         )
     return assignment
 
@@ -238,21 +260,24 @@ def signature_for(user: User, submission: Submission, assignments: list[Assignme
     for a in assignments:
         if a.reviewer_id == user.pk and not a.declined_at:
             return a.display_name
-    return "Chair" if is_chair(user, submission.workshop) else "Committee member"
+    return "Chair" if can(user, "workshop.manage", submission.workshop) else "Committee member"
 
 
 MENTION = re.compile(r"@(Reviewer [A-Z]{1,2}|Area chair|Chair)\b", re.IGNORECASE)
 
 
 @transaction.atomic
-def comment_post(*, submission: Submission, user: User, body: str, may_discuss: bool) -> Comment:
-    """Post to the paper's discussion (the caller decided `may_discuss` with the predicate).
+def comment_post(*, submission: Submission, user: User, body: str, notify: bool = True
+                 ) -> Comment:  # fmt: skip
+    """Post to the paper's discussion. Asks `reviews.view_paper`, then `reviews.discuss`.
 
-    Side effects: a notice to every other participant (the reviewers who may discuss, the
-    area chair, the chairs), marked when they are mentioned by pseudonym.
+    Side effects: one `comment.post` activity entry; unless `notify` is False, a notice to
+    every other participant (the reviewers who may discuss, the area chair, the chairs),
+    marked when they are mentioned by pseudonym.
     """
-    if not may_discuss:
-        raise NotAllowed("You can join the discussion once you have submitted your review.")
+    require_visible(user, "reviews.view_paper", submission)
+    require(user, "reviews.discuss", submission,
+            message="You can join the discussion once you have submitted your review.")  # fmt: skip
     body = body.strip()
     if not body:
         raise ServiceError("Write something first.")
@@ -267,6 +292,10 @@ def comment_post(*, submission: Submission, user: User, body: str, may_discuss: 
         submission=submission, author=user, body=body,
         signature=signature_for(user, submission, assignments),
     )  # fmt: skip
+    activity_record(actor=user, target=comment, action="comment.post",
+                    summary=f"{comment.signature} commented on #{submission.number}")  # fmt: skip
+    if not notify:
+        return comment
     mentioned = {m.lower() for m in MENTION.findall(body)}
     recipients: dict[int, tuple[User, str]] = {}
     for a in assignments:
@@ -286,38 +315,56 @@ def comment_post(*, submission: Submission, user: User, body: str, may_discuss: 
                      "mentioned": name.lower() in mentioned},
             workshop=submission.workshop,
             recipient=recipient,
+            target=comment,
         )  # fmt: skip
     return comment
 
 
 @transaction.atomic
-def meta_review_save(*, submission: Submission, user: User, recommendation: str, text: str,
-                     is_area_chair: bool) -> MetaReview:  # fmt: skip
-    """The area chair's (or a chair's) recommendation and text for one paper."""
-    workshop = submission.workshop
-    if not (is_area_chair or is_chair(user, workshop)):
-        raise NotAllowed("Only the paper's area chair writes its meta-review.")
+def meta_review_save(*, submission: Submission, user: User, recommendation: str, text: str
+                     ) -> MetaReview:  # fmt: skip
+    """The area chair's (or a chair's) recommendation and text for one paper. Asks
+    `reviews.view_paper`, then `reviews.write_meta_review`.
+
+    Side effects: one `meta_review.save` activity entry when something changed.
+    """
+    require_visible(user, "reviews.view_paper", submission)
+    require(user, "reviews.write_meta_review", submission,
+            message="Only the paper's area chair writes its meta-review.")  # fmt: skip
     if recommendation not in MetaRecommendation.values:
         raise ServiceError("Choose a recommendation.")
     if len(text) > MAX_TEXT:
         raise ServiceError(f"At most {MAX_TEXT:,} characters.")
+    previous = MetaReview.objects.select_for_update().filter(submission=submission).first()
+    if previous and (previous.recommendation, previous.text) == (recommendation, text.strip()):
+        return previous
     meta, _ = MetaReview.objects.update_or_create(
         submission=submission,
         defaults={"author": user, "recommendation": recommendation, "text": text.strip()},
     )
+    activity_record(
+        actor=user, target=meta, action="meta_review.save",
+        summary=f"Meta-review of #{submission.number}: {meta.get_recommendation_display()}",
+        before={"recommendation": previous.recommendation} if previous else None,
+        after={"recommendation": recommendation},
+    )  # fmt: skip
     return meta
 
 
+@transaction.atomic
 def late_reviewers_remind(*, workshop: Workshop, chair: User) -> int:
     """One mail per reviewer with unsubmitted reviews (keyed per day: a second click the
-    same day sends nothing). Returns how many were newly queued."""
-    if not is_chair(chair, workshop):
-        raise NotAllowed("Only the chairs send reminders.")
+    same day sends nothing). Asks `reviews.remind`. Returns how many were newly queued.
+
+    Side effects: the mails, and one `reminders.send` activity entry when any was queued.
+    """
+    require(chair, "reviews.remind", workshop, message="Only the chairs send reminders.")
     late: dict[int, list[Submission]] = {}
     users: dict[int, User] = {}
     for a in (
         Assignment.objects.filter(submission__workshop=workshop, role=Role.REVIEWER,
-                                  declined_at__isnull=True, submission__status="submitted")
+                                  declined_at__isnull=True,
+                                  submission__status=SubmissionStatus.SUBMITTED)
         .exclude(review__status=ReviewStatus.SUBMITTED)
         .select_related("reviewer", "submission")
         .order_by("submission__number")
@@ -336,4 +383,8 @@ def late_reviewers_remind(*, workshop: Workshop, chair: User) -> int:
             recipient=users[uid],
         )
         queued += int(created)
+    if queued:
+        activity_record(actor=chair, target=workshop, action="reminders.send",
+                        summary=f"Reminded {queued} reviewer(s) of late reviews",
+                        after={"queued": queued, "kind": "review_reminder"})  # fmt: skip
     return queued

@@ -9,23 +9,26 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from submissions.models import Submission
-from submissions.selectors import submission_for_author
+from submissions.selectors import submission_for_viewer
 from workshop.errors import ServiceError
+from workshop.policy import can
 
-from ..models import AuthorResponse, Review, ReviewStatus
+from ..models import AuthorResponse, Outcome, Review, ReviewStatus
 from ..services.decisions import author_visible_reviews
-from ..services.responses import rebuttal_open, response_save, word_count
+from ..services.responses import response_save, word_count
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def author_reviews(request: HttpRequest, pk: int) -> HttpResponse:
     try:
-        submission = submission_for_author(request.user, pk)
+        submission = submission_for_viewer(request.user, pk)
     except Submission.DoesNotExist:
         raise Http404("No such submission.") from None
     workshop = submission.workshop
-    if not (workshop.reviews_released or workshop.decisions_released):
+    reviews_out = can(request.user, "reviews.read_released", submission)
+    decision_out = can(request.user, "decisions.see", submission)
+    if not (reviews_out or decision_out):
         raise Http404("Nothing has been released yet.")
     reviews = {
         f"Reviewer {r.assignment.pseudonym}": r
@@ -33,9 +36,9 @@ def author_reviews(request: HttpRequest, pk: int) -> HttpResponse:
             assignment__submission=submission, status=ReviewStatus.SUBMITTED
         ).select_related("assignment")
     }
-    window = rebuttal_open(workshop)
+    window = reviews_out and can(request.user, "reviews.respond", submission)
     if request.method == "POST":
-        if not workshop.reviews_released:
+        if not reviews_out:
             raise Http404
         review = reviews.get(request.POST.get("review", ""))
         try:
@@ -56,9 +59,9 @@ def author_reviews(request: HttpRequest, pk: int) -> HttpResponse:
             "review__assignment"
         )
     }
-    shown = author_visible_reviews(submission) if workshop.reviews_released else []
+    shown = author_visible_reviews(submission) if reviews_out else []
     draft = request.session.pop(f"response-draft-{submission.pk}", None) or {}
-    decision = getattr(submission, "decision", None) if workshop.decisions_released else None
+    decision = getattr(submission, "decision", None) if decision_out else None
     return render(
         request,
         "reviews/author_reviews.html",
@@ -76,7 +79,9 @@ def author_reviews(request: HttpRequest, pk: int) -> HttpResponse:
             ],
             "general_response": responses.get(""),
             "decision": decision,
-            "window": window and workshop.reviews_released,
+            "window": window,
+            "reviews_out": reviews_out,
+            "outcomes": Outcome,
             "draft": draft.get("text", "") if not draft.get("review") else "",
             "limit": workshop.rebuttal_word_limit,
             "word_count": word_count,

@@ -12,13 +12,14 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from submissions.models import Submission
 from workshop.errors import ServiceError
-from workshop.models import Topic, Workshop
+from workshop.models import Role, Topic, Workshop
+from workshop.policy import can
 
-from .. import selectors
-from ..conflicts import conflicts_for
 from ..forms import ProfileForm
-from ..models import BidValue, ConflictDeclaration, DeclarationKind, ReviewerProfile
-from ..reviewing import reviewer_assignments
+from ..models import BidValue, ConflictDeclaration, DeclarationKind, ReviewerProfile, ReviewStatus
+from ..selectors import committee as selectors
+from ..selectors.conflicts import conflicts_for
+from ..selectors.reviewing import reviewer_assignments
 from ..services import committee, invitations
 
 
@@ -60,17 +61,25 @@ def dashboard(request: HttpRequest) -> HttpResponse:
                     {m.get_role_display() for m in memberships if m.workshop_id == wid}
                 ),
                 "missing": missing,
-                "bidding_open": committee.bidding_open(workshop),
+                "bidding_open": can(request.user, "reviews.bid", workshop),
             }
         )
     assignments = list(reviewer_assignments(request.user))
     done = sum(
-        1 for a in assignments if getattr(a, "review", None) and a.review.status == "submitted"
+        1
+        for a in assignments
+        if getattr(a, "review", None) and a.review.status == ReviewStatus.SUBMITTED
     )
     return render(
         request,
         "reviews/dashboard.html",
-        {"cards": cards, "assignments": assignments, "done": done},
+        {
+            "cards": cards,
+            "assignments": assignments,
+            "done": done,
+            "roles": Role,
+            "review_status": ReviewStatus,
+        },
     )
 
 
@@ -117,7 +126,7 @@ def profile(request: HttpRequest, slug: str) -> HttpResponse:
             messages.error(request, exc.message)
         else:
             messages.success(request, "Profile saved.")
-            if committee.bidding_open(workshop):
+            if can(request.user, "reviews.bid", workshop):
                 return redirect("reviews:bids", workshop.slug)
             return redirect("reviews:dashboard")
     return render(
@@ -146,7 +155,7 @@ def bids(request: HttpRequest, slug: str) -> HttpResponse:
             "workshop": workshop,
             "page": page,
             "choices": BidValue.choices,
-            "open": committee.bidding_open(workshop),
+            "open": can(request.user, "reviews.bid", workshop),
             "q": request.GET.get("q", ""),
             "topic_id": topic_id,
         },
@@ -217,7 +226,11 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
                 f"Welcome to the committee of {found.workshop.name}. Please fill in your profile.",
             )
             return redirect("reviews:profile", found.workshop.slug)
-        invitations.invitation_decline(token=token, reason=request.POST.get("reason", ""))
+        invitations.invitation_decline(
+            token=token,
+            reason=request.POST.get("reason", ""),
+            user=request.user if request.user.is_authenticated else None,
+        )
     except ServiceError as exc:
         return render(
             request, "reviews/invitation.html", {**context, "error": exc.message}, status=403

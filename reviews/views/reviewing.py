@@ -11,12 +11,19 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
 from workshop.errors import ServiceError
-from workshop.models import Workshop
+from workshop.models import OtherReviewsVisibility, Workshop
+from workshop.policy import can
 from workshop.richtext import render_markdown
 
-from ..models import Assignment, MetaRecommendation, QuestionKind
-from ..reviewing import NotVisible, assignment_for, paper_page
-from ..selectors import workshop_for_reviewing
+from ..models import (
+    Assignment,
+    MetaRecommendation,
+    QuestionKind,
+    QuestionVisibility,
+    ReviewStatus,
+)
+from ..selectors.committee import workshop_for_reviewing
+from ..selectors.reviewing import NotVisible, assignment_for, paper_page
 from ..services import reviewing as services
 
 
@@ -57,6 +64,9 @@ def _answers(request: HttpRequest) -> dict[int, object]:
 @login_required
 def paper(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     page = _page(request, slug, number)
+    deadline_open = page.chair or (
+        page.own is not None and can(request.user, "reviews.write_review", page.own)
+    )
     return render(
         request,
         "reviews/paper.html",
@@ -65,12 +75,14 @@ def paper(request: HttpRequest, slug: str, number: int) -> HttpResponse:
             "workshop": page.workshop,
             "submission": page.submission,
             "kinds": QuestionKind,
+            "review_status": ReviewStatus,
+            "visibility": QuestionVisibility,
+            "other_reviews": OtherReviewsVisibility,
             "recommendations": MetaRecommendation.choices,
-            "deadline_open": page.chair
-            or services.reviews_writable(
-                page.workshop,
-                submitted=page.own_review is not None and page.own_review.status == "submitted",
-            ),
+            "deadline_open": deadline_open,
+            "may_decline": deadline_open
+            and page.own is not None
+            and can(request.user, "reviews.decline", page.own),
             "form_values": request.session.pop(f"review-form-{page.submission.pk}", None),
         },
     )
@@ -158,7 +170,6 @@ def comment_post(request: HttpRequest, slug: str, number: int) -> HttpResponse:
             submission=page.submission,
             user=request.user,
             body=request.POST.get("body", ""),
-            may_discuss=page.may_discuss,
         )
     except ServiceError as exc:
         messages.error(request, exc.message)
@@ -177,7 +188,6 @@ def meta_review_save(request: HttpRequest, slug: str, number: int) -> HttpRespon
             user=request.user,
             recommendation=request.POST.get("recommendation", ""),
             text=request.POST.get("text", ""),
-            is_area_chair=page.is_ac,
         )
     except ServiceError as exc:
         messages.error(request, exc.message)

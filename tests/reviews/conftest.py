@@ -244,9 +244,9 @@ def build_world(*, visibility: str = OtherReviewsVisibility.AFTER_OWN) -> World:
             answers={world.q_id("Summary"): f"{DRAFT} half-written thoughts"},
         )
         comment_post(submission=p, user=users["R1-submitted"],
-                     body=f"{COMMENT}: the baselines are weak.", may_discuss=True)  # fmt: skip
+                     body=f"{COMMENT}: the baselines are weak.")  # fmt: skip
         meta_review_save(submission=p, user=users["AC-of-P"], recommendation="weak_accept",
-                         text=f"{META}: leaning accept.", is_area_chair=True)  # fmt: skip
+                         text=f"{META}: leaning accept.")  # fmt: skip
     assert [assignments[k].pseudonym for k in ("R1-submitted", "R2-draft", "R3-not-started")] == [
         "A",
         "B",
@@ -255,6 +255,17 @@ def build_world(*, visibility: str = OtherReviewsVisibility.AFTER_OWN) -> World:
     assert Comment.objects.filter(submission=p).count() == 1
     assert MetaReview.objects.filter(submission=p).exists()
     return world
+
+
+def mails_about(obj: object):  # -> QuerySet[OutgoingMail]
+    """The outbox rows that concern `obj` (found by relation, never by key)."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from workshop.models import OutgoingMail
+
+    return OutgoingMail.objects.filter(
+        target_type=ContentType.objects.get_for_model(type(obj)), target_id=obj.pk
+    )
 
 
 _DEEP_CHECKS: dict[tuple, object] = {}

@@ -21,7 +21,6 @@ from django.test import TestCase
 from django.urls import reverse
 from django.utils import timezone
 
-from reviews.instance import build_instance
 from reviews.models import (
     Assignment,
     Bid,
@@ -33,6 +32,7 @@ from reviews.models import (
     RunStatus,
     TopicExpertise,
 )
+from reviews.selectors.matching import matching_input
 from reviews.services import assignment as assignment_services
 from reviews.services.committee import conflict_override_set
 from submissions.models import Authorship, Submission, SubmissionStatus
@@ -230,7 +230,7 @@ def test_bids_order_the_affinity_eager_willing_neutral_not_willing(workshop, own
     for user, value in zip(users, values, strict=True):
         if value:
             bid(sub, user, value)
-    inst = build_instance(workshop)
+    inst = matching_input(workshop)
     scores = [aff(inst, sub, u) for u in users]
     assert scores[0] > scores[1] > scores[2] > scores[4]
     assert scores[2] == scores[3] == 0.0  # neutral is no bid
@@ -244,7 +244,7 @@ def test_topic_expertise_raises_affinity_by_level_and_secondary_topics(workshop,
     knows = member(workshop, "kn", "Knows", levels={"Evaluation": ExpertiseLevel.KNOWLEDGEABLE})
     secondary = member(workshop, "se", "Secondary", levels={"Data": ExpertiseLevel.EXPERT})
     none = member(workshop, "no", "Nothing", levels={"Evaluation": ExpertiseLevel.NONE})
-    inst = build_instance(workshop)
+    inst = matching_input(workshop)
     assert aff(inst, sub, expert) > aff(inst, sub, knows) > aff(inst, sub, none) == 0.0
     assert aff(inst, sub, secondary) > 0.0
     # Expertise in the paper's topics only: none of them fits the Scale paper.
@@ -279,11 +279,11 @@ def test_text_similarity_prefers_the_paper_close_to_the_expertise_text(workshop,
         "Linguist",
         text="Multilingual tokenizers and their drift.\nTokenizer fertility across scripts.",
     )
-    inst = build_instance(workshop)
+    inst = matching_input(workshop)
     assert aff(inst, contamination, auditor) > aff(inst, tokenizers, auditor) >= 0.0
     assert aff(inst, tokenizers, linguist) > aff(inst, contamination, linguist) >= 0.0
     assert aff(inst, contamination, auditor) > aff(inst, contamination, linguist)
-    text_only = build_instance(workshop, {"bid": 0.0, "topic": 0.0, "text": 1.0})
+    text_only = matching_input(workshop, {"bid": 0.0, "topic": 0.0, "text": 1.0})
     assert 0.0 < aff(text_only, contamination, auditor) <= 1.0
 
 
@@ -292,15 +292,15 @@ def test_weights_change_the_ranking(workshop, owner):
     eager = member(workshop, "ea", "Eager Bidder")
     bid(sub, eager, BidValue.EAGER)
     expert = member(workshop, "ex", "Topic Expert", levels={"Evaluation": ExpertiseLevel.EXPERT})
-    default = build_instance(workshop)
+    default = matching_input(workshop)
     assert aff(default, sub, eager) > aff(default, sub, expert) > 0.0
-    no_bids = build_instance(workshop, {"bid": 0.0})
+    no_bids = matching_input(workshop, {"bid": 0.0})
     assert aff(no_bids, sub, eager) == 0.0
     assert aff(no_bids, sub, expert) == pytest.approx(aff(default, sub, expert))
     assert aff(no_bids, sub, expert) > aff(no_bids, sub, eager)
-    no_topics = build_instance(workshop, {"topic": 0.0})
+    no_topics = matching_input(workshop, {"topic": 0.0})
     assert aff(no_topics, sub, expert) == 0.0
-    heavy_topics = build_instance(workshop, {"topic": 4.0})
+    heavy_topics = matching_input(workshop, {"topic": 4.0})
     assert aff(heavy_topics, sub, expert) > aff(heavy_topics, sub, eager)
 
 
@@ -315,11 +315,11 @@ def test_a_reviewer_without_expertise_text_falls_back_to_topics_and_bids(worksho
     noprofile = member(workshop, "np", "No Profile")
     writer = member(workshop, "wr", "Writer", text="Benchmark contamination audits.")
     bid(sub, blank, BidValue.EAGER)
-    text_only = build_instance(workshop, {"bid": 0.0, "topic": 0.0, "text": 1.0})
+    text_only = matching_input(workshop, {"bid": 0.0, "topic": 0.0, "text": 1.0})
     assert aff(text_only, sub, blank) == 0.0
     assert aff(text_only, sub, noprofile) == 0.0
     assert aff(text_only, sub, writer) > 0.0
-    default = build_instance(workshop)
+    default = matching_input(workshop)
     # bid 1 x weight 1 + topic 1 x weight 0.5 + nothing from text
     assert aff(default, sub, blank) == pytest.approx(1.5)
     assert aff(default, sub, noprofile) == 0.0
@@ -346,7 +346,7 @@ def test_conflicts_from_the_selector_become_forbidden(workshop, owner, chair):
     for sub in (own, same_domain, set_by_chair, lifted):  # a high bid changes nothing
         for user in (rita, dan, cory, eve):
             bid(sub, user, BidValue.EAGER)
-    inst = build_instance(workshop)
+    inst = matching_input(workshop)
     assert forbidden_pairs(inst) == {
         (own.pk, rita.pk),
         (same_domain.pk, dan.pk),
@@ -370,7 +370,7 @@ def test_locked_and_started_assignments_are_locked_declined_ones_forbidden(works
     Assignment.objects.create(
         submission=d, reviewer=rev, locked=True, declined_at=timezone.now(), decline_reason="No"
     )
-    inst = build_instance(workshop)
+    inst = matching_input(workshop)
     assert locked_pairs(inst) == {(a.pk, rev.pk), (b.pk, rev.pk)}
     assert forbidden_pairs(inst) == {(d.pk, rev.pk)}
 
@@ -381,7 +381,7 @@ def test_max_load_follows_the_profile_and_approved_lower_requests(workshop, owne
     pending = member(workshop, "pe", "Pending", requested=1, approved=False)
     higher = member(workshop, "hi", "Higher", requested=9, approved=True)
     noprofile = member(workshop, "np", "No Profile")
-    inst = build_instance(workshop)
+    inst = matching_input(workshop)
     loads = dict(zip([u.pk for u in inst.reviewers], inst.max_load.tolist(), strict=True))
     assert loads == {approved.pk: 1, pending.pk: 3, higher.pk: 3, noprofile.pk: 3}
 
@@ -393,7 +393,7 @@ def test_only_submitted_papers_and_reviewers_are_in_the_instance(workshop, owner
     rev = member(workshop, "rev", "Rev One")
     ac = UserFactory(email="ac@ac-lab.org", name="Area Chair")
     MembershipFactory(workshop=workshop, user=ac, role=Role.AREA_CHAIR)
-    inst = build_instance(workshop)
+    inst = matching_input(workshop)
     assert [p.pk for p in inst.papers] == [sub.pk]
     assert [u.pk for u in inst.reviewers] == [rev.pk]
 
@@ -1017,7 +1017,7 @@ def test_lock_unlock_and_unassign_actions(client, workshop, chair, committee, st
     assert "Lock the selected assignments" in listing and "delete_selected" not in listing
     assert messages_of(act("lock", a, b)) == ["Locked."]
     assert set(Assignment.objects.values_list("locked", flat=True)) == {True}
-    assert locked_pairs(build_instance(workshop)) == {
+    assert locked_pairs(matching_input(workshop)) == {
         (p1.pk, committee.ana.pk),
         (p2.pk, committee.ana.pk),
     }

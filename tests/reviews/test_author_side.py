@@ -25,8 +25,9 @@ from django.test import TestCase
 from django.urls import reverse
 
 from reviews.models import AuthorResponse, Review, ReviewStatus
+from reviews.permissions import reviews_writable
 from reviews.services.decisions import decision_record, default_categories_create
-from reviews.services.reviewing import review_save_draft, review_submit, reviews_writable
+from reviews.services.reviewing import review_save_draft, review_submit
 from submissions.models import (
     Authorship,
     BundleStatus,

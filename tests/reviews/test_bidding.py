@@ -18,7 +18,6 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from reviews.conflicts import conflicted_submission_ids
 from reviews.models import (
     Bid,
     BidValue,
@@ -28,6 +27,7 @@ from reviews.models import (
     ReviewerProfile,
     TopicExpertise,
 )
+from reviews.selectors.conflicts import conflicted_submission_ids
 from submissions.models import Authorship, Submission, SubmissionStatus
 from tests.factories import (
     MembershipFactory,

@@ -14,7 +14,6 @@ import pytest
 from django.test import TestCase
 from django.urls import reverse
 
-from reviews.instance import build_instance
 from reviews.models import (
     Answer,
     Assignment,
@@ -25,13 +24,23 @@ from reviews.models import (
     ReviewQuestion,
     ReviewVersion,
 )
-from reviews.progress import review_progress
+from reviews.selectors.matching import matching_input
+from reviews.selectors.progress import review_progress
 from reviews.services.assignment import assignment_add, assignment_remove
 from reviews.services.reviewing import default_form_create, review_save_draft, review_submit
 from tests.factories import MembershipFactory, UserFactory, make_chair
 from workshop.models import OutgoingMail, Role, Workshop
 
-from .conftest import AUTHOR_P, COMMENT, DRAFT, P_TITLE, R1_TEXT, World, identity_markers
+from .conftest import (
+    AUTHOR_P,
+    COMMENT,
+    DRAFT,
+    P_TITLE,
+    R1_TEXT,
+    World,
+    identity_markers,
+    mails_about,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -351,7 +360,7 @@ def test_declining_mails_every_chair_and_removes_the_paper_from_the_reviewer(
     assert client.post(url(world, "autosave"), {"q_1": "x"}).status_code == 404
 
     # The next matching run never proposes the pair again.
-    instance = build_instance(world.workshop)
+    instance = matching_input(world.workshop)
     i = instance.paper_index()[world.p.pk]
     j = instance.reviewer_index()
     assert instance.forbidden[i, j[world.users[R3].pk]]
@@ -401,13 +410,11 @@ def test_a_comment_is_signed_with_the_pseudonym_and_notifies_the_other_participa
     comment = Comment.objects.get(body=body.strip())
     assert (comment.author, comment.signature) == (world.users[R1], "Reviewer A")
 
-    sent = OutgoingMail.objects.filter(
-        kind="discussion_comment", key__startswith=f"comment:{comment.pk}:"
-    )
+    sent = mails_about(comment).filter(kind="discussion_comment")
     mails = {m.to: m for m in sent}
     expected = {world.users[k].email for k in (R3, "AC-of-P", "chair-A")}
     assert set(mails) == expected  # one each; not the writer, not the draft-only R2
-    assert OutgoingMail.objects.filter(key__startswith=f"comment:{comment.pk}:").count() == 3
+    assert mails_about(comment).count() == 3
     n = world.p.number
     assert (
         mails[world.users[R3].email].subject
@@ -444,9 +451,9 @@ def test_mentioning_the_area_chair_marks_their_notice(
     with django_capture_on_commit_callbacks(execute=True):
         client.post(url(world, "comment"), {"body": "@Area chair, please weigh in."})
     comment = Comment.objects.get(body="@Area chair, please weigh in.")
-    mail = OutgoingMail.objects.get(key=f"comment:{comment.pk}:{world.users['AC-of-P'].pk}")
+    mail = mails_about(comment).get(recipient=world.users["AC-of-P"])
     assert mail.subject.startswith("[WSA] You were mentioned")
-    chair = OutgoingMail.objects.get(key=f"comment:{comment.pk}:{world.users['chair-A'].pk}")
+    chair = mails_about(comment).get(recipient=world.users["chair-A"])
     assert chair.subject.startswith("[WSA] New comment")
 
 

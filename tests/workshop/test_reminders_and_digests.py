@@ -442,7 +442,7 @@ def discussion(db) -> Discussion:
 
 def comment(d: Discussion, body: str) -> None:
     with on_commit():
-        comment_post(submission=d.paper, user=d.writer, body=body, may_discuss=True)
+        comment_post(submission=d.paper, user=d.writer, body=body)
 
 
 def profile_data(user: User, **notify: str) -> dict[str, str]:

@@ -29,7 +29,7 @@ from allauth.account.models import EmailAddress
 from submissions.models import AuthorConflict, Authorship, Submission, SubmissionStatus
 from workshop.models import User, Workshop
 
-from .models import Bid, BidValue, ConflictDeclaration, ConflictOverride, DeclarationKind
+from ..models import Bid, BidValue, ConflictDeclaration, ConflictOverride, DeclarationKind
 
 Pair = tuple[int, int]  # (submission id, user id)
 
@@ -39,7 +39,7 @@ _SECOND_LEVEL = {"ac", "co", "com", "edu", "gov", "net", "org", "or", "ne", "go"
 
 @cache
 def public_domains() -> frozenset[str]:
-    path = Path(__file__).parent / "data" / "public_email_domains.txt"
+    path = Path(__file__).parent.parent / "data" / "public_email_domains.txt"
     lines = path.read_text().splitlines()
     return frozenset(x.strip().lower() for x in lines if x.strip() and not x.startswith("#"))
 

@@ -14,8 +14,7 @@ from submissions.models import Submission, SubmissionStatus
 from workshop.models import Role, User, Workshop
 from workshop.policy import can
 
-from .conflicts import conflicted_submission_ids
-from .models import (
+from ..models import (
     Answer,
     Assignment,
     AuthorResponse,
@@ -23,8 +22,10 @@ from .models import (
     MetaReview,
     Review,
     ReviewQuestion,
+    ReviewStatus,
 )
-from .permissions import active, in_conflict, paper_facts_prefill, visible_question
+from ..permissions import active, in_conflict, paper_facts_prefill, visible_question
+from .conflicts import conflicted_submission_ids
 
 UNDER_REVIEW = (SubmissionStatus.SUBMITTED, SubmissionStatus.ACCEPTED, SubmissionStatus.REJECTED)
 
@@ -86,6 +87,7 @@ class PaperPage:
     reviews: list[ShownReview]
     sees_others: bool
     may_discuss: bool
+    may_write_meta: bool
     comments: list[Comment] = field(default_factory=list)
     responses: list[AuthorResponse] = field(default_factory=list)
     meta_review: MetaReview | None = None
@@ -162,23 +164,23 @@ def paper_page(user: User, workshop: Workshop, number: int) -> PaperPage:
         reviews=shown,
         sees_others=sees_others,
         may_discuss=may_discuss,
+        may_write_meta=can(user, "reviews.write_meta_review", submission),
         reviewer_count=sum(1 for a in assignments if a.role == Role.REVIEWER and not a.declined_at),
         submitted_count=sum(
             1
             for a in assignments
             if a.role == Role.REVIEWER
             and getattr(a, "review", None)
-            and a.review.status == "submitted"
+            and a.review.status == ReviewStatus.SUBMITTED
         ),
     )
     if may_discuss:
         page.comments = list(submission.comments.select_related("author"))
-    if workshop.reviews_released:
-        page.responses = list(
-            AuthorResponse.objects.filter(submission=submission).select_related(
-                "review__assignment"
-            )
-        )
+    # Responses exist only once reviews were released (the window needs it); the committee
+    # of the paper reads them whatever the switch says later.
+    page.responses = list(
+        AuthorResponse.objects.filter(submission=submission).select_related("review__assignment")
+    )
     if can(user, "reviews.see_meta_review", submission):
         page.meta_review = MetaReview.objects.filter(submission=submission).first()
     return page

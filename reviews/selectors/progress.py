@@ -7,10 +7,10 @@ from statistics import mean
 
 from django.utils import timezone
 
-from submissions.models import Submission
+from submissions.models import Submission, SubmissionStatus
 from workshop.models import Role, Workshop
 
-from .models import Answer, Assignment, ReviewStatus
+from ..models import Answer, Assignment, ReviewStatus
 
 DISAGREEMENT_SPREAD = 2  # recommendation scores this far apart are flagged for discussion
 
@@ -64,9 +64,9 @@ def review_progress(workshop: Workshop) -> Progress:
     """All figures in three queries, whatever the size of the workshop."""
     papers = {
         s.pk: PaperProgress(s)
-        for s in Submission.objects.filter(workshop=workshop, status="submitted").only(
-            "pk", "number", "title"
-        )
+        for s in Submission.objects.filter(
+            workshop=workshop, status=SubmissionStatus.SUBMITTED
+        ).only("pk", "number", "title")
     }
     reviewers: dict[int, ReviewerProgress] = {}
     for a in Assignment.objects.filter(

@@ -1,4 +1,9 @@
-"""Build the matching engine's instance from the database (the Django side of matching).
+"""The matching input read from the database: the Django side of matching.
+
+`matching_input(workshop)` reads papers, reviewers, bids, profiles, conflicts and locks into
+a `MatchingInput` (model objects plus the matrices `reviews.matching.solve` takes). The
+engine flattens those matrices into its own `reviews.matching.problem.Instance`; the two
+names are kept apart on purpose: this one knows papers and people, that one only indices.
 
 Affinity of reviewer r for paper p = w_bid * bid + w_topic * topic fit + w_text * text
 similarity, with bids eager 1, willing 0.5, neutral or none 0, not willing -1. Conflicts from
@@ -16,9 +21,9 @@ from django.db.models import Q
 from submissions.models import Submission, SubmissionStatus
 from workshop.models import Role, User, Workshop
 
-from .affinity import paper_text, text_similarity, topic_scores
+from ..affinity import paper_text, text_similarity, topic_scores
+from ..models import Assignment, Bid, BidValue, ReviewerProfile
 from .conflicts import conflicts_for
-from .models import Assignment, Bid, BidValue, ReviewerProfile
 
 BID_SCORE = {BidValue.EAGER: 1.0, BidValue.WILLING: 0.5, BidValue.NEUTRAL: 0.0,
              BidValue.NOT_WILLING: -1.0}  # fmt: skip
@@ -26,7 +31,7 @@ DEFAULT_WEIGHTS = {"bid": 1.0, "topic": 0.5, "text": 1.0}
 
 
 @dataclass
-class Instance:
+class MatchingInput:
     papers: list[Submission]
     reviewers: list[User]
     affinity: np.ndarray  # papers x reviewers
@@ -42,7 +47,7 @@ class Instance:
         return {u.pk: j for j, u in enumerate(self.reviewers)}
 
 
-def build_instance(workshop: Workshop, weights: dict[str, float] | None = None) -> Instance:
+def matching_input(workshop: Workshop, weights: dict[str, float] | None = None) -> MatchingInput:
     """Papers under review x reviewers of the workshop, in a constant number of queries."""
     w = {**DEFAULT_WEIGHTS, **(weights or {})}
     papers = list(
@@ -107,4 +112,4 @@ def build_instance(workshop: Workshop, weights: dict[str, float] | None = None) 
          for u in reviewers],
         dtype=np.int64,
     )  # fmt: skip
-    return Instance(papers, reviewers, affinity, forbidden, locked, max_load, reasons)
+    return MatchingInput(papers, reviewers, affinity, forbidden, locked, max_load, reasons)

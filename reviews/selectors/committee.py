@@ -10,11 +10,11 @@ from django.db.models import Count, Q, QuerySet
 
 from submissions.models import Submission, SubmissionStatus
 from workshop.models import Membership, Role, Topic, User, Workshop
-from workshop.permissions import is_chair
+from workshop.policy import can
 
-from .affinity import fit_scores, paper_text, text_similarity, topic_scores
+from ..affinity import fit_scores, paper_text, text_similarity, topic_scores
+from ..models import POSITIVE_BIDS, Bid, ReviewerProfile
 from .conflicts import ConflictMap, conflicted_submission_ids, conflicts_for
-from .models import POSITIVE_BIDS, Bid, ReviewerProfile
 
 COMMITTEE_ROLES = (Role.REVIEWER, Role.AREA_CHAIR)
 
@@ -50,7 +50,7 @@ def workshop_for_reviewing(user: User, slug: str) -> Workshop:
         return workshop_for_committee(user, slug)
     except Workshop.DoesNotExist:
         workshop = Workshop.objects.get(slug=slug)
-        if not is_chair(user, workshop):
+        if not can(user, "workshop.manage", workshop):
             raise
         return workshop
 
@@ -191,7 +191,7 @@ def committee_overview(workshop: Workshop) -> list[CommitteeRow]:
     for b in bid_counts:
         members[b["user_id"]].bids = b["n"]
         members[b["user_id"]].positive_bids = b["positive"]
-    from .models import Assignment
+    from ..models import Assignment
 
     for a in (
         Assignment.objects.filter(submission__workshop=workshop, reviewer_id__in=members)
