@@ -202,6 +202,22 @@ def _mails_by_workshop(mail_ids: list[int]) -> dict[Workshop | None, list[int]]:
     return grouped
 
 
+def _outbox_act(actor: Any, mail_ids: list[int], *, move: Any, action: str, what: str) -> int:
+    """Apply `move` (release or retry) to the mails of each workshop whose mail the actor
+    may send; one `action` entry per workshop that had mail moved."""
+    moved = 0
+    for workshop, ids in _mails_by_workshop(list(mail_ids)).items():
+        require(actor, "workshop.send_mail", workshop, message="Only the chairs send mail.")
+        count = move(ids)
+        if count:
+            activity_record(
+                actor=actor, action=action, workshop=workshop,
+                summary=f"{count} message(s) {what}", after={"mails": ids[:200]},
+            )  # fmt: skip
+        moved += count
+    return moved
+
+
 @transaction.atomic
 def outbox_release(*, actor: Any, mail_ids: list[int]) -> int:
     """A chair releases held mail (any held kind) for delivery. Asks `workshop.send_mail` for
@@ -209,17 +225,8 @@ def outbox_release(*, actor: Any, mail_ids: list[int]) -> int:
 
     Side effects: one `outbox.release` entry per workshop; delivery tasks after commit.
     """
-    moved = 0
-    for workshop, ids in _mails_by_workshop(list(mail_ids)).items():
-        require(actor, "workshop.send_mail", workshop, message="Only the chairs release mail.")
-        count = mails_release(ids)
-        if count:
-            activity_record(
-                actor=actor, action="outbox.release", workshop=workshop,
-                summary=f"{count} held message(s) released", after={"mails": ids[:200]},
-            )  # fmt: skip
-        moved += count
-    return moved
+    return _outbox_act(actor, mail_ids, move=mails_release, action="outbox.release",
+                       what="released for delivery")  # fmt: skip
 
 
 @transaction.atomic
@@ -228,14 +235,5 @@ def outbox_retry(*, actor: Any, mail_ids: list[int]) -> int:
 
     Side effects: one `outbox.retry` entry per workshop; delivery tasks after commit.
     """
-    moved = 0
-    for workshop, ids in _mails_by_workshop(list(mail_ids)).items():
-        require(actor, "workshop.send_mail", workshop, message="Only the chairs retry mail.")
-        count = mails_retry(ids)
-        if count:
-            activity_record(
-                actor=actor, action="outbox.retry", workshop=workshop,
-                summary=f"{count} message(s) queued again", after={"mails": ids[:200]},
-            )  # fmt: skip
-        moved += count
-    return moved
+    return _outbox_act(actor, mail_ids, move=mails_retry, action="outbox.retry",
+                       what="queued again")  # fmt: skip

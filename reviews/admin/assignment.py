@@ -16,6 +16,7 @@ from ..forms import ManualAssignmentForm, MatchingRunForm
 from ..models import (
     Assignment,
     MatchingRun,
+    RunStatus,
 )
 from ..services import assignment as assignment_services
 
@@ -186,7 +187,9 @@ class MatchingRunAdmin(ChairScopedAdmin):
             and assignment_services.current_pairs(run.workshop) != run.baseline,
             "per_paper": _per_paper(run),
         }
-        return TemplateResponse(request, "admin/reviews/run_detail.html", context)
+        return TemplateResponse(
+            request, "admin/reviews/run_detail.html", {**context, "RunStatus": RunStatus}
+        )
 
     def progress_view(self, request: HttpRequest, run_id: int) -> HttpResponse:
         run = self._run(request, run_id)
@@ -194,7 +197,9 @@ class MatchingRunAdmin(ChairScopedAdmin):
             response = HttpResponse()
             response["HX-Refresh"] = "true"  # the full preview replaces the progress bar
             return response
-        return TemplateResponse(request, "admin/reviews/_run_progress.html", {"run": run})
+        return TemplateResponse(
+            request, "admin/reviews/_run_progress.html", {"run": run, "RunStatus": RunStatus}
+        )
 
     def cancel_view(self, request: HttpRequest, run_id: int) -> HttpResponse:
         run = self._run(request, run_id)

@@ -96,7 +96,11 @@ class InvitationAdmin(ChairScopedAdmin):
             ),
             "opts": self.model._meta,
         }
-        return TemplateResponse(request, "admin/reviews/committee.html", context)
+        return TemplateResponse(
+            request,
+            "admin/reviews/committee.html",
+            {**context, "InvitationStatus": InvitationStatus},
+        )
 
     def coverage_view(self, request: HttpRequest, workshop_id: int) -> HttpResponse:
         workshop = self.chaired_workshop(request, workshop_id)

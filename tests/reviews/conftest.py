@@ -15,7 +15,7 @@ People (the keys are the row names of the permission matrix):
 * R2-draft: Reviewer B of P, a draft only (ZQDRAFTTEXT);
 * R3-not-started: Reviewer C of P;
 * unassigned: a reviewer of A with no paper;
-* conflicted: a reviewer of A at example.net (P's authors' domain), not assigned;
+* conflicted: a reviewer of A in a chair-set conflict with P, not assigned;
 * AC-of-P / AC-of-Q: area chairs (Assignment role area_chair) of P / of Q only; the area
   chair of P wrote a meta-review (ZQMETATEXT);
 * chair-A, chair-B: the chairs of A and of another workshop B;
@@ -38,7 +38,9 @@ from django.test import TestCase
 from django.utils import timezone
 
 from reviews.models import Assignment, Comment, MetaReview, Review, ReviewQuestion
+from reviews.selectors.conflicts import conflicted_submission_ids
 from reviews.services.assignment import assignment_add
+from reviews.services.committee import conflict_override_set
 from reviews.services.reviewing import (
     comment_post,
     default_form_create,
@@ -83,7 +85,6 @@ PEOPLE = {
     "R2-draft": ("ZQREVIEWER2NAME Rtwo", "zqreviewer2@r2-lab.org", "ZQREVIEWER2AFFIL"),
     "R3-not-started": ("ZQREVIEWER3NAME Rthree", "zqreviewer3@r3-lab.org", "ZQREVIEWER3AFFIL"),
     "unassigned": ("ZQUNASSIGNEDNAME Una", "zqunassigned@u-lab.org", "ZQUNASSIGNEDAFFIL"),
-    # example.net is P's authors' organisation: a "domain" conflict with P.
     "conflicted": ("ZQCONFLICTEDNAME Con", "zqconflicted@lab.example.net", "ZQCONFLICTEDAFFIL"),
     "AC-of-P": ("ZQACPNAME Acp", "zqacp@acp-lab.org", "ZQACPAFFIL"),
     "AC-of-Q": ("ZQACQNAME Acq", "zqacq@acq-lab.org", "ZQACQAFFIL"),
@@ -225,6 +226,12 @@ def build_world(*, visibility: str = OtherReviewsVisibility.AFTER_OWN) -> World:
         )
     for a in assignments.values():
         a.refresh_from_db()
+
+    # example.net is on the public-webmail list, so the shared domain alone is no conflict:
+    # the chair records one, and the conflicted reviewer must see nothing of P (rule 4).
+    conflict_override_set(submission=p, user=users["conflicted"], conflicted=True,
+                          reason="Same lab as the authors", chair=chair_a)  # fmt: skip
+    assert p.pk in conflicted_submission_ids(workshop, users["conflicted"])
 
     world = World(workshop, other, p, q, users, assignments, questions)
     with TestCase.captureOnCommitCallbacks(execute=True):
