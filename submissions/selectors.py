@@ -84,7 +84,8 @@ def submission_history(submission: Submission, *, limit: int = 50) -> list[Activ
     """The paper's history as its authors read it: its activity entries marked
     `authors_see`, newest first, in one query.
 
-    Each entry gets `label` (what changed) and `who`. Who acted is named as it always was
+    Each entry gets `label` (what changed), `text` (label and summary without repeating
+    each other) and `who`. Who acted is named as it always was
     for the paper's own actions (the author, the restoring chair, "system" for checks);
     entries other apps share with the authors never name a person who is not an author.
     """
@@ -98,6 +99,13 @@ def submission_history(submission: Submission, *, limit: int = 50) -> list[Activ
         own = entry.action in SubmissionAction.values
         entry.label = SubmissionAction(entry.action).label if own else entry.summary
         entry.label = entry.label or entry.action
+        # "Submitted" needs no "Submitted: Submitted"; a summary that says it all stands alone.
+        words = entry.label.split()[:1]
+        entry.text = (
+            entry.summary
+            if entry.summary and words and entry.summary.lower().startswith(words[0].lower())
+            else ": ".join(x for x in (entry.label, entry.summary) if x)
+        )
         if entry.actor is None:
             entry.who = "system"
         elif entry.actor.email.lower() in author_emails:

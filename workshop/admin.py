@@ -3,6 +3,7 @@ and the activity log, each scoped to the chair's workshops (`admin_scoping`)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 from django import forms
@@ -249,7 +250,9 @@ class ActivityAdmin(ChairScopedAdmin):
     chairs_may_add = False
     chairs_may_delete = False
     policy_permission = "workshop.view_activity"
-    list_display = ["at", "actor_name", "action", "concerning", "summary", "changes", "reason"]
+    # Compact columns: the before/after values and the reason are on each entry's page.
+    list_display = ["when", "actor_name", "action", "concerning", "summary"]
+    list_display_links = ["when"]
     list_filter = ["workshop", "action", "actor"]
     list_select_related = ["actor", "target_type", "workshop"]
     search_fields = ["summary", "target_label", "reason"]
@@ -273,13 +276,19 @@ class ActivityAdmin(ChairScopedAdmin):
         actions.pop("delete_selected", None)
         return actions
 
+    @admin.display(description="When (UTC)", ordering="at")
+    def when(self, obj: Activity) -> str:
+        return obj.at.astimezone(dt.UTC).strftime("%-d %b %Y %H:%M")
+
     @admin.display(description="Who", ordering="actor__name")
     def actor_name(self, obj: Activity) -> str:
-        return obj.actor_label
+        return (obj.actor.name or obj.actor.email) if obj.actor_id else "system"
 
     @admin.display(description="Object", ordering="target_label")
     def concerning(self, obj: Activity) -> str:
         label = obj.target_label or _target_text(obj)
+        if len(label) > 36:
+            label = label[:35] + "…"
         if not obj.submission_id:
             return label
         url = _admin_link("admin:submissions_submission_change", obj.submission_id)
