@@ -279,7 +279,7 @@ class SubmissionAction(models.TextChoices):
     RESTORE = "submission.restore", "Restored by a chair"
     CONFLICTS = "submission.conflicts", "Conflicts declared"
     CHECK = "submission.check", "File checked"
-    CAMERA_READY = "submission.camera_ready", "Camera-ready PDF uploaded"
+    CAMERA_READY = "submission.camera_ready", "Camera-ready version uploaded"
     LICENCE = "submission.licence", "Camera-ready details saved"
 
 

@@ -601,7 +601,8 @@ def _story(
     paper.refresh_from_db()
     assert paper.status == SubmissionStatus.ACCEPTED and paper.licence == "CC-BY-4.0"
     assert paper.camera_ready is not None and paper.camera_ready.pages == 4
-    for change in ("file uploaded", "metadata edited"):  # a receipt for each change
+    # a receipt for each change, named for what changed
+    for change in ("camera-ready version uploaded", "camera-ready details saved"):
         _await_mail(inbox, AUTHOR["email"], f"[OSLLM] #{paper.number} {change}: {TITLE}")
     clock.lap("8 camera-ready")
 
