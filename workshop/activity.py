@@ -9,20 +9,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
 from .models import Activity, User, Workshop
-
-
-def _submission_id_of(target: models.Model | None) -> int | None:
-    """The paper a target belongs to, without importing the apps above this one."""
-    obj: Any = target
-    for _ in range(3):
-        if obj is None:
-            return None
-        if obj._meta.label == "submissions.Submission":
-            return obj.pk
-        if getattr(obj, "submission_id", None):
-            return obj.submission_id
-        obj = getattr(obj, "assignment", None)
-    return None
+from .relations import SUBMISSION, related_pk, workshop_of
 
 
 def concerning(target: models.Model | None) -> dict[str, Any]:
@@ -32,7 +19,7 @@ def concerning(target: models.Model | None) -> dict[str, Any]:
     return {
         "target_type": ContentType.objects.get_for_model(type(target)),
         "target_id": target.pk,
-        "submission_id": _submission_id_of(target),
+        "submission_id": related_pk(target, SUBMISSION),
     }
 
 
@@ -54,8 +41,6 @@ def activity_record(
     reads in the log; `before`/`after` hold the changed values where they matter.
     """
     if workshop is None and target is not None:
-        from .permissions import workshop_of
-
         workshop = workshop_of(target)
     return Activity.objects.create(
         workshop=workshop,

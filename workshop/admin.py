@@ -14,6 +14,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
+from django.utils.text import Truncator
 
 from . import services
 from .admin_scoping import ChairScopedAdmin, ChairScopedInline, ConfigAdminMixin
@@ -169,11 +170,15 @@ def _target_text(obj: OutgoingMail | Activity) -> str:
     return f"{obj.target_type.name} {obj.target_id}"
 
 
-def _paper_link(obj: OutgoingMail | Activity) -> str:
-    if not obj.submission_id:
-        return _target_text(obj)
-    url = _admin_link("admin:submissions_submission_change", obj.submission_id)
-    return format_html('<a href="{}">{}</a>', url, _target_text(obj)) if url else _target_text(obj)
+def _paper_link(obj: OutgoingMail | Activity, label: str = "") -> str:
+    """What a mail or entry concerns, linked to its paper's admin page where it has one."""
+    label = label or _target_text(obj)
+    url = (
+        _admin_link("admin:submissions_submission_change", obj.submission_id)
+        if obj.submission_id
+        else ""
+    )
+    return format_html('<a href="{}">{}</a>', url, label) if url else label
 
 
 @admin.register(OutgoingMail)
@@ -247,12 +252,13 @@ class ActivityAdmin(ChairScopedAdmin):
     (filter) and per paper (`?submission_id=`, linked from the paper's change page).
     Read-only; written only by the actions (`workshop.activity.activity_record`)."""
 
-    chairs_may_add = False
-    chairs_may_delete = False
     policy_permission = "workshop.view_activity"
     # Compact columns: the before/after values and the reason are on each entry's page.
     list_display = ["when", "actor_name", "action", "concerning", "summary"]
     list_display_links = ["when"]
+    fields = ["at", "workshop", "actor_name", "action", "concerning", "summary", "changes",
+              "reason", "authors_see"]  # fmt: skip
+    readonly_fields = fields
     list_filter = ["workshop", "action", "actor"]
     list_select_related = ["actor", "target_type", "workshop"]
     search_fields = ["summary", "target_label", "reason"]
@@ -271,11 +277,6 @@ class ActivityAdmin(ChairScopedAdmin):
     def lookup_allowed(self, lookup, value, request=None) -> bool:  # type: ignore[no-untyped-def]
         return lookup == "submission_id" or super().lookup_allowed(lookup, value, request)
 
-    def get_actions(self, request):  # type: ignore[no-untyped-def]
-        actions = super().get_actions(request)
-        actions.pop("delete_selected", None)
-        return actions
-
     @admin.display(description="When (UTC)", ordering="at")
     def when(self, obj: Activity) -> str:
         return obj.at.astimezone(dt.UTC).strftime("%-d %b %Y %H:%M")
@@ -286,13 +287,7 @@ class ActivityAdmin(ChairScopedAdmin):
 
     @admin.display(description="Object", ordering="target_label")
     def concerning(self, obj: Activity) -> str:
-        label = obj.target_label or _target_text(obj)
-        if len(label) > 36:
-            label = label[:35] + "…"
-        if not obj.submission_id:
-            return label
-        url = _admin_link("admin:submissions_submission_change", obj.submission_id)
-        return format_html('<a href="{}">{}</a>', url, label) if url else label
+        return _paper_link(obj, Truncator(obj.target_label).chars(36))
 
     @admin.display(description="Before → after")
     def changes(self, obj: Activity) -> str:

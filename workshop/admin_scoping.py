@@ -5,7 +5,7 @@ question is answered by the policy (`can(user, "workshop.manage", workshop)`), a
 row and every choice the admin offers (changelists, change views, searches, filters,
 actions, foreign-key, many-to-many and raw-id choices) goes through ONE function,
 `scope_choices`, which finds the way from any model to its workshop by walking the
-foreign keys (`workshop`, `submission__workshop`, `assignment__submission__workshop`, ...).
+foreign keys (`workshop.relations`: `workshop`, `submission__workshop`, ...).
 People are offered only when they are connected to the chair's workshops (members, or
 authors of their papers). An id of another workshop's object gives 404 in a URL and
 "Select a valid choice" in a form, never a 500.
@@ -13,24 +13,21 @@ authors of their papers). An id of another workshop's object gives 404 in a URL 
 
 from __future__ import annotations
 
-import functools
-from collections import deque
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.utils import get_fields_from_path
-from django.core.exceptions import FieldDoesNotExist
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models
 from django.db.models import Q
-from django.http import Http404, HttpRequest
+from django.http import Http404, HttpRequest, HttpResponseRedirect
 from django.http.response import HttpResponseBase
 
 from .models import User, Workshop
 from .policy import can
+from .relations import WORKSHOP, relation_path, workshop_of
 from .selectors import chaired_workshop_ids
-
-MAX_HOPS = 5
 
 # The ways a person is connected to workshops beyond membership, contributed by the apps
 # above this one (they call down: `user_links_register`): e.g. authors of their papers.
@@ -53,55 +50,6 @@ def connected_users(workshop_ids: Iterable[int]) -> models.QuerySet[User]:
     return User.objects.filter(pk__in=User.objects.filter(condition).values("pk"))
 
 
-@functools.cache
-def workshop_path(model: type[models.Model]) -> str | None:
-    """The ORM path from `model` to its workshop: "" for Workshop itself, then e.g.
-    "workshop", "submission__workshop", "assignment__submission__workshop"; None when
-    there is no way (users, content types), so such a model is never scoped by accident.
-
-    Breadth first over forward foreign keys, so the shortest way wins.
-    """
-    concrete = model._meta.concrete_model or model
-    if issubclass(concrete, Workshop):
-        return ""
-    queue: deque[tuple[type[models.Model], str, int]] = deque([(concrete, "", 0)])
-    seen: set[type[models.Model]] = {concrete}
-    while queue:
-        current, prefix, hops = queue.popleft()
-        if hops >= MAX_HOPS:
-            continue
-        for field in current._meta.concrete_fields:
-            related = field.related_model
-            if (
-                not field.is_relation
-                or related is None
-                or not (field.many_to_one or field.one_to_one)
-            ):
-                continue
-            related = related._meta.concrete_model or related
-            path = f"{prefix}{field.name}"
-            if issubclass(related, Workshop):
-                return path
-            if related in seen or issubclass(related, User):
-                continue
-            seen.add(related)
-            queue.append((related, f"{path}__", hops + 1))
-    return None
-
-
-def workshop_of_object(obj: models.Model) -> Workshop | None:
-    """The workshop of one object, along `workshop_path` (None when it has none)."""
-    path = workshop_path(type(obj))
-    if path is None:
-        return None
-    current: Any = obj
-    for hop in path.split("__") if path else []:
-        current = getattr(current, hop, None)
-        if current is None:
-            return None
-    return current if isinstance(current, Workshop) else None
-
-
 def scope_choices(queryset: models.QuerySet, user: Any) -> models.QuerySet:
     """`queryset` limited to what `user` may see or pick in the admin.
 
@@ -114,7 +62,7 @@ def scope_choices(queryset: models.QuerySet, user: Any) -> models.QuerySet:
     model = queryset.model._meta.concrete_model or queryset.model
     if issubclass(model, User):
         return queryset.filter(pk__in=connected_users(ids).values("pk"))
-    path = workshop_path(model)
+    path = relation_path(model, WORKSHOP)
     if path is None:
         return queryset.none()
     return queryset.filter(**{f"{path}__in" if path else "pk__in": ids})
@@ -173,7 +121,7 @@ class ChairScopedMixin:
             return False
         if obj is None:
             return user.is_superuser or bool(self.chaired(request))
-        workshop = workshop_of_object(obj)
+        workshop = workshop_of(obj)
         if workshop is None:
             return user.is_superuser
         return can(user, self.policy_permission, workshop)
@@ -243,6 +191,17 @@ class ChairScopedAdmin(ChairScopedMixin, admin.ModelAdmin):
         if request.user.is_superuser:
             return self.may_touch(request, obj)
         return self.chairs_may_delete and self.may_touch(request, obj)
+
+    def response_action(self, request, queryset):  # type: ignore[no-untyped-def]
+        """A forged selection (ids that are not ids) is a message, never a 500."""
+        pk = self.model._meta.pk
+        try:
+            for value in request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME):
+                pk.to_python(value)
+        except ValidationError:
+            self.message_user(request, "The selection names no valid rows.", messages.WARNING)
+            return HttpResponseRedirect(request.get_full_path())
+        return super().response_action(request, queryset)
 
     def _require_in_scope(self, request: HttpRequest, object_id: str | None) -> None:
         if object_id is None:

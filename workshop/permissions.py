@@ -13,22 +13,18 @@ import rules
 from django.contrib.auth.models import AnonymousUser
 
 from .models import Role, User, Workshop
+from .relations import workshop_of
 
 
-def workshop_of(obj: Any) -> Workshop | None:
-    """The workshop an object belongs to: itself, `.workshop`, or `.submission.workshop`."""
-    for _ in range(4):
-        if obj is None or isinstance(obj, Workshop):
-            return obj
-        if hasattr(obj, "workshop_id"):
-            return obj.workshop
-        obj = getattr(obj, "submission", None) or getattr(obj, "assignment", None)
-    return None
+def is_person(user: Any) -> bool:
+    """Signed in as a person: not anonymous, not the system actor (which has no roles,
+    addresses or assignments of its own)."""
+    return bool(user.is_authenticated) and not getattr(user, "is_system", False)
 
 
 def _roles(user: User | AnonymousUser, workshop: Workshop) -> set[str]:
     """The user's roles in `workshop`, cached on the user object for the request."""
-    if not user.is_authenticated or getattr(user, "is_system", False):
+    if not is_person(user):
         return set()
     cache: dict[int, set[str]] = user.__dict__.setdefault("_workshop_roles", {})
     if workshop.pk not in cache:

@@ -50,10 +50,6 @@ class SystemActor(AnonymousUser):
 SYSTEM = SystemActor()
 
 
-def is_system(user: Any) -> bool:
-    return getattr(user, "is_system", False)
-
-
 def can(user: Any, perm: str, obj: Any = None) -> bool:
     """Whether `user` holds the named permission on `obj`, at this moment."""
     if perm not in rules.permissions.permissions:

@@ -12,6 +12,7 @@ from .errors import NotAllowed
 from .models import Membership, OutgoingMail, Role, User, Workshop
 from .outbox import mails_release, mails_retry
 from .policy import SYSTEM, require
+from .relations import workshop_of
 
 
 @transaction.atomic
@@ -101,12 +102,25 @@ def notifications_set(*, user: User, prefs: dict[str, str]) -> User:
 
 def _config_workshop(instance: models.Model) -> Workshop:
     """The workshop a configuration row belongs to (the row itself for a workshop)."""
-    if isinstance(instance, Workshop):
-        return instance
-    workshop = getattr(instance, "workshop", None)
-    if not isinstance(workshop, Workshop):
+    workshop = workshop_of(instance)
+    if workshop is None:
         raise NotAllowed("Not a setting of a workshop.")
     return workshop
+
+
+# Fields of configuration rows that only their own actions change (the release switches:
+# `reviews_release`, `decisions_release`); `config_save` refuses to touch them.
+STATE_FIELDS: dict[type[models.Model], frozenset[str]] = {
+    Workshop: frozenset({"reviews_released", "decisions_released"}),
+}
+
+
+def _refuse_state_changes(model: type[models.Model], changed: list[str]) -> None:
+    touched = sorted(STATE_FIELDS.get(model, frozenset()) & set(changed))
+    if touched:
+        raise NotAllowed(
+            f"{', '.join(touched)} change only through their own actions (the release page)."
+        )
 
 
 def _config_values(instance: models.Model, names: list[str]) -> dict[str, str]:
@@ -125,9 +139,9 @@ def config_save(*, actor: Any, instance: models.Model) -> models.Model:
     topic, a submission type, a review question or a decision category.
 
     Asks `workshop.manage` (on the old and the new workshop when a row moves), locks the
-    stored row, saves only the fields that changed. Side effects: one activity entry
-    ("workshop.configure", "topic.create", ...) naming the changed fields with their old
-    and new values; none when nothing changed.
+    stored row, saves only the fields that changed, and refuses to change `STATE_FIELDS`.
+    Side effects: one activity entry ("workshop.configure", "topic.create", ...) naming
+    the changed fields with their old and new values; none when nothing changed.
     """
     workshop = _config_workshop(instance)
     message = "Only the chairs configure the workshop."
@@ -140,6 +154,10 @@ def config_save(*, actor: Any, instance: models.Model) -> models.Model:
         else None
     )
     if stored is None:
+        defaults = {f.name: f.get_default() for f in model._meta.concrete_fields}
+        _refuse_state_changes(
+            model, [n for n in STATE_FIELDS.get(model, ()) if getattr(instance, n) != defaults[n]]
+        )
         instance.save()
         activity_record(
             actor=actor,
@@ -156,6 +174,7 @@ def config_save(*, actor: Any, instance: models.Model) -> models.Model:
     changed = [name for name in names if before[name] != after[name]]
     if not changed:
         return instance
+    _refuse_state_changes(model, changed)
     instance.save(update_fields=changed)
     activity_record(
         actor=actor,

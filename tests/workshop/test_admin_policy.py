@@ -48,8 +48,9 @@ from submissions.models import (
 )
 from tests.factories import MembershipFactory, TopicFactory, UserFactory, WorkshopFactory
 from workshop.activity import activity_record
-from workshop.admin_scoping import scope_choices, workshop_of_object
+from workshop.admin_scoping import scope_choices
 from workshop.models import Activity, OutgoingMail, Role, User
+from workshop.relations import workshop_of
 from workshop.services import membership_grant
 
 MARKERS = ("qqa", "qqloner", "qqroot")  # in every name of A, of the loner, of the superuser
@@ -202,7 +203,7 @@ def assert_choices_in_b(field, world, where: str) -> None:
         if isinstance(obj, User):
             assert obj in allowed_people, f"{where} offers {obj}"
         else:
-            assert workshop_of_object(obj) == world["b"]["w"], f"{where} offers {obj!r}"
+            assert workshop_of(obj) == world["b"]["w"], f"{where} offers {obj!r}"
 
 
 STATE_FIELDS = {
@@ -301,7 +302,7 @@ def check_changelist(response, world, name: str) -> None:
     changelist = response.context["cl"]
     shown = list(changelist.result_list)
     for row in shown:
-        assert workshop_of_object(row) == world["b"]["w"], f"{name} lists {row!r}"
+        assert workshop_of(row) == world["b"]["w"], f"{name} lists {row!r}"
     for spec in changelist.filter_specs:
         for choice in spec.choices(changelist):
             assert_no_markers(str(choice["display"]), f"{name} filter {spec.title}")
@@ -312,7 +313,7 @@ def check_changelist(response, world, name: str) -> None:
                 if isinstance(obj, User):
                     assert obj in world["b"]["people"], f"{name} filter offers {obj}"
                 else:
-                    assert workshop_of_object(obj) == world["b"]["w"], (name, obj)
+                    assert workshop_of(obj) == world["b"]["w"], (name, obj)
 
 
 def test_every_action_of_b_works_on_b_only_and_its_pages_name_nothing_of_a(world, chair_b):

@@ -1,4 +1,5 @@
-"""The chairs' outbox actions go through the policy and write the activity log."""
+"""The core app's actions (outbox release and retry, configuration) go through the policy
+and write the activity log."""
 
 from __future__ import annotations
 
@@ -73,3 +74,38 @@ def test_the_admin_action_releases_through_the_service(client):
     mail.refresh_from_db()
     assert mail.status == MailStatus.QUEUED
     assert Activity.objects.filter(action="outbox.release", actor=chair).count() == 1
+
+
+def test_config_save_refuses_the_release_switches_whoever_calls_it():
+    """The admin shows the switches read-only; the service refuses them too, so no other
+    caller (a script, a future API) can release around `reviews_release`/`decisions_release`."""
+    from workshop.services import config_save
+
+    a = WorkshopFactory()
+    chair = make_chair(a)
+    a.decisions_released = True
+    a.name = "Renamed"
+    with pytest.raises(NotAllowed):
+        config_save(actor=chair, instance=a)
+    a.refresh_from_db()
+    assert a.decisions_released is False and a.name != "Renamed"
+    assert not Activity.objects.filter(action="workshop.configure").exists()
+    new = WorkshopFactory.build(reviews_released=True, slug="fresh")
+    with pytest.raises(NotAllowed):
+        config_save(actor=SYSTEM, instance=new)
+    assert new.pk is None
+
+
+@pytest.mark.parametrize("selection", [["abc"], ["1", "x"], ["1.5"]])
+def test_a_forged_action_selection_is_a_message_not_a_500(client, selection):
+    a = WorkshopFactory()
+    mail = held(a, "h1")
+    client.force_login(make_chair(a))
+    response = client.post(
+        reverse("admin:workshop_outgoingmail_changelist"),
+        {"action": "release_held", "_selected_action": selection},
+    )
+    assert response.status_code == 302
+    mail.refresh_from_db()
+    assert mail.status == MailStatus.HELD
+    assert not Activity.objects.filter(action="outbox.release").exists()
