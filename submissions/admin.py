@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from allauth.account.models import EmailAddress
 from django.contrib import admin, messages
 from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models.functions import Lower
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -34,13 +36,19 @@ from .services.camera_ready import proceedings_request
 
 
 def _authors_of_papers(workshop_ids: frozenset[int]) -> Q:
-    """Authors are connected to a workshop through its papers: as their creators, and by
-    any address of theirs in an author list (allauth's addresses, matched at read time)."""
-    emails = Authorship.objects.filter(submission__workshop__in=workshop_ids).values("email")
-    return (
-        Q(created_submissions__workshop__in=workshop_ids)
-        | Q(email__in=emails)
-        | Q(emailaddress__email__in=emails)
+    """Authors are connected to a workshop through its papers: as their creators, and by a
+    verified address in an author list (the rule of `submissions_authored_by`: an address
+    merely claimed, or an unverified login, connects nobody)."""
+    emails = (
+        Authorship.objects.filter(submission__workshop__in=workshop_ids)
+        .annotate(lower_email=Lower("email"))
+        .values("lower_email")
+    )
+    return Q(created_submissions__workshop__in=workshop_ids) | Q(
+        pk__in=EmailAddress.objects.filter(verified=True)
+        .annotate(lower_email=Lower("email"))
+        .filter(lower_email__in=emails)
+        .values("user_id")
     )
 
 

@@ -12,7 +12,7 @@ from django.core.validators import MaxLengthValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
-from workshop.models import Topic, Workshop
+from workshop.models import Activity, Topic, Workshop
 
 
 class SubmissionType(models.Model):
@@ -49,6 +49,11 @@ class SubmissionStatus(models.TextChoices):
 
 
 DECIDED = (SubmissionStatus.ACCEPTED, SubmissionStatus.REJECTED, SubmissionStatus.DESK_REJECTED)
+# What the chairs decide on (the decision board): submitted, or decided already.
+DECIDABLE = (SubmissionStatus.SUBMITTED, *DECIDED)
+# What the review tools show: submitted, or decided after review (a desk-rejected paper
+# leaves them; drafts and withdrawn papers are never in them).
+IN_REVIEW = (SubmissionStatus.SUBMITTED, SubmissionStatus.ACCEPTED, SubmissionStatus.REJECTED)
 
 
 class LlmUse(models.TextChoices):
@@ -281,6 +286,14 @@ class SubmissionAction(models.TextChoices):
     CHECK = "submission.check", "File checked"
     CAMERA_READY = "submission.camera_ready", "Camera-ready version uploaded"
     LICENCE = "submission.licence", "Camera-ready details saved"
+
+    @classmethod
+    def label_of(cls, activity: Activity) -> str:
+        """What a history line or a receipt calls an entry: the plain name of a paper's own
+        action; for an entry another app shares with the authors, its summary."""
+        if activity.action in cls.values:
+            return cls(activity.action).label
+        return activity.summary or activity.action
 
 
 class MissingItem(models.TextChoices):

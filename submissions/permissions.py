@@ -15,15 +15,15 @@ from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
 
 from workshop.models import User, Workshop
-from workshop.permissions import is_authenticated, is_chair
+from workshop.permissions import is_authenticated, is_chair, is_person
 from workshop.phases import accepts_until, call_is_open
 
-from .models import DECIDED, Submission, SubmissionStatus
+from .models import DECIDABLE, IN_REVIEW, Submission
 
 
 def verified_emails(user: User | AnonymousUser) -> frozenset[str]:
     """The user's verified addresses, lower-cased; cached on the user for the request."""
-    if not user.is_authenticated or getattr(user, "is_system", False):
+    if not is_person(user):
         return frozenset()
     cached = user.__dict__.get("_verified_emails")
     if cached is None:
@@ -76,7 +76,7 @@ def edits_open(submission: Submission, now: dt.datetime | None = None) -> bool:
     """Metadata, authors and the paper PDF: until the paper deadline (plus grace)."""
     now = now or timezone.now()
     w = submission.workshop
-    if submission.status not in (SubmissionStatus.DRAFT, SubmissionStatus.SUBMITTED):
+    if not submission.is_in_progress:
         return False
     if not accepts_until(w.paper_deadline, w, now):
         return False
@@ -89,7 +89,7 @@ def supplementary_open(submission: Submission, now: dt.datetime | None = None) -
     now = now or timezone.now()
     w = submission.workshop
     deadline = w.supplementary_deadline or w.paper_deadline
-    if submission.status not in (SubmissionStatus.DRAFT, SubmissionStatus.SUBMITTED):
+    if not submission.is_in_progress:
         return False
     abstracts_closed = w.abstract_deadline and not accepts_until(w.abstract_deadline, w, now)
     if abstracts_closed and not is_registered_in_time(submission):
@@ -101,7 +101,7 @@ def camera_ready_open(submission: Submission, now: dt.datetime | None = None) ->
     """Accepted papers, once decisions are out, until the camera-ready deadline."""
     w = submission.workshop
     return (
-        submission.status == SubmissionStatus.ACCEPTED
+        submission.is_accepted
         and w.decisions_released
         and w.camera_ready_deadline is not None
         and accepts_until(w.camera_ready_deadline, w, now or timezone.now())
@@ -143,23 +143,29 @@ def while_camera_ready_open(_user: object, submission: Submission) -> bool:
 
 @rules.predicate
 def is_undecided(_user: object, submission: Submission) -> bool:
-    return submission.status not in (*DECIDED, SubmissionStatus.WITHDRAWN)
+    """Neither decided nor withdrawn: a draft or a submitted paper."""
+    return submission.is_in_progress
 
 
 @rules.predicate
 def is_withdrawn(_user: object, submission: Submission) -> bool:
-    return submission.status == SubmissionStatus.WITHDRAWN
+    return submission.is_withdrawn
 
 
 @rules.predicate
 def is_accepted(_user: object, submission: Submission) -> bool:
-    return submission.status == SubmissionStatus.ACCEPTED
+    return submission.is_accepted
 
 
 @rules.predicate
-def is_under_review(_user: object, submission: Submission) -> bool:
-    """Submitted or decided: what the committee works on (not drafts, not withdrawn)."""
-    return submission.status in (SubmissionStatus.SUBMITTED, *DECIDED)
+def is_decidable(_user: object, submission: Submission) -> bool:
+    return submission.status in DECIDABLE
+
+
+@rules.predicate
+def is_in_review(_user: object, submission: Submission) -> bool:
+    """In the review tools (`IN_REVIEW`): submitted, accepted or rejected after review."""
+    return submission.status in IN_REVIEW
 
 
 @rules.predicate
@@ -187,13 +193,11 @@ rules.add_perm("submissions.upload_supplementary", is_contact_author & while_sup
 rules.add_perm("submissions.withdraw", is_contact_author & is_undecided)
 rules.add_perm("submissions.restore", is_chair & is_withdrawn)
 # The final version and its licence.
-rules.add_perm(
-    "submissions.camera_ready", is_contact_author & is_accepted & while_camera_ready_open
-)
+rules.add_perm("submissions.camera_ready", is_contact_author & while_camera_ready_open)
 # What the deep check found in a file, including hidden-text findings (chairs only).
 rules.add_perm("submissions.view_check_findings", is_chair)
 # Record the outcome of a decision on the paper's status.
-rules.add_perm("submissions.set_outcome", is_chair & is_under_review)
+rules.add_perm("submissions.set_outcome", is_chair & is_decidable)
 # The public page of an accepted paper (and its camera-ready PDF), once decisions are out.
 rules.add_perm("submissions.view_public", is_accepted & decisions_out)
 # The public list of a workshop's accepted papers (object: the workshop).

@@ -8,8 +8,9 @@ from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django.db.models.functions import Lower
 
 from workshop.models import Activity, User, Workshop
+from workshop.policy import can
 
-from .models import Authorship, Submission, SubmissionAction, SubmissionFile
+from .models import Authorship, Submission, SubmissionAction, SubmissionFile, SubmissionStatus
 
 
 def _verified_email_subquery(user: User) -> QuerySet:
@@ -36,7 +37,7 @@ def author_dashboard(user: User | AnonymousUser) -> QuerySet[Submission]:
     return (
         submissions_authored_by(user)
         .select_related("workshop", "primary_topic", "submission_type", "paper")
-        .prefetch_related("authors", "secondary_topics")
+        .prefetch_related("authors", "secondary_topics", "workshop__submission_types")
         .order_by("-updated_at")
     )
 
@@ -44,8 +45,6 @@ def author_dashboard(user: User | AnonymousUser) -> QuerySet[Submission]:
 def submission_for_viewer(user: User | AnonymousUser, pk: int) -> Submission:
     """One submission for its author pages, if the user holds `submissions.view` on it (its
     authors and its chairs); raises Submission.DoesNotExist otherwise (a 404)."""
-    from workshop.policy import can
-
     submission = (
         Submission.objects.select_related(
             "workshop", "primary_topic", "submission_type", "paper", "supplementary"
@@ -67,27 +66,26 @@ def submission_for_viewer(user: User | AnonymousUser, pk: int) -> Submission:
 def submission_file_visible_to(
     user: User | AnonymousUser, submission_pk: int, file_pk: int
 ) -> SubmissionFile:
-    """A file version the user may download: as an author of its paper, or as its chair."""
-    from django.db.models import Q
-
-    from workshop.selectors import chaired_workshop_ids
-
-    return SubmissionFile.objects.select_related("submission__workshop").get(
-        Q(submission__in=submissions_authored_by(user))
-        | Q(submission__workshop_id__in=chaired_workshop_ids(user)),
-        pk=file_pk,
-        submission_id=submission_pk,
+    """A file version of a paper the user holds `submissions.view` on (its authors and its
+    chairs); raises SubmissionFile.DoesNotExist otherwise (a 404)."""
+    stored = (
+        SubmissionFile.objects.select_related("submission__workshop")
+        .filter(pk=file_pk, submission_id=submission_pk)
+        .first()
     )
+    if stored is None or not can(user, "submissions.view", stored.submission):
+        raise SubmissionFile.DoesNotExist
+    return stored
 
 
 def submission_history(submission: Submission, *, limit: int = 50) -> list[Activity]:
     """The paper's history as its authors read it: its activity entries marked
     `authors_see`, newest first, in one query.
 
-    Each entry gets `label` (what changed), `text` (label and summary without repeating
-    each other) and `who`. Who acted is named as it always was
-    for the paper's own actions (the author, the restoring chair, "system" for checks);
-    entries other apps share with the authors never name a person who is not an author.
+    Each entry gets `text` (its label, `SubmissionAction.label_of`, and its summary, without
+    saying the same thing twice) and `who`. Who acted is named as it always was for the
+    paper's own actions (the author, the restoring chair, "system" for checks); entries other
+    apps share with the authors never name a person who is not an author.
     """
     entries = list(
         Activity.objects.filter(submission_id=submission.pk, authors_see=True)
@@ -96,16 +94,14 @@ def submission_history(submission: Submission, *, limit: int = 50) -> list[Activ
     )
     author_emails = {a.email for a in submission.authors.all()}
     for entry in entries:
+        label, summary = SubmissionAction.label_of(entry), entry.summary
+        # "Submitted" rather than "Submitted: Submitted"; "Authors: added …" rather than
+        # "Authors changed: Authors: added …": a summary that opens like its label says it all.
+        if summary and summary.lower().startswith(label.split()[0].lower()):
+            entry.text = summary
+        else:
+            entry.text = ": ".join(x for x in (label, summary) if x)
         own = entry.action in SubmissionAction.values
-        entry.label = SubmissionAction(entry.action).label if own else entry.summary
-        entry.label = entry.label or entry.action
-        # "Submitted" needs no "Submitted: Submitted"; a summary that says it all stands alone.
-        words = entry.label.split()[:1]
-        entry.text = (
-            entry.summary
-            if entry.summary and words and entry.summary.lower().startswith(words[0].lower())
-            else ": ".join(x for x in (entry.label, entry.summary) if x)
-        )
         if entry.actor is None:
             entry.who = "system"
         elif entry.actor.email.lower() in author_emails:
@@ -115,6 +111,17 @@ def submission_history(submission: Submission, *, limit: int = 50) -> list[Activ
         else:
             entry.who = "the chairs"
     return entries
+
+
+def accepted_papers(workshop: Workshop) -> QuerySet[Submission]:
+    """What the public accepted-papers page and the proceedings show (the page asks
+    `submissions.view_accepted` first)."""
+    return (
+        Submission.objects.filter(workshop=workshop, status=SubmissionStatus.ACCEPTED)
+        .select_related("primary_topic", "camera_ready", "submission_type")
+        .prefetch_related("authors", "secondary_topics")
+        .order_by("number")
+    )
 
 
 def committee_for_conflicts(workshop: Workshop) -> QuerySet[User]:

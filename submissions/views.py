@@ -26,7 +26,7 @@ from .models import (
     SubmissionStatus,
 )
 from .permissions import page_limit_for
-from .services.lifecycle import missing_items
+from .services.lifecycle import check_change, missing_items
 
 
 def _submission(request: HttpRequest, pk: int) -> Submission:
@@ -80,15 +80,26 @@ def _todo(request: HttpRequest, s: Submission) -> list[str]:
         return []
     if not can(request.user, "submissions.changes_open", s):
         return ["The deadline passed before this draft was submitted"]
-    todo = []
-    if not s.title.strip() or not s.abstract.strip():
-        todo.append("Write the title and abstract")
-    if s.primary_topic_id is None:
-        todo.append(MissingItem.TOPIC.label)
-    if s.paper_id is None:
-        todo.append(MissingItem.PAPER.label)
-    todo.append("Submit the paper for review")
-    return todo
+    return [item.label for item in missing_items(s)] + ["Submit the paper for review"]
+
+
+def _refusal(
+    request: HttpRequest, submission: Submission, perm: str = "submissions.edit"
+) -> ServiceError | None:
+    """Why the service would refuse `perm` to the requester now (None: it would not)."""
+    try:
+        check_change(submission, request.user, perm)
+    except ServiceError as exc:
+        return exc
+    return None
+
+
+def _change_refused(
+    request: HttpRequest, submission: Submission, perm: str = "submissions.edit"
+) -> HttpResponse | None:
+    """The refusal page when `perm` is refused, before any form is shown."""
+    refusal = _refusal(request, submission, perm)
+    return _refused(request, submission, refusal) if refusal else None
 
 
 @login_required
@@ -142,6 +153,7 @@ def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "SubmissionStatus": SubmissionStatus,
             "CheckStatus": CheckStatus,
             "page_limit": page_limit_for(submission),
+            "edits_closed": isinstance(_refusal(request, submission), DeadlinePassed),
             "upload_form": UploadForm(),
             "next": next_milestone(submission.workshop),
         },
@@ -152,6 +164,8 @@ def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def submission_edit(request: HttpRequest, pk: int) -> HttpResponse:
     submission = _submission(request, pk)
+    if refused := _change_refused(request, submission):
+        return refused
     form = SubmissionForm(request.POST or None, instance=submission, workshop=submission.workshop)
     if request.method == "POST" and form.is_valid():
         try:
@@ -161,12 +175,13 @@ def submission_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 secondary_topics=list(form.cleaned_data["secondary_topics"]),
                 **form.service_fields(),
             )
-        except ServiceError as exc:
+        except REFUSALS as exc:
             return _refused(request, submission, exc)
-        messages.success(request, "Details saved.")
-        return redirect("submissions:detail", submission.pk)
-    if request.method == "GET" and not can(request.user, "submissions.edit", submission):
-        return _refused(request, submission, _why_not(request, submission))
+        except ServiceError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, "Details saved.")
+            return redirect("submissions:detail", submission.pk)
     return render(
         request,
         "submissions/form.html",
@@ -174,18 +189,12 @@ def submission_edit(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _why_not(request: HttpRequest, submission: Submission) -> ServiceError:
-    if not can(request.user, "submissions.contact", submission):
-        return NotAllowed("Only the contact authors of this paper can change it.")
-    if not submission.is_in_progress:
-        return NotAllowed(f"This paper is {submission.get_status_display().lower()}.")
-    return DeadlinePassed("The deadline for changes has passed: the paper can no longer be edited.")
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def submission_authors(request: HttpRequest, pk: int) -> HttpResponse:
     submission = _submission(request, pk)
+    if refused := _change_refused(request, submission):
+        return refused
     initial = [
         {
             "name": a.name,
@@ -209,8 +218,6 @@ def submission_authors(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, "Authors saved. Everyone on the list has been told.")
             return redirect("submissions:detail", submission.pk)
-    elif request.method == "GET" and not can(request.user, "submissions.edit", submission):
-        return _refused(request, submission, _why_not(request, submission))
     return render(
         request, "submissions/authors.html", {"formset": formset, "submission": submission}
     )
@@ -220,6 +227,8 @@ def submission_authors(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def submission_conflicts(request: HttpRequest, pk: int) -> HttpResponse:
     submission = _submission(request, pk)
+    if refused := _change_refused(request, submission, "submissions.declare_conflicts"):
+        return refused
     committee = selectors.committee_for_conflicts(submission.workshop)
     declared = list(submission.declared_conflicts.all())
     form = ConflictForm(
@@ -238,14 +247,13 @@ def submission_conflicts(request: HttpRequest, pk: int) -> HttpResponse:
                 members=list(form.cleaned_data["members"]),
                 institutions=form.cleaned_data["institutions"].splitlines(),
             )
-        except ServiceError as exc:
+        except REFUSALS as exc:
             return _refused(request, submission, exc)
-        messages.success(request, "Conflicts saved.")
-        return redirect("submissions:detail", submission.pk)
-    if request.method == "GET" and not can(
-        request.user, "submissions.declare_conflicts", submission
-    ):
-        return _refused(request, submission, _why_not(request, submission))
+        except ServiceError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, "Conflicts saved.")
+            return redirect("submissions:detail", submission.pk)
     return render(request, "submissions/conflicts.html", {"form": form, "submission": submission})
 
 

@@ -14,14 +14,9 @@ from workshop.policy import can
 
 from . import selectors
 from .filechecks import FileCheckError
-from .models import Submission, SubmissionStatus
+from .models import Submission
 from .permissions import camera_ready_page_limit
-from .services.camera_ready import (
-    LICENCE_TERMS,
-    accepted_papers,
-    camera_ready_update,
-    camera_ready_upload,
-)
+from .services.camera_ready import LICENCE_TERMS, camera_ready_update, camera_ready_upload
 from .views import file_response
 
 
@@ -81,7 +76,7 @@ def accepted(request: HttpRequest, slug: str) -> HttpResponse:
     return render(
         request,
         "submissions/accepted.html",
-        {"workshop": workshop, "papers": accepted_papers(workshop)},
+        {"workshop": workshop, "papers": selectors.accepted_papers(workshop)},
     )
 
 
@@ -89,14 +84,11 @@ def accepted_pdf(request: HttpRequest, slug: str, number: int) -> FileResponse:
     """The public PDF of an accepted paper: its own camera-ready version only."""
     workshop = get_object_or_404(Workshop, slug=slug)
     submission = (
-        Submission.objects.filter(
-            workshop=workshop, number=number, status=SubmissionStatus.ACCEPTED,
-            camera_ready__isnull=False,
-        ).select_related("camera_ready__submission__workshop", "workshop").first()
-    )  # fmt: skip
-    if submission is None or not can(request.user, "submissions.view_public", submission):
-        raise Http404("No such paper.")
-    final = submission.published_pdf
-    if final is None:
+        Submission.objects.filter(workshop=workshop, number=number)
+        .select_related("camera_ready__submission__workshop", "workshop")
+        .first()
+    )
+    final = submission.published_pdf if submission is not None else None
+    if final is None or not can(request.user, "submissions.view_public", submission):
         raise Http404("No such paper.")
     return file_response(final)

@@ -29,10 +29,10 @@ from ..models import (
     Submission,
     SubmissionAction,
     SubmissionFile,
-    SubmissionStatus,
 )
 from ..permissions import camera_ready_page_limit
-from .lifecycle import history_record
+from ..selectors import accepted_papers
+from .lifecycle import history_record, submission_locked
 from .notify import receipts_queue
 
 LICENCE_TERMS = (
@@ -44,7 +44,7 @@ LICENCE_TERMS = (
 
 def _lock(submission: Submission, user: User) -> Submission:
     """Re-read the paper under a lock and ask `submissions.camera_ready` at this moment."""
-    locked = Submission.objects.select_for_update().select_related("workshop").get(pk=submission.pk)
+    locked = submission_locked(submission)
     require_visible(user, "submissions.view", locked)
     require(
         user,
@@ -147,16 +147,6 @@ def camera_ready_update(
     if notify:
         receipts_queue(submission=submission, activity=entry)
     return submission
-
-
-def accepted_papers(workshop: Workshop):
-    """What the public accepted-papers page and the proceedings show."""
-    return (
-        Submission.objects.filter(workshop=workshop, status=SubmissionStatus.ACCEPTED)
-        .select_related("primary_topic", "camera_ready", "submission_type")
-        .prefetch_related("authors", "secondary_topics")
-        .order_by("number")
-    )
 
 
 @transaction.atomic

@@ -44,7 +44,12 @@ def submission_file_upload(
     if kind not in (FileKind.PAPER, FileKind.SUPPLEMENTARY):
         raise ServiceError("Unknown kind of file.")
     if kind == FileKind.SUPPLEMENTARY:
-        submission = lock_supplementary(submission, user)
+        submission = lock_for(
+            submission,
+            user,
+            "submissions.upload_supplementary",
+            closed="The deadline for supplementary material has passed.",
+        )
     else:
         submission = lock_for(submission, user, "submissions.edit")
     workshop = submission.workshop
@@ -70,10 +75,9 @@ def submission_file_upload(
     )
     stored.file.save("upload", ContentFile(data), save=False)
     stored.save()
-    setattr(submission, "paper" if kind == FileKind.PAPER else "supplementary", stored)
-    submission.save(
-        update_fields=[kind if kind == FileKind.PAPER else "supplementary", "updated_at"]
-    )
+    current = "paper" if kind == FileKind.PAPER else "supplementary"
+    setattr(submission, current, stored)
+    submission.save(update_fields=[current, "updated_at"])
     pages = f", {stored.pages} pages" if stored.pages else ""
     entry = history_record(
         submission=submission,
@@ -87,16 +91,6 @@ def submission_file_upload(
     if stored.check_status == CheckStatus.PENDING:
         transaction.on_commit(partial(_enqueue_check, stored.pk))
     return stored
-
-
-def lock_supplementary(submission: Submission, user: User) -> Submission:
-    """`lock_for` with `submissions.upload_supplementary` (its own, later deadline)."""
-    return lock_for(
-        submission,
-        user,
-        "submissions.upload_supplementary",
-        closed="The deadline for supplementary material has passed.",
-    )
 
 
 def _enqueue_check(file_id: int) -> None:

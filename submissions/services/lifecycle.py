@@ -14,6 +14,7 @@ from workshop.models import Activity, Topic, User, Workshop
 from workshop.policy import can, require, require_open, require_visible
 
 from ..models import (
+    LlmUse,
     MissingItem,
     Submission,
     SubmissionAction,
@@ -55,7 +56,11 @@ def history_record(
 
 
 def missing_items(submission: Submission) -> list[MissingItem]:
-    """What the authors must still do before the paper can be submitted (codes and words)."""
+    """What the authors must still do before the paper can be submitted (codes and words).
+
+    Reads the authors and the workshop's submission types through the prefetch cache when
+    there is one (the dashboard), so a list of papers costs no query per row.
+    """
     missing = []
     if not submission.title.strip():
         missing.append(MissingItem.TITLE)
@@ -65,7 +70,7 @@ def missing_items(submission: Submission) -> list[MissingItem]:
         missing.append(MissingItem.TOPIC)
     if submission.submission_type_id is None and submission.workshop.submission_types.exists():
         missing.append(MissingItem.TYPE)
-    if submission.llm_use != "none" and not submission.llm_use_description.strip():
+    if submission.llm_use != LlmUse.NONE and not submission.llm_use_description.strip():
         missing.append(MissingItem.LLM_USE)
     if not submission.authors.exists():
         missing.append(MissingItem.AUTHORS)
@@ -74,20 +79,58 @@ def missing_items(submission: Submission) -> list[MissingItem]:
     return missing
 
 
-def _registration_complete(submission: Submission) -> bool:
-    return (
-        bool(submission.title.strip())
-        and bool(submission.abstract.strip())
-        and submission.primary_topic_id is not None
-        and submission.authors.exists()
-    )
+# What the abstract deadline asks for: a paper is registered once none of these is missing.
+REGISTRATION = {MissingItem.TITLE, MissingItem.ABSTRACT, MissingItem.TOPIC, MissingItem.AUTHORS}
 
 
 def registration_stamp(submission: Submission) -> None:
     """Record when title, abstract, authors and topic were first all in."""
-    if submission.registered_at is None and _registration_complete(submission):
+    if submission.registered_at is None and not REGISTRATION.intersection(
+        missing_items(submission)
+    ):
         submission.registered_at = timezone.now()
         submission.save(update_fields=["registered_at"])
+
+
+def submission_locked(submission: Submission) -> Submission:
+    """The paper re-read under a row lock (only its own row: not its workshop's)."""
+    return (
+        Submission.objects.select_for_update(of=("self",))
+        .select_related("workshop")
+        .get(pk=submission.pk)
+    )
+
+
+def check_change(
+    submission: Submission,
+    user: Any,
+    perm: str = "submissions.edit",
+    *,
+    closed: str | None = None,
+) -> None:
+    """Raise unless `user` holds `perm` (a contact author's change) on the paper, now.
+
+    NotFound for who may not know the paper; NotAllowed for who is not a contact author
+    or for a paper no longer in progress; DeadlinePassed (with `closed`, or the message of
+    the paper deadline) when the window of `perm` has closed. Pages ask it to explain a
+    refusal before showing a form; services ask it through `lock_for`.
+    """
+    require_visible(user, "submissions.view", submission)
+    require(
+        user,
+        "submissions.contact",
+        submission,
+        message="Only the contact authors of this paper can change it.",
+    )
+    if can(user, perm, submission):
+        return
+    if not submission.is_in_progress:
+        raise NotAllowed(f"This paper is {submission.get_status_display().lower()}.")
+    raise DeadlinePassed(
+        closed
+        or "The deadline for changes has passed: the paper can no longer be edited. "
+        f"Please write to the chairs at {submission.workshop.contact_email} if something is wrong."
+    )
 
 
 def lock_for(
@@ -97,29 +140,10 @@ def lock_for(
     *,
     closed: str | None = None,
 ) -> Submission:
-    """Re-read the paper under a lock and ask the policy, at this moment, for `perm`.
-
-    NotFound for who may not know the paper; NotAllowed for who is not a contact author
-    or for a paper no longer in progress; DeadlinePassed (with `closed`, or the message of
-    the paper deadline) when the window of `perm` has closed.
-    """
-    locked = Submission.objects.select_for_update().select_related("workshop").get(pk=submission.pk)
-    require_visible(user, "submissions.view", locked)
-    require(
-        user,
-        "submissions.contact",
-        locked,
-        message="Only the contact authors of this paper can change it.",
-    )
-    if can(user, perm, locked):
-        return locked
-    if not locked.is_in_progress:
-        raise NotAllowed(f"This paper is {locked.get_status_display().lower()}.")
-    raise DeadlinePassed(
-        closed
-        or "The deadline for changes has passed: the paper can no longer be edited. "
-        f"Please write to the chairs at {locked.workshop.contact_email} if something is wrong."
-    )
+    """Re-read the paper under a lock and `check_change` it for `perm` at this moment."""
+    locked = submission_locked(submission)
+    check_change(locked, user, perm, closed=closed)
+    return locked
 
 
 def _check_choices(workshop: Workshop, fields: dict[str, Any], secondary: list[Topic]) -> None:
@@ -255,9 +279,7 @@ def submission_withdraw(*, submission: Submission, user: User, notify: bool = Tr
     Side effects: one `submission.withdraw` entry and a mail to every author. A paper
     already withdrawn is left as it is.
     """
-    submission = (
-        Submission.objects.select_for_update().select_related("workshop").get(pk=submission.pk)
-    )
+    submission = submission_locked(submission)
     require_visible(user, "submissions.view", submission)
     require(
         user,
@@ -294,18 +316,16 @@ def submission_restore(*, submission: Submission, chair: Any, notify: bool = Tru
     Side effects: one `submission.restore` entry and a mail to every author. A paper that
     is not withdrawn (a retried request) is left as it is.
     """
-    submission = (
-        Submission.objects.select_for_update().select_related("workshop").get(pk=submission.pk)
-    )
+    submission = submission_locked(submission)
     require_visible(chair, "submissions.view", submission)
-    if not submission.is_withdrawn:
-        return submission
-    require(
-        chair,
-        "submissions.restore",
-        submission,
-        message="Only the chairs can restore a withdrawn paper.",
-    )
+    if not can(chair, "submissions.restore", submission):
+        require(
+            chair,
+            "workshop.manage",
+            submission,
+            message="Only the chairs can restore a withdrawn paper.",
+        )
+        return submission  # a chair, on a paper no longer withdrawn: a retried request
     submission.status = submission.status_before_withdrawal or SubmissionStatus.DRAFT
     submission.status_before_withdrawal = ""
     submission.withdrawn_at = None
@@ -341,13 +361,11 @@ def submission_set_outcome(
     neither. It still asks `submissions.set_outcome` itself (chairs, on a paper under
     review); drafts and withdrawn papers are refused with a plain message.
     """
-    submission = (
-        Submission.objects.select_for_update().select_related("workshop").get(pk=submission.pk)
-    )
+    submission = submission_locked(submission)
     require_visible(chair, "submissions.view", submission)
-    if submission.status in (SubmissionStatus.WITHDRAWN, SubmissionStatus.DRAFT):
+    if not can(chair, "submissions.set_outcome", submission):
+        require(chair, "workshop.manage", submission, message="Only the chairs decide.")
         raise ServiceError(f"#{submission.number} is {submission.get_status_display().lower()}.")
-    require(chair, "submissions.set_outcome", submission, message="Only the chairs decide.")
     new = OUTCOME_STATUS[outcome] if outcome else SubmissionStatus.SUBMITTED
     if submission.status != new:
         submission.status = new

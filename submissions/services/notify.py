@@ -10,13 +10,6 @@ from workshop.outbox import mail_queue
 from ..models import Submission, SubmissionAction
 
 
-def change_label(activity: Activity) -> str:
-    """What a history line or a receipt calls the change (the action's plain name)."""
-    if activity.action in SubmissionAction.values:
-        return SubmissionAction(activity.action).label
-    return activity.summary or activity.action
-
-
 def receipts_queue(
     *, submission: Submission, activity: Activity, extra_recipients: Iterable[str] = ()
 ) -> None:
@@ -40,7 +33,7 @@ def receipts_queue(
             context={
                 "submission": submission,
                 "activity": activity,
-                "change": change_label(activity),
+                "change": SubmissionAction.label_of(activity),
                 "name": name,
                 "authors": authors,
                 "paper": submission.paper,
