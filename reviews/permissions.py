@@ -12,7 +12,7 @@ same cache (`paper_facts_prefill`), so asking many permissions costs no extra qu
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import rules
 from django.utils import timezone
@@ -21,13 +21,16 @@ from submissions.models import Submission, SubmissionStatus
 from submissions.permissions import (
     decisions_out,
     is_author,
-    is_under_review,
+    is_in_review,
 )
 from workshop.models import OtherReviewsVisibility, Role, User, Workshop
-from workshop.permissions import is_chair, is_committee
+from workshop.permissions import is_chair, is_committee, is_person
 from workshop.phases import accepts_until
 
 from .models import Assignment, QuestionVisibility, Review, ReviewStatus
+
+if TYPE_CHECKING:
+    from .selectors.conflicts import ConflictMap
 
 # --- facts about one paper, fetched once per request ------------------------------------
 
@@ -50,7 +53,7 @@ def in_conflict(user: User, submission: Submission) -> bool:
     """Whether `user` is in conflict with the paper (every source), cached per paper."""
     from .selectors.conflicts import conflicted_submission_ids
 
-    if not user.is_authenticated or getattr(user, "is_system", False):
+    if not is_person(user):
         return False
     cache: dict[int, bool] = submission.__dict__.setdefault("_policy_conflicts", {})
     if user.pk not in cache:
@@ -74,7 +77,7 @@ def bidding_conflict_reasons(user: User, submission: Submission) -> set[str]:
     paper; empty when there is no conflict (or a chair lifted it)."""
     from .selectors.conflicts import conflicts_for
 
-    if not user.is_authenticated or getattr(user, "is_system", False):
+    if not is_person(user):
         return set()
     cache: dict[int, set[str]] = submission.__dict__.setdefault("_policy_bid_conflicts", {})
     if user.pk not in cache:
@@ -83,8 +86,9 @@ def bidding_conflict_reasons(user: User, submission: Submission) -> set[str]:
     return cache[user.pk]
 
 
-def bidding_facts_prefill(submission: Submission, user: User, conflicts: Any) -> None:
-    """A view that computed the user's `ConflictMap` for the request hands it over."""
+def bidding_facts_prefill(submission: Submission, user: User, conflicts: ConflictMap) -> None:
+    """Callers that computed the user's `ConflictMap` for the request (the bid view, its
+    selector and `bid_place`) hand it over, so that the bidding rules ask nothing more."""
     cache: dict[int, set[str]] = submission.__dict__.setdefault("_policy_bid_conflicts", {})
     pair = (submission.pk, user.pk)
     cache[user.pk] = set(conflicts.reasons[pair]) if conflicts.is_conflict(*pair) else set()
@@ -99,9 +103,19 @@ def own_assignment(user: Any, submission: Submission, role: str = Role.REVIEWER
     return found
 
 
-def own_review(user: Any, submission: Submission) -> Review | None:
-    assignment = own_assignment(user, submission)
-    return getattr(assignment, "review", None) if assignment else None
+def assignment_review(assignment: Assignment) -> Review | None:
+    """The assignment's review (None before one is started): the relation the caller
+    loaded (`select_related`/`prefetch_related("review")`), else fetched once and kept on
+    the assignment instance, so that every rule asking about it costs one query at most."""
+    try:
+        return assignment.review
+    except Review.DoesNotExist:
+        return None
+
+
+def review_submitted(assignment: Assignment) -> bool:
+    review = assignment_review(assignment)
+    return review is not None and review.status == ReviewStatus.SUBMITTED
 
 
 # --- phases ------------------------------------------------------------------------------
@@ -156,14 +170,9 @@ def is_paper_area_chair(user: User, submission: Submission) -> bool:
 
 
 @rules.predicate
-def is_conflicted(user: User, submission: Submission) -> bool:
-    return in_conflict(user, submission)
-
-
-@rules.predicate
 def has_submitted_review(user: User, submission: Submission) -> bool:
-    review = own_review(user, submission)
-    return review is not None and review.status == ReviewStatus.SUBMITTED
+    assignment = own_assignment(user, submission)
+    return assignment is not None and review_submitted(assignment)
 
 
 @rules.predicate
@@ -189,14 +198,12 @@ def is_assignment_reviewer(user: User, assignment: Assignment) -> bool:
 
 @rules.predicate
 def review_not_submitted(_user: object, assignment: Assignment) -> bool:
-    review = Review.objects.filter(assignment=assignment).only("status").first()
-    return review is None or review.status != ReviewStatus.SUBMITTED
+    return not review_submitted(assignment)
 
 
 @rules.predicate
 def while_reviews_writable(_user: object, assignment: Assignment) -> bool:
-    submitted = Review.objects.filter(assignment=assignment, status=ReviewStatus.SUBMITTED).exists()
-    return reviews_writable(assignment.submission.workshop, submitted=submitted)
+    return reviews_writable(assignment.submission.workshop, submitted=review_submitted(assignment))
 
 
 @rules.predicate
@@ -241,11 +248,10 @@ def reviews_out(_user: object, obj: Submission | Workshop) -> bool:
     return workshop.reviews_released
 
 
-def visible_question(visibility: str, *, chair: bool, to_authors: bool = False) -> bool:
-    """Which answers a viewer sees: chairs all; committee all but chairs-only; authors only
-    the author-visible ones. (`chair` comes from `reviews.see_chairs_only_answers`.)"""
-    if to_authors:
-        return visibility == QuestionVisibility.AUTHORS
+def visible_question(visibility: str, *, chair: bool) -> bool:
+    """Which answers the committee sees: chairs all, others all but chairs-only (`chair`
+    comes from `reviews.see_chairs_only_answers`). Authors see only author-visible ones
+    (`services.decisions.author_visible_reviews`)."""
     return chair or visibility != QuestionVisibility.CHAIRS
 
 
@@ -261,12 +267,12 @@ rules.add_perm("reviews.view_bidding", is_committee & is_biddable)
 rules.add_perm("reviews.bid", is_committee & is_biddable & while_bidding_open)
 # The paper in review tools: the chairs, and its reviewers and area chair without conflict.
 rules.add_perm(
-    "reviews.view_paper", is_under_review & (is_chair | is_paper_reviewer | is_paper_area_chair)
+    "reviews.view_paper", is_in_review & (is_chair | is_paper_reviewer | is_paper_area_chair)
 )
 # Rule 5 and 9: the other reviews of a paper.
 rules.add_perm(
     "reviews.see_other_reviews",
-    is_under_review
+    is_in_review
     & (is_chair | is_paper_area_chair | (is_paper_reviewer & others_visible_by_setting)),
 )
 # One review (object: the review): drafts only by their writer and the chairs.
@@ -283,10 +289,10 @@ rules.add_perm("reviews.decline", is_assignment_reviewer & review_not_submitted)
 # The discussion thread (object: the paper).
 rules.add_perm(
     "reviews.discuss",
-    is_under_review & (is_chair | is_paper_area_chair | has_submitted_review),
+    is_in_review & (is_chair | is_paper_area_chair | has_submitted_review),
 )
 # Meta-reviews (object: the paper).
-rules.add_perm("reviews.write_meta_review", is_under_review & (is_chair | is_paper_area_chair))
+rules.add_perm("reviews.write_meta_review", is_in_review & (is_chair | is_paper_area_chair))
 rules.add_perm("reviews.see_meta_review", is_chair | is_paper_area_chair)
 # Authors: released reviews, and the response window (object: the paper).
 rules.add_perm("reviews.read_released", is_chair | (is_author & reviews_out))

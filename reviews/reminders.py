@@ -17,7 +17,7 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from submissions.models import Authorship, Submission, SubmissionStatus
+from submissions.models import Authorship, SubmissionStatus
 from workshop.activity import activity_record
 from workshop.models import Role, User, Workshop
 from workshop.outbox import mail_queue
@@ -25,6 +25,7 @@ from workshop.policy import SYSTEM, require
 
 from .models import Assignment, ReviewStatus
 from .permissions import bidding_open, rebuttal_open
+from .selectors.progress import late_reviewers
 
 DAY = dt.timedelta(days=1)
 
@@ -45,7 +46,6 @@ class Planned:
     step: str
     workshop: Workshop
     recipients: list[tuple[str, User | None, dict]] = field(default_factory=list)
-    target_of: str = ""  # the context entry the mail concerns (e.g. "submission")
 
     def key(self, email: str) -> str:
         return f"reminder:{self.kind}:{self.workshop.pk}:{self.step}:{email}"
@@ -59,23 +59,6 @@ def _step_before(
         return None
     reached = [d for d in steps if now >= deadline - d * DAY]
     return min(reached) if reached else None
-
-
-def _late_reviewers(workshop: Workshop) -> dict[int, tuple[User, list[Submission]]]:
-    late: dict[int, tuple[User, list[Submission]]] = {}
-    for a in (
-        Assignment.objects.filter(
-            submission__workshop=workshop,
-            role=Role.REVIEWER,
-            declined_at__isnull=True,
-            submission__status=SubmissionStatus.SUBMITTED,
-        )
-        .exclude(review__status=ReviewStatus.SUBMITTED)
-        .select_related("reviewer", "submission")
-        .order_by("submission__number")
-    ):
-        late.setdefault(a.reviewer_id, (a.reviewer, []))[1].append(a.submission)
-    return late
 
 
 def planned_reminders(workshop: Workshop, now: dt.datetime) -> list[Planned]:
@@ -97,7 +80,7 @@ def planned_reminders(workshop: Workshop, now: dt.datetime) -> list[Planned]:
     step = _step_before(workshop.review_deadline, STEPS["review_due"], now)
     if "review_due" not in off and step is not None:
         plan = Planned("review_due", f"{step}d", workshop)
-        for user, papers in _late_reviewers(workshop).values():
+        for user, papers in late_reviewers(workshop).values():
             plan.recipients.append((user.email, user, {"papers": papers, "days": step}))
         plans.append(plan)
 
@@ -105,12 +88,12 @@ def planned_reminders(workshop: Workshop, now: dt.datetime) -> list[Planned]:
         day = int((now - workshop.review_deadline) / DAY) + 1
         if day <= MAX_OVERDUE:
             plan = Planned("review_overdue", f"day{day}", workshop)
-            for user, papers in _late_reviewers(workshop).values():
+            for user, papers in late_reviewers(workshop).values():
                 plan.recipients.append((user.email, user, {"papers": papers, "day": day}))
             plans.append(plan)
 
     if "rebuttal_open" not in off and rebuttal_open(workshop, now):
-        plan = Planned("rebuttal_open", "open", workshop, target_of="submission")
+        plan = Planned("rebuttal_open", "open", workshop)
         reviewed = Assignment.objects.filter(
             submission__workshop=workshop, review__status=ReviewStatus.SUBMITTED
         ).values("submission_id")
@@ -124,7 +107,7 @@ def planned_reminders(workshop: Workshop, now: dt.datetime) -> list[Planned]:
 
     step = _step_before(workshop.camera_ready_deadline, STEPS["camera_ready"], now)
     if "camera_ready" not in off and step is not None and workshop.decisions_released:
-        plan = Planned("camera_ready", f"{step}d", workshop, target_of="submission")
+        plan = Planned("camera_ready", f"{step}d", workshop)
         for author in (
             Authorship.objects.filter(
                 submission__workshop=workshop,
@@ -172,7 +155,7 @@ def _workshop_reminders_queue(workshop: Workshop, now: dt.datetime) -> int:
                 context={**context, "user": user},
                 workshop=workshop,
                 recipient=user,
-                target=context.get(plan.target_of) if plan.target_of else None,
+                target=context.get("submission"),  # the paper, for the authors' reminders
             )
             if created:
                 counts[plan.kind] = counts.get(plan.kind, 0) + 1

@@ -16,7 +16,7 @@ from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 
-from submissions.models import DECIDED, SubmissionStatus
+from submissions.models import DECIDABLE, SubmissionStatus
 from workshop.admin_scoping import ChairScopedAdmin, ConfigAdminMixin
 from workshop.csvexport import csv_response
 from workshop.errors import ServiceError
@@ -25,8 +25,6 @@ from workshop.selectors import chaired_workshop_ids
 
 from ..models import Answer, DecisionBoard, DecisionCategory, Outcome, ReviewStatus
 from ..services import decisions as decision_services
-
-DECIDABLE = (SubmissionStatus.SUBMITTED, *DECIDED)
 
 
 def _scores(field: str):

@@ -1,4 +1,5 @@
-"""Reads of the reviews app that depend on who asks. Conflicted papers never appear."""
+"""The committee's reads: its workshops, the bidding list and counters, the chairs' overview
+of members and bids. Papers a member is in conflict with never appear."""
 
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ from workshop.policy import can
 
 from ..affinity import fit_scores, paper_text, text_similarity, topic_scores
 from ..models import POSITIVE_BIDS, Bid, ReviewerProfile
-from .conflicts import ConflictMap, conflicted_submission_ids, conflicts_for
+from ..permissions import bidding_facts_prefill
+from .conflicts import ConflictMap, conflicted_submission_ids
 
 COMMITTEE_ROLES = (Role.REVIEWER, Role.AREA_CHAIR)
 
@@ -245,13 +247,14 @@ def bids_placed(
 def bid_target(
     workshop: Workshop, user: User, pk: int, *, conflicts: ConflictMap | None = None
 ) -> Submission:
-    """A paper the user may bid on: biddable, or hidden only by their own "in conflict" bid
-    (so that a mis-click can be undone). Submission.DoesNotExist otherwise."""
+    """A paper of `workshop` the user sees in bidding (`reviews.view_bidding`: hidden by no
+    conflict but their own "in conflict" bid, so that a mis-click can be undone).
+    Submission.DoesNotExist otherwise."""
     submission = Submission.objects.select_related("workshop").get(
         pk=pk, workshop=workshop, status=SubmissionStatus.SUBMITTED
     )
-    if conflicts is None:
-        conflicts = conflicts_for(workshop, user_ids=[user.pk], include_drafts=True)
-    if conflicts.is_conflict(pk, user.pk) and conflicts.reasons[(pk, user.pk)] - {"bid"}:
+    if conflicts is not None:
+        bidding_facts_prefill(submission, user, conflicts)
+    if not can(user, "reviews.view_bidding", submission):
         raise Submission.DoesNotExist
     return submission

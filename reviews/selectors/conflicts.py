@@ -206,14 +206,9 @@ def conflicted_submission_ids(workshop: Workshop, user: User) -> set[int]:
     )
 
 
-def has_conflict(user: User, submission: Submission) -> bool:
-    return submission.pk in conflicted_submission_ids(submission.workshop, user)
-
-
 __all__ = [
     "ConflictMap",
     "conflicted_submission_ids",
     "conflicts_for",
-    "has_conflict",
     "organisation_domain",
 ]

@@ -1,4 +1,5 @@
-"""The chairs' progress figures: reviews per paper and per reviewer, lateness, disagreement."""
+"""The chairs' progress figures: reviews per paper and per reviewer, lateness, disagreement;
+and who is late (for the chairs' reminder and the periodic one)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from statistics import mean
 from django.utils import timezone
 
 from submissions.models import Submission, SubmissionStatus
-from workshop.models import Role, Workshop
+from workshop.models import Role, User, Workshop
 
 from ..models import Answer, Assignment, ReviewStatus
 
@@ -96,3 +97,22 @@ def review_progress(workshop: Workshop) -> Progress:
         total_assigned=sum(p.assigned for p in rows),
         total_submitted=sum(p.submitted for p in rows),
     )
+
+
+def late_reviewers(workshop: Workshop) -> dict[int, tuple[User, list[Submission]]]:
+    """Reviewers with unsubmitted reviews of papers under review, and those papers (by
+    number), keyed by user id; one query."""
+    late: dict[int, tuple[User, list[Submission]]] = {}
+    for a in (
+        Assignment.objects.filter(
+            submission__workshop=workshop,
+            role=Role.REVIEWER,
+            declined_at__isnull=True,
+            submission__status=SubmissionStatus.SUBMITTED,
+        )
+        .exclude(review__status=ReviewStatus.SUBMITTED)
+        .select_related("reviewer", "submission")
+        .order_by("submission__number")
+    ):
+        late.setdefault(a.reviewer_id, (a.reviewer, []))[1].append(a.submission)
+    return late

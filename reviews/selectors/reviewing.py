@@ -1,7 +1,8 @@
 """Reads of the reviewing pages: who sees which paper, review, answer and comment.
 
 Everything identity-dependent for the reviewer's dashboard and the paper page is decided
-here, with the predicates of `reviews.permissions`, in a constant number of queries.
+here, by asking the named permissions of `reviews.permissions` over facts fetched once
+(`paper_facts_prefill`), in a constant number of queries.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Prefetch, QuerySet
 
-from submissions.models import Submission, SubmissionStatus
+from submissions.models import IN_REVIEW, Submission
 from workshop.models import Role, User, Workshop
 from workshop.policy import can
 
@@ -22,12 +23,15 @@ from ..models import (
     MetaReview,
     Review,
     ReviewQuestion,
-    ReviewStatus,
 )
-from ..permissions import active, in_conflict, paper_facts_prefill, visible_question
+from ..permissions import (
+    assignment_review,
+    own_assignment,
+    paper_facts_prefill,
+    review_submitted,
+    visible_question,
+)
 from .conflicts import conflicted_submission_ids
-
-UNDER_REVIEW = (SubmissionStatus.SUBMITTED, SubmissionStatus.ACCEPTED, SubmissionStatus.REJECTED)
 
 
 def reviewer_assignments(user: User) -> list[Assignment]:
@@ -43,7 +47,7 @@ def reviewer_assignments(user: User) -> list[Assignment]:
 def _assignments_of(user: User) -> QuerySet[Assignment]:
     return (
         Assignment.objects.filter(
-            reviewer=user, declined_at__isnull=True, submission__status__in=UNDER_REVIEW
+            reviewer=user, declined_at__isnull=True, submission__status__in=IN_REVIEW
         )
         .select_related("submission__workshop", "review")
         .only(
@@ -102,7 +106,7 @@ class NotVisible(Exception):
 def paper_page(user: User, workshop: Workshop, number: int) -> PaperPage:
     """Everything the paper page shows `user`, or NotVisible."""
     submission = (
-        Submission.objects.filter(workshop=workshop, number=number, status__in=UNDER_REVIEW)
+        Submission.objects.filter(workshop=workshop, number=number, status__in=IN_REVIEW)
         .select_related("primary_topic", "submission_type", "paper", "workshop")
         .prefetch_related("secondary_topics")
         .first()
@@ -128,10 +132,9 @@ def paper_page(user: User, workshop: Workshop, number: int) -> PaperPage:
     if not can(user, "reviews.view_paper", submission):
         raise NotVisible
     chair = can(user, "reviews.see_chairs_only_answers", submission)
-    conflicted = in_conflict(user, submission)
-    own = None if conflicted else active(assignments, user, Role.REVIEWER)
-    ac = None if conflicted else active(assignments, user, Role.AREA_CHAIR)
-    own_review = getattr(own, "review", None) if own else None
+    own = own_assignment(user, submission, Role.REVIEWER)
+    ac = own_assignment(user, submission, Role.AREA_CHAIR)
+    own_review = assignment_review(own) if own else None
     sees_others = can(user, "reviews.see_other_reviews", submission)
     questions = list(ReviewQuestion.objects.filter(workshop=workshop))
     shown = []
@@ -167,11 +170,7 @@ def paper_page(user: User, workshop: Workshop, number: int) -> PaperPage:
         may_write_meta=can(user, "reviews.write_meta_review", submission),
         reviewer_count=sum(1 for a in assignments if a.role == Role.REVIEWER and not a.declined_at),
         submitted_count=sum(
-            1
-            for a in assignments
-            if a.role == Role.REVIEWER
-            and getattr(a, "review", None)
-            and a.review.status == ReviewStatus.SUBMITTED
+            1 for a in assignments if a.role == Role.REVIEWER and review_submitted(a)
         ),
     )
     if may_discuss:
@@ -197,7 +196,7 @@ def assignment_for(
         declined_at__isnull=True,
         submission__workshop=workshop,
         submission__number=number,
-        submission__status__in=UNDER_REVIEW,
+        submission__status__in=IN_REVIEW,
     )
     if assignment.submission_id in conflicted_submission_ids(workshop, user):
         raise Assignment.DoesNotExist

@@ -20,16 +20,18 @@ from django.utils import timezone
 
 from submissions.models import Submission
 from workshop.activity import activity_record
-from workshop.errors import ServiceError
+from workshop.errors import NotFound, ServiceError
 from workshop.models import Activity, Role, User, Workshop
 from workshop.outbox import mail_queue, task_enqueue
 from workshop.policy import require
 
 from ..matching import solve
-from ..models import Assignment, MatchingRun, MatchMode, Review, ReviewerProfile, RunStatus
+from ..models import Assignment, MatchingRun, MatchMode, ReviewerProfile, RunStatus
+from ..permissions import assignment_review
+from ..selectors.committee import COMMITTEE_ROLES
 from ..selectors.conflicts import conflicts_for
 from ..selectors.matching import MatchingInput, matching_input
-from .access import require_on_paper
+from .access import lock_on_paper, require_on_paper
 from .reviewing import pseudonyms_fill
 
 log = logging.getLogger(__name__)
@@ -340,6 +342,8 @@ def assignment_add(*, submission: Submission, reviewer: User, chair: User, locke
     require_on_paper(chair, "reviews.assign", submission,
                      message="Only the chairs assign reviewers.")  # fmt: skip
     workshop = submission.workshop
+    if role not in COMMITTEE_ROLES:
+        raise ServiceError("Papers are assigned to reviewers and area chairs only.")
     if not workshop.memberships.filter(user=reviewer, role=role).exists():
         raise ServiceError(f"{reviewer.name} is not a {Role(role).label.lower()} of this workshop.")
     conflicts = conflicts_for(workshop, user_ids=[reviewer.pk], include_drafts=True)
@@ -398,21 +402,17 @@ def assignment_add(*, submission: Submission, reviewer: User, chair: User, locke
 def assignment_remove(*, assignment: Assignment, chair: User) -> None:
     """Take a paper from a reviewer (their review, if any, goes with it). Asks
     `reviews.assign`. Side effects: one `assignment.remove` activity entry."""
-    assignment = (
-        Assignment.objects.select_for_update()
-        .select_related("submission__workshop", "reviewer")
-        .filter(pk=assignment.pk)
-        .first()
-    )
+    assignment = lock_on_paper(
+        Assignment.objects.select_related("reviewer"), assignment.pk,
+        actor=chair, perm="reviews.assign", message="Only the chairs unassign reviewers.",
+    )  # fmt: skip
     if assignment is None:
         return
-    require_on_paper(chair, "reviews.assign", assignment.submission,
-                     message="Only the chairs unassign reviewers.")  # fmt: skip
     activity_record(
         actor=chair, target=assignment, action="assignment.remove",
         summary=f"{assignment.reviewer} removed from #{assignment.submission.number}",
         before={"role": assignment.role, "declined": bool(assignment.declined_at),
-                "review": Review.objects.filter(assignment=assignment).exists()},
+                "review": assignment_review(assignment) is not None},
     )  # fmt: skip
     assignment.delete()
 
@@ -421,13 +421,13 @@ def assignment_remove(*, assignment: Assignment, chair: User) -> None:
 def assignment_lock(*, assignment: Assignment, chair: User, locked: bool) -> Assignment:
     """Keep (or stop keeping) an assignment through every matching run. Asks
     `reviews.assign`. Side effects: one `assignment.lock` activity entry when it changes."""
-    assignment = (
-        Assignment.objects.select_for_update()
-        .select_related("submission__workshop", "reviewer")
-        .get(pk=assignment.pk)
-    )
-    require_on_paper(chair, "reviews.assign", assignment.submission,
-                     message="Only the chairs lock assignments.")  # fmt: skip
+    found = lock_on_paper(
+        Assignment.objects.select_related("reviewer"), assignment.pk,
+        actor=chair, perm="reviews.assign", message="Only the chairs lock assignments.",
+    )  # fmt: skip
+    if found is None:
+        raise NotFound()
+    assignment = found
     if assignment.locked == locked:
         return assignment
     assignment.locked = locked

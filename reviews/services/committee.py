@@ -30,7 +30,7 @@ from ..models import (
 )
 from ..permissions import bidding_facts_prefill
 from ..selectors.conflicts import ConflictMap
-from .access import require_on_paper
+from .access import lock_on_paper, require_on_paper
 
 NOT_COMMITTEE = "You are not on this workshop's programme committee."
 
@@ -107,12 +107,14 @@ def profile_update(
     return profile
 
 
-def profile_missing(profile: ReviewerProfile, topic_count: int, expertise_count: int) -> list[str]:
-    """What an incomplete profile lacks, in words the dashboard shows."""
+def profile_missing(
+    profile: ReviewerProfile | None, topic_count: int, expertise_count: int
+) -> list[str]:
+    """What an incomplete (or not yet created) profile lacks, in words the dashboard shows."""
     missing = []
     if expertise_count < topic_count:
         missing.append("your expertise in each topic")
-    if len(profile.expertise_text.strip()) < 100:
+    if profile is None or len(profile.expertise_text.strip()) < 100:
         missing.append("titles and abstracts of your own papers")
     return missing
 
@@ -242,16 +244,12 @@ def conflict_override_remove(*, override: ConflictOverride, chair: User, reason:
 
     Side effects: one `conflict.remove` activity entry with the removed override's values.
     """
-    override = (
-        ConflictOverride.objects.select_for_update()
-        .select_related("submission__workshop", "user")
-        .filter(pk=override.pk)
-        .first()
-    )
+    override = lock_on_paper(
+        ConflictOverride.objects.select_related("user"), override.pk,
+        actor=chair, perm="reviews.set_conflict", message="Only the chairs set or lift conflicts.",
+    )  # fmt: skip
     if override is None:
         return
-    require_on_paper(chair, "reviews.set_conflict", override.submission,
-                     message="Only the chairs set or lift conflicts.")  # fmt: skip
     activity_record(
         actor=chair,
         target=override.submission,

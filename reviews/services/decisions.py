@@ -13,7 +13,7 @@ import re
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, transaction
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Max, Prefetch, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
@@ -218,20 +218,24 @@ def decision_mails_compose(*, workshop: Workshop, chair: User, include_reviews: 
     OutgoingMail.objects.filter(
         workshop=workshop, kind=DECISION_MAIL, status=MailStatus.HELD
     ).update(status=MailStatus.CANCELLED, last_error="Replaced by a new composition.")
-    due = []
-    for decision in (
+    decisions = list(
         Decision.objects.filter(submission__workshop=workshop)
         .select_related("submission__workshop", "category")
         .prefetch_related("submission__authors")
         .order_by("submission__number")
-    ):
-        already = decision_mails(decision).filter(
+    )
+    last_mailed = dict(
+        OutgoingMail.objects.filter(
+            target_type=ContentType.objects.get_for_model(Decision),
+            target_id__in=[d.pk for d in decisions],
             status__in=[MailStatus.QUEUED, MailStatus.SENDING, MailStatus.SENT],
-            created_at__gte=decision.decided_at,
         )
-        if already.exists():
-            continue  # this decision was mailed already: never twice
-        due.append(decision)
+        .values("target_id")
+        .annotate(last=Max("created_at"))
+        .values_list("target_id", "last")
+    )
+    # A decision mailed since its current version was taken is never mailed twice.
+    due = [d for d in decisions if not (d.pk in last_mailed and last_mailed[d.pk] >= d.decided_at)]
     count = sum(len(d.submission.authors.all()) for d in due)
     entry = activity_record(
         actor=chair, target=workshop, action="decision.mails_compose",

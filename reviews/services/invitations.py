@@ -29,6 +29,7 @@ from workshop.policy import require
 from workshop.services import membership_grant
 
 from ..models import Invitation, InvitationStatus, ReviewerProfile, new_token, token_hash
+from ..selectors.committee import COMMITTEE_ROLES
 
 INVITATION_DAYS = 21
 
@@ -123,6 +124,8 @@ def invitation_create(
     """
     require(invited_by, "reviews.manage_committee", workshop,
             message="Only the chairs of this workshop can invite its committee.")  # fmt: skip
+    if role not in COMMITTEE_ROLES:
+        raise ServiceError("The committee has reviewers and area chairs only.")
     email = email.strip().lower()
     holders = workshop.memberships.filter(role=role).filter(
         Q(user__email__iexact=email) | Q(user__emailaddress__email__iexact=email)

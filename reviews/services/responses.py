@@ -16,6 +16,8 @@ from workshop.policy import can, require_visible
 
 from ..models import Assignment, AuthorResponse, Review, ReviewStatus
 
+NOT_ITS_REVIEW = "That review is not among this paper's reviews."
+
 
 def word_count(text: str) -> int:
     return len(re.findall(r"\S+", text))
@@ -37,8 +39,11 @@ def response_save(*, submission: Submission, user: User, text: str, review: Revi
         if not is_author(user, submission):
             raise NotAllowed("Only the authors of this paper can respond.")
         raise DeadlinePassed("The author response window is closed.")
-    if review is not None and review.assignment.submission_id != submission.pk:
-        raise NotAllowed("That review belongs to another paper.")
+    if review is not None and (
+        review.assignment.submission_id != submission.pk
+        or review.status != ReviewStatus.SUBMITTED  # authors never see drafts
+    ):
+        raise NotAllowed(NOT_ITS_REVIEW)
     workshop = submission.workshop
     text = text.strip()
     words = word_count(text)

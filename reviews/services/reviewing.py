@@ -15,7 +15,7 @@ import string
 from django.db import transaction
 from django.utils import timezone
 
-from submissions.models import Submission, SubmissionStatus
+from submissions.models import Submission
 from workshop.activity import activity_record
 from workshop.errors import DeadlinePassed, NotAllowed, ServiceError
 from workshop.models import Role, User, Workshop
@@ -35,6 +35,8 @@ from ..models import (
     ReviewStatus,
     ReviewVersion,
 )
+from ..permissions import review_submitted
+from ..selectors.progress import late_reviewers
 
 MAX_TEXT = 20000
 
@@ -299,8 +301,7 @@ def comment_post(*, submission: Submission, user: User, body: str, notify: bool 
     mentioned = {m.lower() for m in MENTION.findall(body)}
     recipients: dict[int, tuple[User, str]] = {}
     for a in assignments:
-        submitted = hasattr(a, "review") and a.review.status == ReviewStatus.SUBMITTED
-        if a.role == Role.AREA_CHAIR or submitted:
+        if a.role == Role.AREA_CHAIR or review_submitted(a):
             recipients[a.reviewer_id] = (a.reviewer, a.display_name)
     for chair in User.objects.filter(memberships__workshop=submission.workshop,
                                      memberships__role=Role.CHAIR):  # fmt: skip
@@ -359,28 +360,16 @@ def late_reviewers_remind(*, workshop: Workshop, chair: User) -> int:
     Side effects: the mails, and one `reminders.send` activity entry when any was queued.
     """
     require(chair, "reviews.remind", workshop, message="Only the chairs send reminders.")
-    late: dict[int, list[Submission]] = {}
-    users: dict[int, User] = {}
-    for a in (
-        Assignment.objects.filter(submission__workshop=workshop, role=Role.REVIEWER,
-                                  declined_at__isnull=True,
-                                  submission__status=SubmissionStatus.SUBMITTED)
-        .exclude(review__status=ReviewStatus.SUBMITTED)
-        .select_related("reviewer", "submission")
-        .order_by("submission__number")
-    ):  # fmt: skip
-        late.setdefault(a.reviewer_id, []).append(a.submission)
-        users[a.reviewer_id] = a.reviewer
     today = timezone.now().date().isoformat()
     queued = 0
-    for uid, papers in late.items():
+    for uid, (reviewer, papers) in late_reviewers(workshop).items():
         _, created = mail_queue(
             key=f"remind-late:{workshop.pk}:{uid}:{today}",  # once a day per reviewer
             template="review_reminder",
-            to=users[uid].email,
-            context={"user": users[uid], "papers": papers},
+            to=reviewer.email,
+            context={"user": reviewer, "papers": papers},
             workshop=workshop,
-            recipient=users[uid],
+            recipient=reviewer,
         )
         queued += int(created)
     if queued:

@@ -15,7 +15,7 @@ from workshop.policy import can
 
 from ..models import AuthorResponse, Outcome, Review, ReviewStatus
 from ..services.decisions import author_visible_reviews
-from ..services.responses import response_save, word_count
+from ..services.responses import NOT_ITS_REVIEW, response_save, word_count
 
 
 @login_required
@@ -30,20 +30,23 @@ def author_reviews(request: HttpRequest, pk: int) -> HttpResponse:
     decision_out = can(request.user, "decisions.see", submission)
     if not (reviews_out or decision_out):
         raise Http404("Nothing has been released yet.")
-    reviews = {
-        f"Reviewer {r.assignment.pseudonym}": r
-        for r in Review.objects.filter(
-            assignment__submission=submission, status=ReviewStatus.SUBMITTED
-        ).select_related("assignment")
-    }
-    window = reviews_out and can(request.user, "reviews.respond", submission)
+    window = can(request.user, "reviews.respond", submission)
     if request.method == "POST":
         if not reviews_out:
             raise Http404
-        review = reviews.get(request.POST.get("review", ""))
+        # The response answers one submitted review (named as the page names it) or all.
+        reviews = {
+            f"Reviewer {r.assignment.pseudonym}": r
+            for r in Review.objects.filter(
+                assignment__submission=submission, status=ReviewStatus.SUBMITTED
+            ).select_related("assignment")
+        }
+        name = request.POST.get("review", "")
         try:
+            if name and name not in reviews:
+                raise ServiceError(NOT_ITS_REVIEW)
             response_save(submission=submission, user=request.user,
-                          text=request.POST.get("text", ""), review=review)  # fmt: skip
+                          text=request.POST.get("text", ""), review=reviews.get(name))  # fmt: skip
         except ServiceError as exc:
             messages.error(request, exc.message)
             request.session[f"response-draft-{submission.pk}"] = {

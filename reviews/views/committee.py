@@ -17,6 +17,7 @@ from workshop.policy import can
 
 from ..forms import ProfileForm
 from ..models import BidValue, ConflictDeclaration, DeclarationKind, ReviewerProfile, ReviewStatus
+from ..permissions import review_submitted
 from ..selectors import committee as selectors
 from ..selectors.conflicts import conflicts_for
 from ..selectors.reviewing import reviewer_assignments
@@ -49,10 +50,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     cards = []
     for wid, workshop in workshops.items():
         profile = profiles.get(wid)
-        missing = (
-            committee.profile_missing(profile, topic_counts.get(wid, 0), profile.n_topics)
-            if profile
-            else ["your expertise in each topic", "titles and abstracts of your own papers"]
+        missing = committee.profile_missing(
+            profile, topic_counts.get(wid, 0), profile.n_topics if profile else 0
         )
         cards.append(
             {
@@ -65,11 +64,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             }
         )
     assignments = list(reviewer_assignments(request.user))
-    done = sum(
-        1
-        for a in assignments
-        if getattr(a, "review", None) and a.review.status == ReviewStatus.SUBMITTED
-    )
+    done = sum(1 for a in assignments if review_submitted(a))
     return render(
         request,
         "reviews/dashboard.html",

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
@@ -64,9 +65,7 @@ def _answers(request: HttpRequest) -> dict[int, object]:
 @login_required
 def paper(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     page = _page(request, slug, number)
-    deadline_open = page.chair or (
-        page.own is not None and can(request.user, "reviews.write_review", page.own)
-    )
+    own = page.own  # the review editor and the decline form: one's own assignment only
     return render(
         request,
         "reviews/paper.html",
@@ -79,10 +78,8 @@ def paper(request: HttpRequest, slug: str, number: int) -> HttpResponse:
             "visibility": QuestionVisibility,
             "other_reviews": OtherReviewsVisibility,
             "recommendations": MetaRecommendation.choices,
-            "deadline_open": deadline_open,
-            "may_decline": deadline_open
-            and page.own is not None
-            and can(request.user, "reviews.decline", page.own),
+            "may_write": own is not None and can(request.user, "reviews.write_review", own),
+            "may_decline": own is not None and can(request.user, "reviews.decline", own),
             "form_values": request.session.pop(f"review-form-{page.submission.pk}", None),
         },
     )
@@ -97,7 +94,9 @@ def paper_pdf(request: HttpRequest, slug: str, number: int) -> FileResponse:
     if stored is None:
         raise Http404("No PDF.")
     source = stored.reviewer_copy or stored.file
-    if not stored.reviewer_copy and not page.chair:
+    # The original upload carries the authors' metadata: only those who may see the
+    # submission itself (its chairs) get it while the anonymised copy is being made.
+    if not stored.reviewer_copy and not can(request.user, "submissions.view", page.submission):
         raise Http404("The anonymised copy is not ready yet; try again in a minute.")
     name = f"{page.workshop.slug}-paper-{page.submission.number}.pdf"
     response = FileResponse(
@@ -175,7 +174,7 @@ def comment_post(request: HttpRequest, slug: str, number: int) -> HttpResponse:
         messages.error(request, exc.message)
     else:
         messages.success(request, "Comment posted; the others have been notified.")
-    return redirect(f"{request.path.rsplit('/comment/', 1)[0]}/#discussion")
+    return redirect(reverse("reviews:paper", args=[slug, number]) + "#discussion")
 
 
 @login_required

@@ -60,7 +60,7 @@ from reviews.services.reviewing import (
     review_save_draft,
     review_submit,
 )
-from workshop.errors import DeadlinePassed, NotAllowed, NotFound
+from workshop.errors import DeadlinePassed, NotAllowed, NotFound, ServiceError
 from workshop.models import Activity, MailStatus, Role, User, Workshop
 
 from .conftest import World, mails_about
@@ -128,6 +128,15 @@ def test_each_reviews_action_writes_exactly_one_activity_entry(world: World):
         assignment_decline(assignment=added, user=u["unassigned"], reason="No time.")
     with one_entry("assignment.remove", chair, q.pk):
         assignment_remove(assignment=added, chair=chair)
+    with no_entry():  # a retried removal finds nothing to do
+        assignment_remove(assignment=added, chair=chair)
+    with pytest.raises(NotFound), no_entry():  # the row is gone: 404, not a crash
+        assignment_lock(assignment=added, chair=chair, locked=False)
+    for role in ("garbage", Role.CHAIR):  # the committee's roles only: a message, not a 500
+        with pytest.raises(ServiceError), no_entry():
+            assignment_add(submission=q, reviewer=chair, chair=chair, role=role)
+        with pytest.raises(ServiceError), no_entry():
+            invitation_create(workshop=w, email="someone@lab.org", role=role, invited_by=chair)
 
     # Matching runs (the worker is not run: queued, then cancelled).
     with one_entry("matching.run", chair, execute=False):  # no worker: it stays queued

@@ -227,6 +227,30 @@ def test_authors_respond_per_review_and_in_general_during_the_window(client, reb
     assert AuthorResponse.objects.get(pk=to_a.pk).text == "Baseline added."
 
 
+@pytest.mark.parametrize("name", ["Reviewer C", "Reviewer Z", "garbage"])
+def test_a_response_to_a_review_the_authors_cannot_see_is_refused(client, rebuttal, name):
+    """Reviewer C has no submitted review and Z none at all: the response is refused with a
+    message, not quietly saved as the general response."""
+    world = rebuttal
+    as_user(client, world, "author-P")
+    response = client.post(reviews_url(world), {"review": name, "text": "To whom it may concern"})
+    assert messages_after(client, response) == ["That review is not among this paper's reviews."]
+    assert not AuthorResponse.objects.exists()
+
+
+def test_the_response_service_refuses_a_draft_review(rebuttal):
+    """The server, not only the page, keeps responses to the reviews authors can see."""
+    from reviews.services.responses import response_save
+    from workshop.errors import NotAllowed
+
+    world = rebuttal
+    draft = Review.objects.create(assignment=world.assignments["R3-not-started"])
+    assert draft.status == ReviewStatus.DRAFT
+    with pytest.raises(NotAllowed):
+        response_save(submission=world.p, user=world.users["author-P"], text="Hi", review=draft)
+    assert not AuthorResponse.objects.exists()
+
+
 def test_the_word_limit_is_enforced_and_the_typed_text_kept(client, rebuttal):
     world = rebuttal
     as_user(client, world, "author-P")

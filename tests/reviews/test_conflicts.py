@@ -1,4 +1,4 @@
-"""Every source of reviews/conflicts.py, one test each, and the assignment trigger.
+"""Every source of reviews/selectors/conflicts.py, one test each, and the assignment trigger.
 
 Each test builds one paper and one reviewer whose only link is the source under test, and
 asserts both the reason the chairs see and that `conflicted_submission_ids` (what every

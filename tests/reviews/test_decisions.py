@@ -846,3 +846,28 @@ def test_reviewers_and_authors_cannot_reach_the_mails_view(client, decided):
         response = client.post(mails_url(world), {"action": "release"})
         assert response.status_code == 302 and "/login/" in response["Location"]
     assert not Workshop.objects.get(pk=world.workshop.pk).decisions_released
+
+
+def test_composing_again_finds_the_mailed_decisions_in_a_constant_number_of_queries(board):
+    """Whether a decision was mailed since it was taken is read for every decision at once,
+    not with one query per decided paper."""
+    from reviews.services.decisions import decisions_release
+
+    def compose_with_nothing_due() -> int:
+        with on_commit():
+            decision_mails_compose(workshop=board.workshop, chair=board.chair, include_reviews=True)
+            decisions_release(workshop=board.workshop, chair=board.chair)
+        with CaptureQueriesContext(connection) as queries:
+            assert (
+                decision_mails_compose(
+                    workshop=board.workshop, chair=board.chair, include_reviews=True
+                )
+                == 0
+            )  # every decision was mailed already
+        return len(queries)
+
+    _busy_paper(board, 0)
+    few = compose_with_nothing_due()
+    for i in range(1, 5):
+        _busy_paper(board, i)
+    assert compose_with_nothing_due() == few

@@ -332,6 +332,24 @@ def test_declining_needs_a_reason(client, world):
     assert not OutgoingMail.objects.filter(kind="assignment_declined").exists()
 
 
+def test_the_decline_form_is_offered_exactly_when_the_server_accepts_a_decline(
+    client, world, frozen_now
+):
+    """`reviews.decline` has no window (the policy matrix: every phase, until one's review
+    is submitted): after the review deadline the page still offers it, and the server takes
+    it; a reviewer who submitted is offered nothing and refused."""
+    frozen_now(world.workshop.review_deadline + dt.timedelta(days=1))
+    html = paper_html(client, world, R2)
+    assert "The review deadline has passed" in html
+    assert "Cannot review this paper?" in html
+    response = client.post(url(world, "decline"), {"reason": "ZQREASON no time after all"})
+    assert messages_of(client, response) == ["You declined the paper; the chairs have been told."]
+
+    assert "Cannot review this paper?" not in paper_html(client, world, R1)
+    response = client.post(url(world, "decline"), {"reason": "Changed my mind"})
+    assert Assignment.objects.get(pk=world.assignments[R1].pk).declined_at is None
+
+
 def test_declining_mails_every_chair_and_removes_the_paper_from_the_reviewer(
     client, world, django_capture_on_commit_callbacks
 ):

@@ -172,3 +172,19 @@ def test_the_paper_page_runs_the_same_queries_for_3_and_10_reviewers(
     print(f"\npaper page queries ({viewer}): {small} with 3 reviews/3 comments, "
           f"{large} with 10 reviews/20 comments")  # fmt: skip
     assert small == large
+
+
+def test_the_review_rules_read_the_review_the_caller_loaded(world, django_assert_num_queries):
+    """`reviews.write_review` and `reviews.decline` ask whether the assignment's review is
+    submitted: they read the review already loaded with the assignment (the paper page
+    loads it), never query it again, each on its own."""
+    from workshop.policy import can
+
+    user = world.users["R2-draft"]
+    assignment = Assignment.objects.select_related("submission__workshop", "review").get(
+        pk=world.assignments["R2-draft"].pk
+    )
+    assert can(user, "reviews.view_paper", assignment.submission)  # the paper's facts, once
+    with django_assert_num_queries(0):
+        assert can(user, "reviews.write_review", assignment)
+        assert can(user, "reviews.decline", assignment)
