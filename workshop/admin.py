@@ -237,6 +237,8 @@ class OutgoingMailAdmin(ChairScopedAdmin):
 def _changes(obj: Activity) -> str:
     """ "field: before → after" for each field the entry names, on one line."""
     before, after = obj.before or {}, obj.after or {}
+    if not before and not after:
+        return "—"
     if not isinstance(before, dict) or not isinstance(after, dict):
         return json.dumps({"before": before, "after": after}, default=str)
     parts = []
