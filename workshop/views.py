@@ -64,10 +64,17 @@ def profile(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
-    """Liveness and database reachability, for load balancers and compose health checks."""
+    """Liveness and database reachability, for load balancers and compose health checks.
+
+    The database is required (a failure here is a 500); Redis is a helper, so an unreachable
+    Redis reports `"redis": "degraded"` with status 200: the site still serves every page.
+    """
+    from .cache import redis_status
+
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
-    return JsonResponse({"status": "ok"})
+    redis = redis_status()
+    return JsonResponse({"status": "degraded" if redis == "degraded" else "ok", "redis": redis})
 
 
 @require_GET
