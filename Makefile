@@ -32,7 +32,7 @@ test: lint migrations-check
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 worker: $(STAMP)
-	$(BIN)/celery -A workshop worker --loglevel=info
+	$(BIN)/celery -A workshop worker --loglevel=info -Q mail,checks,matching,celery
 
 beat: $(STAMP)
 	$(BIN)/celery -A workshop beat --loglevel=info

@@ -60,8 +60,8 @@ def celery_worker(
     cmd = [sys.executable, "-m", "celery", "-A", "workshop", "worker", f"--pool={pool}"]
     cmd += [f"--concurrency={concurrency}", "--without-gossip", "--without-mingle"]
     cmd += ["--loglevel=INFO"]
-    if queue:
-        cmd += ["-Q", queue]
+    # Every queue unless told otherwise (settings.CELERY_TASK_ROUTES sends tasks by kind).
+    cmd += ["-Q", queue or ",".join(settings.CELERY_QUEUE_NAMES)]
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         yield proc
@@ -137,7 +137,8 @@ class RedisInstance:
             proc.kill()
             proc.wait()
 
-    def llen(self, key: str = "celery") -> int:
+    def llen(self, key: str = "mail") -> int:
+        """Messages waiting in a queue (mail tasks are routed to `mail`)."""
         return int(self.client().llen(key))
 
 

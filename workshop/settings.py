@@ -94,8 +94,10 @@ REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Degrades to a miss while Redis is unreachable (sessions fall back to the database).
+            "BACKEND": "workshop.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 1.0},
         }
     }
 else:
@@ -124,6 +126,19 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": 3600,
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Queues by kind, so a burst of one kind never delays another: a receipt never waits behind
+# a thousand deep checks. Run a worker per queue (docker-compose.yml) or one worker on all
+# (`make worker`, the tests): `celery -A workshop worker -Q mail,checks,matching,celery`.
+CELERY_TASK_DEFAULT_QUEUE = "celery"  # the rest: proceedings bundles
+CELERY_TASK_ROUTES = {
+    "workshop.tasks.outbox_*": {"queue": "mail"},
+    "workshop.tasks.digests_send": {"queue": "mail"},
+    "reviews.tasks.reminders_tick": {"queue": "mail"},
+    "submissions.tasks.submission_file_check_task": {"queue": "checks"},
+    "submissions.tasks.pending_checks_sweep": {"queue": "checks"},
+    "reviews.tasks.matching_run_task": {"queue": "matching"},
+}
+CELERY_QUEUE_NAMES = ("mail", "checks", "matching", "celery")
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
     "outbox-sweep": {"task": "workshop.tasks.outbox_sweep", "schedule": 60.0},

@@ -232,7 +232,7 @@ def test_redis_down_while_an_author_submits_receipts_arrive_once_after_the_sweep
         max(m.next_attempt_at for m in mails) + outbox.SWEEP_SETTLE + dt.timedelta(seconds=1)
     )
     outbox_sweep.delay()
-    assert broker.llen("celery") == 1, "the sweep task must land in this test's Redis"
+    assert broker.llen("mail") == 1, "the sweep task must land in this test's Redis"
 
     with smtp_server() as inbox, celery_worker(inbox.url, extra_env=worker_env(broker)):
         assert wait_for(lambda: len(inbox.messages) >= len(mails), timeout=40), (
@@ -242,7 +242,7 @@ def test_redis_down_while_an_author_submits_receipts_arrive_once_after_the_sweep
             lambda: not OutgoingMail.objects.exclude(status=MailStatus.SENT).exists(), timeout=10
         )
         outbox_sweep.delay()  # a second sweep (beat firing again) finds nothing to send
-        assert wait_for(lambda: broker.llen("celery") == 0, timeout=10)
+        assert wait_for(lambda: broker.llen("mail") == 0, timeout=10)
         time.sleep(3)
         messages = list(inbox.messages)
 
@@ -326,7 +326,7 @@ def test_worker_killed_mid_smtp_the_claim_expires_and_the_mail_is_sent_once(brok
             to="kim@example.org",
             context={"name": "Kim"},
         )
-        assert broker.llen("celery") == 1, "the on-commit task must land in this test's Redis"
+        assert broker.llen("mail") == 1, "the on-commit task must land in this test's Redis"
 
         with celery_worker(inbox.url, extra_env=worker_env(broker)) as worker1:
             assert wait_for(
@@ -344,7 +344,7 @@ def test_worker_killed_mid_smtp_the_claim_expires_and_the_mail_is_sent_once(brok
         assert (mail.status, mail.attempts) == (MailStatus.SENDING, 1)
         client = broker.client()
         assert client.hlen("unacked") == 1, "acks late: the killed worker's task is not acked"
-        assert broker.llen("celery") == 0
+        assert broker.llen("mail") == 0
 
         handler.stall = False
         with celery_worker(inbox.url, extra_env=worker_env(broker)):
@@ -361,10 +361,10 @@ def test_worker_killed_mid_smtp_the_claim_expires_and_the_mail_is_sent_once(brok
             payload, _exchange, routing_key = json.loads(raw)
             client.lpush(routing_key or "celery", json.dumps(payload))
             assert wait_for(
-                lambda: broker.llen("celery") == 0 and client.hlen("unacked") == 0, timeout=15
+                lambda: broker.llen("mail") == 0 and client.hlen("unacked") == 0, timeout=15
             ), "worker 2 did not run the redelivered task"
             outbox_sweep.delay()
-            assert wait_for(lambda: broker.llen("celery") == 0, timeout=10)
+            assert wait_for(lambda: broker.llen("mail") == 0, timeout=10)
             time.sleep(2)
             messages = list(inbox.messages)
 
@@ -452,7 +452,7 @@ def test_reminder_tick_fired_twice_and_in_process_sends_each_reminder_once(broke
         assert wait_for(
             lambda: OutgoingMail.objects.filter(status=MailStatus.SENT).count() >= 2, timeout=10
         )
-        assert wait_for(lambda: broker.llen("celery") == 0, timeout=10)
+        assert wait_for(lambda: broker.llen("mail") == 0, timeout=10)
         time.sleep(3)  # let any straggling task or duplicate delivery arrive
         messages = list(inbox.messages)
 

@@ -19,7 +19,8 @@ import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = REPO_ROOT / "docker-compose.yml"
-HEALTHCHECKED_SERVICES = {"web", "worker", "beat", "postgres", "redis", "mailpit"}
+WORKERS = ("worker-mail", "worker-checks", "worker-batch")
+HEALTHCHECKED_SERVICES = {"web", *WORKERS, "beat", "postgres", "redis", "mailpit"}
 PRODUCTION_HOST = "review.example.org"
 
 
@@ -158,13 +159,32 @@ def test_compose_services_and_health_checks(compose):
     assert services["mailpit"]["image"].startswith("axllent/mailpit")
     assert any("8025" in str(port) for port in services["mailpit"]["ports"])
     assert any(str(port).endswith("8000:8000") for port in services["web"]["ports"])
-    assert services["worker"]["command"][:4] == ["celery", "-A", "workshop", "worker"]
+    for name in WORKERS:
+        assert services[name]["command"][:4] == ["celery", "-A", "workshop", "worker"]
     assert services["beat"]["command"][:4] == ["celery", "-A", "workshop", "beat"]
+
+
+def test_compose_runs_a_worker_per_queue(compose, settings):
+    """Every queue the routes use is consumed by a worker of its own kind, and a receipt's
+    queue (mail) is not shared with the deep checks."""
+    services = compose["services"]
+    consumed: dict[str, str] = {}
+    for name in WORKERS:
+        command = services[name]["command"]
+        for queue in command[command.index("-Q") + 1].split(","):
+            assert queue not in consumed, f"{queue} consumed by {consumed.get(queue)} and {name}"
+            consumed[queue] = name
+        node = command[command.index("-n") + 1].split("@")[0]
+        assert f"{node}@$$HOSTNAME" in " ".join(services[name]["healthcheck"]["test"])
+    routed = {route["queue"] for route in settings.CELERY_TASK_ROUTES.values()}
+    assert routed | {settings.CELERY_TASK_DEFAULT_QUEUE} == set(consumed)
+    assert set(settings.CELERY_QUEUE_NAMES) == set(consumed)
+    assert consumed["mail"] != consumed["checks"]
 
 
 def test_compose_app_environment(compose):
     services = compose["services"]
-    for name in ("web", "worker", "beat", "migrate"):
+    for name in ("web", *WORKERS, "beat", "migrate"):
         env = services[name]["environment"]
         assert env["DJANGO_DEBUG"] == "False"
         assert (
@@ -175,11 +195,11 @@ def test_compose_app_environment(compose):
         assert "mailpit:1025" in env["EMAIL_URL"]
         assert env["DJANGO_SECRET_KEY"].startswith("${DJANGO_SECRET_KEY:?")
     media_root = services["web"]["environment"]["MEDIA_ROOT"]
-    for name in ("web", "worker"):
+    for name in ("web", "worker-checks", "worker-batch"):
         assert f"media:{media_root}" in services[name]["volumes"]
     # Migrations run once, before anything that uses the database starts.
     assert "migrate" in services["migrate"]["command"]
-    for name in ("web", "worker", "beat"):
+    for name in ("web", *WORKERS, "beat"):
         depends = services[name]["depends_on"]
         assert depends["migrate"]["condition"] == "service_completed_successfully"
         assert depends["postgres"]["condition"] == "service_healthy"
