@@ -20,7 +20,7 @@ from django.utils import timezone
 from submissions.models import Authorship, SubmissionStatus
 from workshop.activity import activity_record
 from workshop.models import Role, User, Workshop
-from workshop.outbox import mail_queue
+from workshop.outbox import MailSpec, mails_queue_bulk
 from workshop.policy import SYSTEM, require
 
 from .models import Assignment, ReviewStatus
@@ -147,18 +147,23 @@ def reminders_queue(now: dt.datetime | None = None) -> int:
 def _workshop_reminders_queue(workshop: Workshop, now: dt.datetime) -> int:
     counts: dict[str, int] = {}
     for plan in planned_reminders(workshop, now):
-        for email, user, context in plan.recipients:
-            _, created = mail_queue(
-                key=plan.key(email),
-                template=f"reminder_{plan.kind}",
-                to=email,
-                context={**context, "user": user},
-                workshop=workshop,
-                recipient=user,
-                target=context.get("submission"),  # the paper, for the authors' reminders
-            )
-            if created:
-                counts[plan.kind] = counts.get(plan.kind, 0) + 1
+        # One bulk insert and one delivery task per hundred mails, not one of each per mail.
+        created = mails_queue_bulk(
+            (
+                MailSpec(
+                    key=plan.key(email),
+                    template=f"reminder_{plan.kind}",
+                    to=email,
+                    context={**context, "user": user},
+                    recipient=user,
+                    target=context.get("submission"),  # the paper, for the authors' reminders
+                )
+                for email, user, context in plan.recipients
+            ),
+            workshop=workshop,
+        )
+        if created:
+            counts[plan.kind] = counts.get(plan.kind, 0) + len(created)
     if counts:
         activity_record(
             actor=SYSTEM, target=workshop, action="reminders.send",

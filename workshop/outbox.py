@@ -7,13 +7,14 @@ and arranges delivery for after commit; `mail_deliver` claims one row and sends 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import logging
 import smtplib
 import time
 from collections.abc import Iterable
-from functools import partial
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -74,6 +75,13 @@ def mail_store(
     (unless `held`: held mail waits for a chair's release; or `digest`: it waits for the
     recipient's daily digest).
     """
+    if body_text and not body_html:
+        # Every mail gets an HTML part: the text, escaped, with links made clickable.
+        body_html = render_to_string(
+            "email/base.html",
+            {"site_url": settings.SITE_URL, "workshop": workshop, "subject": subject,
+             "text": body_text},
+        )  # fmt: skip
     mail, created = OutgoingMail.objects.get_or_create(
         key=key,
         defaults={
@@ -92,7 +100,7 @@ def mail_store(
         },
     )
     if created and not held and not digest:
-        transaction.on_commit(partial(mail_enqueue, mail.pk))
+        mails_enqueue_after_commit([mail.pk])
     return mail, created
 
 
@@ -113,7 +121,7 @@ def mail_queue(
     if existing is not None:
         return existing, False
     subject, text, html = mail_render(
-        template, {"workshop": workshop, "recipient": recipient, **context}
+        template, {"workshop": workshop, "recipient": recipient, "to": to, **context}
     )
     return mail_store(
         key=key,
@@ -129,6 +137,67 @@ def mail_queue(
         digest=wants_digest(recipient, template),
         target=target,
     )
+
+
+@dataclass(frozen=True)
+class MailSpec:
+    """One message of a fan-out (see `mails_queue_bulk`)."""
+
+    key: str
+    template: str
+    to: str
+    context: dict[str, Any]
+    recipient: User | None = None
+    target: models.Model | None = None
+
+
+def mails_queue_bulk(specs: Iterable[MailSpec], *, workshop: Workshop | None) -> list[int]:
+    """Render and store many messages at once; returns the ids of the new rows.
+
+    For fan-outs (reminders, announcements): one query finds the keys already stored, the
+    rows are inserted together (a key stored meanwhile by someone else is skipped by the
+    unique index, never duplicated), and after commit one delivery task is published per
+    batch of `DELIVERY_BATCH` ids instead of one per message. Same rules as `mail_queue`:
+    digest preferences are honoured, the reply-to is the workshop's contact address.
+    """
+    specs = list({spec.key: spec for spec in specs}.values())
+    existing: set[str] = set()
+    keys = [spec.key for spec in specs]
+    for start in range(0, len(keys), 5000):
+        chunk = keys[start : start + 5000]
+        existing.update(OutgoingMail.objects.filter(key__in=chunk).values_list("key", flat=True))
+    rows = []
+    for spec in specs:
+        if spec.key in existing:
+            continue
+        subject, text, html = mail_render(
+            spec.template,
+            {"workshop": workshop, "recipient": spec.recipient, "to": spec.to, **spec.context},
+        )
+        digest = wants_digest(spec.recipient, spec.template)
+        rows.append(
+            OutgoingMail(
+                key=spec.key, to=spec.to, kind=spec.template, subject=subject[:255],
+                body_text=text, body_html=html, workshop=workshop, recipient=spec.recipient,
+                reply_to=workshop.contact_email if workshop else "",
+                status=MailStatus.DIGEST if digest else MailStatus.QUEUED,
+                **concerning(spec.target),
+            )
+        )  # fmt: skip
+    if not rows:
+        return []
+    OutgoingMail.objects.bulk_create(rows, batch_size=1000, ignore_conflicts=True)
+    created: list[int] = []
+    queued: list[int] = []
+    new_keys = [row.key for row in rows]
+    for start in range(0, len(new_keys), 5000):
+        chunk = new_keys[start : start + 5000]
+        for pk, status in OutgoingMail.objects.filter(key__in=chunk).values_list("pk", "status"):
+            created.append(pk)
+            if status == MailStatus.QUEUED:
+                queued.append(pk)
+    mails_enqueue_after_commit(queued)
+    return created
 
 
 # Non-essential notifications: a user may take them as a daily digest. Everything else
@@ -185,7 +254,7 @@ BROKER_BACKOFF_SECONDS = 30.0
 _broker_down_until = 0.0
 
 
-def task_enqueue(task, *args: object) -> bool:
+def task_enqueue(task, *args: object, countdown: float | None = None) -> bool:
     """Publish a task; False (and nothing raised) when the broker is unreachable.
 
     Every caller keeps its work in the database first, so a periodic sweep picks up
@@ -195,7 +264,7 @@ def task_enqueue(task, *args: object) -> bool:
     if time.monotonic() < _broker_down_until:
         return False
     try:
-        task.apply_async(args, retry=False)
+        task.apply_async(args, retry=False, countdown=countdown)
     except Exception:  # noqa: BLE001 - any broker failure: the row is safe, a sweep retries
         _broker_down_until = time.monotonic() + BROKER_BACKOFF_SECONDS
         log.warning("Broker unreachable: %s%r left for the sweep.", task.name, args)
@@ -203,11 +272,63 @@ def task_enqueue(task, *args: object) -> bool:
     return True
 
 
-def mail_enqueue(mail_id: int) -> None:
-    """Hand one message to the workers; if the broker is unreachable, the sweep will."""
-    from .tasks import outbox_deliver
+# Messages per delivery task: one task, one claim, one SMTP connection for up to this many.
+DELIVERY_BATCH = 100
 
-    task_enqueue(outbox_deliver, mail_id)
+
+def mails_enqueue(mail_ids: Iterable[int]) -> None:
+    """Hand messages to the workers, one task per batch; if the broker is unreachable, the
+    sweep will."""
+    from .tasks import outbox_deliver_batch
+
+    ids = list(mail_ids)
+    for start in range(0, len(ids), DELIVERY_BATCH):
+        if not task_enqueue(outbox_deliver_batch, ids[start : start + DELIVERY_BATCH]):
+            return  # the broker is down: every row is safe and due, the sweep takes them
+
+
+def mail_enqueue(mail_id: int) -> None:
+    mails_enqueue([mail_id])
+
+
+class _PendingMail(list):
+    """Ids waiting for their transaction's commit; `published` once the callback ran."""
+
+    published = False
+
+    def publish(self) -> None:
+        self.published = True
+        mails_enqueue(self)
+
+
+def mails_enqueue_after_commit(mail_ids: Iterable[int]) -> None:
+    """Enqueue `mail_ids` once the surrounding transaction commits, together with every other
+    message of that transaction: a request or a fan-out that stores 500 messages publishes
+    five tasks, not 500. Outside a transaction they are enqueued at once.
+
+    Messages are grouped per savepoint level, like Django's own on-commit callbacks, so the
+    ids of a savepoint that is rolled back are dropped with it.
+    """
+    ids = list(mail_ids)
+    if not ids:
+        return
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block:
+        mails_enqueue(ids)
+        return
+    level = tuple(connection.savepoint_ids)
+    groups = connection.__dict__.setdefault("_outbox_pending", {})
+    pending = groups.get(level)
+    # The list belongs to a callback of this transaction; once that callback ran or was
+    # discarded (rollback), the next message needs a new list and callback.
+    if (
+        pending is None
+        or pending.published
+        or not any(func == pending.publish for _sids, func, _robust in connection.run_on_commit)
+    ):
+        pending = groups[level] = _PendingMail()
+        transaction.on_commit(pending.publish)
+    pending.extend(ids)
 
 
 def mails_release(mail_ids: Iterable[int]) -> int:
@@ -220,8 +341,7 @@ def mails_release(mail_ids: Iterable[int]) -> int:
     moved = OutgoingMail.objects.filter(pk__in=ids, status=MailStatus.HELD).update(
         status=MailStatus.QUEUED, next_attempt_at=timezone.now()
     )
-    for pk in ids:
-        transaction.on_commit(partial(mail_enqueue, pk))
+    mails_enqueue_after_commit(ids)
     return moved
 
 
@@ -243,7 +363,7 @@ def message_id_for(mail: OutgoingMail) -> str:
     return f"<{digest}@outbox.invalid>"
 
 
-def _send(mail: OutgoingMail) -> None:
+def _message(mail: OutgoingMail, connection) -> EmailMultiAlternatives:
     message = EmailMultiAlternatives(
         subject=mail.subject,
         body=mail.body_text,
@@ -251,52 +371,182 @@ def _send(mail: OutgoingMail) -> None:
         to=[mail.to],
         reply_to=[mail.reply_to] if mail.reply_to else None,
         headers={"Message-ID": message_id_for(mail), "Auto-Submitted": "auto-generated"},
-        connection=get_connection(fail_silently=False),
+        connection=connection,
     )
     if mail.body_html:
         message.attach_alternative(mail.body_html, "text/html")
-    message.send()
+    return message
 
 
-def mail_deliver(mail_id: int) -> str:
-    """Claim one message and send it. Returns what happened: sent, retry, failed or skipped.
-
-    The claim is one conditional UPDATE, so two workers (or a task and the sweep) can never
-    both send the same row. A claim left behind by a dead worker expires after
-    OUTBOX_CLAIM_SECONDS and the sweep retries it.
-    """
+def _due() -> Q:
     now = timezone.now()
     stale = now - dt.timedelta(seconds=settings.OUTBOX_CLAIM_SECONDS)
-    claimed = (
-        OutgoingMail.objects.filter(pk=mail_id)
-        .filter(
-            Q(status=MailStatus.QUEUED, next_attempt_at__lte=now)
-            | Q(status=MailStatus.SENDING, claimed_at__lt=stale)
-        )
-        .update(status=MailStatus.SENDING, claimed_at=now, attempts=F("attempts") + 1)
+    return Q(status=MailStatus.QUEUED, next_attempt_at__lte=now) | Q(
+        status=MailStatus.SENDING, claimed_at__lt=stale
     )
-    if not claimed:
-        return "skipped"
-    mail = OutgoingMail.objects.get(pk=mail_id)
+
+
+def _claim(mail_ids: list[int]) -> tuple[list[OutgoingMail], dt.datetime]:
+    """Take the due rows among `mail_ids` for this worker: rows another worker holds (locked
+    or freshly claimed) are left to it, so two workers, or a task and the sweep, never both
+    send one message. A claim left behind by a dead worker expires after
+    OUTBOX_CLAIM_SECONDS and the sweep hands the row out again."""
+    claimed_at = timezone.now()
+    with transaction.atomic():
+        mails = list(
+            OutgoingMail.objects.select_for_update(skip_locked=True)
+            .filter(_due(), pk__in=mail_ids)
+            .order_by("pk")
+        )
+        if mails:
+            OutgoingMail.objects.filter(pk__in=[m.pk for m in mails]).update(
+                status=MailStatus.SENDING, claimed_at=claimed_at, attempts=F("attempts") + 1
+            )
+    for mail in mails:
+        mail.attempts += 1
+    return mails, claimed_at
+
+
+def _claims_renew(mail_ids: list[int], claimed_at: dt.datetime) -> tuple[set[int], dt.datetime]:
+    """Extend this worker's claim on the rows of a long batch it has not sent yet, before the
+    claim could expire; returns the ids still ours (a row whose claim expired meanwhile may
+    have been handed to another worker and is left to it) and the new claim time."""
+    renewed_at = timezone.now()
+    with transaction.atomic():
+        mine = set(
+            OutgoingMail.objects.select_for_update()
+            .filter(pk__in=mail_ids, status=MailStatus.SENDING, claimed_at=claimed_at)
+            .values_list("pk", flat=True)
+        )
+        OutgoingMail.objects.filter(pk__in=mine).update(claimed_at=renewed_at)
+    return mine, renewed_at
+
+
+def mails_deliver(mail_ids: Iterable[int]) -> dict[str, int]:
+    """Claim the due messages among `mail_ids` and send them over one SMTP connection.
+    Returns a count per outcome: sent, retry, failed, skipped (not due or someone else's).
+
+    Each message is marked sent as soon as the server has accepted it (one UPDATE by primary
+    key): marking the batch at its end would turn a worker killed half-way into duplicates of
+    everything it had sent. A transient error is retried with per-message backoff; after an
+    error the connection is opened again for the rest of the batch. A batch that runs for
+    half the claim window renews the claim on what it has not sent yet.
+    """
+    ids = list(mail_ids)
+    mails, claimed_at = _claim(ids)
+    outcomes: dict[str, int] = {}
+    if len(mails) < len(ids):
+        outcomes["skipped"] = len(ids) - len(mails)
+    if not mails:
+        return outcomes
+    renew_every = settings.OUTBOX_CLAIM_SECONDS / 2
+    renewed = time.monotonic()
+    connection = get_connection(fail_silently=False)
+    todo = list(reversed(mails))
     try:
-        _send(mail)
+        while todo:
+            unreachable = _open(connection)
+            if unreachable is not None:
+                _defer(todo, unreachable)
+                outcomes["deferred"] = outcomes.get("deferred", 0) + len(todo)
+                break
+            if time.monotonic() - renewed > renew_every:
+                mine, claimed_at = _claims_renew([m.pk for m in todo], claimed_at)
+                renewed = time.monotonic()
+                lost = sum(1 for m in todo if m.pk not in mine)
+                if lost:
+                    outcomes["skipped"] = outcomes.get("skipped", 0) + lost
+                    todo = [m for m in todo if m.pk in mine]
+                    continue
+            outcome = _deliver_one(todo.pop(), connection)
+            outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    finally:
+        with contextlib.suppress(Exception):
+            connection.close()
+    return outcomes
+
+
+# While the mail server is unreachable, a batch is put back (its attempts not counted) and
+# tried again this soon: an outage is not the messages' fault, and when the server returns
+# the backlog must go at once, not after each message's growing backoff.
+SERVER_RETRY_SECONDS = 10
+
+
+def _open(connection) -> Exception | None:
+    """Open `connection` if it is closed; the error when the server cannot be reached."""
+    if getattr(connection, "connection", True) is not None:
+        return None  # open already (or a backend without connections: locmem, console)
+    try:
+        connection.open()
+    except (OSError, smtplib.SMTPException) as exc:
+        return exc
+    return None
+
+
+def _defer(mails: list[OutgoingMail], error: Exception) -> None:
+    """Put claimed, unsent messages back for SERVER_RETRY_SECONDS, attempts not counted."""
+    ids = [m.pk for m in mails]
+    OutgoingMail.objects.filter(pk__in=ids, status=MailStatus.SENDING).update(
+        status=MailStatus.QUEUED,
+        attempts=F("attempts") - 1,
+        claimed_at=None,
+        next_attempt_at=timezone.now() + dt.timedelta(seconds=SERVER_RETRY_SECONDS),
+        last_error=f"mail server unreachable: {type(error).__name__}: {error}"[:2000],
+    )
+    log.warning("Mail server unreachable (%s): %s message(s) put back.", error, len(ids))
+    if not settings.CELERY_TASK_ALWAYS_EAGER:
+        from .tasks import outbox_deliver_batch
+
+        # The sweep would find them too; this brings them back as soon as they are due.
+        task_enqueue(outbox_deliver_batch, ids, countdown=SERVER_RETRY_SECONDS + 1)
+
+
+def _deliver_one(mail: OutgoingMail, connection) -> str:
+    try:
+        connection.send_messages([_message(mail, connection)])
     except Exception as exc:  # noqa: BLE001 - recorded on the row; transient ones retried
+        with contextlib.suppress(Exception):
+            connection.close()  # the next message starts on a fresh connection
         permanent = _is_permanent(exc) or mail.attempts >= settings.OUTBOX_MAX_ATTEMPTS
-        OutgoingMail.objects.filter(pk=mail_id, status=MailStatus.SENDING).update(
+        OutgoingMail.objects.filter(pk=mail.pk, status=MailStatus.SENDING).update(
             status=MailStatus.FAILED if permanent else MailStatus.QUEUED,
             last_error=f"{type(exc).__name__}: {exc}"[:2000],
             next_attempt_at=timezone.now() + _backoff(mail.attempts),
             claimed_at=None,
         )
-        log.warning("Mail %s not delivered (attempt %s): %s", mail_id, mail.attempts, exc)
+        log.warning("Mail %s not delivered (attempt %s): %s", mail.pk, mail.attempts, exc)
         return "failed" if permanent else "retry"
-    OutgoingMail.objects.filter(pk=mail_id).update(
-        status=MailStatus.SENT, sent_at=timezone.now(), claimed_at=None, last_error=""
-    )
+    _mark_sent(mail.pk)
     return "sent"
 
 
-def outbox_due_ids(limit: int = 500) -> list[int]:
+def _mark_sent(mail_id: int) -> None:
+    """Record that the server accepted a message.
+
+    On PostgreSQL without waiting for the write-ahead log to reach the disk (asynchronous
+    commit, for this statement only): a worker killed right after still leaves it committed;
+    only a crash of the database server itself could lose the last fraction of a second of
+    such marks, and those messages would then be sent a second time. Waiting for the disk
+    made this UPDATE the larger part of a delivery.
+    """
+    mark = OutgoingMail.objects.filter(pk=mail_id)
+    connection = transaction.get_connection()
+    if connection.vendor != "postgresql":
+        mark.update(status=MailStatus.SENT, sent_at=timezone.now(), claimed_at=None, last_error="")
+        return
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
+        mark.update(status=MailStatus.SENT, sent_at=timezone.now(), claimed_at=None, last_error="")
+
+
+def mail_deliver(mail_id: int) -> str:
+    """Claim one message and send it. Returns what happened: sent, retry, failed or skipped."""
+    (outcome,) = mails_deliver([mail_id])
+    return outcome
+
+
+def outbox_due_ids(limit: int = 20_000) -> list[int]:
     now = timezone.now()
     stale = now - dt.timedelta(seconds=settings.OUTBOX_CLAIM_SECONDS)
     return list(
@@ -309,12 +559,31 @@ def outbox_due_ids(limit: int = 500) -> list[int]:
     )
 
 
-def outbox_sweep(limit: int = 500) -> dict[str, int]:
-    """Deliver what is due and was left behind. Returns a count per outcome."""
+def outbox_sweep(limit: int = 20_000) -> dict[str, int]:
+    """Deliver what is due and was left behind. Returns a count per outcome.
+
+    With a broker, the due messages are handed out as batch tasks, so every mail worker
+    takes part (a backlog after an SMTP outage goes out as fast as the workers and the
+    server allow) and the sweep itself returns at once (`dispatched`); the first batch, and
+    everything when the broker is unreachable or tasks run eagerly, is delivered here.
+    """
+    ids = outbox_due_ids(limit)
     outcomes: dict[str, int] = {}
-    for pk in outbox_due_ids(limit):
-        outcome = mail_deliver(pk)
-        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+
+    def deliver(batch: list[int]) -> None:
+        for outcome, n in mails_deliver(batch).items():
+            outcomes[outcome] = outcomes.get(outcome, 0) + n
+
+    from .tasks import outbox_deliver_batch
+
+    batches = [ids[i : i + DELIVERY_BATCH] for i in range(0, len(ids), DELIVERY_BATCH)]
+    for position, batch in enumerate(batches):
+        if position == 0 or settings.CELERY_TASK_ALWAYS_EAGER:
+            deliver(batch)
+        elif task_enqueue(outbox_deliver_batch, batch):
+            outcomes["dispatched"] = outcomes.get("dispatched", 0) + len(batch)
+        else:
+            deliver(batch)
     return outcomes
 
 
@@ -324,6 +593,5 @@ def mails_retry(mail_ids: Iterable[int]) -> int:
     moved = OutgoingMail.objects.filter(
         pk__in=ids, status__in=[MailStatus.FAILED, MailStatus.QUEUED]
     ).update(status=MailStatus.QUEUED, next_attempt_at=timezone.now())
-    for pk in ids:
-        transaction.on_commit(partial(mail_enqueue, pk))
+    mails_enqueue_after_commit(ids)
     return moved

@@ -14,6 +14,14 @@ def outbox_deliver(mail_id: int) -> str:
     return outbox.mail_deliver(mail_id)
 
 
+# A batch of DELIVERY_BATCH messages over one SMTP connection; its claim is renewed while it
+# runs, so a slow server cannot make the sweep take its rows for abandoned.
+@shared_task(acks_late=True, ignore_result=True, soft_time_limit=600, time_limit=660)
+def outbox_deliver_batch(mail_ids: list[int]) -> dict[str, int]:
+    """Deliver a batch of outbox messages (idempotent: the claim skips what is not due)."""
+    return outbox.mails_deliver(mail_ids)
+
+
 @shared_task(acks_late=True, ignore_result=True)
 def outbox_sweep() -> dict[str, int]:
     """Periodic (beat): deliver queued mail whose task was lost and retry failed attempts."""

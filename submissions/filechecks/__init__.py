@@ -7,7 +7,8 @@ Upload time (fast, in the request):
     sha256_of(data) -> str
 Failures raise FileCheckError(code, message); ``message`` is ready to show to the user.
 
-Later, in a background task (slow, sandboxed subprocess, never raises):
+Later, in a background task (a fresh sandboxed process per file, forked from a warm
+zygote: ``pool.py``; never raises):
     run_deep_check(pdf_bytes, *, identities, cpu_seconds=30, memory_mb=512, timeout=60)
         -> DeepReport
 """

@@ -9,6 +9,10 @@ never show up in ``ps``.  For manual use stdin may also be a bare PDF, with ``--
 
 Exit status: 0 whenever a report was printed (even with ``ok=false``); ``MEMORY_EXIT_CODE``
 (3) when the address-space limit was hit; anything else is an unexpected crash.
+
+``check_stream`` is what ``deep.run_deep_check`` runs, in a sandboxed child forked from the
+warm zygote of ``pool.py``: the same header + PDF on its input, and the report JSON, a newline
+and the reviewer copy's bytes on its output (no file is written).
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import json
 import logging
 import resource
 import sys
+from typing import BinaryIO
 
 from .deep import MEMORY_EXIT_CODE, DeepReport, analyse_pdf
 
@@ -56,6 +61,20 @@ def main(argv: list[str] | None = None) -> int:
         _emit(payload)
         return MEMORY_EXIT_CODE
     _emit(payload)
+    return 0
+
+
+def check_stream(stdin: BinaryIO, stdout: BinaryIO) -> int:
+    """The pool's target: header line + PDF in; report JSON, newline, reviewer copy out."""
+    header, _, data = stdin.read().partition(b"\n")
+    options = json.loads(header or b"{}")
+    identities = [str(i) for i in options.get("identities") or []]
+    try:
+        report = analyse_pdf(data, identities=identities)
+    except MemoryError:
+        return MEMORY_EXIT_CODE
+    stdout.write(json.dumps(report.to_dict(include_copy=False)).encode() + b"\n")
+    stdout.write(report.reviewer_copy or b"")
     return 0
 
 

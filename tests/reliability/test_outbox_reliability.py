@@ -29,7 +29,7 @@ from email.message import Message
 import pytest
 from aiosmtpd.controller import Controller
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from reviews.models import Assignment
@@ -374,6 +374,82 @@ def test_worker_killed_mid_smtp_the_claim_expires_and_the_mail_is_sent_once(brok
     assert [m["Message-ID"] for m in messages] == [outbox.message_id_for(mail)]
     assert per_recipient_subject(messages) == {("kim@example.org", mail.subject): 1}
     assert (figures["delivered"], figures["duplicates"], figures["lost"]) == (1, 0, 0)
+
+
+class StallAtHandler(StallingHandler):
+    """Accepts messages until the `at`-th RCPT TO, which hangs while `stall` is set."""
+
+    def __init__(self, inbox: Inbox, at: int) -> None:
+        super().__init__(inbox)
+        self.at = at
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options) -> str:
+        self.rcpt_started += 1
+        if self.rcpt_started == self.at:
+            loop = asyncio.get_running_loop()
+            deadline = loop.time() + self.STALL_MAX
+            while self.stall and loop.time() < deadline:
+                await asyncio.sleep(0.05)
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+
+def test_worker_killed_mid_batch_every_mail_of_the_batch_is_delivered_once(broker):
+    """Thirty mails stored in one transaction travel as one batch task over one SMTP
+    connection. The worker is killed (SIGKILL) in the middle of the eleventh message: the ten
+    accepted before were each marked sent at once, so only the eleventh and the nineteen not
+    yet tried wait for their claims to expire; a second worker and the sweep send them, and
+    every message of the batch arrives exactly once."""
+    require_services()
+    started = time.monotonic()
+    inbox = Inbox("127.0.0.1", free_port())
+    handler = StallAtHandler(inbox, at=11)
+    controller = Controller(handler, hostname=inbox.host, port=inbox.port)
+    controller.start()
+    try:
+        with transaction.atomic():
+            mails = [
+                outbox.mail_queue(
+                    key=f"reliability:batch:{i}",
+                    template="test_message",
+                    to=f"member{i}@example.org",
+                    context={"name": f"Member {i}"},
+                )[0]
+                for i in range(30)
+            ]
+        assert broker.llen("mail") == 1, "one batch task for the thirty mails"
+
+        with celery_worker(inbox.url, extra_env=worker_env(broker)) as worker1:
+            assert wait_for(lambda: handler.rcpt_started >= 11, timeout=40), "no stall reached"
+            os.kill(worker1.pid, signal.SIGKILL)
+            worker1.wait(timeout=10)
+        statuses = Counter(OutgoingMail.objects.values_list("status", flat=True))
+        assert len(inbox.messages) == 10
+        assert statuses == {MailStatus.SENT: 10, MailStatus.SENDING: 20}
+
+        handler.stall = False
+        with celery_worker(inbox.url, extra_env=worker_env(broker)):
+            time.sleep(CLAIM_SECONDS + 0.5)
+            outbox_sweep.delay()
+            assert wait_for(lambda: len(inbox.messages) >= 30, timeout=40), (
+                f"only {len(inbox.messages)} of 30 delivered"
+            )
+            assert wait_for(
+                lambda: not OutgoingMail.objects.exclude(status=MailStatus.SENT).exists(),
+                timeout=10,
+            )
+            outbox_sweep.delay()  # beat again: nothing left to send
+            time.sleep(2)
+            messages = list(inbox.messages)
+    finally:
+        handler.stall = False
+        controller.stop()
+
+    figures = tally("2b worker killed mid-batch", mails, inbox, started)
+    assert (figures["delivered"], figures["duplicates"], figures["lost"]) == (30, 0, 0)
+    assert max(per_recipient_subject(messages).values()) == 1
+    attempts = Counter(OutgoingMail.objects.values_list("attempts", flat=True))
+    assert attempts == {1: 10, 2: 20}
 
 
 # --- 3. Beat fires the reminder task twice for the same moment -------------------------------

@@ -325,19 +325,23 @@ def test_memory_limit_on_a_decompression_bomb() -> None:
 
 
 @pytest.mark.parametrize(
-    ("script", "kwargs", "expected"),
+    ("target", "kwargs", "expected"),
     [
-        ("while True: pass", {"cpu_seconds": 1}, "exceeded the CPU-time limit (1 s)"),
-        ("import time; time.sleep(60)", {"timeout": 1}, "timed out after 1 s"),
-        ("x = bytearray(400 * 2**20)", {"memory_mb": 100}, "exceeded the memory limit (100 MB)"),
-        ("import sys; sys.exit('boom')", {}, "failed (exit code 1: boom)"),
-        ("print('not json')", {}, "invalid output"),
+        ("spin", {"cpu_seconds": 1}, "exceeded the CPU-time limit (1 s)"),
+        ("sleep", {"timeout": 1}, "timed out after 1 s"),
+        ("allocate", {"memory_mb": 100}, "exceeded the memory limit (100 MB)"),
+        ("exit_boom", {}, "failed (exit code 1: boom)"),
+        ("not_json", {}, "invalid output"),
+        ("crash", {}, "crashed (SIGABRT)"),
+        ("flood", {}, "too much output"),
+        ("write_big_file", {}, "File too large"),  # Python ignores SIGXFSZ: EFBIG
     ],
 )
 def test_worker_failures_become_ok_false(
-    monkeypatch: pytest.MonkeyPatch, script: str, kwargs: dict[str, int], expected: str
+    monkeypatch: pytest.MonkeyPatch, target: str, kwargs: dict[str, int], expected: str
 ) -> None:
-    monkeypatch.setattr(deep, "_worker_command", lambda: [sys.executable, "-c", script])
+    """A misbehaving analysis (substituted for the real one in the sandboxed child)."""
+    monkeypatch.setattr(deep, "_check_target", lambda: f"tests.submissions.hostile_checks:{target}")
     started = time.monotonic()
     report = run_deep_check(make_pdf(), identities=["x"], **{"timeout": 20, **kwargs})
     assert time.monotonic() - started < 10

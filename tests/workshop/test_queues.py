@@ -12,10 +12,11 @@ from submissions.tasks import (
 )
 from tests.workers import celery_broker, redis_instance, require_services
 from workshop.celery import app
-from workshop.tasks import digests_send, outbox_deliver, outbox_sweep
+from workshop.tasks import digests_send, outbox_deliver, outbox_deliver_batch, outbox_sweep
 
 EXPECTED = {
     outbox_deliver: "mail",
+    outbox_deliver_batch: "mail",
     outbox_sweep: "mail",
     digests_send: "mail",
     reminders_tick: "mail",
