@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Where `make run` really serves (0.0.0.0 listens everywhere; links then name this machine).
+SITE_URL ?= http://$(if $(filter 0.0.0.0 ::,$(HOST)),127.0.0.1,$(HOST)):$(PORT)
 
 .PHONY: run test lint migrations-check worker beat bench clean install
 
@@ -18,8 +20,8 @@ install: $(STAMP)
 
 run: $(STAMP)
 	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py seed_demo
-	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+	SITE_URL=$(SITE_URL) $(BIN)/python manage.py seed_demo
+	SITE_URL=$(SITE_URL) $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -40,6 +42,9 @@ beat: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/matching.py
 	$(BIN)/python bench/bidding.py
+	$(BIN)/python bench/affinity.py
+	$(BIN)/python bench/checks.py
+	$(BIN)/python bench/decision_board.py --sizes 250,2000
 
 clean:
 	rm -rf $(VENV) .pytest_cache staticfiles

@@ -132,6 +132,15 @@ class Submission(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_by_chair = models.BooleanField(
+        default=False, help_text="Withdrawn by a chair: only the chairs can restore it."
+    )
+    reviews_seen_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When an author first opened the released reviews (after that, only the "
+        "chairs can withdraw the paper, unless the workshop allows it anytime).",
+    )
 
     class Meta:
         ordering = ["workshop", "number"]
@@ -281,7 +290,7 @@ class SubmissionAction(models.TextChoices):
     UPLOAD = "submission.upload", "File uploaded"
     SUBMIT = "submission.submit", "Submitted"
     WITHDRAW = "submission.withdraw", "Withdrawn"
-    RESTORE = "submission.restore", "Restored by a chair"
+    RESTORE = "submission.restore", "Restored"
     CONFLICTS = "submission.conflicts", "Conflicts declared"
     CHECK = "submission.check", "File checked"
     CAMERA_READY = "submission.camera_ready", "Camera-ready version uploaded"

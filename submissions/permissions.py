@@ -169,6 +169,29 @@ def is_in_review(_user: object, submission: Submission) -> bool:
 
 
 @rules.predicate
+def reviews_unseen(_user: object, submission: Submission) -> bool:
+    """No author has opened the released reviews yet (`Submission.reviews_seen_at`)."""
+    return submission.reviews_seen_at is None
+
+
+@rules.predicate
+def withdraw_anytime(_user: object, submission: Submission) -> bool:
+    """The workshop lets authors withdraw whatever the paper's state (off by default)."""
+    return submission.workshop.authors_withdraw_anytime
+
+
+@rules.predicate
+def withdrawn_by_authors(_user: object, submission: Submission) -> bool:
+    return not submission.withdrawn_by_chair
+
+
+@rules.predicate
+def while_paper_call_open(_user: object, submission: Submission) -> bool:
+    """The call for papers of the paper's workshop is open (new papers are taken)."""
+    return call_is_open(submission.workshop)
+
+
+@rules.predicate
 def decisions_out(_user: object, obj: Submission | Workshop) -> bool:
     workshop = obj if isinstance(obj, Workshop) else obj.workshop
     return workshop.decisions_released
@@ -189,9 +212,19 @@ rules.add_perm("submissions.edit", is_contact_author & while_edits_open)
 rules.add_perm("submissions.submit", is_contact_author & while_edits_open)
 rules.add_perm("submissions.declare_conflicts", is_contact_author & while_edits_open)
 rules.add_perm("submissions.upload_supplementary", is_contact_author & while_supplementary_open)
-# Withdraw until a decision is made; restore a withdrawn paper.
-rules.add_perm("submissions.withdraw", is_contact_author & is_undecided)
-rules.add_perm("submissions.restore", is_chair & is_withdrawn)
+# The withdraw ladder (HotCRP's): contact authors withdraw a draft or a submitted paper until
+# they have read released reviews or a decision is set; after that only the chairs (unless
+# the workshop lets authors withdraw anytime). Authors restore what they withdrew while the
+# call is open; chairs restore anything.
+rules.add_perm(
+    "submissions.withdraw",
+    ~is_withdrawn
+    & (is_chair | (is_contact_author & ((is_undecided & reviews_unseen) | withdraw_anytime))),
+)
+rules.add_perm(
+    "submissions.restore",
+    is_withdrawn & (is_chair | (is_contact_author & withdrawn_by_authors & while_paper_call_open)),
+)
 # The final version and its licence.
 rules.add_perm("submissions.camera_ready", is_contact_author & while_camera_ready_open)
 # What the deep check found in a file, including hidden-text findings (chairs only).

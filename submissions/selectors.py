@@ -36,8 +36,13 @@ def author_dashboard(user: User | AnonymousUser) -> QuerySet[Submission]:
     constant number of queries."""
     return (
         submissions_authored_by(user)
-        .select_related("workshop", "primary_topic", "submission_type", "paper")
-        .prefetch_related("authors", "secondary_topics", "workshop__submission_types")
+        .select_related("workshop", "primary_topic", "submission_type", "paper", "camera_ready")
+        .prefetch_related(
+            "authors",
+            "secondary_topics",
+            "workshop__submission_types",
+            "declared_conflicts",
+        )
         .order_by("-updated_at")
     )
 

@@ -14,6 +14,7 @@ urlpatterns = [
     path("<int:pk>/upload/<str:kind>/", views.submission_upload, name="upload"),
     path("<int:pk>/submit/", views.submission_submit, name="submit"),
     path("<int:pk>/withdraw/", views.submission_withdraw, name="withdraw"),
+    path("<int:pk>/restore/", views.submission_restore, name="restore"),
     path("<int:pk>/paper.pdf", views.paper_download, name="paper"),
     path("<int:pk>/files/<int:file_pk>/", views.file_download, name="file"),
     path("<int:pk>/camera-ready/", views_public.camera_ready, name="camera_ready"),

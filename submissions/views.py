@@ -11,6 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from workshop.errors import DeadlinePassed, NotAllowed, NotFound, ServiceError
 from workshop.models import Workshop
+from workshop.permissions import roles_prefill
 from workshop.phases import next_milestone
 from workshop.policy import can
 
@@ -26,7 +27,8 @@ from .models import (
     SubmissionStatus,
 )
 from .permissions import page_limit_for
-from .services.lifecycle import check_change, missing_items
+from .services.lifecycle import WITHDRAW_REFUSED, check_change, missing_items
+from .todo import author_todo, confirmed_emails
 
 
 def _submission(request: HttpRequest, pk: int) -> Submission:
@@ -57,30 +59,23 @@ def _refused(
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
-    rows = []
-    for s in selectors.author_dashboard(request.user):
-        rows.append(
-            {
-                "submission": s,
-                "next": next_milestone(s.workshop, now),
-                "todo": _todo(request, s),
-            }
-        )
+    papers = list(selectors.author_dashboard(request.user))
+    roles_prefill(request.user, {s.workshop_id for s in papers})
+    confirmed = confirmed_emails(papers)
+    rows = [
+        {
+            "submission": s,
+            "next": next_milestone(s.workshop, now),
+            "todo": author_todo(s, request.user, confirmed=confirmed),
+        }
+        for s in papers
+    ]
     open_calls = [
         w
         for w in Workshop.objects.filter(is_public=True)
         if can(request.user, "submissions.create", w)
     ]
     return render(request, "submissions/dashboard.html", {"rows": rows, "open_calls": open_calls})
-
-
-def _todo(request: HttpRequest, s: Submission) -> list[str]:
-    """What the author must still do, from prefetched data (no queries per row)."""
-    if not s.is_draft:
-        return []
-    if not can(request.user, "submissions.changes_open", s):
-        return ["The deadline passed before this draft was submitted"]
-    return [item.label for item in missing_items(s)] + ["Submit the paper for review"]
 
 
 def _refusal(
@@ -139,6 +134,7 @@ def submission_new(request: HttpRequest, slug: str) -> HttpResponse:
 def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
     submission = _submission(request, pk)
     files = list(submission.files.all())
+    confirmed = confirmed_emails([submission])
     return render(
         request,
         "submissions/detail.html",
@@ -149,6 +145,8 @@ def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "supplementary_versions": [f for f in files if f.kind == FileKind.SUPPLEMENTARY],
             "history": selectors.submission_history(submission, limit=50),
             "missing": missing_items(submission) if submission.is_draft else [],
+            "todo": author_todo(submission, request.user, confirmed=confirmed),
+            "authors_confirmed": confirmed,
             "MissingItem": MissingItem,
             "SubmissionStatus": SubmissionStatus,
             "CheckStatus": CheckStatus,
@@ -219,7 +217,13 @@ def submission_authors(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, "Authors saved. Everyone on the list has been told.")
             return redirect("submissions:detail", submission.pk)
     return render(
-        request, "submissions/authors.html", {"formset": formset, "submission": submission}
+        request,
+        "submissions/authors.html",
+        {
+            "formset": formset,
+            "submission": submission,
+            "confirmed": confirmed_emails([submission]),
+        },
     )
 
 
@@ -316,8 +320,23 @@ def submission_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, "The paper has been withdrawn. Everything is kept.")
         return redirect("submissions:detail", submission.pk)
     if not can(request.user, "submissions.withdraw", submission):
-        return _refused(request, submission, NotAllowed("This paper cannot be withdrawn."))
+        message = "This paper cannot be withdrawn."
+        if can(request.user, "submissions.contact", submission) and not submission.is_withdrawn:
+            message = WITHDRAW_REFUSED.format(contact=submission.workshop.contact_email)
+        return _refused(request, submission, NotAllowed(message))
     return render(request, "submissions/withdraw.html", {"submission": submission})
+
+
+@login_required
+@require_POST
+def submission_restore(request: HttpRequest, pk: int) -> HttpResponse:
+    submission = _submission(request, pk)
+    try:
+        services.submission_restore(submission=submission, user=request.user)
+    except ServiceError as exc:
+        return _refused(request, submission, exc)
+    messages.success(request, "The paper has been restored. Every author has been told.")
+    return redirect("submissions:detail", submission.pk)
 
 
 @login_required

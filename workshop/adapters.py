@@ -10,9 +10,28 @@ from django.conf import settings
 from django.contrib.sites.shortcuts import get_current_site
 
 from . import outbox
+from .security import LoginLockedOut, login_attempts_key, seconds_until_allowed
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    def _get_login_attempts_cache_key(self, request, **credentials) -> str:  # type: ignore[no-untyped-def]
+        """Failed sign-ins count per (account, address), not per address alone."""
+        site = get_current_site(request)
+        login = credentials.get("email", credentials.get("username", ""))
+        return login_attempts_key(site.domain, login, self.get_client_ip(request))
+
+    def pre_authenticate(self, request, **credentials) -> None:  # type: ignore[no-untyped-def]
+        """The lockout answers 429 with Retry-After (LoginLockoutMiddleware), not a form
+        error with 200."""
+        from allauth.core.internal import ratelimit
+
+        key = self._get_login_attempts_cache_key(request, **credentials)
+        self._login_failed_rl_usage = ratelimit.consume(
+            request, app="allauth.account", action="login_failed", key=key
+        )
+        if not self._login_failed_rl_usage:
+            raise LoginLockedOut(seconds_until_allowed(request, action="login_failed", key=key))
+
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
         request = allauth_context.request
         ctx = {

@@ -136,6 +136,12 @@ class Workshop(models.Model):
     is_public = models.BooleanField(
         default=True, help_text="Listed on the home page while its call is open or announced."
     )
+    authors_withdraw_anytime = models.BooleanField(
+        "authors may withdraw anytime",
+        default=False,
+        help_text="Off (the default): once the authors have read released reviews or a "
+        "decision is set, only the chairs can withdraw a paper.",
+    )
 
     # Milestones (DESIGN section 3). Optional ones may be left empty.
     submission_opens = models.DateTimeField()

@@ -34,6 +34,23 @@ def _roles(user: User | AnonymousUser, workshop: Workshop) -> set[str]:
     return cache[workshop.pk]
 
 
+def roles_prefill(user: User | AnonymousUser, workshop_ids: Any) -> None:
+    """Fill the per-request role cache for these workshops in one query (lists of papers
+    across workshops, such as the author dashboard, then ask no query per workshop)."""
+    if not is_person(user):
+        return
+    cache: dict[int, set[str]] = user.__dict__.setdefault("_workshop_roles", {})
+    wanted = {pk for pk in workshop_ids if pk not in cache}
+    if not wanted:
+        return
+    for pk in wanted:
+        cache[pk] = set()
+    for workshop_id, role in user.memberships.filter(workshop_id__in=wanted).values_list(
+        "workshop_id", "role"
+    ):
+        cache[workshop_id].add(role)
+
+
 def roles_in(user: User | AnonymousUser, obj: Any) -> set[str]:
     workshop = workshop_of(obj)
     return _roles(user, workshop) if workshop is not None else set()

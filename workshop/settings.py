@@ -49,6 +49,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "workshop.security.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -58,6 +60,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "workshop.security.LoginLockoutMiddleware",
 ]
 
 ROOT_URLCONF = "workshop.urls"
@@ -87,6 +90,18 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 if DATABASES["default"]["ENGINE"].endswith("postgresql"):
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # The embedded default under overlapping writes (autosaves): readers never wait for the
+    # writer (WAL), a writer waits its turn (busy timeout) instead of failing with "database
+    # is locked", and a transaction takes the write lock at BEGIN (IMMEDIATE), so that it is
+    # never refused half-way when it turns from reading to writing.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+        }
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: Celery broker and cache; unset means eager tasks and a local-memory cache ---------
@@ -232,14 +247,40 @@ ACCOUNT_RATE_LIMITS = {
     "reauthenticate": "10/m/user",
     "reset_password_from_key": "20/m/ip",
     "signup": "20/m/ip",
-    "login": "30/m/ip",
-    "login_failed": "10/m/ip,5/5m/key",
+    # Per address, high enough for a conference's shared network; the lockout below is
+    # per (account, address): the adapter puts the client address into the key.
+    "login": "60/m/ip",
+    "login_failed": "10/5m/key",
     "confirm_email": "1/3m/key",
 }
 
 # --- Security -------------------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Strict CSP (django-csp 4): no inline script, no inline style, no eval; everything from us.
+# Pico's icons are data: SVGs in CSS; KaTeX's fonts are vendored; PDFs open in <object>.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'self'"],
+        "frame-src": ["'self'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        # 'self': the reviewers' PDF viewer frames our own PDF view (<object>); no other site
+        # may frame us (X-Frame-Options stays DENY for browsers without CSP).
+        "frame-ancestors": ["'self'"],
+    },
+}
+PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "
+    "microphone=(), payment=(), usb=()"
+)
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 if not DEBUG:
@@ -281,3 +322,9 @@ LOGGING = {
         ),
     },
 }
+
+# Reviewer expertise (issue 16): a local sentence-embedding model the deployer installed
+# (a directory with model.onnx + tokenizer.json, or "python:module:factory"); empty = off,
+# nothing is ever downloaded. Co-authors of publications from the last N years are conflicts.
+EXPERTISE_EMBEDDING_MODEL = env.str("EXPERTISE_EMBEDDING_MODEL", default="")
+EXPERTISE_COAUTHOR_YEARS = env.int("EXPERTISE_COAUTHOR_YEARS", default=3)

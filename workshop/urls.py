@@ -21,3 +21,5 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("favicon.ico", views.favicon),
 ]
+
+handler429 = "workshop.security.too_many_requests"

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_http_methods
 
 from submissions.models import Submission
 from submissions.selectors import submission_for_viewer
+from submissions.services.lifecycle import submission_reviews_seen
 from workshop.errors import ServiceError
 from workshop.policy import can
 
@@ -63,6 +64,10 @@ def author_reviews(request: HttpRequest, pk: int) -> HttpResponse:
         )
     }
     shown = author_visible_reviews(submission) if reviews_out else []
+    if reviews_out and shown:
+        # The withdraw ladder: once an author has read released reviews, only the chairs
+        # withdraw the paper.
+        submission_reviews_seen(submission=submission, user=request.user)
     draft = request.session.pop(f"response-draft-{submission.pk}", None) or {}
     decision = getattr(submission, "decision", None) if decision_out else None
     return render(

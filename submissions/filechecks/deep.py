@@ -1,40 +1,33 @@
-"""Deep checks of a submitted PDF, run in a resource-limited subprocess.
+"""Deep checks of a submitted PDF, run in a fresh resource-limited process per file.
 
-``run_deep_check`` is what the Celery task calls.  It never raises: the analysis runs in
-``python -m submissions.filechecks.worker`` with CPU-time, address-space, file-size and
-core-dump limits (``setrlimit`` in ``preexec_fn``, i.e. applied between fork and exec, so
-they also bind a command substituted in tests), plus a wall-clock timeout after which the
-whole process group is killed.  A hostile PDF can therefore neither hang nor exhaust the
-Celery worker; the report just says ``ok=False`` with an explanatory ``error``.
+``run_deep_check`` is what the Celery task calls.  It never raises: the analysis runs in a
+child forked from a warm, pre-imported zygote (``pool.py``: no interpreter start-up per file)
+with CPU-time, address-space, file-size and core-dump limits (``_limit_setter``, applied in the
+child before it reads the file, so they also bind a target substituted in tests), no network
+(a seccomp filter; see ``pool.py``), plus a wall-clock timeout after which the child's whole
+process group is killed.  A hostile PDF can therefore neither hang nor exhaust the Celery
+worker; the report just says ``ok=False`` with an explanatory ``error``.  Every file gets a new
+process, discarded afterwards: nothing carries over from one file to the next.
 
-Python warns that ``preexec_fn`` is unsafe in multi-threaded parents (the child could
-deadlock on a lock held by another thread before exec).  Ours only calls ``setrlimit`` with
-values precomputed in the parent (no imports, no allocation worth mentioning), and Celery's
-default prefork pool runs tasks in single-threaded processes.  The worker also accepts
-``--cpu``/``--memory-mb`` for running it by hand.
-
-``analyse_pdf`` is the same analysis in-process, without limits (used by the worker itself
-and handy in tests).  Findings never reject anything: they are listed for the chairs.
+``python -m submissions.filechecks.worker`` still runs the analysis by hand (with
+``--cpu``/``--memory-mb``).  ``analyse_pdf`` is the same analysis in-process, without limits
+(used by the worker itself and handy in tests).  Findings never reject anything: they are
+listed for the chairs.
 """
 
 from __future__ import annotations
 
 import base64
-import contextlib
 import json
-import os
 import resource
 import signal
-import subprocess
-import sys
-import tempfile
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields
-from pathlib import Path
 from typing import Any
 
 from .matching import FoldedText, find_identities, find_injections, identity_patterns
-from .sanitize import reviewer_copy
+from .pool import DEFAULT_TARGET, PoolError, check_pool
+from .sanitize import document_info, reviewer_copy
 from .textscan import extract_pages, hidden_runs
 
 __all__ = ["MEMORY_EXIT_CODE", "DeepReport", "analyse_pdf", "run_deep_check"]
@@ -66,6 +59,9 @@ class DeepReport:
     hidden_text: list[dict[str, Any]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     stripped_metadata: list[str] = field(default_factory=list)
+    # ``{"field", "text"}``: a document-information field (e.g. /Author) naming an author;
+    # stripped from the reviewer copy like all metadata, and reported to the chairs.
+    metadata_hits: list[dict[str, Any]] = field(default_factory=list)
 
     @classmethod
     def failure(cls, error: str) -> DeepReport:
@@ -88,6 +84,17 @@ class DeepReport:
         values["reviewer_copy"] = base64.b64decode(copy) if isinstance(copy, str) else None
         values.setdefault("ok", False)
         return cls(**values)
+
+
+def identifying_metadata(
+    info: dict[str, str], patterns: list[tuple[str, Any]]
+) -> list[dict[str, Any]]:
+    """The document-information fields that name an author (field and value, once each)."""
+    hits = []
+    for name, value in info.items():
+        if find_identities(FoldedText.of(value), patterns, 0, 1):
+            hits.append({"field": name, "text": value[:200]})
+    return hits
 
 
 def analyse_pdf(pdf_bytes: bytes, *, identities: list[str]) -> DeepReport:
@@ -120,6 +127,7 @@ def analyse_pdf(pdf_bytes: bytes, *, identities: list[str]) -> DeepReport:
     try:
         copy, copy_pages, removed = reviewer_copy(pdf_bytes)
         report.reviewer_copy, report.stripped_metadata = copy, removed
+        report.metadata_hits = identifying_metadata(document_info(pdf_bytes), patterns)
         if not errors and copy_pages != report.page_count:
             report.warnings.append(
                 f"the reviewer copy has {copy_pages} pages but {report.page_count} were analysed"
@@ -142,61 +150,51 @@ def run_deep_check(
     memory_mb: int = 512,
     timeout: float = 60,
 ) -> DeepReport:
-    """Analyse ``pdf_bytes`` in a sandboxed subprocess; never raises.
+    """Analyse ``pdf_bytes`` in a fresh sandboxed process (``pool.py``); never raises.
 
-    ``identities`` are author names, emails and affiliations to look for in the text.
+    ``identities`` are author names, emails and affiliations to look for in the text; they
+    travel on the child's private channel, never on argv or in the environment.
     """
-    with tempfile.TemporaryDirectory(prefix="deepcheck-") as tmp:
-        copy_path = Path(tmp) / "reviewer-copy.pdf"
-        header = json.dumps({"identities": identities, "reviewer_copy_path": str(copy_path)})
-        limits = _limit_setter(cpu_seconds, memory_mb, max(64 << 20, 4 * len(pdf_bytes)))
-        try:
-            proc = subprocess.Popen(
-                _worker_command(),
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                preexec_fn=limits,  # only calls setrlimit (see module docstring)
-                start_new_session=True,
-                cwd=tmp,
-                env=_worker_env(),
-            )
-        except (OSError, subprocess.SubprocessError) as exc:
-            return DeepReport.failure(f"the analysis worker could not be started ({exc})")
-        try:
-            out, err = proc.communicate(header.encode() + b"\n" + pdf_bytes, timeout=timeout)
-        except subprocess.TimeoutExpired:
-            _kill_group(proc)
-            return DeepReport.failure(
-                f"analysis timed out after {timeout:g} s (wall-clock limit) and was stopped"
-            )
-        problem = _exit_problem(proc.returncode, err, cpu_seconds, memory_mb)
-        if problem:
-            return DeepReport.failure(problem)
-        try:
-            report = DeepReport.from_dict(json.loads(out))
-        except (ValueError, TypeError) as exc:
-            return DeepReport.failure(f"the analysis worker returned invalid output ({exc})")
-        if report.reviewer_copy is None and copy_path.is_file():
-            report.reviewer_copy = copy_path.read_bytes()
-        return report
+    header = json.dumps({"identities": identities}).encode()
+    try:
+        outcome = check_pool().run(
+            header + b"\n" + pdf_bytes,
+            cpu_seconds=cpu_seconds,
+            memory_mb=memory_mb,
+            file_bytes=max(64 << 20, 4 * len(pdf_bytes)),
+            timeout=timeout,
+            target=_check_target(),
+            max_output=max(64 << 20, 8 * len(pdf_bytes)),  # the report and one copy of the PDF
+        )
+    except (PoolError, OSError) as exc:
+        return DeepReport.failure(f"the analysis worker could not be started ({exc})")
+    if outcome.timed_out:
+        return DeepReport.failure(
+            f"analysis timed out after {timeout:g} s (wall-clock limit) and was stopped"
+        )
+    if outcome.overflow:
+        return DeepReport.failure("the analysis worker returned too much output and was stopped")
+    problem = _exit_problem(outcome.returncode, outcome.stderr, cpu_seconds, memory_mb)
+    if problem:
+        return DeepReport.failure(problem)
+    text, _, copy = outcome.stdout.partition(b"\n")
+    try:
+        report = DeepReport.from_dict(json.loads(text))
+    except (ValueError, TypeError, AttributeError) as exc:
+        return DeepReport.failure(f"the analysis worker returned invalid output ({exc})")
+    if report.reviewer_copy is None and copy:
+        report.reviewer_copy = copy
+    return report
 
 
-def _worker_command() -> list[str]:
-    """The subprocess command (a function so tests can substitute a misbehaving one)."""
-    return [sys.executable, "-m", f"{__package__}.worker"]
-
-
-def _worker_env() -> dict[str, str]:
-    """Environment making this package importable whatever the Celery worker's cwd is."""
-    root = str(Path(__file__).resolve().parents[len(__package__.split("."))])
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
-    return env
+def _check_target() -> str:
+    """What the sandboxed child runs (a function so tests can substitute a misbehaving one)."""
+    return DEFAULT_TARGET
 
 
 def _limit_setter(cpu_seconds: int, memory_mb: int, file_bytes: int) -> Callable[[], None]:
-    """Build the ``preexec_fn``; limits are computed here so the child only calls setrlimit."""
+    """Build the function that applies the limits (called in the sandboxed child, before it
+    reads the file; see ``pool._child``)."""
     wanted = {
         resource.RLIMIT_CPU: (max(1, int(cpu_seconds)), max(1, int(cpu_seconds)) + 2),
         resource.RLIMIT_AS: (memory_mb << 20, memory_mb << 20),
@@ -241,15 +239,6 @@ def _exit_problem(code: int | None, stderr: bytes, cpu_seconds: int, memory_mb: 
         return f"the analysis worker crashed ({name})"
     last = tail.strip().splitlines()[-1] if tail.strip() else "no details"
     return f"the analysis worker failed (exit code {code}: {last[:300]})"
-
-
-def _kill_group(proc: subprocess.Popen[bytes]) -> None:
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        proc.kill()
-    with contextlib.suppress(subprocess.TimeoutExpired):
-        proc.communicate(timeout=5)
 
 
 def _describe(exc: BaseException) -> str:

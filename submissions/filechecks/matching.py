@@ -136,13 +136,18 @@ def identity_patterns(identities: list[str]) -> list[tuple[str, re.Pattern[str]]
 def find_identities(
     page_text: FoldedText, patterns: list[tuple[str, re.Pattern[str]]], page: int, limit: int
 ) -> list[dict[str, object]]:
-    """``{page, text, match}`` for each occurrence of an identity in one page's text."""
+    """``{page, text, match}`` for each place of one page's text that names an identity,
+    each place once (a name and an email in the same snippet are one finding)."""
     hits: list[dict[str, object]] = []
+    seen: set[str] = set()
     for identity, pattern in patterns:
         for found in pattern.finditer(page_text.folded):
             if len(hits) >= limit:
                 return hits
             shown = page_text.snippet(found.start(), found.end())
+            if shown in seen:
+                continue
+            seen.add(shown)
             hits.append({"page": page, "text": shown, "match": identity})
     return hits
 

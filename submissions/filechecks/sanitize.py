@@ -86,6 +86,24 @@ def reviewer_copy(pdf_bytes: bytes) -> tuple[bytes, int, list[str]]:
     return out.getvalue(), len(writer.pages), list(removed)
 
 
+def document_info(pdf_bytes: bytes) -> dict[str, str]:
+    """The document information dictionary (/Info) as text: what the reviewer copy drops
+    and the chairs are told about when it names an author."""
+    reader = PdfReader(io.BytesIO(pdf_bytes), strict=False)
+    if reader.is_encrypted:
+        return {}
+    info = reader.metadata or {}
+    out = {}
+    for key, value in info.items():
+        try:
+            text = str(value).strip()
+        except Exception:  # noqa: BLE001 - a broken value is not a finding
+            continue
+        if text:
+            out[str(key)] = text[:500]
+    return out
+
+
 def _is_markup_annotation(node: DictionaryObject) -> bool:
     """Annotations whose /T is an author name (widgets use /T as the form-field name)."""
     return (

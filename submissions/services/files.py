@@ -16,6 +16,7 @@ from workshop.policy import SYSTEM
 
 from ..filechecks import check_pdf, check_supplementary, run_deep_check
 from ..filechecks.errors import read_limited
+from ..filechecks.findings import authors_summary
 from ..models import CheckStatus, FileKind, Submission, SubmissionAction, SubmissionFile
 from ..permissions import page_limit_for
 from .lifecycle import history_record, lock_for
@@ -145,10 +146,8 @@ def submission_file_check(file_id: int) -> SubmissionFile | None:
         # text (the findings live in check_report, shown in the admin only).
         if not report.ok:
             summary = "the automatic check could not run; the chairs will look at the file"
-        elif report.anonymity_hits:
-            summary = f"{len(report.anonymity_hits)} anonymity warning(s): see above"
         else:
-            summary = "automatic check done"
+            summary = authors_summary(locked.check_report)
         history_record(
             submission=submission, actor=SYSTEM, action=SubmissionAction.CHECK, summary=summary
         )

@@ -21,6 +21,7 @@ from ..models import (
     SubmissionStatus,
     SubmissionType,
 )
+from ..permissions import is_author
 from .notify import receipts_queue
 
 EDITABLE_FIELDS = (
@@ -271,38 +272,57 @@ def submission_submit(*, submission: Submission, user: User, notify: bool = True
     return submission
 
 
+WITHDRAW_REFUSED = (
+    "The reviews of this paper have been read or a decision has been set: only the chairs "
+    "can withdraw it now. Please write to them at {contact}."
+)
+
+
 @transaction.atomic
-def submission_withdraw(*, submission: Submission, user: User, notify: bool = True) -> Submission:
-    """Withdraw until a decision is made (`submissions.withdraw`). Everything is kept; a
-    chair can restore it.
+def submission_withdraw(*, submission: Submission, user: Any, notify: bool = True) -> Submission:
+    """Withdraw a paper (`submissions.withdraw`, the withdraw ladder): its contact authors
+    until they have read released reviews or a decision is set (or anytime, if the workshop
+    allows it); its chairs at any time. Everything is kept.
 
     Side effects: one `submission.withdraw` entry and a mail to every author. A paper
     already withdrawn is left as it is.
     """
     submission = submission_locked(submission)
     require_visible(user, "submissions.view", submission)
-    require(
-        user,
-        "submissions.contact",
-        submission,
-        message="Only the contact authors of this paper can withdraw it.",
-    )
     if submission.is_withdrawn:
         return submission
-    require(
-        user,
-        "submissions.withdraw",
-        submission,
-        message="A decision has been made on this paper: it can no longer be withdrawn.",
-    )
+    if not can(user, "submissions.withdraw", submission):
+        require(
+            user,
+            "submissions.contact",
+            submission,
+            message="Only the contact authors of this paper can withdraw it.",
+        )
+        raise NotAllowed(WITHDRAW_REFUSED.format(contact=submission.workshop.contact_email))
+    by_chair = not can(user, "submissions.contact", submission)
+    before = submission.status
     submission.status_before_withdrawal = submission.status
     submission.status = SubmissionStatus.WITHDRAWN
     submission.withdrawn_at = timezone.now()
+    submission.withdrawn_by_chair = by_chair
     submission.save(
-        update_fields=["status", "status_before_withdrawal", "withdrawn_at", "updated_at"]
+        update_fields=[
+            "status",
+            "status_before_withdrawal",
+            "withdrawn_at",
+            "withdrawn_by_chair",
+            "updated_at",
+        ]
     )
-    entry = history_record(
-        submission=submission, actor=user, action=SubmissionAction.WITHDRAW, summary="Withdrawn"
+    entry = activity_record(
+        actor=user,
+        action=SubmissionAction.WITHDRAW,
+        target=submission,
+        workshop=submission.workshop,
+        summary="Withdrawn by a chair" if by_chair else "Withdrawn",
+        before={"status": before},
+        after={"status": SubmissionStatus.WITHDRAWN},
+        authors_see=True,
     )
     if notify:
         receipts_queue(submission=submission, activity=entry)
@@ -310,36 +330,88 @@ def submission_withdraw(*, submission: Submission, user: User, notify: bool = Tr
 
 
 @transaction.atomic
-def submission_restore(*, submission: Submission, chair: Any, notify: bool = True) -> Submission:
-    """A chair undoes a withdrawal (`submissions.restore`).
+def submission_restore(
+    *, submission: Submission, user: Any = None, chair: Any = None, notify: bool = True
+) -> Submission:
+    """Undo a withdrawal (`submissions.restore`): the chairs, or the contact authors of a
+    paper they withdrew themselves while the call for papers is open. The paper gets back
+    the status it had. (`chair=` is the older name of `user=`.)
 
     Side effects: one `submission.restore` entry and a mail to every author. A paper that
     is not withdrawn (a retried request) is left as it is.
     """
+    actor = user if user is not None else chair
     submission = submission_locked(submission)
-    require_visible(chair, "submissions.view", submission)
-    if not can(chair, "submissions.restore", submission):
-        require(
-            chair,
-            "workshop.manage",
-            submission,
-            message="Only the chairs can restore a withdrawn paper.",
+    require_visible(actor, "submissions.view", submission)
+    if not submission.is_withdrawn:
+        if not can(actor, "workshop.manage", submission):
+            require(
+                actor,
+                "submissions.contact",
+                submission,
+                message="Only the chairs and the contact authors can restore a paper.",
+            )
+        return submission  # a retried request
+    if not can(actor, "submissions.restore", submission):
+        if not can(actor, "submissions.contact", submission):
+            raise NotAllowed("Only the chairs can restore a withdrawn paper.")
+        if submission.withdrawn_by_chair:
+            raise NotAllowed(
+                "A chair withdrew this paper: only the chairs can restore it. Please write to "
+                f"them at {submission.workshop.contact_email}."
+            )
+        raise DeadlinePassed(
+            "The call for papers is closed: only the chairs can restore the paper now. "
+            f"Please write to them at {submission.workshop.contact_email}."
         )
-        return submission  # a chair, on a paper no longer withdrawn: a retried request
-    submission.status = submission.status_before_withdrawal or SubmissionStatus.DRAFT
+    by_authors = can(actor, "submissions.contact", submission) and not can(
+        actor, "workshop.manage", submission
+    )
+    restored = submission.status_before_withdrawal or SubmissionStatus.DRAFT
+    submission.status = restored
     submission.status_before_withdrawal = ""
     submission.withdrawn_at = None
+    submission.withdrawn_by_chair = False
     submission.save(
-        update_fields=["status", "status_before_withdrawal", "withdrawn_at", "updated_at"]
+        update_fields=[
+            "status",
+            "status_before_withdrawal",
+            "withdrawn_at",
+            "withdrawn_by_chair",
+            "updated_at",
+        ]
     )
-    entry = history_record(
-        submission=submission,
-        actor=chair,
+    entry = activity_record(
+        actor=actor,
         action=SubmissionAction.RESTORE,
-        summary="Restored by a chair",
+        target=submission,
+        workshop=submission.workshop,
+        summary="Restored by the authors" if by_authors else "Restored by a chair",
+        before={"status": SubmissionStatus.WITHDRAWN},
+        after={"status": restored},
+        authors_see=True,
     )
     if notify:
         receipts_queue(submission=submission, activity=entry)
+    return submission
+
+
+@transaction.atomic
+def submission_reviews_seen(*, submission: Submission, user: Any) -> Submission:
+    """Record that an author opened the released reviews (the first time only): from then
+    on the withdraw ladder leaves withdrawal to the chairs. Asks `submissions.view` and
+    `reviews.read_released`; chairs reading the page change nothing.
+
+    Side effects: none beyond the timestamp (reading is not an action in the history).
+    """
+    if submission.reviews_seen_at is not None or not is_author(user, submission):
+        return submission
+    if not can(user, "reviews.read_released", submission):
+        return submission
+    Submission.objects.filter(pk=submission.pk, reviews_seen_at__isnull=True).update(
+        reviews_seen_at=timezone.now()
+    )
+    submission.reviews_seen_at = submission.reviews_seen_at or timezone.now()
     return submission
 
 

@@ -109,7 +109,13 @@ def test_author_submits_replaces_and_withdraws(
     expect(main.get_by_role("heading", level=1)).to_have_text(f"#{submission.number} {TITLE}")
     expect(main.locator("hgroup .badge")).to_have_text("Draft")
     todo = main.locator("article.todo")
-    expect(todo.get_by_role("listitem")).to_have_text(["Upload the paper PDF"])
+    # The to-do list (submissions.todo): each item links to its place, with its deadline.
+    items = todo.locator("li[data-todo]")
+    expect(items).to_have_count(3)
+    expect(items.nth(0)).to_contain_text("Upload the paper PDF")
+    expect(items.nth(1)).to_contain_text("Submit the paper for review")
+    expect(items.nth(2)).to_contain_text("Declare conflicts of interest")
+    expect(items.nth(0).locator("time.deadline")).to_contain_text("AoE")
     submit = main.get_by_role("button", name="Submit the paper for review")
     expect(submit).to_be_disabled()
     abstract = main.locator("dt:text-is('Abstract') + dd")
@@ -130,7 +136,8 @@ def test_author_submits_replaces_and_withdraws(
     expect(page).to_have_url(detail_url)
     expect(page.get_by_role("status")).to_contain_text("Paper uploaded (")
     expect(page.get_by_role("status")).to_contain_text("3 pages")
-    expect(todo).to_contain_text("Everything is in place.")
+    expect(todo).not_to_contain_text("Upload the paper PDF")
+    expect(todo.locator("li[data-todo]").first).to_contain_text("Submit the paper for review")
     expect(submit).to_be_enabled()
     assert _receipts(author) == []  # no receipt for a draft's upload
     page.screenshot(path=artifacts_dir / "author-2b-uploaded.png", full_page=True)
@@ -156,13 +163,15 @@ def test_author_submits_replaces_and_withdraws(
     assert sha_v1, receipt.body_text
     assert sha_v1.group(1).startswith(_shown_sha_prefix(page))
 
-    # My submissions lists it as Submitted, with nothing left to do.
+    # My submissions lists it as Submitted; only the optional conflicts are left to do.
+    # (The paper is the row header; the cells are workshop, status, topic, ..., to do.)
     nav.get_by_role("link", name="My submissions").click()
     row = main.get_by_role("row").filter(has_text=TITLE)
     expect(row).to_have_count(1)
-    expect(row.get_by_role("cell").nth(2)).to_have_text("Submitted")
-    expect(row.get_by_role("cell").nth(3)).to_have_text("Evaluation")
-    expect(row.get_by_role("cell").nth(6)).to_have_text("Nothing")
+    expect(row.get_by_role("cell").nth(1)).to_have_text("Submitted")
+    expect(row.get_by_role("cell").nth(2)).to_have_text("Evaluation")
+    expect(row.get_by_role("cell").nth(5)).to_contain_text("Declare conflicts of interest")
+    expect(row.get_by_role("cell").nth(5)).to_contain_text("(optional)")
     page.screenshot(path=artifacts_dir / "author-4-dashboard.png", full_page=True)
 
     # Replace the PDF with a 4-page one: two versions, a second receipt.
@@ -212,6 +221,8 @@ def test_author_submits_replaces_and_withdraws(
     expect(page.get_by_role("status")).to_contain_text("The paper has been withdrawn.")
     expect(main.locator("hgroup .badge")).to_have_text("Withdrawn")
     expect(main.get_by_role("link", name="Withdraw…")).to_have_count(0)
+    # The withdraw ladder: while the call is open the authors restore it themselves.
+    expect(main.get_by_role("button", name="Restore the paper")).to_be_visible()
     page.screenshot(path=artifacts_dir / "author-5-withdrawn.png", full_page=True)
 
     submission.refresh_from_db()

@@ -217,7 +217,7 @@ def test_bid_coverage_lists_short_papers_first_and_highlighted(client, workshop,
     order = [html.index(p.title) for p in (lonely, half, covered, popular)]
     assert order == sorted(order)
 
-    short, ok = 'style="background:#fdecea"', "<tr>"
+    short, ok = 'class="short-row"', "<tr>"  # highlighted by admin-overrides.css
     lonely_row, half_row = row_of(html, "Lonely paper"), row_of(html, "Half paper")
     assert short in lonely_row and short in half_row
     assert cells(half_row)[1:] == [["1"], ["3"], ["3"]]
@@ -236,7 +236,7 @@ def test_bid_coverage_follows_reviews_per_paper(client, workshop, chair, owner):
     )
     client.force_login(chair)
     html = client.get(reverse(COVERAGE, args=[workshop.pk])).content.decode()
-    assert "background:#fdecea" not in row_of(html, "One bid paper")
+    assert "short-row" not in row_of(html, "One bid paper")
 
 
 # --------------------------------------------------------------------------- access

@@ -39,7 +39,7 @@ from submissions.services.camera_ready import (
     camera_ready_upload,
     proceedings_request,
 )
-from submissions.services.lifecycle import submission_set_outcome
+from submissions.services.lifecycle import submission_reviews_seen, submission_set_outcome
 from tests.factories import MembershipFactory, UserFactory, WorkshopFactory, make_chair
 from tests.pdfs import make_pdf
 from workshop.errors import DeadlinePassed, NotAllowed, NotFound, ServiceError
@@ -317,19 +317,24 @@ def test_supplementary_after_its_deadline_says_so(draft, author, frozen_now):
         _calls(draft, author)["supplementary"]()
 
 
-def test_a_withdrawn_paper_cannot_be_edited_and_only_chairs_restore(submitted, author):
+def test_a_withdrawn_paper_cannot_be_edited_and_its_authors_restore_it_while_open(
+    submitted, author
+):
+    """The withdraw ladder (tests/submissions/test_withdraw_ladder.py): the authors restore
+    their own withdrawal while the call is open; a stranger learns nothing."""
     submission_withdraw(submission=submitted, user=author)
     with pytest.raises(NotAllowed, match="This paper is withdrawn"):
         submission_update(submission=submitted, user=author, title="X")
-    with pytest.raises(NotAllowed, match="Only the chairs"):
-        submission_restore(submission=submitted, chair=author)
     with pytest.raises(NotFound):
         submission_restore(submission=submitted, chair=UserFactory())
+    submission_restore(submission=submitted, user=author)
+    submitted.refresh_from_db()
+    assert submitted.is_submitted
 
 
 def test_a_decided_paper_cannot_be_withdrawn(submitted, author):
     accept(submitted)
-    with pytest.raises(NotAllowed, match="A decision has been made"):
+    with pytest.raises(NotAllowed, match="a decision has been set: only the chairs"):
         submission_withdraw(submission=submitted, user=author)
 
 
@@ -376,6 +381,7 @@ SERVICES = [
     submission_submit,
     submission_withdraw,
     submission_restore,
+    submission_reviews_seen,
     submission_set_outcome,
     authors_replace,
     conflicts_declare,
@@ -467,5 +473,6 @@ def test_the_detail_page_costs_the_same_queries_for_a_short_and_a_long_history(
             assert client.get(url).status_code == 200
         counts.append(len(ctx.captured_queries))
     # 9 before the history moved into the activity log; the one more is the role lookup
-    # of `reviews.read_released` / `decisions.see`, asked by the template through {% can %}.
-    assert counts == [10] * 5
+    # of `reviews.read_released` / `decisions.see`, asked by the template through {% can %};
+    # and one for the co-authors' confirmations (the to-do list and the author list).
+    assert counts == [11] * 5

@@ -145,22 +145,24 @@ def test_dashboard_shows_status_topic_next_deadline_and_todo(client, workshop, a
     for submission in (no_pdf, with_pdf, submitted):
         row = row_of(page, submission)
         assert f"#{submission.number} {submission.title}" in row
-        assert "<td>OSLLM</td>" in row
-        assert "<td>Evaluation</td>" in row
+        assert '<td data-label="Workshop">OSLLM</td>' in row
+        assert ">Evaluation</td>" in row
         assert "Paper deadline<br>" in row
         assert f'<time class="deadline" datetime="{deadline}"' in row
 
     row = row_of(page, no_pdf)
     assert ">Draft</span>" in row
-    assert "<li>Upload the paper PDF</li>" in row
-    assert "<li>Submit the paper for review</li>" in row
+    assert ">Upload the paper PDF</a>" in row
+    assert ">Submit the paper for review</a>" in row
     row = row_of(page, with_pdf)
     assert ">Draft</span>" in row
     assert "Upload the paper PDF" not in row
-    assert "<li>Submit the paper for review</li>" in row
+    assert ">Submit the paper for review</a>" in row
     row = row_of(page, submitted)
     assert ">Submitted</span>" in row
-    assert "Submit the paper for review" not in row and "Nothing" in row
+    # A submitted paper has nothing left but the optional conflicts (see test_todo.py).
+    assert "Submit the paper for review" not in row
+    assert 'data-todo="conflicts"' in row and "(optional)" in row
 
 
 def test_dashboard_after_the_deadline_says_the_draft_was_not_submitted(

@@ -186,10 +186,11 @@ def test_the_chair_sees_the_hidden_text_flag_and_the_findings_in_the_admin(
     change = client.get(reverse("admin:submissions_submission_change", args=[paper.pk]))
     assert change.status_code == 200
     page = change.content.decode()
-    assert f"<strong>white, page 2</strong>: {INJECTION}" in page
-    assert f"<strong>tiny, page 2</strong>: {TINY}" in page
-    assert f"<strong>invisible, page 2</strong>: {INVISIBLE}" in page
-    assert "<strong>injection, page 2</strong>" in page
+    # The words of `submissions.filechecks.findings.check_findings` (issue 13).
+    assert f"<strong>hidden text: white text, page 2</strong>: {INJECTION}" in page
+    assert f"<strong>hidden text: tiny text, page 2</strong>: {TINY}" in page
+    assert f"<strong>hidden text: invisible text, page 2</strong>: {INVISIBLE}" in page
+    assert "<strong>hidden text: instructions aimed at LLM reviewers, page 2</strong>" in page
 
 
 def test_the_author_does_not_see_the_hidden_text_findings(client, author, paper, hidden):

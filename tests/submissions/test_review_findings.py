@@ -12,7 +12,7 @@ from submissions.services.lifecycle import submission_set_outcome
 from tests.factories import UserFactory, make_chair
 from workshop.admin_scoping import scope_choices
 from workshop.errors import NotAllowed
-from workshop.models import User
+from workshop.models import Activity, User
 
 from .conftest import new_submission
 
@@ -35,10 +35,14 @@ def test_an_unverified_claim_on_an_authors_address_connects_nobody_to_the_worksh
     assert unverified_login not in offered
 
 
-def test_restore_by_an_author_is_refused_even_when_there_is_nothing_to_restore(workshop, author):
+def test_restore_by_an_author_of_a_paper_not_withdrawn_changes_nothing(workshop, author):
+    """Authors may restore their own withdrawal while the call is open (the withdraw
+    ladder); on a paper that is not withdrawn that is a retried request: nothing happens."""
     submission = new_submission(workshop, author)
-    with pytest.raises(NotAllowed):
-        submission_restore(submission=submission, chair=author)
+    submission_restore(submission=submission, user=author)
+    submission.refresh_from_db()
+    assert submission.is_draft
+    assert not Activity.objects.filter(action="submission.restore").exists()
 
 
 def test_an_author_setting_the_outcome_of_their_draft_is_refused_as_not_a_chair(workshop, author):
@@ -59,7 +63,7 @@ def test_the_dashboard_lists_every_missing_item_of_a_draft(client, workshop, aut
     row = page.split(f"#{draft.number} ", 1)[1].split("</tr>", 1)[0]
     for item in ("Choose the submission type", "Describe how LLMs were used",
                  "Upload the paper PDF", "Submit the paper for review"):  # fmt: skip
-        assert f"<li>{item}</li>" in row
+        assert f">{item}</a>" in row
 
 
 def test_a_form_posted_after_the_deadline_is_refused_not_shown_again(

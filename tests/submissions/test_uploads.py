@@ -380,7 +380,7 @@ def test_good_upload_on_a_submitted_paper_sends_every_author_a_receipt_with_the_
     for mail in new:
         assert new_sha in mail.body_text
         assert old_sha not in mail.body_text
-        assert mail.status == "sent"
+        assert mail.status == "sent", (mail.last_error, mail.next_attempt_at, mail.attempts)
 
 
 def test_upload_on_a_draft_sends_no_receipt(client, workshop, author):

@@ -55,3 +55,23 @@ def can(context: template.Context, perm: str, obj: object = None) -> bool:
     request = context.get("request")
     user = getattr(request, "user", None) or context.get("user")
     return user is not None and policy.can(user, perm, obj)
+
+
+@register.filter
+def mailtext(value: str | None) -> str:
+    """User Markdown in a plain-text mail: the math as readable Unicode (`richtext.mail_text`)."""
+    from workshop.richtext import mail_text
+
+    return mail_text(value)
+
+
+@register.filter
+def name_with_year(workshop: object) -> str:
+    """The workshop's name with its year, unless the name already says one (home page)."""
+    import re
+
+    name = str(getattr(workshop, "name", ""))
+    if re.search(r"\b(19|20)\d{2}\b", name):
+        return name
+    when = getattr(workshop, "notification_date", None) or workshop.paper_deadline  # type: ignore[attr-defined]
+    return f"{name} {when.year}"
