@@ -9,9 +9,11 @@ from django.utils import timezone
 from submissions.models import Submission, SubmissionStatus
 from workshop.demo import bidding_dates
 from workshop.models import Role, Topic, User, Workshop
+from workshop.policy import SYSTEM
 
-from .models import Bid, BidValue, ExpertiseLevel, ReviewerProfile, TopicExpertise
+from .models import Bid, BidValue, ExpertiseLevel, Publication, ReviewerProfile, TopicExpertise
 from .selectors.conflicts import conflicted_submission_ids
+from .services.expertise import publication_add
 
 EXPERTISE_TEXTS = {
     "reviewer1@example.org": "Scaling laws for small language models\n"
@@ -22,6 +24,42 @@ EXPERTISE_TEXTS = {
     "reviewer3@example.org": "Curating multilingual pre-training corpora\n"
     "Deduplication and contamination detection in web-scale datasets",
     "reviewer4@example.org": "Red-teaming chat assistants\nRefusal behaviour and jailbreaks",
+}
+
+
+# The reviewer the README's bidding walk signs in as: left with every bid still to place.
+BIDDING_WALK_REVIEWER = "reviewer2@example.org"
+
+
+# Publications of demo reviewers (their expertise); reviews/expertise/data/demo-reviewer.bib
+# is a list a demo reviewer can import on their profile to see the bidding list change.
+DEMO_PUBLICATIONS = {
+    "reviewer1@example.org": (
+        (
+            "Scaling laws for small language models",
+            2024,
+            "Compute-optimal training of models under one billion parameters.",
+        ),
+        (
+            "Distillation of instruction-following models for mobile devices",
+            2023,
+            "Distilling large teachers into small on-device students.",
+        ),
+    ),
+    "reviewer2@example.org": (
+        (
+            "Reproducible evaluation harnesses for language models",
+            2024,
+            "Seeds, prompts and judges: making open model evaluation reproducible.",
+        ),
+    ),
+    "reviewer4@example.org": (
+        (
+            "Red-teaming chat assistants",
+            2023,
+            "Adversarial prompts, refusal behaviour and jailbreaks of open chat models.",
+        ),
+    ),
 }
 
 
@@ -48,6 +86,10 @@ def seed_committee(workshop: Workshop, *, with_bids: bool) -> None:
             continue  # one reviewer left with an empty profile, to show the nudge
         profile.expertise_text = EXPERTISE_TEXTS.get(user.email, "")
         profile.save()
+        for title, year, abstract in DEMO_PUBLICATIONS.get(user.email, ()):
+            if not Publication.objects.filter(user=user, title=title).exists():
+                publication_add(actor=SYSTEM, owner=user, title=title, year=year,
+                                abstract=abstract, authors=user.name)  # fmt: skip
         TopicExpertise.objects.bulk_create(
             TopicExpertise(
                 profile=profile,
@@ -58,8 +100,8 @@ def seed_committee(workshop: Workshop, *, with_bids: bool) -> None:
             )
             for t in topics
         )
-        if not with_bids or index >= 5:
-            continue
+        if not with_bids or index >= 5 or user.email == BIDDING_WALK_REVIEWER:
+            continue  # the README's bidding walk starts with this reviewer's bids to place
         conflicted = conflicted_submission_ids(workshop, user)
         for paper in papers:
             if paper.pk in conflicted or rng.random() < 0.3:

@@ -24,7 +24,7 @@ from submissions.permissions import (
     is_in_review,
 )
 from workshop.models import OtherReviewsVisibility, Role, User, Workshop
-from workshop.permissions import is_chair, is_committee, is_person
+from workshop.permissions import is_area_chair_member, is_chair, is_committee, is_person
 from workshop.phases import accepts_until
 
 from .models import Assignment, QuestionVisibility, Review, ReviewStatus
@@ -255,10 +255,21 @@ def visible_question(visibility: str, *, chair: bool) -> bool:
     return chair or visibility != QuestionVisibility.CHAIRS
 
 
+@rules.predicate
+def is_publication_owner(user: Any, owner: Any) -> bool:
+    """A person's publication list is theirs alone (object: the person); the system actor
+    (demo data, commands) acts for anyone. Chairs read expertise, they never edit it."""
+    if getattr(user, "is_system", False):
+        return True
+    return is_person(user) and isinstance(owner, User) and owner.pk == user.pk
+
+
 # --- named permissions -------------------------------------------------------------------
 
 # The committee's side of a workshop (object: the workshop).
 rules.add_perm("reviews.edit_profile", is_committee)
+# One's publications, the expertise profile (object: the person who owns them).
+rules.add_perm("reviews.edit_publications", is_publication_owner)
 # The bidding list (object: the workshop), and one paper in it (object: the paper): never a
 # paper the member is in conflict with (their own "in conflict" bid aside).
 rules.add_perm("reviews.view_bidding", is_committee & is_biddable)
@@ -291,9 +302,17 @@ rules.add_perm(
     "reviews.discuss",
     is_in_review & (is_chair | is_paper_area_chair | has_submitted_review),
 )
-# Meta-reviews (object: the paper).
-rules.add_perm("reviews.write_meta_review", is_in_review & (is_chair | is_paper_area_chair))
+# Meta-reviews (object: the paper): the area chair's locks once decisions are out (chairs
+# may still correct it).
+rules.add_perm(
+    "reviews.write_meta_review",
+    is_in_review & (is_chair | (is_paper_area_chair & ~decisions_out)),
+)
 rules.add_perm("reviews.see_meta_review", is_chair | is_paper_area_chair)
+# The area chairs' console (object: the workshop): their own papers of the workshop.
+rules.add_perm("reviews.view_area_chair_console", is_area_chair_member)
+# Remind the late reviewers of one paper (object: the paper): its area chair and the chairs.
+rules.add_perm("reviews.remind_paper_reviewers", is_in_review & (is_chair | is_paper_area_chair))
 # Authors: released reviews, and the response window (object: the paper).
 rules.add_perm("reviews.read_released", is_chair | (is_author & reviews_out))
 rules.add_perm("reviews.respond", is_author & while_rebuttal_open)

@@ -1,13 +1,28 @@
 from django.urls import path
 
 from . import views
+from .views import expertise, reviewing
 
 app_name = "reviews"
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("preview/", views.markdown_preview, name="preview"),
+    path("area-chair/", reviewing.area_chair, name="area_chair"),
     path("<slug:slug>/profile/", views.profile, name="profile"),
+    path(
+        "<slug:slug>/profile/publications/import/",
+        expertise.publications_import,
+        name="publications_import",
+    ),
+    path(
+        "<slug:slug>/profile/publications/add/", expertise.publication_add, name="publication_add"
+    ),
+    path(
+        "<slug:slug>/profile/publications/<int:pk>/",
+        expertise.publication_change,
+        name="publication_change",
+    ),
     path("<slug:slug>/bids/", views.bids, name="bids"),
     path("<slug:slug>/bids/<int:pk>/", views.bid, name="bid"),
     path("<slug:slug>/papers/<int:number>/", views.paper, name="paper"),
@@ -17,4 +32,5 @@ urlpatterns = [
     path("<slug:slug>/papers/<int:number>/decline/", views.assignment_decline, name="decline"),
     path("<slug:slug>/papers/<int:number>/comment/", views.comment_post, name="comment"),
     path("<slug:slug>/papers/<int:number>/meta/", views.meta_review_save, name="meta"),
+    path("<slug:slug>/papers/<int:number>/remind/", reviewing.remind_reviewers, name="remind"),
 ]

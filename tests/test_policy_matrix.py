@@ -84,8 +84,8 @@ submissions.submit               P      |.   |.     |.     |.     |.     |.     
 submissions.changes_open         P      |s   |s     |s     |s     |s     |s     |s     |s    |s     |s    |s
 submissions.declare_conflicts    P      |.   |.     |.     |.     |.     |.     |.     |.    |s     |.    |.
 submissions.upload_supplementary P      |.   |.     |.     |.     |.     |.     |.     |.    |s     |.    |.
-submissions.withdraw             P      |.   |.     |.     |.     |.     |.     |.     |.    |sbradx|.    |.
-submissions.restore              W      |.   |yes   |.     |.     |.     |.     |.     |.    |.     |.    |.
+submissions.withdraw             P      |.   |yes   |.     |.     |.     |.     |.     |.    |sbradx|.    |.
+submissions.restore              W      |.   |yes   |.     |.     |.     |.     |.     |.    |s     |.    |.
 submissions.camera_ready         P      |.   |.     |.     |.     |.     |.     |.     |.    |c     |.    |.
 submissions.view_check_findings  P      |.   |yes   |.     |.     |.     |.     |.     |.    |.     |.    |.
 submissions.set_outcome          P      |.   |yes   |.     |.     |.     |.     |.     |.    |.     |.    |.
@@ -93,6 +93,7 @@ submissions.view_public          P      |cz  |cz    |cz    |cz    |cz    |cz    
 submissions.view_accepted        A      |cz  |cz    |cz    |cz    |cz    |cz    |cz    |cz   |cz    |cz   |cz
 submissions.build_proceedings    A      |.   |yes   |.     |.     |.     |.     |.     |.    |.     |.    |.
 reviews.edit_profile             A      |.   |.     |.     |yes   |yes   |yes   |yes   |yes  |.     |.    |.
+reviews.edit_publications        R1-usr |.   |.     |.     |.     |yes   |.     |.     |.    |.     |.    |.
 reviews.view_bidding             A      |.   |.     |.     |yes   |yes   |yes   |yes   |yes  |.     |.    |.
 reviews.view_bidding             P      |.   |.     |.     |sbradx|sbradx|sbradx|sbradx|.    |.     |.    |.
 reviews.bid                      P      |.   |.     |.     |b     |b     |b     |b     |.    |.     |.    |.
@@ -109,8 +110,10 @@ reviews.decline                  R1-asg |.   |.     |.     |.     |.     |.     
 reviews.decline                  R2-asg |.   |.     |.     |.     |.     |yes   |.     |.    |.     |.    |.
 reviews.decline                  cf-asg |.   |.     |.     |.     |.     |.     |.     |.    |.     |.    |.
 reviews.discuss                  P      |.   |yes   |.     |yes   |yes   |.     |.     |.    |.     |.    |.
-reviews.write_meta_review        P      |.   |yes   |.     |yes   |.     |.     |.     |.    |.     |.    |.
+reviews.write_meta_review        P      |.   |yes   |.     |sbradx|.     |.     |.     |.    |.     |.    |.
 reviews.see_meta_review          P      |.   |yes   |.     |yes   |.     |.     |.     |.    |.     |.    |.
+reviews.view_area_chair_console  A      |.   |.     |.     |yes   |.     |.     |.     |.    |.     |.    |.
+reviews.remind_paper_reviewers   P      |.   |yes   |.     |yes   |.     |.     |.     |.    |.     |.    |.
 reviews.read_released            P      |.   |yes   |.     |.     |.     |.     |.     |.    |adxcz |adxcz|.
 reviews.respond                  P      |.   |.     |.     |.     |.     |.     |.     |.    |a     |a    |.
 reviews.manage_committee         A      |.   |yes   |.     |.     |.     |.     |.     |.    |.     |.    |.
@@ -153,7 +156,7 @@ ROLE_NAMES = {
     "authQ": "author-Q",
 }
 ROLES = tuple(ROLE_NAMES.values())
-OBJECTS = ("A", "P", "W", "R1-rev", "R2-rev", "R1-asg", "R2-asg", "cf-asg")
+OBJECTS = ("A", "P", "W", "R1-rev", "R2-rev", "R1-asg", "R2-asg", "cf-asg", "R1-usr")
 
 
 def _parse(table: str) -> dict[tuple[str, str], dict[str, str]]:
@@ -370,6 +373,8 @@ def object_of(world: World, key: str) -> Any:
     if key in ("P", "W"):
         pk = world.p.pk if key == "P" else world.w.pk
         return Submission.objects.select_related("workshop").get(pk=pk)
+    if key == "R1-usr":  # a person, as the owner of their publication list
+        return User.objects.get(pk=world.users["R1-submitted"])
     if key.endswith("-rev"):
         return Review.objects.select_related("assignment__submission__workshop").get(
             pk=world.reviews[key]

@@ -16,7 +16,15 @@ from .committee import (
     new_token,
     token_hash,
 )
-from .decisions import AuthorResponse, Decision, DecisionBoard, DecisionCategory, Outcome
+from .decisions import (
+    AuthorResponse,
+    Decision,
+    DecisionBoard,
+    DecisionCategory,
+    Outcome,
+    SavedSearch,
+)
+from .expertise import Publication, PublicationSource
 from .reviewing import (
     Answer,
     Comment,
@@ -52,6 +60,8 @@ __all__ = [
     "MetaRecommendation",
     "MetaReview",
     "Outcome",
+    "Publication",
+    "PublicationSource",
     "QuestionKind",
     "QuestionVisibility",
     "Review",
@@ -60,6 +70,7 @@ __all__ = [
     "ReviewVersion",
     "ReviewerProfile",
     "RunStatus",
+    "SavedSearch",
     "TopicExpertise",
     "new_token",
     "token_hash",

@@ -78,6 +78,11 @@ class Review(models.Model):
         max_length=10, choices=ReviewStatus.choices, default=ReviewStatus.DRAFT
     )
     version = models.PositiveIntegerField(default=0, help_text="Submitted versions so far.")
+    revision = models.PositiveIntegerField(
+        default=0,
+        help_text="Saved changes so far (autosaves and submissions). A save names the revision "
+        "it was based on, so that a stale browser tab never overwrites a newer text.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
@@ -119,8 +124,16 @@ class ReviewVersion(models.Model):
         return f"Version {self.number} of {self.review}"
 
 
+class CommentAudience(models.TextChoices):
+    """Who reads a note of the discussion (its "readers", shown on it)."""
+
+    COMMITTEE = "committee", "The paper's reviewers, area chair and the chairs"
+    CHAIRS = "chairs", "Chairs only"
+
+
 class Comment(models.Model):
-    """A message in a paper's discussion, signed with the writer's pseudonym."""
+    """A note in a paper's discussion, signed with the writer's pseudonym: a thread starts
+    with a note without `parent`; replies point at the thread's first note."""
 
     submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="comments")
     author = models.ForeignKey(
@@ -129,12 +142,34 @@ class Comment(models.Model):
     signature = models.CharField(max_length=40, help_text="Reviewer B, Area chair, Chair.")
     body = models.TextField()
     created_at = models.DateTimeField(auto_now_add=True)
+    parent = models.ForeignKey(
+        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="replies"
+    )
+    audience = models.CharField(
+        max_length=10, choices=CommentAudience.choices, default=CommentAudience.COMMITTEE
+    )
 
     class Meta:
         ordering = ["submission", "created_at", "pk"]
 
     def __str__(self) -> str:
         return f"{self.signature} on #{self.submission.number}"
+
+
+class PaperVisit(models.Model):
+    """When a committee member last opened a paper's forum: what came after is "new"."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="+")
+    seen_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "submission"], name="paper_visit_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} saw #{self.submission.number} at {self.seen_at}"
 
 
 class MetaRecommendation(models.TextChoices):

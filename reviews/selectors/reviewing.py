@@ -10,9 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
 
-from submissions.models import IN_REVIEW, Submission
-from workshop.models import Role, User, Workshop
+from submissions.models import IN_REVIEW, Submission, SubmissionFile
+from workshop.models import Membership, Role, User, Workshop
 from workshop.policy import can
 
 from ..models import (
@@ -21,9 +22,13 @@ from ..models import (
     AuthorResponse,
     Comment,
     MetaReview,
+    QuestionKind,
     Review,
     ReviewQuestion,
+    ReviewStatus,
+    ReviewVersion,
 )
+from ..models.reviewing import CommentAudience
 from ..permissions import (
     assignment_review,
     own_assignment,
@@ -32,6 +37,7 @@ from ..permissions import (
     visible_question,
 )
 from .conflicts import conflicted_submission_ids
+from .progress import DISAGREEMENT_SPREAD
 
 
 def reviewer_assignments(user: User) -> list[Assignment]:
@@ -71,11 +77,74 @@ def _assignments_of(user: User) -> QuerySet[Assignment]:
 
 
 @dataclass
+class ShownVersion:
+    number: int
+    submitted_at: object
+    after_rebuttal: bool
+
+
+@dataclass
 class ShownReview:
     review: Review
     assignment: Assignment
     answers: list[tuple[ReviewQuestion, object]]
     own: bool
+    versions: list[ShownVersion] = field(default_factory=list)
+    new: bool = False
+
+    @property
+    def edited_after_rebuttal(self) -> bool:
+        return any(v.after_rebuttal for v in self.versions)
+
+
+@dataclass
+class ScoreBar:
+    value: int
+    label: str
+    count: int
+    own: bool
+    x: int = 0
+    y: int = 0
+    height: int = 0
+
+
+@dataclass
+class ScoreSummary:
+    """One score question's distribution over the reviews the viewer may read."""
+
+    question: ReviewQuestion
+    bars: list[ScoreBar]
+    count: int
+    mean: float | None
+    spread: int
+    own: int | None
+
+    BAR_WIDTH = 36
+    GAP = 8
+    HEIGHT = 60
+
+    @property
+    def width(self) -> int:
+        return len(self.bars) * (self.BAR_WIDTH + self.GAP)
+
+    @property
+    def alt(self) -> str:
+        counts = ", ".join(f"{b.count} × {b.value}" for b in self.bars if b.count)
+        text = f"{self.question.label}: {counts or 'no scores yet'}"
+        if self.mean is not None:
+            text += f"; mean {self.mean}, spread {self.spread}"
+        if self.own is not None:
+            text += f"; your score {self.own}"
+        return text
+
+
+@dataclass
+class Thread:
+    first: Comment
+    replies: list[Comment]
+    readers: str
+    chairs_only: bool
+    new: bool = False
 
 
 @dataclass
@@ -93,18 +162,128 @@ class PaperPage:
     may_discuss: bool
     may_write_meta: bool
     comments: list[Comment] = field(default_factory=list)
+    threads: list[Thread] = field(default_factory=list)
     responses: list[AuthorResponse] = field(default_factory=list)
     meta_review: MetaReview | None = None
+    sees_meta: bool = False
     reviewer_count: int = 0
     submitted_count: int = 0
+    scores: list[ScoreSummary] = field(default_factory=list)
+    mention_names: list[str] = field(default_factory=list)
+    previous_number: int | None = None
+    next_number: int | None = None
+    position: int = 0
+    list_length: int = 0
+    findings: SubmissionFile | None = None
+    last_visit: object = None
+    new_count: int = 0
+    signature: str = ""
+
+    @property
+    def others(self) -> list[ShownReview]:
+        return [r for r in self.reviews if not r.own]
+
+    @property
+    def own_shown(self) -> ShownReview | None:
+        return next((r for r in self.reviews if r.own), None)
+
+    def mark_new(self, since: object) -> None:
+        """Flag what came after the viewer's previous visit (`since`; None: first visit,
+        nothing is flagged, everything is new anyway)."""
+        self.last_visit = since
+        if since is None:
+            return
+        count = 0
+        for shown in self.others:
+            shown.new = bool(shown.review.submitted_at and shown.review.submitted_at > since)
+            count += shown.new
+        for thread in self.threads:
+            for note in [thread.first, *thread.replies]:
+                note.new = note.created_at > since
+                count += note.new
+            thread.new = any(n.new for n in [thread.first, *thread.replies])
+        self.new_count = count
 
 
 class NotVisible(Exception):
     """The viewer may not see this paper in review tools (the view answers 404)."""
 
 
+COMMITTEE_READERS = (
+    "Readers: the paper's reviewers who submitted theirs, its area chair, the chairs"
+)
+
+
+def _thread_readers(thread: Comment) -> str:
+    if thread.audience == CommentAudience.CHAIRS:
+        if thread.signature == "Chair":
+            return "Readers: the chairs only"
+        return f"Readers: the chairs only (and {thread.signature}, who started it)"
+    return COMMITTEE_READERS
+
+
+def _score_summaries(
+    questions: list[ReviewQuestion],
+    reviews: list[ShownReview],
+    own_answers: dict[int, object],
+    chair: bool,
+) -> list[ScoreSummary]:
+    """Per score question the viewer may read: the distribution over the submitted reviews
+    shown (the viewer's own included), drawn as bars."""
+    summaries = []
+    for q in questions:
+        if q.kind != QuestionKind.SCORE or not visible_question(q.visibility, chair=chair):
+            continue
+        values = [
+            value
+            for shown in reviews
+            if shown.review.status == ReviewStatus.SUBMITTED
+            for question, value in shown.answers
+            if question.pk == q.pk and isinstance(value, int)
+        ]
+        own = own_answers.get(q.pk)
+        own = own if isinstance(own, int) else None
+        labels = sorted(q.score_labels().items())
+        bars = [ScoreBar(v, label, values.count(v), own == v) for v, label in labels]
+        top = max((b.count for b in bars), default=0) or 1
+        for i, bar in enumerate(bars):
+            bar.x = i * (ScoreSummary.BAR_WIDTH + ScoreSummary.GAP)
+            bar.height = round(bar.count / top * (ScoreSummary.HEIGHT - 4))
+            bar.y = ScoreSummary.HEIGHT - bar.height
+        summaries.append(
+            ScoreSummary(
+                question=q, bars=bars, count=len(values),
+                mean=round(sum(values) / len(values), 2) if values else None,
+                spread=max(values) - min(values) if len(values) > 1 else 0, own=own,
+            )
+        )  # fmt: skip
+    return summaries
+
+
+def _own_list(user: User, workshop: Workshop, chair: bool) -> list[int]:
+    """The paper numbers of the viewer's own list in this workshop (prev/next): a chair's
+    every paper in review, a committee member's assigned papers without conflicts."""
+    if chair:
+        return list(
+            Submission.objects.filter(workshop=workshop, status__in=IN_REVIEW)
+            .order_by("number")
+            .values_list("number", flat=True)
+        )
+    rows = (
+        Assignment.objects.filter(
+            reviewer=user, declined_at__isnull=True, submission__workshop=workshop,
+            submission__status__in=IN_REVIEW,
+        )
+        .values_list("submission_id", "submission__number")
+        .order_by("submission__number")
+    )  # fmt: skip
+    hidden = conflicted_submission_ids(workshop, user)
+    return sorted({number for sid, number in rows if sid not in hidden})
+
+
 def paper_page(user: User, workshop: Workshop, number: int) -> PaperPage:
-    """Everything the paper page shows `user`, or NotVisible."""
+    """Everything the paper's forum shows `user`, or NotVisible; a constant number of
+    queries whatever the number of reviews, versions and notes."""
     submission = (
         Submission.objects.filter(workshop=workshop, number=number, status__in=IN_REVIEW)
         .select_related("primary_topic", "submission_type", "paper", "workshop")
@@ -120,7 +299,13 @@ def paper_page(user: User, workshop: Workshop, number: int) -> PaperPage:
             Prefetch(
                 "review",
                 queryset=Review.objects.prefetch_related(
-                    Prefetch("answers", queryset=Answer.objects.select_related("question"))
+                    Prefetch("answers", queryset=Answer.objects.select_related("question")),
+                    Prefetch(
+                        "versions",
+                        queryset=ReviewVersion.objects.only(
+                            "pk", "review_id", "number", "submitted_at"
+                        ),
+                    ),
                 ),
             ),
         )
@@ -137,6 +322,7 @@ def paper_page(user: User, workshop: Workshop, number: int) -> PaperPage:
     own_review = assignment_review(own) if own else None
     sees_others = can(user, "reviews.see_other_reviews", submission)
     questions = list(ReviewQuestion.objects.filter(workshop=workshop))
+    rebuttal = workshop.rebuttal_opens if workshop.reviews_released else None
     shown = []
     for a in assignments:
         review = getattr(a, "review", None)
@@ -151,8 +337,14 @@ def paper_page(user: User, workshop: Workshop, number: int) -> PaperPage:
             for ans in sorted(review.answers.all(), key=lambda x: (x.question.order, x.question_id))
             if mine or visible_question(ans.question.visibility, chair=chair)
         ]
-        shown.append(ShownReview(review, a, answers, mine))
+        versions = [
+            ShownVersion(v.number, v.submitted_at,
+                         bool(rebuttal and v.number > 1 and v.submitted_at > rebuttal))
+            for v in review.versions.all()
+        ]  # fmt: skip
+        shown.append(ShownReview(review, a, answers, mine, versions))
     may_discuss = can(user, "reviews.discuss", submission)
+    own_answers = {a.question_id: a.value for a in own_review.answers.all()} if own_review else {}
     page = PaperPage(
         submission=submission,
         workshop=workshop,
@@ -160,9 +352,7 @@ def paper_page(user: User, workshop: Workshop, number: int) -> PaperPage:
         is_ac=ac is not None,
         own=own,
         own_review=own_review,
-        own_answers={a.question_id: a.value for a in own_review.answers.all()}
-        if own_review
-        else {},
+        own_answers=own_answers,
         questions=[q for q in questions if q.active],
         reviews=shown,
         sees_others=sees_others,
@@ -173,16 +363,62 @@ def paper_page(user: User, workshop: Workshop, number: int) -> PaperPage:
             1 for a in assignments if a.role == Role.REVIEWER and review_submitted(a)
         ),
     )
+    if sees_others:
+        page.scores = _score_summaries(page.questions, shown, own_answers, chair)
     if may_discuss:
-        page.comments = list(submission.comments.select_related("author"))
+        _discussion(page, user, assignments)
     # Responses exist only once reviews were released (the window needs it); the committee
     # of the paper reads them whatever the switch says later.
     page.responses = list(
         AuthorResponse.objects.filter(submission=submission).select_related("review__assignment")
     )
-    if can(user, "reviews.see_meta_review", submission):
-        page.meta_review = MetaReview.objects.filter(submission=submission).first()
+    page.sees_meta = can(user, "reviews.see_meta_review", submission)
+    if page.sees_meta:
+        page.meta_review = (
+            MetaReview.objects.filter(submission=submission).select_related("author").first()
+        )
+    if can(user, "submissions.view_check_findings", submission):
+        page.findings = submission.paper
+    numbers = _own_list(user, workshop, chair and own is None and ac is None)
+    if number in numbers:
+        i = numbers.index(number)
+        page.position, page.list_length = i + 1, len(numbers)
+        page.previous_number = numbers[i - 1] if i > 0 else None
+        page.next_number = numbers[i + 1] if i + 1 < len(numbers) else None
     return page
+
+
+def _discussion(page: PaperPage, user: User, assignments: list[Assignment]) -> None:
+    """The threads the viewer reads, the names they may mention (the pseudonyms of the
+    readers of committee notes: never a name), and the signature they post with."""
+    from ..services.reviewing import signature_for
+
+    submission = page.submission
+    notes = list(submission.comments.select_related("author"))
+    page.comments = notes
+    replies: dict[int, list[Comment]] = {}
+    for note in notes:
+        note.new = False
+        if note.parent_id:
+            replies.setdefault(note.parent_id, []).append(note)
+    for note in notes:
+        if note.parent_id is None and (
+            note.audience == CommentAudience.COMMITTEE or page.chair or note.author_id == user.pk
+        ):
+            page.threads.append(
+                Thread(note, replies.get(note.pk, []), _thread_readers(note),
+                       note.audience == CommentAudience.CHAIRS)
+            )  # fmt: skip
+    names = []
+    for a in assignments:
+        if a.declined_at or a.reviewer_id == user.pk:
+            continue
+        if a.role == Role.AREA_CHAIR or review_submitted(a):
+            names.append(a.display_name)
+    page.signature = signature_for(user, submission, assignments)
+    if page.signature != "Chair":
+        names.append("Chair")
+    page.mention_names = sorted(set(names))
 
 
 def assignment_for(
@@ -201,3 +437,136 @@ def assignment_for(
     if assignment.submission_id in conflicted_submission_ids(workshop, user):
         raise Assignment.DoesNotExist
     return assignment
+
+
+# --- The area chairs' console ------------------------------------------------------------------
+@dataclass
+class PendingReview:
+    pseudonym: str
+    started: bool
+
+
+@dataclass
+class ConsoleRow:
+    submission: Submission
+    assigned: int = 0
+    submitted: int = 0
+    scores: list[int] = field(default_factory=list)
+    pending: list[PendingReview] = field(default_factory=list)
+    meta: MetaReview | None = None
+
+    @property
+    def spread(self) -> int:
+        return max(self.scores) - min(self.scores) if len(self.scores) > 1 else 0
+
+    @property
+    def disagreement(self) -> bool:
+        return self.spread >= DISAGREEMENT_SPREAD
+
+    @property
+    def mean(self) -> float | None:
+        return round(sum(self.scores) / len(self.scores), 2) if self.scores else None
+
+    @property
+    def late(self) -> bool:
+        return bool(self.pending) and timezone.now() > self.submission.workshop.review_deadline
+
+
+@dataclass
+class ConsoleGroup:
+    workshop: Workshop
+    rows: list[ConsoleRow]
+    meta_locked: bool
+
+    @property
+    def submitted(self) -> int:
+        return sum(r.submitted for r in self.rows)
+
+    @property
+    def assigned(self) -> int:
+        return sum(r.assigned for r in self.rows)
+
+
+CONSOLE_FILTERS = {
+    "": "All papers",
+    "disagreement": "Scores two or more apart",
+    "missing": "Reviews missing",
+    "no-meta": "No meta-review yet",
+}
+
+
+def area_chair_console(user: User, *, slug: str = "", show: str = "") -> list[ConsoleGroup]:
+    """The area chair's own papers, per workshop (only workshops where they are an area chair,
+    `reviews.view_area_chair_console`), with review progress, recommendation scores and their
+    spread, the reviewers still to submit (by pseudonym) and the meta-review. A constant
+    number of queries per workshop, whatever the number of papers and reviews."""
+    workshops = [
+        m.workshop
+        for m in Membership.objects.filter(user=user, role=Role.AREA_CHAIR)
+        .select_related("workshop")
+        .order_by("-workshop__paper_deadline")
+        if not slug or m.workshop.slug == slug
+    ]
+    workshops = [w for w in workshops if can(user, "reviews.view_area_chair_console", w)]
+    if not workshops:
+        return []
+    by_id = {w.pk: w for w in workshops}
+    hidden: set[int] = set()
+    for w in workshops:
+        hidden |= conflicted_submission_ids(w, user)
+    rows: dict[int, ConsoleRow] = {}
+    for a in (
+        Assignment.objects.filter(
+            reviewer=user, role=Role.AREA_CHAIR, declined_at__isnull=True,
+            submission__workshop_id__in=by_id, submission__status__in=IN_REVIEW,
+        )
+        .select_related("submission")
+        .only("pk", "submission__id", "submission__number", "submission__title",
+              "submission__workshop_id", "submission__status")
+        .order_by("submission__number")
+    ):  # fmt: skip
+        if a.submission_id in hidden:
+            continue
+        a.submission.workshop = by_id[a.submission.workshop_id]
+        rows[a.submission_id] = ConsoleRow(a.submission)
+    for a in (
+        Assignment.objects.filter(
+            submission_id__in=rows, role=Role.REVIEWER, declined_at__isnull=True
+        )
+        .select_related("review")
+        .only("pk", "submission_id", "pseudonym", "review__status", "review__id")
+        .order_by("pseudonym", "pk")
+    ):
+        row = rows[a.submission_id]
+        row.assigned += 1
+        if review_submitted(a):
+            row.submitted += 1
+        else:
+            row.pending.append(PendingReview(a.pseudonym, assignment_review(a) is not None))
+    for sid, value in Answer.objects.filter(
+        review__assignment__submission_id__in=rows,
+        review__status=ReviewStatus.SUBMITTED,
+        question__is_recommendation=True,
+    ).values_list("review__assignment__submission_id", "value"):
+        if isinstance(value, int):
+            rows[sid].scores.append(value)
+    for meta in MetaReview.objects.filter(submission_id__in=rows).only(
+        "pk", "submission_id", "recommendation", "updated_at"
+    ):
+        rows[meta.submission_id].meta = meta
+    for row in rows.values():
+        row.scores.sort()
+    if show == "disagreement":
+        rows = {k: r for k, r in rows.items() if r.disagreement}
+    elif show == "missing":
+        rows = {k: r for k, r in rows.items() if r.pending}
+    elif show == "no-meta":
+        rows = {k: r for k, r in rows.items() if r.meta is None}
+    return [
+        ConsoleGroup(
+            w,
+            [r for r in rows.values() if r.submission.workshop_id == w.pk],
+            w.decisions_released,
+        )
+        for w in workshops
+    ]

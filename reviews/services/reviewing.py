@@ -35,6 +35,7 @@ from ..models import (
     ReviewStatus,
     ReviewVersion,
 )
+from ..models.reviewing import CommentAudience, PaperVisit
 from ..permissions import review_submitted
 from ..selectors.progress import late_reviewers
 
@@ -149,56 +150,139 @@ def _store(review: Review, questions: dict[int, ReviewQuestion], answers: dict[i
         )
 
 
-@transaction.atomic
-def review_save_draft(*, assignment: Assignment, user: User, answers: dict[int, object]) -> Review:
-    """Autosave of a draft (until the review deadline). A submitted review changes only
-    through `review_submit`, so others never read a half-edited review. Asks
-    `reviews.view_paper`, then `reviews.write_review` on the assignment.
+class StaleDraft(ServiceError):
+    """The save was based on an older revision than the stored one and would overwrite a
+    newer text (another tab, another window): refused, with the stored answers, so that the
+    writer sees both and chooses."""
 
-    Side effects: none beyond the answers (autosaves are not logged: see the module).
-    """
-    assignment = _lock_assignment(assignment, user)
-    review, _ = Review.objects.get_or_create(assignment=assignment)
-    if review.status == ReviewStatus.SUBMITTED:
-        raise ServiceError(
-            "This review is submitted: use “Update the submitted review” to change it."
+    status_code = 409
+
+    def __init__(self, message: str, *, revision: int, saved: dict[int, object],
+                 submitted: bool) -> None:  # fmt: skip
+        super().__init__(message)
+        self.revision = revision
+        self.saved = saved
+        self.submitted = submitted
+
+
+class ReviewAlreadySubmitted(StaleDraft):
+    """An autosave that would change a submitted review (a tab left open, or a save that
+    arrives after the submission with other text): refused as bad input (400), with the
+    stored answers; a submitted review changes only through `review_submit`."""
+
+    status_code = 400
+
+
+def _cleaned(questions: dict[int, ReviewQuestion], answers: dict[int, object]
+             ) -> dict[int, object]:  # fmt: skip
+    """The answers in their stored form (retired questions and stray fields dropped)."""
+    return {qid: _clean_value(questions[qid], raw) for qid, raw in answers.items()
+            if qid in questions}  # fmt: skip
+
+
+def _differs(stored: dict[int, object], cleaned: dict[int, object]) -> bool:
+    return any(stored.get(qid) != value for qid, value in cleaned.items())
+
+
+def _check_revision(review: Review, revision: int | None, stored: dict[int, object],
+                    cleaned: dict[int, object]) -> None:  # fmt: skip
+    """Refuse a save based on an older revision when it would change the stored text."""
+    if revision is None or revision == review.revision or not _differs(stored, cleaned):
+        return
+    raise StaleDraft(
+        "This review was changed in another tab or window after this page loaded: saving "
+        "here would overwrite the newer text. Compare both below and choose which to keep.",
+        revision=review.revision, saved=stored,
+        submitted=review.status == ReviewStatus.SUBMITTED,
+    )  # fmt: skip
+
+
+def _store(review: Review, questions: dict[int, ReviewQuestion], cleaned: dict[int, object],
+           stored: dict[int, object]) -> None:  # fmt: skip
+    for qid, value in cleaned.items():
+        if qid in stored and stored[qid] == value:
+            continue
+        Answer.objects.update_or_create(
+            review=review, question=questions[qid], defaults={"value": value}
         )
-    questions = {
-        q.pk: q for q in assignment.submission.workshop.review_questions.filter(active=True)
-    }
-    _store(review, questions, answers)
-    review.save(update_fields=["updated_at"])
+
+
+def _locked_review(assignment: Assignment) -> Review:
+    review, _ = Review.objects.select_for_update().get_or_create(assignment=assignment)
     return review
 
 
 @transaction.atomic
-def review_submit(*, assignment: Assignment, user: User, answers: dict[int, object]) -> Review:
-    """Submit (or update a submitted) review: every required question must be answered.
-    Asks `reviews.view_paper`, then `reviews.write_review` on the assignment (the
-    reviewer's own, in the window; chairs may correct any review).
+def review_save_draft(*, assignment: Assignment, user: User, answers: dict[int, object],
+                      revision: int | None = None) -> Review:  # fmt: skip
+    """Autosave of a draft (until the review deadline). A submitted review changes only
+    through `review_submit`, so others never read a half-edited review. Asks
+    `reviews.view_paper`, then `reviews.write_review` on the assignment.
 
-    Side effects: a new kept version; one `review.submit` (first time) or `review.update`
-    activity entry; no mail (chairs watch progress).
+    `revision` is the review's revision the writer's page last saw (None: not checked).
+    Idempotent: answers equal to the stored ones change nothing (a retried save, or a save
+    that arrives after the review was submitted with the same text, is answered as saved).
+    A changing save based on an older revision raises `StaleDraft` (409), one to a
+    submitted review `ReviewAlreadySubmitted` (400); either changes nothing.
+
+    Side effects: the answers and one more revision; no activity entry (see the module).
     """
     assignment = _lock_assignment(assignment, user)
-    review, _ = Review.objects.select_for_update().get_or_create(assignment=assignment)
+    review = _locked_review(assignment)
+    questions = {
+        q.pk: q for q in assignment.submission.workshop.review_questions.filter(active=True)
+    }
+    cleaned = _cleaned(questions, answers)
+    stored = {a.question_id: a.value for a in review.answers.all()}
+    if not _differs(stored, cleaned):
+        return review
+    if review.status == ReviewStatus.SUBMITTED:
+        raise ReviewAlreadySubmitted(
+            "This review is submitted: use “Update the submitted review” to change it.",
+            revision=review.revision, saved=stored, submitted=True,
+        )  # fmt: skip
+    _check_revision(review, revision, stored, cleaned)
+    _store(review, questions, cleaned, stored)
+    review.revision += 1
+    review.save(update_fields=["revision", "updated_at"])
+    return review
+
+
+@transaction.atomic
+def review_submit(*, assignment: Assignment, user: User, answers: dict[int, object],
+                  revision: int | None = None) -> Review:  # fmt: skip
+    """Submit (or update a submitted) review: every required question must be answered.
+    Asks `reviews.view_paper`, then `reviews.write_review` on the assignment (the
+    reviewer's own, in the window; chairs may correct any review). A submission based on
+    an older `revision` that would change the stored text raises `StaleDraft` (409).
+
+    Side effects: a new kept version and revision; one `review.submit` (first time) or
+    `review.update` activity entry; no mail (chairs watch progress).
+    """
+    assignment = _lock_assignment(assignment, user)
+    review = _locked_review(assignment)
     was_submitted = review.status == ReviewStatus.SUBMITTED
     questions = {
         q.pk: q for q in assignment.submission.workshop.review_questions.filter(active=True)
     }
-    _store(review, questions, answers)
-    stored = {a.question_id: a.value for a in review.answers.all()}
+    cleaned = _cleaned(questions, answers)
+    before = {a.question_id: a.value for a in review.answers.all()}
+    _check_revision(review, revision, before, cleaned)
+    stored = {**before, **cleaned}
     missing = [q.label for q in questions.values()
                if q.required and stored.get(q.pk) in (None, "", False)]  # fmt: skip
     if missing:
         raise ServiceError("Please answer: " + ", ".join(missing) + ".")
+    _store(review, questions, cleaned, before)
     review.status = ReviewStatus.SUBMITTED
     review.version += 1
+    review.revision += 1
     review.submitted_at = timezone.now()
     review.save()
     ReviewVersion.objects.create(
-        review=review, number=review.version, answers={str(k): v for k, v in stored.items()}
-    )
+        review=review, number=review.version,
+        answers={str(k): v for k, v in stored.items()},
+    )  # fmt: skip
     activity_record(
         actor=user, target=review,
         action="review.update" if was_submitted else "review.submit",
@@ -268,14 +352,38 @@ def signature_for(user: User, submission: Submission, assignments: list[Assignme
 MENTION = re.compile(r"@(Reviewer [A-Z]{1,2}|Area chair|Chair)\b", re.IGNORECASE)
 
 
-@transaction.atomic
-def comment_post(*, submission: Submission, user: User, body: str, notify: bool = True
-                 ) -> Comment:  # fmt: skip
-    """Post to the paper's discussion. Asks `reviews.view_paper`, then `reviews.discuss`.
+def comment_readers(submission: Submission, audience: str, thread_author_id: int | None,
+                    assignments: list[Assignment]) -> dict[int, tuple[User, str]]:  # fmt: skip
+    """Who reads a note (user id -> (user, the name they are mentioned by)): for the
+    committee, the paper's area chair, the reviewers who may discuss (submitted) and the
+    chairs; for chairs only, the chairs and the writer of the thread's first note."""
+    readers: dict[int, tuple[User, str]] = {}
+    for a in assignments:
+        if a.declined_at:
+            continue
+        committee = audience == CommentAudience.COMMITTEE and (
+            a.role == Role.AREA_CHAIR or review_submitted(a)
+        )
+        if committee or a.reviewer_id == thread_author_id:
+            readers[a.reviewer_id] = (a.reviewer, a.display_name)
+    for chair in User.objects.filter(memberships__workshop=submission.workshop,
+                                     memberships__role=Role.CHAIR):  # fmt: skip
+        readers.setdefault(chair.pk, (chair, "Chair"))
+    return readers
 
-    Side effects: one `comment.post` activity entry; unless `notify` is False, a notice to
-    every other participant (the reviewers who may discuss, the area chair, the chairs),
-    marked when they are mentioned by pseudonym.
+
+@transaction.atomic
+def comment_post(*, submission: Submission, user: User, body: str, notify: bool = True,
+                 parent: Comment | None = None, audience: str = CommentAudience.COMMITTEE
+                 ) -> Comment:  # fmt: skip
+    """Post a note to the paper's discussion: a new thread, or a reply to a thread's first
+    note (`parent`; a reply has its thread's readers). Asks `reviews.view_paper`, then
+    `reviews.discuss`; a chairs-only thread is read by the chairs and its starter only.
+
+    Side effects: one `comment.post` activity entry; unless `notify` is False, one mail
+    through the outbox to every other reader of the note (keyed per note and reader, so a
+    reader mentioned by pseudonym, e.g. "@Reviewer B" or "@Area chair", still gets exactly
+    one mail, marked as a mention). Nobody who may not read the note is mailed.
     """
     require_visible(user, "reviews.view_paper", submission)
     require(user, "reviews.discuss", submission,
@@ -285,27 +393,38 @@ def comment_post(*, submission: Submission, user: User, body: str, notify: bool 
         raise ServiceError("Write something first.")
     if len(body) > MAX_TEXT:
         raise ServiceError(f"A comment can have at most {MAX_TEXT:,} characters.")
+    if audience not in CommentAudience.values:
+        raise ServiceError("Choose who reads the note.")
+    thread_author_id = user.pk
+    if parent is not None:
+        parent = (
+            Comment.objects.filter(pk=parent.pk, submission=submission, parent__isnull=True)
+            .select_related("author")
+            .first()
+        )
+        if parent is None or not comment_visible(user, submission, parent):
+            raise ServiceError("That thread is not on this paper.")
+        audience = parent.audience
+        thread_author_id = parent.author_id
     assignments = list(
         Assignment.objects.filter(submission=submission, declined_at__isnull=True).select_related(
             "reviewer", "review"
         )
     )
     comment = Comment.objects.create(
-        submission=submission, author=user, body=body,
+        submission=submission, author=user, body=body, parent=parent, audience=audience,
         signature=signature_for(user, submission, assignments),
     )  # fmt: skip
-    activity_record(actor=user, target=comment, action="comment.post",
-                    summary=f"{comment.signature} commented on #{submission.number}")  # fmt: skip
+    activity_record(
+        actor=user, target=comment, action="comment.post",
+        summary=f"{comment.signature} {'replied' if parent else 'commented'} on "
+        f"#{submission.number}"
+        + (" (chairs only)" if audience == CommentAudience.CHAIRS else ""),
+    )  # fmt: skip
     if not notify:
         return comment
     mentioned = {m.lower() for m in MENTION.findall(body)}
-    recipients: dict[int, tuple[User, str]] = {}
-    for a in assignments:
-        if a.role == Role.AREA_CHAIR or review_submitted(a):
-            recipients[a.reviewer_id] = (a.reviewer, a.display_name)
-    for chair in User.objects.filter(memberships__workshop=submission.workshop,
-                                     memberships__role=Role.CHAIR):  # fmt: skip
-        recipients.setdefault(chair.pk, (chair, "Chair"))
+    recipients = comment_readers(submission, audience, thread_author_id, assignments)
     recipients.pop(user.pk, None)
     for uid, (recipient, name) in recipients.items():
         mail_queue(
@@ -321,6 +440,37 @@ def comment_post(*, submission: Submission, user: User, body: str, notify: bool 
     return comment
 
 
+def comment_visible(user: User, submission: Submission, thread: Comment) -> bool:
+    """Whether `user` (who may discuss the paper) reads a thread: committee threads all of
+    them; chairs-only threads the chairs (`reviews.see_chairs_only_answers`) and the
+    thread's starter."""
+    if thread.audience == CommentAudience.COMMITTEE:
+        return True
+    return thread.author_id == user.pk or can(user, "reviews.see_chairs_only_answers", submission)
+
+
+def paper_visit_record(*, user: User, submission: Submission) -> PaperVisit | None:
+    """Note that `user` opened the paper's forum now; returns the previous visit (None the
+    first time), so the page can mark what is new since then.
+
+    Side effects: the visit row only (reading marks are personal state: no activity entry).
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        visit = (
+            PaperVisit.objects.select_for_update().filter(user=user, submission=submission).first()
+        )
+        if visit is None:
+            PaperVisit.objects.get_or_create(
+                user=user, submission=submission, defaults={"seen_at": now}
+            )
+            return None
+        previous = PaperVisit(user=user, submission=submission, seen_at=visit.seen_at)
+        visit.seen_at = now
+        visit.save(update_fields=["seen_at"])
+    return previous
+
+
 @transaction.atomic
 def meta_review_save(*, submission: Submission, user: User, recommendation: str, text: str
                      ) -> MetaReview:  # fmt: skip
@@ -330,6 +480,11 @@ def meta_review_save(*, submission: Submission, user: User, recommendation: str,
     Side effects: one `meta_review.save` activity entry when something changed.
     """
     require_visible(user, "reviews.view_paper", submission)
+    if submission.workshop.decisions_released and not can(
+        user, "reviews.write_meta_review", submission
+    ):
+        require_visible(user, "reviews.see_meta_review", submission)
+        raise DeadlinePassed("Decisions are out: the meta-review is locked.")
     require(user, "reviews.write_meta_review", submission,
             message="Only the paper's area chair writes its meta-review.")  # fmt: skip
     if recommendation not in MetaRecommendation.values:
@@ -376,4 +531,45 @@ def late_reviewers_remind(*, workshop: Workshop, chair: User) -> int:
         activity_record(actor=chair, target=workshop, action="reminders.send",
                         summary=f"Reminded {queued} reviewer(s) of late reviews",
                         after={"queued": queued, "kind": "review_reminder"})  # fmt: skip
+    return queued
+
+
+@transaction.atomic
+def paper_reviewers_remind(*, submission: Submission, actor: User) -> int:
+    """The one-click reminder of the area chairs' console: one mail to each reviewer of
+    this paper whose review is not submitted (the chairs' `review_reminder`, naming only
+    this paper), at most once a day per reviewer and paper. Asks `reviews.view_paper`, then
+    `reviews.remind_paper_reviewers`. Returns how many were newly queued.
+
+    Side effects: the mails, and one `reminders.send` activity entry when any was queued.
+    """
+    require_visible(actor, "reviews.view_paper", submission)
+    require(actor, "reviews.remind_paper_reviewers", submission,
+            message="Only the paper's area chair and the chairs send reminders.")  # fmt: skip
+    workshop = submission.workshop
+    today = timezone.now().date().isoformat()
+    late = [
+        a for a in Assignment.objects.filter(
+            submission=submission, role=Role.REVIEWER, declined_at__isnull=True
+        ).select_related("reviewer", "review")
+        if not review_submitted(a)
+    ]  # fmt: skip
+    queued = 0
+    for a in late:
+        _, created = mail_queue(
+            key=f"remind-paper:{submission.pk}:{a.reviewer_id}:{today}",
+            template="review_reminder",
+            to=a.reviewer.email,
+            context={"user": a.reviewer, "papers": [submission]},
+            workshop=workshop,
+            recipient=a.reviewer,
+            target=submission,
+        )
+        queued += int(created)
+    if queued:
+        activity_record(
+            actor=actor, target=submission, action="reminders.send",
+            summary=f"Reminded {queued} reviewer(s) of #{submission.number}",
+            after={"queued": queued, "kind": "review_reminder"},
+        )  # fmt: skip
     return queued

@@ -23,3 +23,15 @@ def score_label(question: ReviewQuestion, value: object) -> str:
         return question.score_labels().get(int(value), "")
     except (TypeError, ValueError):
         return ""
+
+
+@register.simple_tag
+def stored_differs(conflict: dict | None, question: ReviewQuestion, shown: object) -> object:
+    """The stored text of a question after a refused (stale) submission, when it differs
+    from what the form shows; None otherwise."""
+    if not conflict:
+        return None
+    stored = conflict.get("saved", {}).get(str(question.pk))
+    if stored in (None, "") or str(stored) == str(shown or ""):
+        return None
+    return stored

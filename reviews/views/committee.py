@@ -196,6 +196,7 @@ def bid(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             "open": True,
             "placed": placed_count,
             "requested": min(workshop.bids_requested, visible),
+            "total": visible,  # the counter's "papers you can review" (a conflict is none)
         },
     )
 

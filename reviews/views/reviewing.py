@@ -1,10 +1,12 @@
-"""The reviewing pages: paper page with the review editor, discussion and meta-review."""
+"""The reviewing pages: the paper's forum (the paper, the score summary, the reviews, the
+reviewer's own review and editor, the meta-review and the discussion threads), its autosave
+endpoint, and the area chairs' console. Thin views over selectors and services."""
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -18,13 +20,21 @@ from workshop.richtext import render_markdown
 
 from ..models import (
     Assignment,
+    Comment,
     MetaRecommendation,
     QuestionKind,
     QuestionVisibility,
     ReviewStatus,
 )
+from ..models.reviewing import CommentAudience
 from ..selectors.committee import workshop_for_reviewing
-from ..selectors.reviewing import NotVisible, assignment_for, paper_page
+from ..selectors.reviewing import (
+    CONSOLE_FILTERS,
+    NotVisible,
+    area_chair_console,
+    assignment_for,
+    paper_page,
+)
 from ..services import reviewing as services
 
 
@@ -51,6 +61,12 @@ def _assignment(request: HttpRequest, slug: str, number: int) -> Assignment:
         raise Http404("No such assignment.") from None
 
 
+def _revision(request: HttpRequest) -> int | None:
+    """The revision the writer's page last saw (None from a client that does not say)."""
+    raw = request.POST.get("revision", "")
+    return int(raw) if raw.isdigit() else None
+
+
 def _answers(request: HttpRequest) -> dict[int, object]:
     answers: dict[int, object] = {}
     for key, value in request.POST.items():
@@ -65,7 +81,10 @@ def _answers(request: HttpRequest) -> dict[int, object]:
 @login_required
 def paper(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     page = _page(request, slug, number)
+    previous = services.paper_visit_record(user=request.user, submission=page.submission)
+    page.mark_new(previous.seen_at if previous else None)
     own = page.own  # the review editor and the decline form: one's own assignment only
+    conflict = request.session.pop(f"review-conflict-{page.submission.pk}", None)
     return render(
         request,
         "reviews/paper.html",
@@ -77,10 +96,13 @@ def paper(request: HttpRequest, slug: str, number: int) -> HttpResponse:
             "review_status": ReviewStatus,
             "visibility": QuestionVisibility,
             "other_reviews": OtherReviewsVisibility,
+            "audiences": CommentAudience,
             "recommendations": MetaRecommendation.choices,
             "may_write": own is not None and can(request.user, "reviews.write_review", own),
             "may_decline": own is not None and can(request.user, "reviews.decline", own),
             "form_values": request.session.pop(f"review-form-{page.submission.pk}", None),
+            "conflict": conflict,
+            "comment_draft": request.session.pop(f"comment-draft-{page.submission.pk}", ""),
         },
     )
 
@@ -110,20 +132,47 @@ def paper_pdf(request: HttpRequest, slug: str, number: int) -> FileResponse:
     return response
 
 
+def _json(data: dict, status: int = 200) -> JsonResponse:
+    return JsonResponse(data, status=status, json_dumps_params={"ensure_ascii": False})
+
+
 @login_required
 @require_POST
 def review_autosave(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+    """JSON for the editor's script: 200 saved (or nothing to save) with the new revision;
+    409 a stale revision or a submitted review, with the stored answers to compare; 400/403
+    a refusal with its message."""
     assignment = _assignment(request, slug, number)
     try:
-        services.review_save_draft(
-            assignment=assignment, user=request.user, answers=_answers(request)
+        review = services.review_save_draft(
+            assignment=assignment,
+            user=request.user,
+            answers=_answers(request),
+            revision=_revision(request),
+        )
+    except services.StaleDraft as exc:
+        return _json(
+            {
+                "error": exc.message,
+                "conflict": True,
+                "submitted": exc.submitted,
+                "revision": exc.revision,
+                "saved": {f"q_{k}": v for k, v in exc.saved.items()},
+            },
+            status=exc.status_code,
         )
     except ServiceError as exc:
-        return HttpResponse(
-            f'<span class="save-error">{exc.message}</span>', status=exc.status_code
-        )
-    stamp = timezone.localtime().strftime("%H:%M:%S")
-    return HttpResponse(f'<span class="saved" data-saved="1">Draft saved at {stamp}</span>')
+        return _json({"error": exc.message}, status=exc.status_code)
+    stamp = timezone.localtime(review.updated_at).strftime("%H:%M:%S")
+    submitted = review.status == ReviewStatus.SUBMITTED
+    return _json(
+        {
+            "revision": review.revision,
+            "status": review.status,
+            "message": "Already submitted with this text." if submitted
+            else f"Draft saved at {stamp}",
+        }
+    )  # fmt: skip
 
 
 @login_required
@@ -131,14 +180,25 @@ def review_autosave(request: HttpRequest, slug: str, number: int) -> HttpRespons
 def review_submit(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     assignment = _assignment(request, slug, number)
     try:
-        services.review_submit(assignment=assignment, user=request.user, answers=_answers(request))
+        services.review_submit(
+            assignment=assignment,
+            user=request.user,
+            answers=_answers(request),
+            revision=_revision(request),
+        )
     except ServiceError as exc:
         if exc.status_code == 403:
             return render(request, "reviews/refused.html", {"message": exc.message}, status=403)
-        # Keep what was typed: the page shows it again with the message.
+        # Keep what was typed: the page shows it again with the message (and, for a stale
+        # page, the stored text beside it).
         request.session[f"review-form-{assignment.submission_id}"] = {
             k: v for k, v in request.POST.items() if k.startswith("q_")
         }
+        if isinstance(exc, services.StaleDraft):
+            request.session[f"review-conflict-{assignment.submission_id}"] = {
+                "revision": exc.revision,
+                "saved": {str(k): v for k, v in exc.saved.items()},
+            }
         messages.error(request, exc.message)
         return redirect("reviews:paper", slug, number)
     messages.success(request, "Review submitted. Thank you! You can update it until the deadline.")
@@ -164,14 +224,19 @@ def assignment_decline(request: HttpRequest, slug: str, number: int) -> HttpResp
 @require_POST
 def comment_post(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     page = _page(request, slug, number)
+    parent_id = request.POST.get("parent", "")
+    parent = Comment(pk=int(parent_id)) if parent_id.isdigit() else None
     try:
         services.comment_post(
             submission=page.submission,
             user=request.user,
             body=request.POST.get("body", ""),
+            parent=parent,
+            audience=request.POST.get("audience") or CommentAudience.COMMITTEE,
         )
     except ServiceError as exc:
         messages.error(request, exc.message)
+        request.session[f"comment-draft-{page.submission.pk}"] = request.POST.get("body", "")
     else:
         messages.success(request, "Comment posted; the others have been notified.")
     return redirect(reverse("reviews:paper", args=[slug, number]) + "#discussion")
@@ -203,3 +268,46 @@ def markdown_preview(request: HttpRequest) -> HttpResponse:
     text = (fields[0] if fields else "")[: services.MAX_TEXT]
     html = render_markdown(text) or "<p class='muted'>Nothing to preview.</p>"
     return HttpResponse(f'<div class="preview-body">{html}</div>')
+
+
+@login_required
+def area_chair(request: HttpRequest) -> HttpResponse:
+    """The area chairs' console: their papers only, per workshop, filterable."""
+    slug = request.GET.get("workshop", "")
+    show = request.GET.get("show", "")
+    if show not in CONSOLE_FILTERS:
+        show = ""
+    groups = area_chair_console(request.user, slug=slug, show=show)
+    every = area_chair_console(request.user) if slug else groups
+    if not every:
+        raise Http404("You are not an area chair.")
+    return render(
+        request,
+        "reviews/area_chair.html",
+        {
+            "groups": groups,
+            "workshops": [g.workshop for g in every],
+            "slug": slug,
+            "show": show,
+            "filters": CONSOLE_FILTERS,
+        },
+    )
+
+
+@login_required
+@require_POST
+def remind_reviewers(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+    page = _page(request, slug, number)
+    try:
+        queued = services.paper_reviewers_remind(submission=page.submission, actor=request.user)
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        if queued:
+            messages.success(request, f"Reminded {queued} reviewer(s) of #{number}.")
+        else:
+            messages.info(request, f"Nobody new to remind on #{number} today.")
+    back = request.POST.get("next", "")
+    if back.startswith("/") and not back.startswith("//"):
+        return redirect(back)
+    return redirect("reviews:paper", slug, number)

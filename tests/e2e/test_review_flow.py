@@ -202,8 +202,13 @@ def _type_while_offline_and_reload(page, artifacts_dir, assignment) -> tuple:
     assert stored and "ZQOFFLINE" in stored, stored
     page.screenshot(path=artifacts_dir / "review-3-offline.png", full_page=True)
     assert _answer(assignment, "Strengths") is None
+    # Leave the page while the connection is still down (so no retry of the old page can
+    # land during the reload: that race is the editor's, handled by its saved-revision mark),
+    # then come back with the connection restored.
+    url = page.url
+    page.goto("about:blank")
     page.unroute("**/autosave/")
-    page.reload()
+    page.goto(url)
     expect(strengths).to_have_value(text)  # restored from this browser
     expect(page.locator("#connection-state")).to_be_hidden()
     return strengths, text

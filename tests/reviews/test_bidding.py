@@ -259,9 +259,15 @@ def test_in_conflict_bid_removes_the_paper_on_the_next_load(client, workshop, re
     assert "Paper to flag" in before.content.decode()
     assert before.context["page"].total == 2
 
+    client.post(bid_url(workshop, paper), {"value": "eager"}, headers=HTMX)
     response = client.post(bid_url(workshop, paper), {"value": "conflict"}, headers=HTMX)
     assert response.status_code == 200
     assert pressed(response.content.decode())["conflict"] == "true"
+    # The counter in the same answer agrees with itself: a conflict is no bid on a paper
+    # one can review, and that paper is no longer one of them.
+    counter = " ".join(response.content.decode().split("bid-counter", 1)[1].split())
+    assert "<strong>0</strong> of 1 bids placed" in counter
+    assert "1 paper you can review" in counter
     assert Bid.objects.get(submission=paper, user=reviewer).value == BidValue.CONFLICT
     assert paper.pk in conflicted_submission_ids(workshop, reviewer)
 

@@ -165,7 +165,7 @@ def test_a_submitted_review_can_be_updated_and_every_version_is_kept(client, wor
     html = paper_html(client, world, R3)
     assert "Submitted (version 1)" in html
     assert "Update the submitted review" in html
-    assert "hx-post" not in html.split('id="review-form"')[1].split(">")[0]  # no autosave
+    assert "data-autosave-url" not in html.split('id="review-form"')[1].split(">")[0]  # no autosave
 
     response = client.post(url(world, "submit"), world.post_data(Summary="Version two", Overall=4))
     assert response.status_code == 302
@@ -189,8 +189,10 @@ def test_autosave_is_refused_on_a_submitted_review(client, world):
     response = login(client, world, R1).post(
         url(world, "autosave"), {f"q_{summary.pk}": "sneaky edit"}
     )
+    # Refused, with the stored text for the editor to show beside the typed one.
     assert response.status_code == 400
     assert "use “Update the submitted review”" in response.content.decode()
+    assert response.json()["submitted"] is True
     assert world.answer(R1, "Summary").startswith(R1_TEXT)
     review = world.review_of(R1)
     assert (review.status, review.version) == ("submitted", 1)
@@ -236,7 +238,7 @@ def test_one_second_after_the_deadline_and_grace_reviewers_can_no_longer_write(
     # What the page shows: no editor that pretends to save.
     html = paper_html(client, world, R2)
     assert "The review deadline has passed; the review can no longer be changed." in html
-    assert "hx-post" not in html.split('id="review-form"')[1].split(">")[0]
+    assert "data-autosave-url" not in html.split('id="review-form"')[1].split(">")[0]
     assert "Submit the review" not in html
     assert re.search(rf'<textarea id="q_{summary.pk}"[^>]* readonly>', html)
 
@@ -614,9 +616,9 @@ def test_progress_shows_late_reviews_after_the_deadline_and_reminds_once_a_day(
     client.force_login(world.users["chair-A"])
     html = client.get(progress_url(world)).content.decode()
     assert "the deadline has passed" in html
-    assert 'style="background:#fdecea"' in _row(html, P_TITLE)  # a paper with late reviews
+    assert '<tr class="desk-late">' in _row(html, P_TITLE)  # a paper with late reviews
     for role in (R2, R3):
-        assert 'style="color:#c62828">1</strong>' in _row(html, identity_markers(role)[0])
+        assert 'class="desk-missing">1</strong>' in _row(html, identity_markers(role)[0])
 
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(progress_url(world), {"action": "remind"})
