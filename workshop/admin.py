@@ -85,7 +85,7 @@ class WorkshopAdmin(ConfigAdminMixin, ChairScopedAdmin):
                        "activity_link"]  # fmt: skip
     fieldsets = (
         (None, {"fields": ("name", "short_name", "slug", "contact_email", "is_public",
-                           "call_for_papers")}),
+                           "call_for_papers", "authors_withdraw_anytime")}),
         ("Reviewing", {"fields": ("anonymity", "reviews_per_paper", "other_reviews_visibility",
                                   "page_limit", "upload_limit_mb")}),
         ("Milestones (UTC; shown to people in AoE)", {"fields": (
@@ -189,8 +189,9 @@ class OutgoingMailAdmin(ChairScopedAdmin):
     chairs_may_add = False
     chairs_may_delete = False
     policy_permission = "workshop.view_outbox"
-    list_display = ["subject", "to", "kind", "status", "concerning", "attempts", "created_at",
-                    "sent_at"]  # fmt: skip
+    list_display = ["subject_line", "to", "kind", "status", "concerning", "attempts",
+                    "created_at", "sent_at"]  # fmt: skip
+    list_display_links = ["subject_line"]
     list_filter = ["status", "kind", "workshop"]
     list_select_related = ["target_type"]
     search_fields = ["to", "subject", "key"]
@@ -207,6 +208,15 @@ class OutgoingMailAdmin(ChairScopedAdmin):
     @admin.display(description="Concerning")
     def concerning(self, obj: OutgoingMail) -> str:
         return _paper_link(obj)
+
+    @admin.display(description="Subject", ordering="subject")
+    def subject_line(self, obj: OutgoingMail) -> str:
+        """One line per mail (the whole subject on hover and on the mail's page)."""
+        return format_html('<span class="desk-subject" title="{}">{}</span>', obj.subject,
+                           obj.subject)  # fmt: skip
+
+    class Media:
+        css = {"all": ["css/admin-desk.css"]}
 
     @admin.action(description="Release the selected held mail")
     def release_held(self, request: HttpRequest, queryset: QuerySet[OutgoingMail]) -> None:

@@ -1,323 +1,607 @@
-"""The decision board: scores next to meta-reviews, decisions set in the list or in bulk,
-decision mails composed, previewed and released, reviews released to authors."""
+"""The decision board: scores next to meta-reviews, decisions set in the list or in bulk
+(with an undo), the chairs' search language and saved searches, plots, the CSV export;
+decision mails composed, previewed and released, reviews released to authors.
+
+The board is an admin page, but not the changelist: it asks `reviews.selectors.board` for
+one page (a constant number of queries at any size and depth) and renders the rows in one
+template loop.
+"""
 
 from __future__ import annotations
 
-from statistics import median
+import secrets
+import time
+from collections.abc import Iterable
+from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import admin, messages
-from django.db.models import Avg, Count, FloatField, Max, Min, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import Cast
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.html import format_html
-from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.safestring import mark_safe
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 
-from submissions.models import DECIDABLE, SubmissionStatus
+from submissions.models import DECIDABLE, Submission, SubmissionStatus, SubmissionType
 from workshop.admin_scoping import ChairScopedAdmin, ConfigAdminMixin
 from workshop.csvexport import csv_response
 from workshop.errors import ServiceError
-from workshop.models import MailStatus, OutgoingMail
-from workshop.selectors import chaired_workshop_ids
+from workshop.models import MailStatus, OutgoingMail, Topic, Workshop
+from workshop.search import SearchContext, SearchError, search_compile, search_keywords
 
-from ..models import Answer, DecisionBoard, DecisionCategory, Outcome, ReviewStatus
+from .. import search as _search_keywords  # noqa: F401 - registers the search keywords
+from ..models import DecisionBoard, DecisionCategory, Outcome, SavedSearch
+from ..plots import desk_plots
+from ..selectors.board import (
+    PAGE_SIZE,
+    SORTS,
+    BoardRow,
+    board_export_rows,
+    board_page,
+    board_papers,
+    board_rows,
+)
 from ..services import decisions as decision_services
+from ..services import searches as search_services
+
+UNDO_SECONDS = 300  # how long the board offers to undo its last bulk action
+UNDO_KEY = "decision_desk_undo"
+BULK_OUTCOMES = {
+    "accept": Outcome.ACCEPT,
+    "reject": Outcome.REJECT,
+    "desk_reject": Outcome.DESK_REJECT,
+}
+# The board's columns: (key, label, sort key or "").
+COLUMNS = [
+    ("number", "#", "number"),
+    ("title", "Title", "title"),
+    ("decision", "Decision", "decision"),
+    ("mean", "Mean", "mean"),
+    ("median", "Median", ""),
+    ("range", "Min–max", "low"),
+    ("spread", "Spread", "spread"),
+    ("weighted", "Weighted", ""),
+    ("reviews", "Reviews", "done"),
+    ("meta", "Meta-review", ""),
+    ("topic", "Topic", "topic"),
+    ("type", "Type", "type"),
+    ("status", "Status", "status"),
+    ("flags", "Checks", ""),
+]
+FILTERS = ("q", "topic", "type", "decision", "status")
 
 
-def _scores(field: str):
-    """A per-paper aggregate of submitted recommendation scores, as a sortable subquery."""
-    answers = Answer.objects.filter(
-        review__assignment__submission=OuterRef("pk"),
-        review__status=ReviewStatus.SUBMITTED,
-        question__is_recommendation=True,
-    ).order_by()
-    fn = {"mean": Avg, "low": Min, "high": Max}[field]
-    return Subquery(
-        answers.values("review__assignment__submission")
-        .annotate(x=fn(Cast("value", FloatField())))
-        .values("x")[:1]
-    )
+def _int(value: Any, default: int | None = None) -> int | None:
+    try:
+        return int(str(value))
+    except (TypeError, ValueError):
+        return default
 
 
-class DecisionFilter(admin.SimpleListFilter):
-    title = "decision"
-    parameter_name = "decision"
+def _float(value: Any) -> float | None:
+    try:
+        return float(str(value))
+    except (TypeError, ValueError):
+        return None
 
-    def lookups(self, request, model_admin):  # type: ignore[no-untyped-def]
-        categories = DecisionCategory.objects.filter(
-            workshop_id__in=chaired_workshop_ids(request.user)
+
+def _num(value: float | None, places: int = 2) -> str:
+    if value is None:
+        return "—"
+    return f"{value:.{places}f}" if places else f"{value:g}"
+
+
+ROW = (
+    '<tr><td class="desk-pick"><input type="checkbox" name="ids" value="{pk}" '
+    'aria-label="Tick #{number}"></td>'
+    '<th class="field-number desk-col-number" scope="row"><a href="{change}{pk}/change/">'
+    "{number}</a></th>"
+    '<td class="field-title desk-col-title">{title}</td>'
+    '<td class="field-decision_select"><select name="decision-{pk}" '
+    'aria-label="Decision on #{number}">{options}</select></td>'
+    '<td class="field-mean_score num">{mean}</td>'
+    '<td class="field-median_score num">{median}</td>'
+    '<td class="field-score_range num">{range}</td>'
+    '<td class="field-spread num">{spread}</td>'
+    '<td class="field-weighted_mean num">{weighted}</td>'
+    '<td class="field-reviews num{missing}">{reviews}</td>'
+    '<td class="field-meta">{meta}</td><td class="field-topic">{topic}</td>'
+    '<td class="field-type_name">{type}</td><td class="field-status">{status}</td>'
+    '<td class="field-flags">{flags}</td></tr>'
+)
+DISAGREEMENT = (
+    ' <span class="desk-flag" title="the scores disagree">⚑'
+    '<span class="visually-hidden"> disagreement</span></span>'
+)
+
+
+def board_row_html(rows: list[BoardRow], categories: list[DecisionCategory], change: str
+                   ) -> list[SafeString]:  # fmt: skip
+    """The page's rows, each one line of HTML, for the template's one loop to print.
+
+    The board's rows are written here rather than cell by cell in the template: 200 rows of
+    16 cells cost some 4,000 template variables (a third of the request); here every text
+    from the database is escaped once (`escape`), names shared by rows once per page."""
+    options = {
+        c.pk: (f'<option value="{c.pk}">{escape(c.name)}</option>',
+               f'<option value="{c.pk}" selected>{escape(c.name)}</option>')
+        for c in categories
+    }  # fmt: skip
+    names: dict[object, str] = {}
+
+    def name(value: object) -> str:
+        if value not in names:
+            names[value] = escape(value) if value else "—"
+        return names[value]
+
+    out = []
+    for r in rows:
+        s = r.submission
+        decision = r.decision
+        current = decision.category_id if decision else None
+        meta = r.meta_review
+        flags = r.flags
+        out.append(
+            mark_safe(  # every value is a number or escaped above
+                ROW.format(
+                    pk=s.pk,
+                    number=s.number,
+                    change=change,
+                    title=escape(s.title),
+                    options='<option value="">—</option>'
+                    + "".join(pair[pk == current] for pk, pair in options.items()),
+                    mean=_num(r.mean),
+                    median=_num(r.median, 0),
+                    range=f"{r.low:g}–{r.high:g}" if r.scores else "—",
+                    spread=(f"{r.spread:g}" if len(r.scores) > 1 else "—")
+                    + (DISAGREEMENT if r.disagreement else ""),
+                    weighted=_num(r.weighted),
+                    missing=" desk-missing" if r.missing_reviews else "",
+                    reviews=f"{r.done}/{r.required}",
+                    meta=name(meta.get_recommendation_display() if meta else ""),
+                    topic=name(s.primary_topic.name if s.primary_topic else ""),
+                    type=name(s.submission_type.name if s.submission_type else ""),
+                    status=name(s.get_status_display()),
+                    flags=f'<strong class="desk-missing">{escape(", ".join(flags))}</strong>'
+                    if flags
+                    else "",
+                )
+            )
         )
-        return [("none", "Not decided"), *((str(c.pk), str(c)) for c in categories)]
+    return out
 
-    def queryset(self, request, queryset):  # type: ignore[no-untyped-def]
-        if self.value() == "none":
-            return queryset.filter(decision__isnull=True)
-        if self.value():
-            return queryset.filter(decision__category_id=self.value())
-        return queryset
+
+CSV_HEADER = ["workshop", "number", "title", "type", "topic", "status", "mean", "median",
+              "min", "max", "confidence-weighted mean", "reviews done", "reviews required",
+              "meta-review", "decision", "anonymity flag", "hidden text flag"]  # fmt: skip
+
+
+def _csv(rows: Iterable[BoardRow], filename: str) -> HttpResponse:
+    """The board's rows as CSV (formulas neutralised by `csv_response`)."""
+
+    def fmt(value: float | None) -> str:
+        return "" if value is None else f"{value:.2f}"
+
+    return csv_response(
+        filename,
+        CSV_HEADER,
+        (
+            [
+                r.submission.workshop.short_name,
+                r.submission.number,
+                r.submission.title,
+                r.submission.submission_type.name if r.submission.submission_type else "",
+                r.submission.primary_topic.name if r.submission.primary_topic else "",
+                r.submission.get_status_display(),
+                fmt(r.mean),
+                fmt(r.median),
+                fmt(r.low),
+                fmt(r.high),
+                fmt(r.weighted),
+                r.done,
+                r.required,
+                r.meta_review.get_recommendation_display() if r.meta_review else "",
+                r.decision.category.name if r.decision else "",
+                bool(r.submission.paper and r.submission.paper.anonymity_flag),
+                bool(r.submission.paper and r.submission.paper.hidden_text_flag),
+            ]
+            for r in rows
+        ),
+    )
 
 
 @admin.register(DecisionBoard)
 class DecisionBoardAdmin(ChairScopedAdmin):
     chairs_may_add = False
     chairs_may_delete = False
-    list_display = [
-        "workshop_name",
-        "number",
-        "title",
-        "decision_select",
-        "mean_score",
-        "median_score",
-        "score_range",
-        "weighted_mean",
-        "reviews",
-        "meta",
-        "flags",
-        "type_name",
-    ]
-    list_display_links = ["number"]
-    list_filter = ["workshop", "primary_topic", "submission_type", "status", DecisionFilter]
-    search_fields = ["title", "=number", "keywords"]
-    ordering = ["workshop", "number"]
-    actions = ["accept", "reject", "desk_reject", "export_csv"]
-    change_list_template = "admin/reviews/decisionboard/change_list.html"
-    list_per_page = 200
+    board_template = "admin/reviews/decisionboard/board.html"
+    list_per_page = PAGE_SIZE
 
     def has_change_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
         return obj is None and self.may_touch(request, None)
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet:
-        reviews_done = Count(
-            "assignments__review",
-            filter=Q(assignments__review__status=ReviewStatus.SUBMITTED),
-            distinct=True,
-        )
-        return (
-            super()
-            .get_queryset(request)
-            .filter(status__in=DECIDABLE)
-            .select_related(
-                "workshop", "submission_type", "paper", "decision__category", "meta_review"
-            )
-            .annotate(
-                mean=_scores("mean"), low=_scores("low"), high=_scores("high"), done=reviews_done
-            )
-        )
-
-    def get_changelist_instance(self, request):  # type: ignore[no-untyped-def]
-        changelist = super().get_changelist_instance(request)
-        self._answers = _answers_by_paper([s.pk for s in changelist.result_list])
-        self._categories = {}
-        for c in DecisionCategory.objects.filter(
-            workshop_id__in={s.workshop_id for s in changelist.result_list}
-        ):
-            self._categories.setdefault(c.workshop_id, []).append(c)
-        return changelist
-
-    @admin.display(description="Workshop", ordering="workshop__short_name")
-    def workshop_name(self, obj) -> str:
-        return obj.workshop.short_name
-
-    @admin.display(description="Type")
-    def type_name(self, obj) -> str:
-        return obj.submission_type.name if obj.submission_type else "—"
-
-    @admin.display(description="Mean", ordering="mean")
-    def mean_score(self, obj) -> str:
-        return f"{obj.mean:.2f}" if obj.mean is not None else "—"
-
-    @admin.display(description="Median")
-    def median_score(self, obj) -> str:
-        scores = [s for s, _ in self._answers.get(obj.pk, [])]
-        return f"{median(scores):g}" if scores else "—"
-
-    @admin.display(description="Min–max", ordering="low")
-    def score_range(self, obj) -> str:
-        if obj.low is None:
-            return "—"
-        return f"{obj.low:g}–{obj.high:g}"
-
-    @admin.display(description="Confidence-weighted")
-    def weighted_mean(self, obj) -> str:
-        pairs = [(s, c) for s, c in self._answers.get(obj.pk, []) if c]
-        weight = sum(c for _, c in pairs)
-        return f"{sum(s * c for s, c in pairs) / weight:.2f}" if weight else "—"
-
-    @admin.display(description="Reviews", ordering="done")
-    def reviews(self, obj) -> str:
-        required = obj.workshop.reviews_per_paper
-        text = f"{obj.done}/{required}"
-        return (
-            format_html('<strong style="color:#c62828">{}</strong>', text)
-            if obj.done < required
-            else text
-        )
-
-    @admin.display(description="Meta-review")
-    def meta(self, obj) -> str:
-        meta = getattr(obj, "meta_review", None)
-        return meta.get_recommendation_display() if meta else "—"
-
-    @admin.display(description="Checks")
-    def flags(self, obj) -> str:
-        if obj.paper and (obj.paper.anonymity_flag or obj.paper.hidden_text_flag):
-            found = [
-                n
-                for n, f in (
-                    ("anonymity", obj.paper.anonymity_flag),
-                    ("hidden text", obj.paper.hidden_text_flag),
-                )
-                if f
-            ]
-            return format_html('<strong style="color:#c62828">{}</strong>', ", ".join(found))
-        return ""
-
-    @admin.display(description="Decision")
-    def decision_select(self, obj) -> str:
-        current = getattr(obj, "decision", None)
-        options = [format_html('<option value="">{}</option>', "—")]
-        for c in self._categories.get(obj.workshop_id, []):
-            selected = current is not None and current.category_id == c.pk
-            options.append(
-                format_html(
-                    '<option value="{}"{}>{}</option>',
-                    c.pk,
-                    " selected" if selected else "",
-                    c.name,
-                )
-            )
-        return format_html(
-            '<select name="decision-{}" form="decisions-form" aria-label="Decision on #{}">'
-            "{}</select>",
-            obj.pk,
-            obj.number,
-            mark_safe("".join(str(o) for o in options)),  # each option escaped by format_html
-        )
 
     def get_urls(self):  # type: ignore[no-untyped-def]
         wrap = self.admin_site.admin_view
         return [
             path("save/", wrap(self.save_view), name="reviews_decisions_save"),
+            path("undo/", wrap(self.undo_view), name="reviews_decisions_undo"),
+            path("export/", wrap(self.export_view), name="reviews_decisions_export"),
+            path("plots/", wrap(self.plots_view), name="reviews_decisions_plots"),
+            path("searches/", wrap(self.searches_view), name="reviews_decisions_searches"),
             path("mails/<int:workshop_id>/", wrap(self.mails_view), name="reviews_decision_mails"),
             *super().get_urls(),
         ]
 
-    def changelist_view(self, request, extra_context=None):  # type: ignore[no-untyped-def]
-        chaired = self.chaired_workshops(request)
-        for workshop in chaired:
-            decision_services.default_categories_create(workshop)
-        return super().changelist_view(request, {**(extra_context or {}), "chaired": chaired})
+    # --- The board ------------------------------------------------------------------------
 
-    def save_view(self, request: HttpRequest) -> HttpResponse:
-        if request.method != "POST":
-            return redirect("admin:reviews_decisionboard_changelist")
-        board = {s.pk: s for s in self.get_queryset(request)}
-        changed, errors = 0, []
-        for key, value in request.POST.items():
-            suffix = key.removeprefix("decision-")
-            if not key.startswith("decision-") or not suffix.isdigit() or not value.isdigit():
-                continue  # empty, or not ours: ignored like a stale entry
-            submission = board.get(int(suffix))
-            # Any category: the service refuses another workshop's with a plain message.
-            category = DecisionCategory.objects.filter(pk=value).first()
-            if submission is None or category is None:
-                continue  # not this chair's paper, or a stale category: ignored
-            if (
-                getattr(submission, "decision", None)
-                and submission.decision.category_id == category.pk
-            ):
-                continue
-            try:
-                decision_services.decision_record(
-                    submission=submission, category=category, chair=request.user
-                )
-                changed += 1
-            except ServiceError as exc:
-                errors.append(f"#{submission.number}: {exc.message}")
-        self.message_user(request, f"{changed} decision(s) saved.", messages.SUCCESS)
-        for error in errors:
-            self.message_user(request, error, messages.ERROR)
+    def _workshop(self, request: HttpRequest, params: QueryDict) -> tuple[Workshop, list[Workshop]]:
+        """The workshop asked for (`workshop`, or the changelist's `workshop__id__exact`),
+        else the chair's most recent one; 404 for one the requester does not chair."""
+        chaired = list(self.chaired_workshops(request))
+        if not chaired:
+            raise PermissionDenied
+        wanted = params.get("workshop") or params.get("workshop__id__exact")
+        if wanted:
+            return self.chaired_workshop(request, wanted), chaired
+        return chaired[0], chaired
+
+    def _condition(self, workshop: Workshop, params: QueryDict) -> tuple[Q, str]:
+        """The search and the filters as one Q, and the search's error message ("" if
+        none: a query that cannot be read shows nothing, and says why)."""
+        condition = Q()
+        error = ""
+        try:
+            condition &= search_compile(
+                params.get("q", ""), SearchContext(frozenset({workshop.pk}))
+            )
+        except SearchError as exc:
+            error = exc.message
+            condition &= Q(pk__in=[])
+        topic = _int(params.get("topic"))
+        if topic:
+            secondary = Submission.secondary_topics.through.objects.filter(topic_id=topic)
+            condition &= Q(primary_topic_id=topic) | Q(pk__in=secondary.values("submission_id"))
+        kind = _int(params.get("type"))
+        if kind:
+            condition &= Q(submission_type_id=kind)
+        decision = params.get("decision", "")
+        if decision == "none":
+            condition &= Q(decision__isnull=True)
+        elif _int(decision):
+            condition &= Q(decision__category_id=_int(decision))
+        status = params.get("status", "")
+        if status in DECIDABLE:
+            condition &= Q(status=status)
+        return condition, error
+
+    def changelist_view(self, request, extra_context=None):  # type: ignore[no-untyped-def]
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        if request.method == "POST":
+            return self._admin_action(request)
+        params = request.GET
+        workshop, chaired = self._workshop(request, params)
+        categories = decision_services.default_categories_create(workshop)
+        condition, error = self._condition(workshop, params)
+        sort = params.get("sort", "number")
+        descending = sort.startswith("-")
+        sort = sort.lstrip("-")
+        page = board_page(
+            workshop,
+            condition=condition,
+            sort=sort,
+            descending=descending,
+            page=_int(params.get("p"), 1) or 1,
+            page_size=self.list_per_page,
+        )
+        kept = {k: params[k] for k in FILTERS if params.get(k)}
+        base = {"workshop": workshop.pk, **kept}
+
+        def url(**extra: Any) -> str:
+            return "?" + urlencode({**base, **{k: v for k, v in extra.items() if v}})
+
+        current_sort = ("-" if descending else "") + page.sort
+        headers = []
+        for key, label, sort_key in COLUMNS:
+            link, state = "", ""
+            if sort_key:
+                if page.sort == sort_key:
+                    state = "descending" if descending else "ascending"
+                    link = url(sort=("" if descending else "-") + sort_key)
+                else:
+                    link = url(sort=sort_key)
+            headers.append({"key": key, "label": label, "url": link, "sorted": state})
+        window = range(max(1, page.number - 3), min(page.pages, page.number + 3) + 1)
+        context = {
+            **self.admin_site.each_context(request),
+            "rows": board_row_html(
+                page.rows, categories, reverse("admin:submissions_submission_changelist")
+            ),
+            "title": f"Decision board · {workshop.short_name}",
+            "opts": self.model._meta,
+            "workshop": workshop,
+            "chaired": chaired,
+            "page": page,
+            "headers": headers,
+            "categories": categories,
+            "topics": Topic.objects.filter(workshop=workshop).order_by("order", "name"),
+            "types": SubmissionType.objects.filter(workshop=workshop).order_by("order", "name"),
+            "statuses": [(s, SubmissionStatus(s).label) for s in DECIDABLE],
+            "params": kept,
+            "search_error": error,
+            "saved": SavedSearch.objects.filter(workshop=workshop),
+            "keywords": search_keywords(),
+            "sort": current_sort,
+            "sorts": SORTS,
+            "page_links": [(n, url(sort=current_sort, p=n)) for n in window],
+            "first_url": url(sort=current_sort, p=1),
+            "last_url": url(sort=current_sort, p=page.pages),
+            "prev_url": url(sort=current_sort, p=page.number - 1),
+            "next_url": url(sort=current_sort, p=page.number + 1),
+            "export_url": reverse("admin:reviews_decisions_export") + url(sort=current_sort),
+            "here": request.get_full_path(),
+            "undo": self._undo_offer(request, workshop),
+            "bulk_outcomes": [
+                ("accept", "Accept"),
+                ("reject", "Reject"),
+                ("desk_reject", "Desk-reject"),
+            ],
+        }
+        return TemplateResponse(request, self.board_template, context)
+
+    # --- Decisions: one by one in the list, or in bulk, with an undo -----------------------
+
+    def _back(self, request: HttpRequest, workshop: Workshop | None) -> HttpResponse:
         target = request.POST.get("next", "")
-        if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-            target = reverse("admin:reviews_decisionboard_changelist")
+        board = reverse("admin:reviews_decisionboard_changelist")
+        if not target.startswith(board) or "//" in target or "\\" in target:
+            target = board + (f"?workshop={workshop.pk}" if workshop else "")
         return redirect(target)
 
-    def _bulk(self, request: HttpRequest, queryset: QuerySet, outcome: str) -> None:
-        count = 0
-        for submission in queryset:
+    def _posted_workshop(self, request: HttpRequest) -> Workshop | None:
+        """The board's workshop (a form field), or None: then the papers of every workshop
+        the requester chairs are in reach (an old form, the admin action protocol)."""
+        raw = request.POST.get("workshop", "")
+        return self.chaired_workshop(request, raw) if raw else None
+
+    def _papers(self, request: HttpRequest, workshop: Workshop | None) -> QuerySet:
+        if workshop is not None:
+            papers = board_papers(workshop)
+        else:
+            papers = Submission.objects.filter(
+                workshop_id__in=self.chaired(request), status__in=DECIDABLE
+            )
+        return papers.select_related("workshop")
+
+    def _admin_action(self, request: HttpRequest) -> HttpResponse:
+        """The admin's action protocol (`action`, `_selected_action`), kept for scripts and
+        old forms: the bulk decisions and the CSV export of the selection."""
+        action = request.POST.get("action", "")
+        ids = [i for i in (_int(v) for v in request.POST.getlist("_selected_action")) if i]
+        workshop = self._posted_workshop(request)
+        if action == "export_csv":
+            papers = (
+                self._papers(request, workshop).filter(pk__in=ids).order_by("workshop", "number")
+            )
+            ids = list(papers.values_list("pk", flat=True))
+            return _csv(board_rows(ids, required=None), "decision-board.csv")
+        if action not in BULK_OUTCOMES:
+            self.message_user(request, "No such action.", messages.WARNING)
+            return self._back(request, workshop)
+        return self._bulk(request, workshop, ids, action)
+
+    def _bulk(self, request: HttpRequest, workshop: Workshop | None, ids: list[int], action: str
+              ) -> HttpResponse:  # fmt: skip
+        if not ids:
+            self.message_user(request, "Tick the papers first.", messages.WARNING)
+            return self._back(request, workshop)
+        selected = list(self._papers(request, workshop).filter(pk__in=ids).order_by("number"))
+        changes = decision_services.decisions_bulk_record(
+            submissions=selected, outcome=BULK_OUTCOMES[action], chair=request.user
+        )
+        self._report(request, workshop, changes, verb="changed")
+        return self._back(request, workshop)
+
+    def save_view(self, request: HttpRequest) -> HttpResponse:
+        """The board's one form: the decisions chosen in the list (`do=save`), or a bulk
+        action on the ticked papers (`do=accept|reject|desk_reject`)."""
+        if request.method != "POST":
+            return redirect("admin:reviews_decisionboard_changelist")
+        workshop = self._posted_workshop(request)
+        action = request.POST.get("do", "save")
+        if action in BULK_OUTCOMES:
+            ids = [i for i in (_int(v) for v in request.POST.getlist("ids")) if i]
+            return self._bulk(request, workshop, ids, action)
+        chosen = {}
+        for key, value in request.POST.items():
+            suffix = key.removeprefix("decision-")
+            if key.startswith("decision-") and suffix.isdigit() and value.isdigit():
+                chosen[int(suffix)] = int(value)
+        # Any category: the service refuses another workshop's with a plain message.
+        categories = DecisionCategory.objects.in_bulk(set(chosen.values()))
+        changes = []
+        papers = self._papers(request, workshop).filter(pk__in=chosen)
+        for submission in papers.select_related("decision__category").order_by("number"):
+            current = getattr(submission, "decision", None)
+            category = categories.get(chosen[submission.pk])
+            if category is None or (current and current.category_id == category.pk):
+                continue  # unchanged, or a stale category: ignored
+            change = {"submission_id": submission.pk, "number": submission.number,
+                      "title": submission.title,
+                      "before_id": current.category_id if current else None,
+                      "before": current.category.name if current else None}  # fmt: skip
             try:
-                category = decision_services.category_for(submission.workshop, outcome)
                 decision_services.decision_record(
                     submission=submission, category=category, chair=request.user
                 )
             except ServiceError as exc:
-                self.message_user(request, f"#{submission.number}: {exc.message}", messages.ERROR)
+                changes.append(decision_services.DecisionChange(**change, error=exc.message))
                 continue
-            count += 1
-        self.message_user(request, f"{count} paper(s): {Outcome(outcome).label.lower()}.")
-
-    @admin.action(description="Accept the selected papers")
-    def accept(self, request: HttpRequest, queryset: QuerySet) -> None:
-        self._bulk(request, queryset, Outcome.ACCEPT)
-
-    @admin.action(description="Reject the selected papers")
-    def reject(self, request: HttpRequest, queryset: QuerySet) -> None:
-        self._bulk(request, queryset, Outcome.REJECT)
-
-    @admin.action(description="Desk-reject the selected papers")
-    def desk_reject(self, request: HttpRequest, queryset: QuerySet) -> None:
-        self._bulk(request, queryset, Outcome.DESK_REJECT)
-
-    @admin.action(description="Export the board as CSV")
-    def export_csv(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse:
-        answers = _answers_by_paper([s.pk for s in queryset])
-        header = [
-            "workshop",
-            "number",
-            "title",
-            "type",
-            "mean",
-            "median",
-            "min",
-            "max",
-            "confidence-weighted mean",
-            "reviews done",
-            "reviews required",
-            "meta-review",
-            "decision",
-            "anonymity flag",
-            "hidden text flag",
-        ]
-        rows = []
-        for s in queryset:
-            scores = [x for x, _ in answers.get(s.pk, [])]
-            pairs = [(x, c) for x, c in answers.get(s.pk, []) if c]
-            weight = sum(c for _, c in pairs)
-            meta = getattr(s, "meta_review", None)
-            decision = getattr(s, "decision", None)
-            rows.append(
-                [
-                    s.workshop.short_name,
-                    s.number,
-                    s.title,
-                    s.submission_type.name if s.submission_type else "",
-                    f"{s.mean:.2f}" if s.mean is not None else "",
-                    median(scores) if scores else "",
-                    s.low if s.low is not None else "",
-                    s.high if s.high is not None else "",
-                    f"{sum(x * c for x, c in pairs) / weight:.2f}" if weight else "",
-                    s.done,
-                    s.workshop.reviews_per_paper,
-                    meta.get_recommendation_display() if meta else "",
-                    decision.category.name if decision else "",
-                    bool(s.paper and s.paper.anonymity_flag),
-                    bool(s.paper and s.paper.hidden_text_flag),
-                ]
+            changes.append(
+                decision_services.DecisionChange(
+                    **change, after_id=category.pk, after=category.name
+                )
             )
-        return csv_response("decision-board.csv", header, rows)
+        self._report(request, workshop, changes, verb="changed")
+        return self._back(request, workshop)
+
+    def _report(self, request: HttpRequest, workshop: Workshop | None, changes: list, *, verb: str
+                ) -> None:  # fmt: skip
+        """Say which papers changed, from what to what; keep the changes for the undo."""
+        done = [c for c in changes if c.changed]
+        unchanged = [c for c in changes if c.unchanged]
+        failed = [c for c in changes if c.error]
+
+        def arrow(c: decision_services.DecisionChange) -> str:
+            return f"#{c.number} {c.before or 'not decided'} → {c.after or 'not decided'}"
+
+        if done:
+            self.message_user(
+                request,
+                f"{len(done)} paper(s) {verb}: " + "; ".join(arrow(c) for c in done) + ".",
+                messages.SUCCESS,
+            )
+        else:
+            self.message_user(request, f"No paper {verb}.", messages.INFO)
+        if unchanged:
+            self.message_user(
+                request,
+                f"{len(unchanged)} paper(s) already had that outcome and were left as they "
+                "were: " + ", ".join(f"#{c.number} ({c.before})" for c in unchanged) + ".",
+                messages.INFO,
+            )
+        for c in failed:
+            self.message_user(request, f"#{c.number}: {c.error}", messages.ERROR)
+        if verb == "changed" and done:
+            request.session[UNDO_KEY] = {
+                "token": secrets.token_urlsafe(16),
+                "workshop": workshop.pk if workshop else None,
+                "at": time.time(),
+                "changes": [
+                    [c.submission_id, c.number, c.before_id, c.before, c.after_id, c.after]
+                    for c in done
+                ],
+            }
+        elif verb == "changed":
+            request.session.pop(UNDO_KEY, None)
+
+    def _undo_offer(self, request: HttpRequest, workshop: Workshop) -> dict | None:
+        offer = request.session.get(UNDO_KEY)
+        if not offer or offer.get("workshop") not in (None, workshop.pk):
+            return None
+        left = UNDO_SECONDS - (time.time() - offer.get("at", 0))
+        if left <= 0:
+            return None
+        return {
+            "token": offer["token"],
+            "minutes": max(1, round(left / 60)),
+            "changes": [
+                {"number": n, "before": b or "not decided", "after": a or "not decided"}
+                for _sid, n, _bid, b, _aid, a in offer["changes"]
+            ],
+        }
+
+    def undo_view(self, request: HttpRequest) -> HttpResponse:
+        """Undo the board's last bulk action (or list save), within UNDO_SECONDS."""
+        if request.method != "POST":
+            return redirect("admin:reviews_decisionboard_changelist")
+        workshop = self._posted_workshop(request)
+        offer = request.session.get(UNDO_KEY)
+        if not offer or offer.get("token") != request.POST.get("token"):
+            self.message_user(request, "There is nothing to undo.", messages.WARNING)
+            return self._back(request, workshop)
+        if time.time() - offer.get("at", 0) > UNDO_SECONDS:
+            request.session.pop(UNDO_KEY, None)
+            self.message_user(
+                request, "Too late to undo: the offer lasts five minutes.", messages.WARNING
+            )
+            return self._back(request, workshop)
+        request.session.pop(UNDO_KEY, None)
+        ids = [row[0] for row in offer["changes"]]
+        papers = {s.pk: s for s in self._papers(request, None).filter(pk__in=ids)}
+        changes = []
+        for sid, number, before_id, _before, after_id, _after in offer["changes"]:
+            submission = papers.get(sid)
+            if submission is None:
+                continue
+            try:
+                changes.append(
+                    decision_services.decision_undo(
+                        submission=submission,
+                        before_id=before_id,
+                        after_id=after_id,
+                        chair=request.user,
+                    )
+                )
+            except ServiceError as exc:
+                changes.append(
+                    decision_services.DecisionChange(
+                        sid, number, submission.title, error=exc.message
+                    )
+                )
+        self._report(request, workshop, changes, verb="restored")
+        return self._back(request, workshop)
+
+    # --- Search, export, plots -------------------------------------------------------------
+
+    def searches_view(self, request: HttpRequest) -> HttpResponse:
+        """Save the board's current search under a name, or delete a saved one."""
+        if request.method != "POST":
+            return redirect("admin:reviews_decisionboard_changelist")
+        workshop = self.chaired_workshop(request, request.POST.get("workshop", ""))
+        try:
+            if request.POST.get("delete"):
+                saved = SavedSearch.objects.filter(
+                    workshop=workshop, pk=_int(request.POST["delete"], 0)
+                ).first()
+                if saved is not None:
+                    search_services.saved_search_delete(saved=saved, chair=request.user)
+                    self.message_user(request, f"Saved search “{saved.name}” deleted.")
+            else:
+                saved = search_services.saved_search_save(
+                    workshop=workshop,
+                    name=request.POST.get("name", ""),
+                    query=request.POST.get("q", ""),
+                    chair=request.user,
+                )
+                self.message_user(request, f"Search saved as “{saved.name}”.", messages.SUCCESS)
+        except ServiceError as exc:
+            self.message_user(request, exc.message, messages.ERROR)
+        return self._back(request, workshop)
+
+    def export_view(self, request: HttpRequest) -> HttpResponse:
+        """The board as CSV: every paper the search and filters match, not only the page."""
+        workshop, _ = self._workshop(request, request.GET)
+        condition, error = self._condition(workshop, request.GET)
+        if error:
+            self.message_user(request, f"The search cannot be read: {error}.", messages.ERROR)
+            return redirect(
+                reverse("admin:reviews_decisionboard_changelist")
+                + "?"
+                + urlencode({"workshop": workshop.pk, "q": request.GET.get("q", "")})
+            )
+        return _csv(board_export_rows(workshop, condition), f"decision-board-{workshop.slug}.csv")
+
+    def plots_view(self, request: HttpRequest) -> HttpResponse:
+        workshop, chaired = self._workshop(request, request.GET)
+        line = _float(request.GET.get("line"))
+        if line is not None and not 1 <= line <= 5:
+            self.message_user(request, "The accept line is a score from 1 to 5.", messages.ERROR)
+            line = None
+        plots, line = desk_plots(workshop, line)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Scores of {workshop.short_name}",
+            "opts": self.model._meta,
+            "workshop": workshop,
+            "chaired": chaired,
+            "plots": plots,
+            "line": line,
+        }
+        return TemplateResponse(request, "admin/reviews/decisionboard/plots.html", context)
 
     def mails_view(self, request: HttpRequest, workshop_id: int) -> HttpResponse:
         """Compose, preview and release decision mails; release reviews to authors."""
@@ -371,31 +655,6 @@ class DecisionBoardAdmin(ChairScopedAdmin):
             "opts": self.model._meta,
         }
         return TemplateResponse(request, "admin/reviews/decision_mails.html", context)
-
-
-def _answers_by_paper(ids: list[int]) -> dict[int, list[tuple[float, float | None]]]:
-    """(score, confidence) per submitted review, per paper, in two queries."""
-    scores: dict[int, float] = {}
-    confidence: dict[int, float] = {}
-    paper_of: dict[int, int] = {}
-    for review_id, sid, value, is_rec in (
-        Answer.objects.filter(
-            review__assignment__submission_id__in=ids,
-            review__status=ReviewStatus.SUBMITTED,
-        )
-        .filter(Q(question__is_recommendation=True) | Q(question__is_confidence=True))
-        .values_list(
-            "review_id", "review__assignment__submission_id", "value", "question__is_recommendation"
-        )
-    ):
-        if not isinstance(value, int | float):
-            continue
-        paper_of[review_id] = sid
-        (scores if is_rec else confidence)[review_id] = float(value)
-    out: dict[int, list[tuple[float, float | None]]] = {}
-    for review_id, score in scores.items():
-        out.setdefault(paper_of[review_id], []).append((score, confidence.get(review_id)))
-    return out
 
 
 @admin.register(DecisionCategory)

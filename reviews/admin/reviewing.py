@@ -20,6 +20,10 @@ from ..selectors import progress as progress_selectors
 from ..services import reviewing as reviewing_services
 
 
+def _page(raw: str | None) -> int:
+    return int(raw) if raw and raw.isdigit() else 1
+
+
 @admin.register(ReviewQuestion)
 class ReviewQuestionAdmin(ConfigAdminMixin, ChairScopedAdmin):
     """The review form: questions with a kind, visibility and order. A question with answers
@@ -93,7 +97,11 @@ class ReviewAdmin(ChairScopedAdmin):
             **self.admin_site.each_context(request),
             "title": f"Review progress of {workshop.short_name}",
             "workshop": workshop,
-            "progress": progress_selectors.review_progress(workshop),
+            "progress": progress_selectors.review_progress(
+                workshop,
+                page=_page(request.GET.get("p")),
+                reviewer_page=_page(request.GET.get("rp")),
+            ),
             "opts": self.model._meta,
         }
         return TemplateResponse(request, "admin/reviews/progress.html", context)

@@ -108,3 +108,26 @@ class AuthorResponse(models.Model):
 
     def __str__(self) -> str:
         return f"Author response on #{self.submission.number}"
+
+
+class SavedSearch(models.Model):
+    """A named search of the decision board (`workshop.search` language), shared by the
+    workshop's chairs, as in HotCRP."""
+
+    workshop = models.ForeignKey(Workshop, on_delete=models.CASCADE, related_name="saved_searches")
+    name = models.CharField(max_length=80)
+    query = models.CharField(max_length=500)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["workshop", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["workshop", "name"], name="saved_search_unique")
+        ]
+        verbose_name_plural = "saved searches"
+
+    def __str__(self) -> str:
+        return self.name

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from statistics import mean
 
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from submissions.models import Submission, SubmissionStatus
@@ -55,47 +56,98 @@ class Progress:
     overdue: bool
     total_assigned: int
     total_submitted: int
+    page: int = 1
+    pages: int = 1
+    reviewer_page: int = 1
+    reviewer_pages: int = 1
+    paper_count: int = 0
+    reviewer_count: int = 0
 
     @property
     def disagreements(self) -> list[PaperProgress]:
         return [p for p in self.papers if p.disagreement]
 
 
-def review_progress(workshop: Workshop) -> Progress:
-    """All figures in three queries, whatever the size of the workshop."""
+PROGRESS_PAGE = 100
+
+
+def review_progress(
+    workshop: Workshop,
+    *,
+    page: int = 1,
+    reviewer_page: int = 1,
+    page_size: int | None = PROGRESS_PAGE,
+) -> Progress:
+    """The figures of one page of papers (by number) and one page of reviewers (by name),
+    and the workshop's totals, in seven queries whatever the size of the workshop and the
+    depth of the pages (`page_size=None`: everything on one page)."""
+    papers_qs = Submission.objects.filter(workshop=workshop, status=SubmissionStatus.SUBMITTED)
+    assignments = Assignment.objects.filter(
+        submission__workshop=workshop,
+        submission__status=SubmissionStatus.SUBMITTED,
+        role=Role.REVIEWER,
+        declined_at__isnull=True,
+    ).order_by()
+    totals = assignments.aggregate(
+        assigned=Count("pk"), submitted=Count("pk", filter=Q(review__status=ReviewStatus.SUBMITTED))
+    )
+    paper_count = papers_qs.count()
+    size = page_size or max(1, paper_count)
+    pages = max(1, -(-paper_count // size))
+    page = min(max(1, page), pages)
+    start = (page - 1) * size
     papers = {
         s.pk: PaperProgress(s)
-        for s in Submission.objects.filter(
-            workshop=workshop, status=SubmissionStatus.SUBMITTED
-        ).only("pk", "number", "title")
+        for s in papers_qs.order_by("number").only("pk", "number", "title")[start : start + size]
     }
-    reviewers: dict[int, ReviewerProgress] = {}
-    for a in Assignment.objects.filter(
-        submission_id__in=papers, role=Role.REVIEWER, declined_at__isnull=True
-    ).select_related("reviewer", "review"):
-        row = reviewers.setdefault(
-            a.reviewer_id, ReviewerProgress(a.reviewer.name, a.reviewer.email)
-        )
-        row.assigned += 1
-        papers[a.submission_id].assigned += 1
-        review = getattr(a, "review", None)
-        if review is not None and review.status == ReviewStatus.SUBMITTED:
-            row.submitted += 1
-            papers[a.submission_id].submitted += 1
+    for sid, assigned, submitted in (
+        assignments.filter(submission_id__in=papers)
+        .values("submission_id")
+        .annotate(n=Count("pk"), done=Count("pk", filter=Q(review__status=ReviewStatus.SUBMITTED)))
+        .values_list("submission_id", "n", "done")
+    ):
+        papers[sid].assigned, papers[sid].submitted = assigned, submitted
     for sid, value in Answer.objects.filter(
         review__assignment__submission_id__in=papers,
         review__status=ReviewStatus.SUBMITTED,
         question__is_recommendation=True,
     ).values_list("review__assignment__submission_id", "value"):
-        if isinstance(value, int):
+        if isinstance(value, int) and not isinstance(value, bool):
             papers[sid].scores.append(value)
-    rows = sorted(papers.values(), key=lambda p: (p.submitted - p.assigned, -p.spread))
+    # Reviewers: the workshop's reviewers by name, a page at a time, with their counts.
+    # The committee from its memberships (an index on the workshop), not from every
+    # assignment of the workshop.
+    people = User.objects.filter(
+        memberships__workshop=workshop, memberships__role=Role.REVIEWER
+    ).order_by("name", "email")
+    reviewer_count = people.count()
+    rsize = page_size or max(1, reviewer_count)
+    reviewer_pages = max(1, -(-reviewer_count // rsize))
+    reviewer_page = min(max(1, reviewer_page), reviewer_pages)
+    rstart = (reviewer_page - 1) * rsize
+    reviewers = {
+        u.pk: ReviewerProgress(u.name, u.email)
+        for u in people.only("pk", "name", "email")[rstart : rstart + rsize]
+    }
+    for uid, assigned, submitted in (
+        assignments.filter(reviewer_id__in=reviewers)
+        .values("reviewer_id")
+        .annotate(n=Count("pk"), done=Count("pk", filter=Q(review__status=ReviewStatus.SUBMITTED)))
+        .values_list("reviewer_id", "n", "done")
+    ):
+        reviewers[uid].assigned, reviewers[uid].submitted = assigned, submitted
     return Progress(
-        papers=rows,
-        reviewers=sorted(reviewers.values(), key=lambda r: (-r.late, r.name)),
+        papers=list(papers.values()),
+        reviewers=list(reviewers.values()),
         overdue=timezone.now() > workshop.review_deadline,
-        total_assigned=sum(p.assigned for p in rows),
-        total_submitted=sum(p.submitted for p in rows),
+        total_assigned=totals["assigned"],
+        total_submitted=totals["submitted"],
+        page=page,
+        pages=pages,
+        reviewer_page=reviewer_page,
+        reviewer_pages=reviewer_pages,
+        paper_count=paper_count,
+        reviewer_count=reviewer_count,
     )
 
 

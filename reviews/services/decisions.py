@@ -9,6 +9,8 @@ they are found through it, never through their keys.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
@@ -24,6 +26,7 @@ from workshop.errors import ServiceError
 from workshop.models import Activity, MailStatus, OutgoingMail, User, Workshop
 from workshop.outbox import mail_store, mails_release
 from workshop.policy import require
+from workshop.richtext import mail_text
 
 from ..models import (
     Answer,
@@ -138,6 +141,106 @@ def decision_record(*, submission: Submission, category: DecisionCategory, chair
     return decision
 
 
+@dataclass(frozen=True)
+class DecisionChange:
+    """What a bulk action or an undo did to one paper: from what to what (category ids and
+    names; None is "no decision"), or why it did nothing (`error`, `unchanged`)."""
+
+    submission_id: int
+    number: int
+    title: str
+    before_id: int | None = None
+    before: str | None = None
+    after_id: int | None = None
+    after: str | None = None
+    unchanged: bool = False
+    error: str = ""
+
+    @property
+    def changed(self) -> bool:
+        return not self.unchanged and not self.error
+
+
+def decisions_bulk_record(
+    *, submissions: Iterable[Submission], outcome: str, chair: User
+) -> list[DecisionChange]:
+    """The board's bulk actions (accept, reject, desk-reject the selection): each paper
+    through `decision_record` (its permission, lock, one `decision.record` entry, mails),
+    each in its own transaction, so that one refused paper leaves the others decided.
+    A paper whose decision has this outcome already is left as it is.
+
+    Returns one `DecisionChange` per paper, in the order given (what the chair reads, and
+    what an undo restores)."""
+    changes = []
+    for submission in submissions:
+        current = Decision.objects.select_related("category").filter(submission=submission).first()
+        before_id = current.category_id if current else None
+        before = current.category.name if current else None
+        base = {"submission_id": submission.pk, "number": submission.number,
+                "title": submission.title, "before_id": before_id, "before": before}  # fmt: skip
+        if current is not None and current.category.outcome == outcome:
+            changes.append(DecisionChange(**base, after_id=before_id, after=before, unchanged=True))
+            continue
+        try:
+            category = category_for(submission.workshop, outcome)
+            decision_record(submission=submission, category=category, chair=chair)
+        except ServiceError as exc:
+            changes.append(DecisionChange(**base, error=exc.message))
+            continue
+        changes.append(DecisionChange(**base, after_id=category.pk, after=category.name))
+    return changes
+
+
+@transaction.atomic
+def decision_undo(*, submission: Submission, before_id: int | None, after_id: int, chair: User
+                  ) -> DecisionChange:  # fmt: skip
+    """Put a paper's decision back to what it was before a bulk action (`before_id`, None
+    for "not decided"), provided it is still what the action made it (`after_id`): a
+    decision changed since by anyone is left alone, and so is one whose mail has gone out.
+    Asks `decisions.decide`.
+
+    Side effects: back to a category, as `decision_record` (one `decision.record` entry,
+    held mails recomposed); back to no decision, the decision row is removed, the paper is
+    under review again, its held mails are cancelled and one `decision.undo` entry is
+    written (before/after).
+    """
+    require_on_paper(chair, "decisions.decide", submission, message="Only the chairs decide.")
+    base = {"submission_id": submission.pk, "number": submission.number,
+            "title": submission.title, "before_id": after_id, "after_id": before_id}  # fmt: skip
+    decision = (
+        Decision.objects.select_for_update()
+        .select_related("category")
+        .filter(submission=submission)
+        .first()
+    )
+    if decision is None or decision.category_id != after_id:
+        return DecisionChange(**base, error="its decision has changed since; left as it is")
+    base["before"] = decision.category.name
+    if before_id is not None:
+        category = DecisionCategory.objects.filter(
+            pk=before_id, workshop=submission.workshop_id
+        ).first()
+        if category is None:
+            return DecisionChange(**base, error="the earlier decision category is gone")
+        decision_record(submission=submission, category=category, chair=chair)
+        return DecisionChange(**base, after=category.name)
+    mails = decision_mails(decision)
+    if mails.filter(status__in=[MailStatus.QUEUED, MailStatus.SENDING, MailStatus.SENT]).exists():
+        return DecisionChange(**base, error="its decision mail has gone out; left as it is")
+    mails.filter(status=MailStatus.HELD).update(
+        status=MailStatus.CANCELLED, last_error="The decision was undone."
+    )
+    submission_set_outcome(submission=submission, outcome=None, chair=chair)
+    activity_record(
+        actor=chair, target=submission, action="decision.undo",
+        summary=f"#{submission.number}: {decision.category.name} undone (not decided)",
+        before={"decision": decision.category.name, "outcome": decision.category.outcome},
+        after={"decision": None},
+    )  # fmt: skip
+    decision.delete()
+    return DecisionChange(**base, after=None)
+
+
 def author_visible_reviews(submission: Submission) -> list[tuple[str, list[tuple[str, object]]]]:
     """(pseudonym, [(question, answer)]) of submitted reviews, author-visible questions only."""
     reviews = (
@@ -168,7 +271,7 @@ def _reviews_text(submission: Submission) -> str:
         for label, value in answers:
             if value in (None, ""):
                 continue
-            lines.append(f"{label}:\n{value}\n")
+            lines.append(f"{label}:\n{mail_text(str(value))}\n")
         parts.append("\n".join(lines))
     return "\n\n".join(parts) + ("\n" if parts else "")
 

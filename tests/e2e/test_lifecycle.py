@@ -274,7 +274,7 @@ def _decide(chair: Person, board_row, number: int, category: str) -> None:
     save = chair.page.get_by_role("button", name="Save the decisions chosen in the list")
     assert save.evaluate("button => button.form !== null"), "the save button has no form"
     save.click()
-    expect(chair.admin_messages).to_contain_text("1 decision(s) saved.")
+    expect(chair.admin_messages).to_contain_text("1 paper(s) changed: #")
 
 
 def _mail_figures(inbox: Inbox) -> dict:
@@ -659,6 +659,6 @@ def test_decision_board_save_button_submits_the_choices(live_server, browser):
         select = chair.page.get_by_label(f"Decision on #{paper.number}")
         select.select_option(label="Accept (poster)")
         chair.page.get_by_role("button", name="Save the decisions chosen in the list").click()
-        expect(chair.admin_messages).to_contain_text("1 decision(s) saved.", timeout=3_000)
+        expect(chair.admin_messages).to_contain_text("1 paper(s) changed: #", timeout=3_000)
     decision = Decision.objects.select_related("category").get(submission=paper)
     assert decision.category.name == "Accept (poster)"

@@ -196,7 +196,8 @@ def board_get(client, board: Board, **params) -> tuple[object, dict[int, dict[st
 
 
 def numbers(response) -> list[int]:
-    return [s.number for s in response.context["cl"].result_list]
+    """The paper numbers of the page, in the board's order."""
+    return list(board_rows(response.content.decode()))
 
 
 # --- The columns -------------------------------------------------------------------------------
@@ -214,7 +215,7 @@ def test_score_columns_are_computed_from_the_submitted_reviews(client, board):
     assert row["score_range"] == "2–5"
     assert row["weighted_mean"] == "4.33"  # (2*1 + 4*3 + 5*5) / 9
     assert row["reviews"] == "3/3"
-    assert "<strong" not in row["_html"].split('class="field-reviews"')[1].split("</td>")[0]
+    assert 'class="field-reviews num"' in row["_html"]  # not marked as missing reviews
 
     row = rows[even.number]
     assert row["mean_score"] == "3.50"
@@ -222,7 +223,7 @@ def test_score_columns_are_computed_from_the_submitted_reviews(client, board):
     assert row["score_range"] == "3–4"
     assert row["weighted_mean"] == "3.00"  # only the review with a confidence weighs
     assert row["reviews"] == "2/3"
-    assert re.search(r'class="field-reviews"><strong[^>]*>2/3</strong>', row["_html"])
+    assert 'class="field-reviews num desk-missing">2/3<' in row["_html"]
 
     row = rows[3]
     assert (row["mean_score"], row["median_score"], row["score_range"]) == ("—", "—", "—")
@@ -288,12 +289,9 @@ def test_the_board_sorts_by_mean_both_ways(client, board):
     middle = board.scored("Middle", [(3, 3), (4, 3)])  # 3.5
     low = board.scored("Low", [(2, 3), (2, 3)])  # 2.0
     high = board.scored("High", [(5, 3), (4, 3)])  # 4.5
-    response, _ = board_get(client, board)
-    index = response.context["cl"].list_display.index("mean_score")
-
-    ascending, _ = board_get(client, board, o=str(index))
+    ascending, _ = board_get(client, board, sort="mean")
     assert numbers(ascending) == [low.number, middle.number, high.number]
-    descending, _ = board_get(client, board, o=f"-{index}")
+    descending, _ = board_get(client, board, sort="-mean")
     assert numbers(descending) == [high.number, middle.number, low.number]
 
 
@@ -306,11 +304,11 @@ def test_the_board_filters_by_topic_type_status_and_decision(client, board):
 
     topic = board.workshop.topics.get(name="Data")
     short = SubmissionType.objects.get(workshop=board.workshop, name="Short paper")
-    by_topic, _ = board_get(client, board, primary_topic__id__exact=topic.pk)
+    by_topic, _ = board_get(client, board, topic=topic.pk)
     assert sorted(numbers(by_topic)) == [data.number, accepted.number]
-    by_type, _ = board_get(client, board, submission_type__id__exact=short.pk)
+    by_type, _ = board_get(client, board, type=short.pk)
     assert numbers(by_type) == [data.number]
-    by_status, _ = board_get(client, board, status__exact="accepted")
+    by_status, _ = board_get(client, board, status="accepted")
     assert numbers(by_status) == [accepted.number]
     by_decision, _ = board_get(client, board, decision=categories["Accept (poster)"].pk)
     assert numbers(by_decision) == [accepted.number]
@@ -329,15 +327,11 @@ def test_the_decision_filter_offers_only_this_chairs_categories(client, board):
     response, _ = board_get(client, board)
     html = response.content.decode()
     assert "ZQFOREIGNCATEGORY" not in html
-    choices = [
-        c["display"]
-        for spec in response.context["cl"].filter_specs
-        if spec.title == "decision"
-        for c in spec.choices(response.context["cl"])
-    ]
+    menu = html[html.index('<select name="decision">') :]
+    choices = re.findall(r"<option[^>]*>([^<]*)</option>", menu[: menu.index("</select>")])
     assert choices == [
-        "All",
-        "Not decided",
+        "any",
+        "not decided",
         "Accept (oral)",
         "Accept (poster)",
         "Reject",
@@ -392,7 +386,7 @@ def test_the_row_select_offers_the_categories_and_marks_the_current_one(client, 
     )
     _, rows = board_get(client, board)
     html = rows[paper.number]["_html"]
-    assert f'name="decision-{paper.pk}" form="decisions-form"' in html
+    assert f'name="decision-{paper.pk}"' in html
     options = re.findall(r"<option value=\"(\d*)\"[^>]*>([^<]*)</option>", html)
     assert [name for _, name in options] == [
         "—",
@@ -426,9 +420,10 @@ def test_decisions_saved_per_row_set_the_decision_and_the_status(client, board):
     )
     assert response.status_code == 302
     assert response["Location"] == reverse(BOARD) + "?o=1"
-    assert "2 decision(s) saved." in [
-        str(m) for m in client.get(response["Location"]).context["messages"]
-    ]
+    assert (
+        f"2 paper(s) changed: #{first.number} not decided → Accept (poster); "
+        f"#{second.number} not decided → Desk reject."
+    ) in [str(m) for m in client.get(response["Location"]).context["messages"]]
     first.refresh_from_db()
     second.refresh_from_db()
     third.refresh_from_db()
@@ -474,7 +469,7 @@ def test_the_save_endpoint_ignores_another_workshops_papers_and_categories(clien
     )
     assert response.status_code == 302
     messages = [str(m) for m in client.get(reverse(BOARD)).context["messages"]]
-    assert "0 decision(s) saved." in messages
+    assert "No paper changed." in messages
     assert any("another workshop" in m for m in messages), messages
     assert not Decision.objects.exists()
     assert Submission.objects.get(pk=board.other_paper.pk).status == "submitted"

@@ -1,0 +1,338 @@
+"""The decision board, page first: the page's papers by an indexed order, then the page's
+aggregates in two queries (review counts grouped per paper, and the page's score and
+confidence answers), whatever the size of the workshop and the depth of the page.
+
+Sorting by a score reads the workshop's aggregate in one grouped query (`paper_scores`),
+only then, and sorts the matching ids in Python; otherwise pages are numbered and the
+offset skips plain index rows (`(workshop, number)`), never aggregates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from statistics import median
+
+from django.db.models import (
+    Avg,
+    Count,
+    F,
+    FloatField,
+    Max,
+    Min,
+    Q,
+    QuerySet,
+)
+from django.db.models.functions import Cast
+
+from submissions.models import DECIDABLE, Submission
+from workshop.models import Role, Workshop
+
+from ..models import Answer, Assignment, ReviewStatus
+from .progress import DISAGREEMENT_SPREAD
+
+PAGE_SIZE = 200
+
+
+def paper_scores(fn: str, workshop_ids: Iterable[int]) -> QuerySet:
+    """Per paper of the workshops (`sid`), one aggregate (`x`) of its submitted reviews in
+    ONE grouped query: mean, low, high or spread of the recommendation scores, or done
+    (submitted reviews of active reviewer assignments). Papers without any are absent.
+
+    What the search's `score:`/`reviews:` and the board's score sorts use: a hash
+    aggregate over the workshop's answers, not a subquery per paper."""
+    ids = list(workshop_ids)
+    if fn == "done":
+        rows = Assignment.objects.filter(
+            role=Role.REVIEWER,
+            declined_at__isnull=True,
+            review__status=ReviewStatus.SUBMITTED,
+        )
+        if ids:
+            rows = rows.filter(submission__workshop_id__in=ids)
+        return rows.order_by().values(sid=F("submission_id")).annotate(x=Count("pk"))
+    score = Cast("value", FloatField())
+    expression = {
+        "mean": Avg(score),
+        "low": Min(score),
+        "high": Max(score),
+        "spread": Max(score) - Min(score),
+    }[fn]
+    answers = Answer.objects.filter(
+        review__status=ReviewStatus.SUBMITTED,
+        question__is_recommendation=True,
+        value__isnull=False,
+    )
+    if ids:
+        answers = answers.filter(review__assignment__submission__workshop_id__in=ids)
+    return (
+        answers.order_by().values(sid=F("review__assignment__submission_id")).annotate(x=expression)
+    )
+
+
+# name -> (label, order expression or None for a score subquery)
+SORTS: dict[str, str] = {
+    "number": "#",
+    "title": "Title",
+    "topic": "Topic",
+    "type": "Type",
+    "status": "Status",
+    "decision": "Decision",
+    "mean": "Mean",
+    "low": "Lowest score",
+    "high": "Highest score",
+    "spread": "Disagreement (score spread)",
+    "done": "Reviews done",
+}
+SCORE_SORTS = {"mean", "low", "high", "spread", "done"}
+PLAIN_ORDER = {
+    "number": ["number"],
+    "title": ["title", "number"],
+    "topic": ["primary_topic__order", "primary_topic__name", "number"],
+    "type": ["submission_type__order", "submission_type__name", "number"],
+    "status": ["status", "number"],
+    "decision": ["decision__category__order", "number"],
+}
+
+
+@dataclass
+class BoardRow:
+    submission: Submission
+    scores: list[float] = field(default_factory=list)
+    weighted: float | None = None
+    done: int = 0
+    assigned: int = 0
+    required: int = 0
+
+    @property
+    def mean(self) -> float | None:
+        return sum(self.scores) / len(self.scores) if self.scores else None
+
+    @property
+    def median(self) -> float | None:
+        return median(self.scores) if self.scores else None
+
+    @property
+    def low(self) -> float | None:
+        return min(self.scores) if self.scores else None
+
+    @property
+    def high(self) -> float | None:
+        return max(self.scores) if self.scores else None
+
+    @property
+    def spread(self) -> float:
+        return (max(self.scores) - min(self.scores)) if len(self.scores) > 1 else 0
+
+    @property
+    def disagreement(self) -> bool:
+        return self.spread >= DISAGREEMENT_SPREAD
+
+    @property
+    def missing_reviews(self) -> bool:
+        return self.done < self.required
+
+    @property
+    def decision(self):  # type: ignore[no-untyped-def]
+        return getattr(self.submission, "decision", None)
+
+    @property
+    def meta_review(self):  # type: ignore[no-untyped-def]
+        return getattr(self.submission, "meta_review", None)
+
+    @property
+    def flags(self) -> list[str]:
+        paper = self.submission.paper
+        if paper is None:
+            return []
+        return [n for n, f in (("anonymity", paper.anonymity_flag),
+                               ("hidden text", paper.hidden_text_flag)) if f]  # fmt: skip
+
+
+@dataclass
+class BoardPage:
+    rows: list[BoardRow]
+    number: int
+    count: int
+    page_size: int
+    sort: str
+    descending: bool
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.count // self.page_size))
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.number < self.pages
+
+    @property
+    def first_index(self) -> int:
+        return (self.number - 1) * self.page_size + 1 if self.rows else 0
+
+    @property
+    def last_index(self) -> int:
+        return (self.number - 1) * self.page_size + len(self.rows)
+
+
+def board_papers(workshop: Workshop, condition: Q | None = None) -> QuerySet[Submission]:
+    """The papers the chairs decide on (submitted or decided), filtered; no joins, no
+    aggregates: what the count and the page's ids are taken from."""
+    qs = Submission.objects.filter(workshop=workshop, status__in=DECIDABLE)
+    if condition is not None:
+        qs = qs.filter(condition)
+    return qs
+
+
+def board_page(
+    workshop: Workshop,
+    *,
+    condition: Q | None = None,
+    sort: str = "number",
+    descending: bool = False,
+    page: int = 1,
+    page_size: int = PAGE_SIZE,
+) -> BoardPage:
+    """One page of the board: count, ids, rows, review counts, answers (five queries)."""
+    if sort not in SORTS:
+        sort = "number"
+    papers = board_papers(workshop, condition)
+    if sort in SCORE_SORTS:
+        # The papers (ids and numbers) and their aggregate in two flat queries, sorted
+        # here: papers without a score last, ties by number.
+        matching = list(papers.values_list("pk", "number"))
+        values = dict(paper_scores(sort, [workshop.pk]).values_list("sid", "x"))
+        missing = 0 if sort == "done" else None
+        sign = -1 if descending else 1
+
+        def key(row: tuple[int, int]) -> tuple:
+            value = values.get(row[0], missing)
+            return (value is None, sign * value if value is not None else 0, row[1])
+
+        matching.sort(key=key)
+        count = len(matching)
+        pages = max(1, -(-count // page_size))
+        page = min(max(1, page), pages)
+        start = (page - 1) * page_size
+        ids = [pk for pk, _ in matching[start : start + page_size]]
+    else:
+        fields = PLAIN_ORDER[sort]
+        if descending:
+            fields = [f"-{fields[0]}", *fields[1:]]
+        ordered = papers.order_by(*fields).values_list("pk", flat=True)
+        if condition:
+            # A search runs once: every matching id (a list of integers), then the page.
+            matching_ids = list(ordered)
+            count = len(matching_ids)
+        else:
+            count = papers.count()  # an index-only count, then one page of the index
+        pages = max(1, -(-count // page_size))
+        page = min(max(1, page), pages)
+        start = (page - 1) * page_size
+        if condition:
+            ids = matching_ids[start : start + page_size]
+        else:
+            ids = list(ordered[start : start + page_size])
+    rows = board_rows(ids, required=workshop.reviews_per_paper)
+    return BoardPage(rows, page, count, page_size, sort, descending)
+
+
+# What a row shows (the abstract, the PDF's check report and the like stay in the database).
+ROW_FIELDS = [
+    "workshop__short_name", "workshop__reviews_per_paper", "number", "title", "status",
+    "submission_type__name", "primary_topic__name",
+    "paper__anonymity_flag", "paper__hidden_text_flag",
+    "decision__category_id", "decision__version", "decision__category__name",
+    "decision__category__outcome", "meta_review__recommendation",
+]  # fmt: skip
+
+
+def board_rows(ids: list[int], *, required: int | None) -> list[BoardRow]:
+    """Rows (in the order of `ids`) with their aggregates, in three queries; `required`
+    reviews per paper, or None for each paper's workshop's setting."""
+    by_id = {
+        s.pk: s
+        for s in Submission.objects.filter(pk__in=ids)
+        .select_related(
+            "workshop",
+            "submission_type",
+            "primary_topic",
+            "paper",
+            "decision__category",
+            "meta_review",
+        )
+        .only(*ROW_FIELDS)
+    }
+    rows = {
+        pk: BoardRow(by_id[pk], required=required or by_id[pk].workshop.reviews_per_paper)
+        for pk in ids
+        if pk in by_id
+    }
+    _fill_aggregates(rows)
+    return list(rows.values())
+
+
+def _fill_aggregates(rows: dict[int, BoardRow]) -> None:
+    for sid, assigned, done in (
+        Assignment.objects.filter(
+            submission_id__in=rows, role=Role.REVIEWER, declined_at__isnull=True
+        )
+        .order_by()
+        .values("submission_id")
+        .annotate(
+            assigned=Count("pk"),
+            done=Count("pk", filter=Q(review__status=ReviewStatus.SUBMITTED)),
+        )
+        .values_list("submission_id", "assigned", "done")
+    ):
+        rows[sid].assigned, rows[sid].done = assigned, done
+    for sid, scores, confidences in answers_by_paper(rows):
+        row = rows[sid]
+        row.scores = scores
+        pairs = [(s, c) for s, c in zip(scores, confidences, strict=True) if c]
+        weight = sum(c for _, c in pairs)
+        row.weighted = sum(s * c for s, c in pairs) / weight if weight else None
+
+
+def answers_by_paper(
+    ids: Iterable[int],
+) -> list[tuple[int, list[float], list[float | None]]]:
+    """(paper id, scores, confidences) from the submitted reviews of the papers, one query;
+    scores and confidences pair up by review."""
+    score: dict[int, float] = {}
+    confidence: dict[int, float] = {}
+    paper_of: dict[int, int] = {}
+    for review_id, sid, value, is_rec in (
+        Answer.objects.filter(
+            review__assignment__submission_id__in=list(ids),
+            review__status=ReviewStatus.SUBMITTED,
+        )
+        .filter(Q(question__is_recommendation=True) | Q(question__is_confidence=True))
+        .order_by("review_id")
+        .values_list(
+            "review_id", "review__assignment__submission_id", "value", "question__is_recommendation"
+        )
+    ):
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            continue
+        paper_of[review_id] = sid
+        (score if is_rec else confidence)[review_id] = float(value)
+    out: dict[int, tuple[list[float], list[float | None]]] = {}
+    for review_id, value in score.items():
+        scores, confidences = out.setdefault(paper_of[review_id], ([], []))
+        scores.append(value)
+        confidences.append(confidence.get(review_id))
+    return [(sid, s, c) for sid, (s, c) in out.items()]
+
+
+def board_export_rows(
+    workshop: Workshop, condition: Q | None = None, chunk: int = 500
+) -> Iterable[BoardRow]:
+    """Every row matching, in number order, a chunk at a time (the CSV export)."""
+    ids = list(board_papers(workshop, condition).order_by("number").values_list("pk", flat=True))
+    for start in range(0, len(ids), chunk):
+        yield from board_rows(ids[start : start + chunk], required=workshop.reviews_per_paper)
