@@ -17,7 +17,7 @@ def concerning(target: models.Model | None) -> dict[str, Any]:
     if target is None:
         return {}
     return {
-        "target_type": ContentType.objects.get_for_model(type(target)),
+        "target_type": ContentType.objects.get_for_model(target.__class__),
         "target_id": target.pk,
         "submission_id": related_pk(target, SUBMISSION),
     }

@@ -56,7 +56,7 @@ def relation_path(model: type[models.Model], label: str) -> str | None:
 def related_pk(obj: models.Model, label: str) -> int | None:
     """The primary key of the `label` object `obj` belongs to (the last hop is read as
     `<field>_id`, so the object itself is not fetched)."""
-    path = relation_path(type(obj), label)
+    path = relation_path(obj.__class__, label)
     if path is None:
         return None
     if path == "":
@@ -75,7 +75,7 @@ def workshop_of(obj: Any) -> Workshop | None:
     belongs to none)."""
     if not isinstance(obj, models.Model):
         return None
-    path = relation_path(type(obj), WORKSHOP)
+    path = relation_path(obj.__class__, WORKSHOP)
     if path is None:
         return None
     current: Any = obj

@@ -257,12 +257,28 @@ def _per_paper(run: MatchingRun) -> list[dict]:
     wanted = {p[0] for p in pairs}
     papers = {s.pk: s for s in Submission.objects.filter(pk__in=wanted).only("number", "title")}
     names = dict(User.objects.filter(pk__in={p[1] for p in pairs}).values_list("pk", "name"))
+    explained = _explanations(run, [(s, u) for s, u, _ in pairs])
     rows: dict[int, dict] = {}
     for sid, uid, fit in pairs:
         paper = papers[sid]
         row = rows.setdefault(
-            sid, {"number": paper.number, "title": paper.title, "reviewers": [], "fit": 0.0}
-        )
+            sid, {"number": paper.number, "title": paper.title, "reviewers": [], "fit": 0.0,
+                  "details": []},
+        )  # fmt: skip
         row["reviewers"].append(names.get(uid, "?"))
+        row["details"].append(
+            {"name": names.get(uid, "?"), "fit": fit, "explain": explained.get((sid, uid))}
+        )
         row["fit"] = round(row["fit"] + fit, 3)
     return sorted(rows.values(), key=lambda r: r["number"])
+
+
+def _explanations(run: MatchingRun, pairs: list[tuple[int, int]]) -> dict:
+    """Why each proposed pair fits (topic, text, embedding, bid, best publications), read
+    from the workshop as it is now: chairs see everything, so nothing is hidden here."""
+    from ..selectors.matching import explain_pairs, matching_input
+
+    if not pairs or run.status not in (RunStatus.DONE, RunStatus.COMMITTED):
+        return {}
+    instance = matching_input(run.workshop, (run.parameters or {}).get("weights"))
+    return explain_pairs(instance, pairs)

@@ -13,10 +13,20 @@ from submissions.models import Submission, SubmissionStatus
 from workshop.models import Membership, Role, Topic, User, Workshop
 from workshop.policy import can
 
-from ..affinity import fit_scores, paper_text, text_similarity, topic_scores
+from ..affinity import (
+    PublicationText,
+    best_publications,
+    expertise_fit,
+    fit_scores,
+    paper_text,
+    profile_documents,
+    topic_scores,
+)
+from ..expertise.embedding import load_model
 from ..models import POSITIVE_BIDS, Bid, ReviewerProfile
 from ..permissions import bidding_facts_prefill
 from .conflicts import ConflictMap, conflicted_submission_ids
+from .expertise import FitExplanation, included_publications
 
 COMMITTEE_ROLES = (Role.REVIEWER, Role.AREA_CHAIR)
 
@@ -71,6 +81,7 @@ class BiddingRow:
     submission: Submission
     fit: float
     bid: str
+    explain: FitExplanation | None = None
 
 
 @dataclass
@@ -84,25 +95,48 @@ class BiddingPage:
     topics: list[Topic]
 
 
-def _fit(workshop: Workshop, user: User, papers: list[Submission],
-         profile: ReviewerProfile | None) -> list[float]:  # fmt: skip
-    """Estimated fit per paper (topics and TF-IDF text similarity), cached until the papers
-    or the profile change: the TF-IDF fit is the page's main cost at 1,000 papers."""
+def _fit(workshop: Workshop, user: User, papers: list[Submission], corpus: list[Submission],
+         profile: ReviewerProfile | None,
+         publications: list[PublicationText]) -> list[FitExplanation]:  # fmt: skip
+    """Estimated fit per paper with its explanation (topic, text, embedding, the two best
+    matching publications), cached until the papers, the profile or the publication list
+    change (publication services touch the profile): the text model is the page's main cost.
+    The text space is the matching instance's (every paper under review), so a pair's text
+    score here is the one the matcher uses."""
     if not papers:
         return []
     stamp = max(p.updated_at for p in papers).timestamp()
-    key = (f"bidfit:{workshop.pk}:{user.pk}:{len(papers)}:{stamp}:"
+    key = (f"bidfit2:{workshop.pk}:{user.pk}:{len(papers)}:{stamp}:"
            f"{profile.updated_at.timestamp() if profile else 0}")  # fmt: skip
     cached = cache.get(key)
     if cached is not None and len(cached) == len(papers):
         return cached
     levels = {e.topic_id: e.level for e in profile.topics.all()} if profile else {}
-    texts = [paper_text(p.title, p.abstract, p.keywords) for p in papers]
+    index = {p.pk: i for i, p in enumerate(corpus)}
+    rows = [index[p.pk] for p in papers]
+    docs = [profile_documents(publications, profile.expertise_text if profile else "")]
+    parts = expertise_fit(
+        [paper_text(p.title, p.abstract, p.keywords) for p in corpus], docs, model=load_model()
+    )
+    text = parts.text[rows, 0]
+    embedding = parts.embedding[rows, 0] if parts.embedding is not None else None
     topic_fit = topic_scores(
         [(p.primary_topic_id, {t.pk for t in p.secondary_topics.all()}) for p in papers], [levels]
-    )
-    text_fit = text_similarity(texts, [profile.expertise_text if profile else ""])
-    fit = [float(f) for f in fit_scores(topic_fit, text_fit)[:, 0]]
+    )[:, 0]
+    total = fit_scores(topic_fit, text, embedding=embedding)
+    best = best_publications(parts.space, publications, rows)
+    fit = [
+        FitExplanation(
+            topic=round(float(topic_fit[i]), 3),
+            text=round(float(text[i]), 3),
+            embedding=None if embedding is None else round(float(embedding[i]), 3),
+            total=float(total[i]),
+            publications=[
+                {"title": p.title, "year": p.year, "similarity": sim} for p, sim in best[i]
+            ],
+        )
+        for i in range(len(papers))
+    ]
     cache.set(key, fit, 3600)
     return fit
 
@@ -113,24 +147,31 @@ def bidding_page(workshop: Workshop, user: User, *, query: str = "", topic_id: i
 
     A constant number of queries whatever the number of papers.
     """
-    papers = list(
-        biddable_submissions(workshop, user)
+    # Every paper under review is read (one query) because the text space is the matching
+    # instance's; papers the user is in conflict with are dropped here and shown nowhere.
+    conflicted = conflicted_submission_ids(workshop, user)
+    corpus = list(
+        Submission.objects.filter(workshop=workshop, status=SubmissionStatus.SUBMITTED)
+        .only(*BIDDING_FIELDS)
         .select_related("primary_topic")
         .prefetch_related("secondary_topics")
         .order_by("number")
     )
+    papers = [p for p in corpus if p.pk not in conflicted]
     profile = (
         ReviewerProfile.objects.filter(workshop=workshop, user=user)
         .prefetch_related("topics")
         .first()
     )
-    fit = _fit(workshop, user, papers, profile)
+    publications = included_publications([user.pk]).get(user.pk, [])
+    fit = _fit(workshop, user, papers, corpus, profile, publications)
     bids = dict(
         Bid.objects.filter(user=user, submission__in=[p.pk for p in papers]).values_list(
             "submission_id", "value"
         )
     )
-    rows = [BiddingRow(p, float(f), bids.get(p.pk, "")) for p, f in zip(papers, fit, strict=True)]
+    rows = [BiddingRow(p, float(f.total or 0.0), bids.get(p.pk, ""), f)
+            for p, f in zip(papers, fit, strict=True)]  # fmt: skip
     placed = sum(1 for r in rows if r.bid)
     if topic_id:
         rows = [r for r in rows if topic_id in _topic_ids(r.submission)]

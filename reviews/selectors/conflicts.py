@@ -9,6 +9,9 @@ Sources (each pair can have several; the reasons are kept for the chairs):
 - bid: the reviewer marked the paper "in conflict" while bidding;
 - declared: the reviewer named an author (email or name) or an author's institution;
 - author-declared: the authors named the reviewer, or the reviewer's institution;
+- publication: an author of the paper co-authored one of the reviewer's publications of the
+  last `EXPERTISE_COAUTHOR_YEARS` years (same normalised name); "publication-similar" when
+  only the family name and first initial agree: a fuzzy match the chair lifts if wrong;
 - chair: a chair set a conflict; a chair may also lift any of the above but authorship.
 
 Everything is computed for a whole workshop (or one reviewer) in a constant number of
@@ -25,11 +28,20 @@ from functools import cache
 from pathlib import Path
 
 from allauth.account.models import EmailAddress
+from django.conf import settings
+from django.utils import timezone
 
 from submissions.models import AuthorConflict, Authorship, Submission, SubmissionStatus
 from workshop.models import User, Workshop
 
-from ..models import Bid, BidValue, ConflictDeclaration, ConflictOverride, DeclarationKind
+from ..models import (
+    Bid,
+    BidValue,
+    ConflictDeclaration,
+    ConflictOverride,
+    DeclarationKind,
+    Publication,
+)
 
 Pair = tuple[int, int]  # (submission id, user id)
 
@@ -172,6 +184,8 @@ def conflicts_for(
         for sid in hits:
             result.add((sid, uid), "declared")
 
+    _publication_coauthors(result, user_ids, authors)
+
     # the authors' declarations: committee members by account, institutions by affiliation
     for sid, member_id, institution in AuthorConflict.objects.filter(
         submission__workshop=workshop
@@ -197,6 +211,45 @@ def conflicts_for(
         set, {p: r for p, r in result.reasons.items() if p[0] in paper_ids}
     )
     return result
+
+
+def _initial_key(name: str) -> tuple[str, str] | None:
+    words = normalise(name).split()
+    return (words[0][0], words[-1]) if len(words) >= 2 else None
+
+
+def _publication_coauthors(result: ConflictMap, user_ids: set[int],
+                           authors: list[tuple[int, str, str, str]]) -> None:  # fmt: skip
+    """Co-authors of the reviewers' recent publications (excluded ones too: exclusion is about
+    expertise) against the papers' authors, by name, in two queries."""
+    since = timezone.now().year - settings.EXPERTISE_COAUTHOR_YEARS + 1
+    rows = list(
+        Publication.objects.filter(user_id__in=user_ids, year__gte=since).values_list(
+            "user_id", "authors"
+        )
+    )
+    if not rows:
+        return
+    own = {uid: normalise(name) for uid, name in
+           User.objects.filter(pk__in={r[0] for r in rows}).values_list("pk", "name")}  # fmt: skip
+    by_name: dict[str, set[int]] = defaultdict(set)
+    by_initial: dict[tuple[str, str], set[int]] = defaultdict(set)
+    for sid, _, name, _ in authors:
+        by_name[normalise(name)].add(sid)
+        key = _initial_key(name)
+        if key:
+            by_initial[key].add(sid)
+    for uid, names in rows:
+        for name in names or []:
+            if not isinstance(name, str) or not normalise(name) or normalise(name) == own[uid]:
+                continue
+            exact = by_name.get(normalise(name), set())
+            for sid in exact:
+                result.add((sid, uid), "publication")
+            key = _initial_key(name)
+            if key is not None and _initial_key(own[uid]) != key:
+                for sid in by_initial.get(key, set()) - exact:
+                    result.add((sid, uid), "publication-similar")
 
 
 def conflicted_submission_ids(workshop: Workshop, user: User) -> set[int]:

@@ -6,14 +6,17 @@ engine flattens those matrices into its own `reviews.matching.problem.Instance`;
 names are kept apart on purpose: this one knows papers and people, that one only indices.
 
 Affinity of reviewer r for paper p = w_bid * bid + w_topic * topic fit + w_text * text
-similarity, with bids eager 1, willing 0.5, neutral or none 0, not willing -1. Conflicts from
-the one conflict selector become `forbidden`; locked assignments become `locked`; each
-reviewer's max load is their profile's (a lower request counts once approved).
+similarity (+ w_embedding * embedding cosine when a model is configured), with bids eager 1,
+willing 0.5, neutral or none 0, not willing -1. Text similarity is stemmed TF-IDF over the
+reviewer's included publications and free text (`reviews.affinity.expertise_fit`, the same
+call the bidding list makes); the parts are kept on the input for the fit explanation.
+Conflicts from the one conflict selector become `forbidden`; locked assignments become
+`locked`; each reviewer's max load is their profile's (a lower request counts once approved).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from django.db.models import Q
@@ -21,13 +24,20 @@ from django.db.models import Q
 from submissions.models import Submission, SubmissionStatus
 from workshop.models import Role, User, Workshop
 
-from ..affinity import paper_text, text_similarity, topic_scores
+from ..affinity import PublicationText, best_publications, expertise_fit, paper_text, topic_scores
+from ..expertise.embedding import load_model
+from ..expertise.text import TextSpace
 from ..models import Assignment, Bid, BidValue, ReviewerProfile
 from .conflicts import conflicts_for
+from .expertise import FitExplanation, reviewer_documents
 
-BID_SCORE = {BidValue.EAGER: 1.0, BidValue.WILLING: 0.5, BidValue.NEUTRAL: 0.0,
-             BidValue.NOT_WILLING: -1.0}  # fmt: skip
-DEFAULT_WEIGHTS = {"bid": 1.0, "topic": 0.5, "text": 1.0}
+BID_SCORE = {
+    BidValue.EAGER: 1.0,
+    BidValue.WILLING: 0.5,
+    BidValue.NEUTRAL: 0.0,
+    BidValue.NOT_WILLING: -1.0,
+}
+DEFAULT_WEIGHTS = {"bid": 1.0, "topic": 0.5, "text": 1.0, "embedding": 1.0}
 
 
 @dataclass
@@ -39,6 +49,10 @@ class MatchingInput:
     locked: list[tuple[int, int]]  # (paper index, reviewer index)
     max_load: np.ndarray
     conflict_reasons: dict[tuple[int, int], set[str]]
+    # the parts of the affinity, for the fit explanation (papers x reviewers each)
+    parts: dict[str, np.ndarray] = field(default_factory=dict)
+    space: TextSpace | None = None
+    publications: dict[int, list[PublicationText]] = field(default_factory=dict)
 
     def paper_index(self) -> dict[int, int]:
         return {p.pk: i for i, p in enumerate(self.papers)}
@@ -73,17 +87,29 @@ def matching_input(workshop: Workshop, weights: dict[str, float] | None = None) 
         {e.topic_id: e.level for e in profiles[u.pk].topics.all()} if u.pk in profiles else {}
         for u in reviewers
     ]
-    texts = [profiles[u.pk].expertise_text if u.pk in profiles else "" for u in reviewers]
+    free_texts = {uid: p.expertise_text for uid, p in profiles.items()}
+    documents, publications = reviewer_documents([u.pk for u in reviewers], free_texts)
     topic = topic_scores(
         [(p.primary_topic_id, {t.pk for t in p.secondary_topics.all()}) for p in papers], levels
     )
-    text = text_similarity([paper_text(p.title, p.abstract, p.keywords) for p in papers], texts)
+    fit = expertise_fit(
+        [paper_text(p.title, p.abstract, p.keywords) for p in papers],
+        documents,
+        model=load_model(),
+    )
+    text = fit.text
     bids = np.zeros((len(papers), len(reviewers)))
     for sid, uid, value in Bid.objects.filter(submission_id__in=pidx, user_id__in=ridx).values_list(
         "submission_id", "user_id", "value"
     ):
         bids[pidx[sid], ridx[uid]] = BID_SCORE.get(value, 0.0)
-    affinity = w["bid"] * bids + w["topic"] * topic + w["text"] * text
+    affinity = w["bid"] * bids
+    affinity += w["topic"] * topic
+    affinity += w["text"] * text
+    parts = {"topic": topic, "text": text, "bid": bids}
+    if fit.embedding is not None:
+        affinity = affinity + w["embedding"] * fit.embedding
+        parts["embedding"] = fit.embedding
 
     conflicts = conflicts_for(workshop, user_ids=list(ridx))
     forbidden = np.zeros((len(papers), len(reviewers)), dtype=bool)
@@ -108,8 +134,59 @@ def matching_input(workshop: Workshop, weights: dict[str, float] | None = None) 
     ).values_list("submission_id", "reviewer_id"):
         forbidden[pidx[sid], ridx[uid]] = True  # declined: never proposed again
     max_load = np.array(
-        [profiles[u.pk].max_load if u.pk in profiles else workshop.reviewer_max_load
-         for u in reviewers],
+        [
+            profiles[u.pk].max_load if u.pk in profiles else workshop.reviewer_max_load
+            for u in reviewers
+        ],
         dtype=np.int64,
-    )  # fmt: skip
-    return MatchingInput(papers, reviewers, affinity, forbidden, locked, max_load, reasons)
+    )
+    return MatchingInput(
+        papers,
+        reviewers,
+        affinity,
+        forbidden,
+        locked,
+        max_load,
+        reasons,
+        parts,
+        fit.space,
+        publications,
+    )
+
+
+def explain_pairs(
+    instance: MatchingInput, pairs: list[tuple[int, int]]
+) -> dict[tuple[int, int], FitExplanation]:
+    """The fit explanation of (submission id, user id) pairs of `instance` (for chairs: the
+    assignment preview). Pairs outside the instance are left out."""
+    pidx, ridx = instance.paper_index(), instance.reviewer_index()
+    bid_label = {v: k for k, v in BID_SCORE.items()}
+    out: dict[tuple[int, int], FitExplanation] = {}
+    by_reviewer: dict[int, list[tuple[int, int]]] = {}
+    for sid, uid in pairs:
+        if sid in pidx and uid in ridx:
+            by_reviewer.setdefault(uid, []).append((sid, pidx[sid]))
+    for uid, rows in by_reviewer.items():
+        j = ridx[uid]
+        best = (
+            best_publications(
+                instance.space, instance.publications.get(uid, []), [i for _, i in rows]
+            )
+            if instance.space is not None
+            else [[] for _ in rows]
+        )
+        for (sid, i), matches in zip(rows, best, strict=True):
+            emb = instance.parts.get("embedding")
+            bid = float(instance.parts["bid"][i, j])
+            out[(sid, uid)] = FitExplanation(
+                topic=round(float(instance.parts["topic"][i, j]), 3),
+                text=round(float(instance.parts["text"][i, j]), 3),
+                embedding=None if emb is None else round(float(emb[i, j]), 3),
+                bid=str(bid_label.get(bid, "")) if bid else "",
+                bid_score=bid,
+                total=round(float(instance.affinity[i, j]), 3),
+                publications=[
+                    {"title": p.title, "year": p.year, "similarity": sim} for p, sim in matches
+                ],
+            )
+    return out

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.test import override_settings
 
@@ -62,4 +63,4 @@ class Command(BaseCommand):
         for person in PEOPLE:
             role = person.role.replace("_", " ") if person.role else "author"
             self.stdout.write(f"  {role:<11} {person.email:<28} {person.name}")
-        self.stdout.write("Open http://127.0.0.1:8000/ (chair tools: /admin/).")
+        self.stdout.write(f"Open {settings.SITE_URL}/ (chair tools: {settings.SITE_URL}/admin/).")

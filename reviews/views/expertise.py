@@ -1,0 +1,112 @@
+"""The publication list on the reviewer profile page: import, add, edit, exclude, delete.
+
+Thin views over `reviews.services.expertise`; the list itself is rendered by the
+`reviews/_publications.html` include of the profile page. The workshop in the URL is only
+where the person came from (its committee page); the list is theirs across workshops.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from workshop.errors import ServiceError
+
+from ..services import expertise as services
+from .committee import _workshop
+
+REPORT_KEY = "publication-import-report"
+
+
+def _back(slug: str) -> HttpResponse:
+    return redirect(f"{reverse('reviews:profile', args=[slug])}#publications")
+
+
+def _fields(request: HttpRequest) -> dict[str, object]:
+    year = request.POST.get("year", "").strip()
+    return {
+        "title": request.POST.get("title", ""),
+        "abstract": request.POST.get("abstract", ""),
+        "year": int(year) if year.isdigit() else None,
+        "venue": request.POST.get("venue", ""),
+        "authors": request.POST.get("authors", ""),
+        "url": request.POST.get("url", ""),
+        "doi": request.POST.get("doi", ""),
+    }
+
+
+@login_required
+@require_POST
+def publications_import(request: HttpRequest, slug: str) -> HttpResponse:
+    workshop = _workshop(request, slug)
+    upload = request.FILES.get("file")
+    pasted = request.POST.get("text", "")
+    if upload is None and not pasted.strip():
+        messages.error(request, "Choose a file to import (or paste its content).")
+        return _back(workshop.slug)
+    data: bytes | str = upload.read(services.MAX_UPLOAD + 1) if upload else pasted
+    try:
+        report = services.publications_import(
+            actor=request.user,
+            owner=request.user,
+            data=data,
+            fmt=request.POST.get("format", "auto"),
+            dry_run=bool(request.POST.get("dry_run")),
+        )
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+        return _back(workshop.slug)
+    request.session[REPORT_KEY] = {**asdict(report), "ok": report.ok}
+    if report.ok and not report.dry_run:
+        messages.success(
+            request,
+            f"Imported: {report.created} new, {report.merged} merged, "
+            f"{report.unchanged} already in your list.",
+        )
+    return _back(workshop.slug)
+
+
+@login_required
+@require_POST
+def publication_add(request: HttpRequest, slug: str) -> HttpResponse:
+    workshop = _workshop(request, slug)
+    try:
+        services.publication_add(actor=request.user, owner=request.user, **_fields(request))
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "Publication added.")
+    return _back(workshop.slug)
+
+
+@login_required
+@require_POST
+def publication_change(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """One publication: action=exclude | include | edit | delete."""
+    workshop = _workshop(request, slug)
+    action = request.POST.get("action", "")
+    try:
+        pub = services.publication_for(request.user, request.user, pk)
+        if action in ("exclude", "include"):
+            services.publication_set_excluded(
+                actor=request.user, publication=pub, excluded=action == "exclude"
+            )
+        elif action == "edit":
+            services.publication_update(actor=request.user, publication=pub, **_fields(request))
+        elif action == "delete":
+            services.publication_delete(actor=request.user, publication=pub)
+        else:
+            raise ServiceError("Unknown action.")
+    except ServiceError as exc:
+        if exc.status_code == 404:
+            raise Http404(exc.message) from None
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "Publication list saved.")
+    return _back(workshop.slug)
