@@ -5,6 +5,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Test processes (pytest-xdist; one test module stays on one process, so its world is built
+# once). PYTEST_WORKERS=0 runs everything in this process.
+PYTEST_WORKERS ?= 2
 # Where `make run` really serves (0.0.0.0 listens everywhere; links then name this machine).
 SITE_URL ?= http://$(if $(filter 0.0.0.0 ::,$(HOST)),127.0.0.1,$(HOST)):$(PORT)
 
@@ -31,7 +34,7 @@ migrations-check: $(STAMP)
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
 test: lint migrations-check
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 worker: $(STAMP)
 	$(BIN)/celery -A workshop worker --loglevel=info -Q mail,checks,matching,celery

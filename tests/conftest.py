@@ -1,8 +1,34 @@
 from __future__ import annotations
 
+import copy
+import os
+from urllib.parse import urlsplit, urlunsplit
+
 import pytest
 
 from workshop.celery import app as celery_app
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _redis_cache_per_xdist_worker():
+    """With `-n 2` (make test), each worker clears the cache before every test: on a shared
+    Redis database one worker's clear would wipe the other's sessions and rate limits in the
+    middle of a test. Worker gwN uses database (base - N) of the same server."""
+    from django.conf import settings
+    from django.test.utils import override_settings
+
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    location = settings.CACHES["default"].get("LOCATION", "")
+    if not worker.startswith("gw") or not str(location).startswith("redis"):
+        yield
+        return
+    parts = urlsplit(location)
+    base = int(parts.path.strip("/") or 0)
+    number = (base - int(worker[2:])) % 16
+    caches = copy.deepcopy(settings.CACHES)
+    caches["default"]["LOCATION"] = urlunsplit(parts._replace(path=f"/{number}"))
+    with override_settings(CACHES=caches):
+        yield
 
 
 @pytest.fixture(autouse=True)

@@ -36,15 +36,14 @@ class ProfileForm(forms.ModelForm):
         fields = ["name", "affiliation", "orcid", "dblp_url", "semantic_scholar_url", "homepage"]
 
     def __init__(self, *args, **kwargs) -> None:
-        from .outbox import NON_ESSENTIAL
+        from .outbox import NON_ESSENTIAL, notification_mode
 
         super().__init__(*args, **kwargs)
-        prefs = self.instance.notification_prefs or {}
         for kind, label in NON_ESSENTIAL.items():
             self.fields[f"notify_{kind}"] = forms.ChoiceField(
                 label=label,
                 choices=[("event", "A mail each time"), ("digest", "In a daily digest")],
-                initial=prefs.get(kind, "event"),
+                initial=notification_mode(self.instance, kind),
                 required=False,
                 widget=forms.RadioSelect,
             )

@@ -206,14 +206,23 @@ NON_ESSENTIAL = {
     "discussion_comment": "Comments in the discussions of your papers",
     "reminder_bidding": "Bidding reminders",
     "author_response_notice": "Author responses to your reviews",
+    "check_findings": "What the automatic PDF checks found (chairs)",
 }
+# Kinds that go to the daily digest unless the user chose a mail each time.
+DIGEST_BY_DEFAULT = {"check_findings"}
+
+
+def notification_mode(user: User | None, template: str) -> str:
+    """'event' or 'digest': the user's choice, else the kind's default."""
+    prefs = (user.notification_prefs or {}) if user is not None else {}
+    return prefs.get(template) or ("digest" if template in DIGEST_BY_DEFAULT else "event")
 
 
 def wants_digest(user: User | None, template: str) -> bool:
     return (
         user is not None
         and template in NON_ESSENTIAL
-        and (user.notification_prefs or {}).get(template) == "digest"
+        and notification_mode(user, template) == "digest"
     )
 
 

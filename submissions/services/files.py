@@ -10,13 +10,13 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
 from workshop.errors import ServiceError
-from workshop.models import User
+from workshop.models import Role, User
 from workshop.outbox import mail_queue, task_enqueue
 from workshop.policy import SYSTEM
 
 from ..filechecks import check_pdf, check_supplementary, run_deep_check
 from ..filechecks.errors import read_limited
-from ..filechecks.findings import authors_summary
+from ..filechecks.findings import authors_summary, check_findings
 from ..models import CheckStatus, FileKind, Submission, SubmissionAction, SubmissionFile
 from ..permissions import page_limit_for
 from .lifecycle import history_record, lock_for
@@ -151,6 +151,7 @@ def submission_file_check(file_id: int) -> SubmissionFile | None:
         history_record(
             submission=submission, actor=SYSTEM, action=SubmissionAction.CHECK, summary=summary
         )
+        _findings_to_chairs(locked, submission)
         if report.ok and report.anonymity_hits:
             for author in submission.authors.all():
                 mail_queue(
@@ -162,3 +163,24 @@ def submission_file_check(file_id: int) -> SubmissionFile | None:
                     target=submission,
                 )
     return locked
+
+
+def _findings_to_chairs(stored: SubmissionFile, submission: Submission) -> None:
+    """Tell the workshop's chairs what the check found, in the admin's words
+    (`check_findings`): by default in their daily digest, or at once if they chose so."""
+    findings = [f for f in check_findings(stored.check_report) if f[0] != "note"]
+    if not findings:
+        return
+    chairs = User.objects.filter(
+        memberships__workshop=submission.workshop, memberships__role=Role.CHAIR
+    ).distinct()
+    for chair in chairs:
+        mail_queue(
+            key=f"check-findings:{stored.pk}:{chair.pk}",
+            template="check_findings",
+            to=chair.email,
+            context={"submission": submission, "file": stored, "findings": findings},
+            workshop=submission.workshop,
+            recipient=chair,
+            target=submission,
+        )

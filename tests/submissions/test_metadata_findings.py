@@ -84,3 +84,31 @@ def test_each_anonymity_hit_is_listed_once_with_its_page(client, workshop, autho
     detail = client.get(reverse("submissions:detail", args=[paper.pk])).content.decode()
     warning = detail.split("Anonymity warning", 1)[1].split("</article>", 1)[0]
     assert warning.count("<li>") == len(keys)
+
+
+def test_the_chairs_digest_says_what_the_admin_says(workshop, author):
+    """The findings reach the chairs in the admin's words, in their daily digest by default
+    (a chair who chose "a mail each time" gets it at once); authors are not sent them."""
+    from workshop.models import MailStatus, OutgoingMail
+    from workshop.outbox import digests_send
+
+    chair = make_chair(workshop)
+    eager = make_chair(workshop)
+    eager.notification_prefs = {"check_findings": "event"}
+    eager.save()
+    paper = new_submission(workshop, author, with_pdf=False)
+    stored = upload(paper, author, make_pdf(pages=1, text="An anonymous study.", author=NAME))
+    words = check_findings(stored.check_report)[0][0]
+
+    mails = {m.to: m for m in OutgoingMail.objects.filter(kind="check_findings")}
+    assert set(mails) == {chair.email, eager.email}
+    assert mails[chair.email].status == MailStatus.DIGEST
+    assert mails[eager.email].status == MailStatus.SENT
+    for mail in mails.values():
+        assert words in mail.body_text and NAME in mail.body_text
+    assert not OutgoingMail.objects.filter(to=author.email, body_text__contains=words).exists()
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        assert digests_send() == 1
+    digest = OutgoingMail.objects.get(kind="digest", to=chair.email)
+    assert words in digest.body_text
