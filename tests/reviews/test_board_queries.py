@@ -62,10 +62,16 @@ def count(client, desk) -> dict[str, int]:
     out = {}
     for name, url in pages(desk).items():
         assert client.get(url).status_code == 200, name  # warm-up (session, categories)
-        with CaptureQueriesContext(connection) as ctx:
-            response = client.get(url)
-        assert response.status_code == 200, name
-        out[name] = len(ctx.captured_queries)
+        # The fewer of two measurements: in the parallel CI run a cache refill (the cached
+        # session, read back from the database) added one query to a random request now
+        # and then. Growth with the papers or the page depth shows in both measurements.
+        counts = []
+        for _ in range(2):
+            with CaptureQueriesContext(connection) as ctx:
+                response = client.get(url)
+            assert response.status_code == 200, name
+            counts.append(len(ctx.captured_queries))
+        out[name] = min(counts)
     return out
 
 
