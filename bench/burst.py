@@ -114,17 +114,38 @@ def database(admin_url: str):
         execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
 
 
+class RedisServer:
+    """A private redis-server that can be stopped and started again on the same port."""
+
+    def __init__(self, workdir: Path) -> None:
+        self.port = free_port()
+        self.workdir = workdir
+        self.proc: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        cmd = ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", ""]
+        cmd += ["--appendonly", "no", "--dir", str(self.workdir), "--loglevel", "warning"]
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_port(self.port, self.proc)
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            stop(self.proc)
+            self.proc = None
+
+
 @contextmanager
 def redis_server(workdir: Path):
-    port = free_port()
-    cmd = ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", ""]
-    cmd += ["--appendonly", "no", "--dir", str(workdir), "--loglevel", "warning"]
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = RedisServer(workdir)
+    server.start()
     try:
-        wait_port(port, proc)
-        yield f"redis://127.0.0.1:{port}/0"
+        yield server
     finally:
-        stop(proc)
+        server.stop()
 
 
 class Sink:
@@ -553,6 +574,13 @@ def main() -> None:
     parser.add_argument("--pg-admin", default="postgres://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--drain-timeout", type=float, default=900)
     parser.add_argument("--keep-logs", action="store_true", help="keep the work directory")
+    parser.add_argument(
+        "--redis-outage",
+        type=float,
+        default=0,
+        metavar="SECONDS",
+        help="stop Redis (cache, sessions' cache, broker) this long, 10 s into the burst",
+    )
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="burst-"))
@@ -560,7 +588,8 @@ def main() -> None:
     base = base_pdf()
     with ExitStack() as stack:
         db_url = stack.enter_context(database(args.pg_admin))
-        redis_url = stack.enter_context(redis_server(workdir))
+        redis = stack.enter_context(redis_server(workdir))
+        redis_url = redis.url
         sink, email_url = stack.enter_context(smtp_sink())
         env = stack_env(db_url, redis_url, email_url, port, workdir)
         os.environ.update({k: v for k, v in env.items() if k != "DJANGO_DEBUG"})
@@ -620,10 +649,29 @@ def main() -> None:
             browser.cookies = dict(sessions[number])
             submit_paper(browser, number, base, topic, stype, results)
 
+        outage: dict[str, float] = {}
+
+        def redis_away() -> None:
+            time.sleep(10)
+            outage["stopped"] = time.monotonic() - started
+            redis.stop()
+            log(f"Redis stopped for {args.redis_outage:.0f} s")
+            time.sleep(args.redis_outage)
+            redis.start()
+            outage["restarted"] = time.monotonic() - started
+            log("Redis is back")
+
         log(f"burst: {args.papers} papers from {args.clients} clients")
         started = time.monotonic()
+        away = None
+        if args.redis_outage:
+            away = threading.Thread(target=redis_away, daemon=True)
+            away.start()
         run_clients(args.clients, send, range(args.papers))
         burst_end = time.monotonic()
+        if away is not None:
+            away.join()
+            print(json.dumps({"bench": "burst", "phase": "redis-outage", **outage}), flush=True)
         log("waiting for the deep checks and the receipts")
         checks_done, mails_done = wait_drain(args.papers, args.drain_timeout)
         drained = time.monotonic()

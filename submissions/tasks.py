@@ -20,15 +20,23 @@ def submission_file_check_task(file_id: int) -> str:
 
 @shared_task(acks_late=True, ignore_result=True)
 def pending_checks_sweep() -> int:
-    """Periodic: re-run checks whose task was lost (broker down at upload time)."""
+    """Periodic (every minute): checks whose task was lost (broker down at upload time) are
+    handed to the check workers, so a backlog is worked off by all of them at once, not one
+    file after another in the sweep; run here only while the broker cannot be reached.
+    (A check runs once: `submission_file_check` skips a file that is no longer pending.)"""
+    from workshop.outbox import task_enqueue
+
     cutoff = timezone.now() - dt.timedelta(minutes=2)
     ids = list(
-        SubmissionFile.objects.filter(
-            check_status=CheckStatus.PENDING, uploaded_at__lt=cutoff
-        ).values_list("pk", flat=True)[:100]
+        SubmissionFile.objects.filter(check_status=CheckStatus.PENDING, uploaded_at__lt=cutoff)
+        .order_by("uploaded_at")
+        .values_list("pk", flat=True)[:5000]
     )
-    for pk in ids:
-        submission_file_check(pk)
+    for position, pk in enumerate(ids):
+        if not task_enqueue(submission_file_check_task, pk):
+            for rest in ids[position : position + 100]:  # the broker is down: a share here
+                submission_file_check(rest)
+            break
     return len(ids)
 
 

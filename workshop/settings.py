@@ -164,7 +164,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     "pending-checks-sweep": {
         "task": "submissions.tasks.pending_checks_sweep",
-        "schedule": 300.0,
+        "schedule": 60.0,
     },
 }
 

@@ -341,3 +341,36 @@ def test_a_prefork_checks_worker_checks_every_file_through_its_own_zygote(settin
     # One zygote per prefork process that ran a check, gone with the worker.
     assert 1 <= len(zygotes) <= 2
     assert wait_for(lambda: not any(alive(pid) for pid in zygotes), timeout=10)
+
+
+@pytest.mark.django_db
+def test_the_pending_checks_sweep_hands_lost_checks_to_the_workers(monkeypatch, workshop, author):
+    """Checks whose task was lost (broker down at upload) go back to the check queue, all of
+    them, oldest first; only while the broker is unreachable does the sweep run a share."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from submissions import tasks
+    from submissions.models import CheckStatus, SubmissionFile
+    from tests.submissions.conftest import new_submission
+
+    files = []
+    for _ in range(3):
+        paper = new_submission(workshop, author, with_pdf=True)
+        files.append(paper.files.get())
+    SubmissionFile.objects.update(
+        check_status=CheckStatus.PENDING, uploaded_at=timezone.now() - dt.timedelta(minutes=5)
+    )
+    handed: list[int] = []
+    monkeypatch.setattr(
+        "workshop.outbox.task_enqueue", lambda task, pk, **kw: handed.append(pk) or True
+    )
+    assert tasks.pending_checks_sweep() == 3
+    assert handed == [f.pk for f in sorted(files, key=lambda f: f.uploaded_at)]
+
+    ran: list[int] = []
+    monkeypatch.setattr("workshop.outbox.task_enqueue", lambda task, pk, **kw: False)
+    monkeypatch.setattr(tasks, "submission_file_check", lambda pk: ran.append(pk))
+    assert tasks.pending_checks_sweep() == 3
+    assert sorted(ran) == sorted(f.pk for f in files)
