@@ -37,7 +37,7 @@ from ..permissions import (
     visible_question,
 )
 from .conflicts import conflicted_submission_ids
-from .progress import DISAGREEMENT_SPREAD
+from .progress import PaperProgress
 
 
 def reviewer_assignments(user: User) -> list[Assignment]:
@@ -447,25 +447,12 @@ class PendingReview:
 
 
 @dataclass
-class ConsoleRow:
-    submission: Submission
-    assigned: int = 0
-    submitted: int = 0
-    scores: list[int] = field(default_factory=list)
+class ConsoleRow(PaperProgress):
+    """A paper of the area chair's console: its progress (spread, disagreement, mean as on
+    the chairs' progress view), the reviews still pending and the meta-review."""
+
     pending: list[PendingReview] = field(default_factory=list)
     meta: MetaReview | None = None
-
-    @property
-    def spread(self) -> int:
-        return max(self.scores) - min(self.scores) if len(self.scores) > 1 else 0
-
-    @property
-    def disagreement(self) -> bool:
-        return self.spread >= DISAGREEMENT_SPREAD
-
-    @property
-    def mean(self) -> float | None:
-        return round(sum(self.scores) / len(self.scores), 2) if self.scores else None
 
     @property
     def late(self) -> bool:
