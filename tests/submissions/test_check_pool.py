@@ -359,15 +359,17 @@ def test_the_pending_checks_sweep_hands_lost_checks_to_the_workers(monkeypatch, 
     for _ in range(3):
         paper = new_submission(workshop, author, with_pdf=True)
         files.append(paper.files.get())
-    SubmissionFile.objects.update(
-        check_status=CheckStatus.PENDING, uploaded_at=timezone.now() - dt.timedelta(minutes=5)
-    )
+    for age, stored in zip((9, 7, 5), files, strict=True):  # distinct ages, oldest first
+        SubmissionFile.objects.filter(pk=stored.pk).update(
+            check_status=CheckStatus.PENDING,
+            uploaded_at=timezone.now() - dt.timedelta(minutes=age),
+        )
     handed: list[int] = []
     monkeypatch.setattr(
         "workshop.outbox.task_enqueue", lambda task, pk, **kw: handed.append(pk) or True
     )
     assert tasks.pending_checks_sweep() == 3
-    assert handed == [f.pk for f in sorted(files, key=lambda f: f.uploaded_at)]
+    assert handed == [f.pk for f in files]
 
     ran: list[int] = []
     monkeypatch.setattr("workshop.outbox.task_enqueue", lambda task, pk, **kw: False)
