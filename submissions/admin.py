@@ -250,7 +250,7 @@ class SubmissionAdmin(ChairScopedAdmin):
         restored = 0
         for submission in queryset.filter(status=SubmissionStatus.WITHDRAWN):
             try:
-                submission_restore(submission=submission, chair=request.user)
+                submission_restore(submission=submission, user=request.user)
                 restored += 1
             except ServiceError as exc:
                 self.message_user(request, f"#{submission.number}: {exc.message}", messages.ERROR)

@@ -1,8 +1,9 @@
 """The mail outbox: every message is a row first, delivered by a worker after commit.
 
 `mail_queue` renders a template into an `OutgoingMail` row inside the caller's transaction
-and arranges delivery for after commit; `mail_deliver` claims one row and sends it;
-`outbox_sweep` delivers whatever was left behind (broker down, worker killed, SMTP error).
+(`mails_queue_bulk` many at once) and arranges delivery after commit, one task per batch;
+`mails_deliver` claims a batch and sends it over one connection; `outbox_sweep` hands out
+whatever was left behind (broker down, worker killed, SMTP error).
 """
 
 from __future__ import annotations
@@ -294,10 +295,6 @@ def mails_enqueue(mail_ids: Iterable[int]) -> None:
     for start in range(0, len(ids), DELIVERY_BATCH):
         if not task_enqueue(outbox_deliver_batch, ids[start : start + DELIVERY_BATCH]):
             return  # the broker is down: every row is safe and due, the sweep takes them
-
-
-def mail_enqueue(mail_id: int) -> None:
-    mails_enqueue([mail_id])
 
 
 class _PendingMail(list):

@@ -33,6 +33,13 @@ def workshop_public_get(*, slug: str) -> Workshop:
     return Workshop.objects.prefetch_related("topics").get(slug=slug)
 
 
+def chairs_of(workshop: Workshop) -> QuerySet[User]:
+    """The chairs of `workshop` (the people told of what concerns the whole workshop)."""
+    return User.objects.filter(
+        memberships__workshop=workshop, memberships__role=Role.CHAIR
+    ).distinct()
+
+
 def chaired_workshop_ids(user: User | AnonymousUser) -> frozenset[int]:
     """Ids of the workshops `user` chairs (all of them for a superuser)."""
     if not user.is_authenticated:

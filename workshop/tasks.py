@@ -10,7 +10,10 @@ from . import outbox
 # Well under OUTBOX_CLAIM_SECONDS: a claim is only taken for stale when its task is dead.
 @shared_task(acks_late=True, ignore_result=True, soft_time_limit=90, time_limit=120)
 def outbox_deliver(mail_id: int) -> str:
-    """Deliver one outbox message (idempotent: the claim makes a second run a no-op)."""
+    """Deliver one outbox message (idempotent: the claim makes a second run a no-op).
+
+    Nothing publishes it any more (mail goes in batches, `outbox_deliver_batch`); it stays
+    registered so that tasks queued by the previous release still run after a deploy."""
     return outbox.mail_deliver(mail_id)
 
 

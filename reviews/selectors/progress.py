@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from statistics import mean
 
+from django.core.paginator import Page, Paginator
 from django.db.models import Count, Q
 from django.utils import timezone
 
@@ -71,6 +72,15 @@ class Progress:
 PROGRESS_PAGE = 100
 
 
+def _page_of(queryset, number: int, size: int | None) -> Page:
+    """Page `number` (clamped to the pages there are) of `queryset`; `size=None`: all on
+    one page. One COUNT and one sliced query."""
+    count = queryset.count()
+    paginator = Paginator(queryset, size or max(1, count))
+    paginator.count = count  # counted once, here
+    return paginator.get_page(number)
+
+
 def review_progress(
     workshop: Workshop,
     *,
@@ -91,15 +101,10 @@ def review_progress(
     totals = assignments.aggregate(
         assigned=Count("pk"), submitted=Count("pk", filter=Q(review__status=ReviewStatus.SUBMITTED))
     )
-    paper_count = papers_qs.count()
-    size = page_size or max(1, paper_count)
-    pages = max(1, -(-paper_count // size))
-    page = min(max(1, page), pages)
-    start = (page - 1) * size
-    papers = {
-        s.pk: PaperProgress(s)
-        for s in papers_qs.order_by("number").only("pk", "number", "title")[start : start + size]
-    }
+    paper_page = _page_of(
+        papers_qs.order_by("number").only("pk", "number", "title"), page, page_size
+    )
+    papers = {s.pk: PaperProgress(s) for s in paper_page}
     for sid, assigned, submitted in (
         assignments.filter(submission_id__in=papers)
         .values("submission_id")
@@ -120,15 +125,8 @@ def review_progress(
     people = User.objects.filter(
         memberships__workshop=workshop, memberships__role=Role.REVIEWER
     ).order_by("name", "email")
-    reviewer_count = people.count()
-    rsize = page_size or max(1, reviewer_count)
-    reviewer_pages = max(1, -(-reviewer_count // rsize))
-    reviewer_page = min(max(1, reviewer_page), reviewer_pages)
-    rstart = (reviewer_page - 1) * rsize
-    reviewers = {
-        u.pk: ReviewerProgress(u.name, u.email)
-        for u in people.only("pk", "name", "email")[rstart : rstart + rsize]
-    }
+    people_page = _page_of(people.only("pk", "name", "email"), reviewer_page, page_size)
+    reviewers = {u.pk: ReviewerProgress(u.name, u.email) for u in people_page}
     for uid, assigned, submitted in (
         assignments.filter(reviewer_id__in=reviewers)
         .values("reviewer_id")
@@ -142,12 +140,12 @@ def review_progress(
         overdue=timezone.now() > workshop.review_deadline,
         total_assigned=totals["assigned"],
         total_submitted=totals["submitted"],
-        page=page,
-        pages=pages,
-        reviewer_page=reviewer_page,
-        reviewer_pages=reviewer_pages,
-        paper_count=paper_count,
-        reviewer_count=reviewer_count,
+        page=paper_page.number,
+        pages=paper_page.paginator.num_pages,
+        reviewer_page=people_page.number,
+        reviewer_pages=people_page.paginator.num_pages,
+        paper_count=paper_page.paginator.count,
+        reviewer_count=people_page.paginator.count,
     )
 
 

@@ -21,6 +21,7 @@ from workshop.errors import DeadlinePassed, NotAllowed, ServiceError
 from workshop.models import Role, User, Workshop
 from workshop.outbox import mail_queue
 from workshop.policy import can, require, require_visible
+from workshop.selectors import chairs_of
 
 from ..models import (
     Answer,
@@ -329,7 +330,7 @@ def assignment_decline(*, assignment: Assignment, user: User, reason: str) -> As
         summary=f"{assignment.display_name} declined #{assignment.submission.number}",
         before={"declined": False}, after={"declined": True}, reason=assignment.decline_reason,
     )  # fmt: skip
-    for chair in User.objects.filter(memberships__workshop=workshop, memberships__role=Role.CHAIR):
+    for chair in chairs_of(workshop):
         mail_queue(
             key=f"declined:{entry.pk}:{chair.pk}",
             template="assignment_declined",
@@ -366,8 +367,7 @@ def comment_readers(submission: Submission, audience: str, thread_author_id: int
         )
         if committee or a.reviewer_id == thread_author_id:
             readers[a.reviewer_id] = (a.reviewer, a.display_name)
-    for chair in User.objects.filter(memberships__workshop=submission.workshop,
-                                     memberships__role=Role.CHAIR):  # fmt: skip
+    for chair in chairs_of(submission.workshop):
         readers.setdefault(chair.pk, (chair, "Chair"))
     return readers
 

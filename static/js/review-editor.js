@@ -130,6 +130,18 @@
     timer = setTimeout(save, 5000);
   }
 
+  function textColumn(title, text) {
+    const column = document.createElement("div");
+    const heading = document.createElement("p");
+    const strong = document.createElement("strong");
+    strong.textContent = title;
+    heading.append(strong);
+    const body = document.createElement("pre");
+    body.textContent = text || "(empty)";
+    column.append(heading, body);
+    return column;
+  }
+
   function conflict(data, sent) {
     halted = true;
     keepLocally();
@@ -149,19 +161,7 @@
         block.className = "conflict-pair";
         const h = document.createElement("h3");
         h.textContent = labelOf(name);
-        const a = document.createElement("div");
-        const aTitle = document.createElement("p");
-        aTitle.innerHTML = "<strong>Stored (newer)</strong>";
-        const aText = document.createElement("pre");
-        aText.textContent = theirs || "(empty)";
-        a.append(aTitle, aText);
-        const b = document.createElement("div");
-        const bTitle = document.createElement("p");
-        bTitle.innerHTML = "<strong>In this tab</strong>";
-        const bText = document.createElement("pre");
-        bText.textContent = mine || "(empty)";
-        b.append(bTitle, bText);
-        block.append(h, a, b);
+        block.append(h, textColumn("Stored (newer)", theirs), textColumn("In this tab", mine));
         conflictBox.append(block);
       });
     const actions = document.createElement("p");

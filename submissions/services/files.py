@@ -10,9 +10,10 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
 from workshop.errors import ServiceError
-from workshop.models import Role, User
+from workshop.models import User
 from workshop.outbox import mail_queue, task_enqueue
 from workshop.policy import SYSTEM
+from workshop.selectors import chairs_of
 
 from ..filechecks import check_pdf, check_supplementary, run_deep_check
 from ..filechecks.errors import read_limited
@@ -171,10 +172,7 @@ def _findings_to_chairs(stored: SubmissionFile, submission: Submission) -> None:
     findings = [f for f in check_findings(stored.check_report) if f[0] != "note"]
     if not findings:
         return
-    chairs = User.objects.filter(
-        memberships__workshop=submission.workshop, memberships__role=Role.CHAIR
-    ).distinct()
-    for chair in chairs:
+    for chair in chairs_of(submission.workshop):
         mail_queue(
             key=f"check-findings:{stored.pk}:{chair.pk}",
             template="check_findings",

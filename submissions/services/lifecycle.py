@@ -299,20 +299,14 @@ def submission_withdraw(*, submission: Submission, user: Any, notify: bool = Tru
             message="Only the contact authors of this paper can withdraw it.",
         )
         raise NotAllowed(WITHDRAW_REFUSED.format(contact=submission.workshop.contact_email))
-    by_chair = not can(user, "submissions.contact", submission)
+    by_chair = _as_chair(user, submission)
     before = submission.status
-    submission.status_before_withdrawal = submission.status
-    submission.status = SubmissionStatus.WITHDRAWN
-    submission.withdrawn_at = timezone.now()
-    submission.withdrawn_by_chair = by_chair
-    submission.save(
-        update_fields=[
-            "status",
-            "status_before_withdrawal",
-            "withdrawn_at",
-            "withdrawn_by_chair",
-            "updated_at",
-        ]
+    _withdrawal_set(
+        submission,
+        status=SubmissionStatus.WITHDRAWN,
+        before=submission.status,
+        at=timezone.now(),
+        by_chair=by_chair,
     )
     entry = activity_record(
         actor=user,
@@ -329,18 +323,40 @@ def submission_withdraw(*, submission: Submission, user: Any, notify: bool = Tru
     return submission
 
 
+def _as_chair(user: Any, submission: Submission) -> bool:
+    """Whether a withdrawal or restoration allowed to `user` is the chairs' doing: one who
+    is not a contact author of the paper can only have been allowed as a chair."""
+    return not can(user, "submissions.contact", submission)
+
+
+def _withdrawal_set(
+    submission: Submission, *, status: str, before: str, at: Any, by_chair: bool
+) -> None:
+    submission.status = status
+    submission.status_before_withdrawal = before
+    submission.withdrawn_at = at
+    submission.withdrawn_by_chair = by_chair
+    submission.save(
+        update_fields=[
+            "status",
+            "status_before_withdrawal",
+            "withdrawn_at",
+            "withdrawn_by_chair",
+            "updated_at",
+        ]
+    )
+
+
 @transaction.atomic
-def submission_restore(
-    *, submission: Submission, user: Any = None, chair: Any = None, notify: bool = True
-) -> Submission:
+def submission_restore(*, submission: Submission, user: Any, notify: bool = True) -> Submission:
     """Undo a withdrawal (`submissions.restore`): the chairs, or the contact authors of a
     paper they withdrew themselves while the call for papers is open. The paper gets back
-    the status it had. (`chair=` is the older name of `user=`.)
+    the status it had.
 
     Side effects: one `submission.restore` entry and a mail to every author. A paper that
     is not withdrawn (a retried request) is left as it is.
     """
-    actor = user if user is not None else chair
+    actor = user
     submission = submission_locked(submission)
     require_visible(actor, "submissions.view", submission)
     if not submission.is_withdrawn:
@@ -364,29 +380,15 @@ def submission_restore(
             "The call for papers is closed: only the chairs can restore the paper now. "
             f"Please write to them at {submission.workshop.contact_email}."
         )
-    by_authors = can(actor, "submissions.contact", submission) and not can(
-        actor, "workshop.manage", submission
-    )
+    by_chair = _as_chair(actor, submission)
     restored = submission.status_before_withdrawal or SubmissionStatus.DRAFT
-    submission.status = restored
-    submission.status_before_withdrawal = ""
-    submission.withdrawn_at = None
-    submission.withdrawn_by_chair = False
-    submission.save(
-        update_fields=[
-            "status",
-            "status_before_withdrawal",
-            "withdrawn_at",
-            "withdrawn_by_chair",
-            "updated_at",
-        ]
-    )
+    _withdrawal_set(submission, status=restored, before="", at=None, by_chair=False)
     entry = activity_record(
         actor=actor,
         action=SubmissionAction.RESTORE,
         target=submission,
         workshop=submission.workshop,
-        summary="Restored by the authors" if by_authors else "Restored by a chair",
+        summary="Restored by a chair" if by_chair else "Restored by the authors",
         before={"status": SubmissionStatus.WITHDRAWN},
         after={"status": restored},
         authors_see=True,

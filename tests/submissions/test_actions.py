@@ -183,7 +183,7 @@ def test_withdraw_and_restore_write_one_entry_each(submitted, author):
         submission_withdraw(submission=submitted, user=author)  # a retried request
     assert entries.new == []
     with Entries() as entries:
-        submission_restore(submission=submitted, chair=chair)
+        submission_restore(submission=submitted, user=chair)
     one_entry(entries, SubmissionAction.RESTORE, chair, submitted)
     submitted.refresh_from_db()
     assert submitted.status == SubmissionStatus.SUBMITTED
@@ -326,7 +326,7 @@ def test_a_withdrawn_paper_cannot_be_edited_and_its_authors_restore_it_while_ope
     with pytest.raises(NotAllowed, match="This paper is withdrawn"):
         submission_update(submission=submitted, user=author, title="X")
     with pytest.raises(NotFound):
-        submission_restore(submission=submitted, chair=UserFactory())
+        submission_restore(submission=submitted, user=UserFactory())
     submission_restore(submission=submitted, user=author)
     submitted.refresh_from_db()
     assert submitted.is_submitted

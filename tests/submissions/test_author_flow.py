@@ -191,7 +191,7 @@ def test_withdraw_needs_confirmation_keeps_everything_and_chair_restores(client,
     assert OutgoingMail.objects.filter(subject__contains="withdrawn").exists()
     chair = make_chair(workshop)
     with TestCase.captureOnCommitCallbacks(execute=True):
-        submission_restore(submission=submission, chair=chair)
+        submission_restore(submission=submission, user=chair)
     submission.refresh_from_db()
     assert submission.status == SubmissionStatus.SUBMITTED
     actions = list(
