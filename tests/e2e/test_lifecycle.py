@@ -442,6 +442,7 @@ def _story(
         expect(row).to_contain_text("Not started")
         row.get_by_role("link", name=f"#{paper.number} {TITLE}").click()
         expect(r.page).to_have_url(paper_url)
+        r.page.wait_for_function("() => window.reviewEditor !== undefined")  # reached by a click
         pseudonyms[key] = (
             r.main.locator("hgroup p strong").first.inner_text().removeprefix("Reviewer ")
         )

@@ -103,6 +103,9 @@ def _sign_in_and_open_the_paper(page, base: str) -> str:
     paper_url = f"{base}/reviewing/osllm/papers/1/"
     expect(page).to_have_url(paper_url)
     expect(main.get_by_role("heading", level=1)).to_have_text(f"#1 {TITLE}")
+    # The page was reached by a click: wait until the editor's script has attached its
+    # listeners (it failed once in the parallel CI run, typing before the script ran).
+    page.wait_for_function("() => window.reviewEditor !== undefined")
     return paper_url
 
 
