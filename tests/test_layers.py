@@ -1,4 +1,5 @@
-"""Dependencies point one way: reviews -> submissions -> workshop (DESIGN section 2)."""
+"""Dependencies point one way (DESIGN section 2): api and transfer -> programme -> reviews ->
+submissions -> workshop. The API and the importers sit on top and only call what is below."""
 
 from __future__ import annotations
 
@@ -8,7 +9,14 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-FORBIDDEN = {"workshop": {"submissions", "reviews"}, "submissions": {"reviews"}}
+TOP = {"programme", "transfer", "api"}
+FORBIDDEN = {
+    "workshop": {"submissions", "reviews"} | TOP,
+    "submissions": {"reviews"} | TOP,
+    "reviews": TOP,
+    "programme": {"transfer", "api"},
+    "transfer": {"api"},
+}
 
 
 def imported_apps(path: Path) -> set[str]:

@@ -89,5 +89,6 @@ def permission_names() -> list[str]:
     return sorted(
         name
         for name in rules.permissions.permissions
-        if name.split(".", 1)[0] in {"workshop", "submissions", "reviews", "decisions"}
+        if name.split(".", 1)[0]
+        in {"workshop", "submissions", "reviews", "decisions", "programme", "api", "transfer"}
     )

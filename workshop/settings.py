@@ -45,6 +45,12 @@ INSTALLED_APPS = [
     "workshop",
     "submissions",
     "reviews",
+    "programme",
+    "transfer",
+    "api",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,1 @@
+"""The programme's named permissions (sessions, speakers, presenters)."""
