@@ -3,7 +3,7 @@
 Registered once, when the admin loads this app (`reviews.admin.decisions` imports this
 module): the submissions list and the decision board then understand the same queries.
 Every keyword compiles to a Q on `Submission`; the per-paper aggregates (score, reviews,
-disagreement) are subqueries limited to the workshops searched.
+disagreement) are the stored figures of `PaperScore`, joined.
 """
 
 from __future__ import annotations
@@ -15,14 +15,12 @@ from workshop.models import Role
 from workshop.search import (
     SearchContext,
     SearchError,
-    compare_q,
     parse_comparison,
     search_default_register,
     search_keyword_register,
 )
 
 from .models import Assignment, Outcome
-from .selectors.board import paper_scores
 from .selectors.progress import DISAGREEMENT_SPREAD
 
 STATUS_WORDS = {
@@ -62,15 +60,19 @@ HOLDS = {
 
 
 def _aggregate(fn: str, value: str, context: SearchContext) -> Q:
-    """Papers whose aggregate compares as asked, from one grouped query over the
-    workshops searched. A paper with no submitted review has 0 reviews done (so that
-    `reviews:<3` finds it) and no score (so that no `score:` comparison does)."""
+    """Papers whose stored figure (`PaperScore`, kept by the review services) compares as
+    asked: a filter on one small joined row per paper, flat in the workshop's size. A paper
+    with no submitted review has 0 reviews done (so that `reviews:<3` finds it) and no
+    score (so that no `score:` comparison does)."""
     lookup, number = parse_comparison(value)
-    condition = compare_q("x", value)
-    grouped = paper_scores(fn, context.workshop_ids)
+    field_name = f"score__{fn}"
+    if lookup == "ne":
+        condition = Q(**{f"{field_name}__isnull": False}) & ~Q(**{field_name: number})
+    else:
+        condition = Q(**{f"{field_name}__{lookup}": number})
     if fn == "done" and HOLDS[lookup](0, number):
-        return ~Q(pk__in=grouped.exclude(condition).values("sid"))
-    return Q(pk__in=grouped.filter(condition).values("sid"))
+        return condition | Q(score__isnull=True)
+    return condition
 
 
 def title_q(value: str, context: SearchContext) -> Q:

@@ -22,6 +22,7 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -30,6 +31,7 @@ from workshop.admin_scoping import ChairScopedAdmin, ConfigAdminMixin
 from workshop.csvexport import csv_response
 from workshop.errors import ServiceError
 from workshop.models import MailStatus, OutgoingMail, Topic, Workshop
+from workshop.phases import Phase, current_phase
 from workshop.search import SearchContext, SearchError, search_compile, search_keywords
 
 from .. import search as _search_keywords  # noqa: F401 - registers the search keywords
@@ -54,16 +56,22 @@ BULK_OUTCOMES = {
     "reject": Outcome.REJECT,
     "desk_reject": Outcome.DESK_REJECT,
 }
+# Which workshop the board opens on, first to last (the one deciding first).
+DESK_PHASES = [
+    Phase.DECISION, Phase.DISCUSSION, Phase.REBUTTAL, Phase.REVIEWING, Phase.BIDDING,
+    Phase.CAMERA_READY, Phase.PAPER_UPLOAD, Phase.SUBMISSION, Phase.ANNOUNCED, Phase.CONCLUDED,
+]  # fmt: skip
+DESK_WORKSHOP_KEY = "desk_workshop"
 # The board's columns: (key, label, sort key or "").
 COLUMNS = [
     ("number", "#", "number"),
     ("title", "Title", "title"),
     ("decision", "Decision", "decision"),
     ("mean", "Mean", "mean"),
-    ("median", "Median", ""),
+    ("median", "Median", "median"),
     ("range", "Min–max", "low"),
     ("spread", "Spread", "spread"),
-    ("weighted", "Weighted", ""),
+    ("weighted", "Weighted", "weighted"),
     ("reviews", "Reviews", "done"),
     ("meta", "Meta-review", ""),
     ("topic", "Topic", "topic"),
@@ -72,6 +80,9 @@ COLUMNS = [
     ("flags", "Checks", ""),
 ]
 FILTERS = ("q", "topic", "type", "decision", "status")
+# The columns always shown; the chair picks the others (kept in the session).
+FIXED_COLUMNS = ("number", "title", "decision")
+DESK_COLUMNS_KEY = "desk_columns"
 
 
 def _int(value: Any, default: int | None = None) -> int | None:
@@ -94,32 +105,46 @@ def _num(value: float | None, places: int = 2) -> str:
     return f"{value:.{places}f}" if places else f"{value:g}"
 
 
-ROW = (
+# One cell per column, in COLUMNS order; a page's row template joins the cells of the
+# columns the chair shows (`row_template`), then every row fills it once.
+CELLS = {
+    "number": '<th class="field-number desk-col-number" scope="row"><a href="{change}{pk}/change/">'
+    "{number}</a></th>",
+    "title": '<td class="field-title desk-col-title">{title}</td>',
+    "decision": '<td class="field-decision_select"><select name="decision-{pk}" '
+    'aria-label="Decision on #{number}">{options}</select></td>',
+    "mean": '<td class="field-mean_score num">{mean}</td>',
+    "median": '<td class="field-median_score num">{median}</td>',
+    "range": '<td class="field-score_range num">{range}</td>',
+    "spread": '<td class="field-spread num">{spread}</td>',
+    "weighted": '<td class="field-weighted_mean num">{weighted}</td>',
+    "reviews": '<td class="field-reviews num{missing}">{reviews}</td>',
+    "meta": '<td class="field-meta">{meta}</td>',
+    "topic": '<td class="field-topic">{topic}</td>',
+    "type": '<td class="field-type_name">{type}</td>',
+    "status": '<td class="field-status">{status}</td>',
+    "flags": '<td class="field-flags">{flags}</td>',
+}
+ROW_START = (
     '<tr><td class="desk-pick"><input type="checkbox" name="ids" value="{pk}" '
     'aria-label="Tick #{number}"></td>'
-    '<th class="field-number desk-col-number" scope="row"><a href="{change}{pk}/change/">'
-    "{number}</a></th>"
-    '<td class="field-title desk-col-title">{title}</td>'
-    '<td class="field-decision_select"><select name="decision-{pk}" '
-    'aria-label="Decision on #{number}">{options}</select></td>'
-    '<td class="field-mean_score num">{mean}</td>'
-    '<td class="field-median_score num">{median}</td>'
-    '<td class="field-score_range num">{range}</td>'
-    '<td class="field-spread num">{spread}</td>'
-    '<td class="field-weighted_mean num">{weighted}</td>'
-    '<td class="field-reviews num{missing}">{reviews}</td>'
-    '<td class="field-meta">{meta}</td><td class="field-topic">{topic}</td>'
-    '<td class="field-type_name">{type}</td><td class="field-status">{status}</td>'
-    '<td class="field-flags">{flags}</td></tr>'
 )
+
+
+def row_template(shown: Iterable[str]) -> str:
+    """The row of a page showing these columns (COLUMNS' keys), as one format string."""
+    keep = set(shown)
+    return ROW_START + "".join(CELLS[key] for key, _, _ in COLUMNS if key in keep) + "</tr>"
+
+
 DISAGREEMENT = (
     ' <span class="desk-flag" title="the scores disagree">⚑'
     '<span class="visually-hidden"> disagreement</span></span>'
 )
 
 
-def board_row_html(rows: list[BoardRow], categories: list[DecisionCategory], change: str
-                   ) -> list[SafeString]:  # fmt: skip
+def board_row_html(rows: list[BoardRow], categories: list[DecisionCategory], change: str,
+                   shown: Iterable[str] = ()) -> list[SafeString]:  # fmt: skip
     """The page's rows, each one line of HTML, for the template's one loop to print.
 
     The board's rows are written here rather than cell by cell in the template: 200 rows of
@@ -137,6 +162,7 @@ def board_row_html(rows: list[BoardRow], categories: list[DecisionCategory], cha
             names[value] = escape(value) if value else "—"
         return names[value]
 
+    row = row_template(shown or [key for key, _, _ in COLUMNS])
     out = []
     for r in rows:
         s = r.submission
@@ -146,7 +172,7 @@ def board_row_html(rows: list[BoardRow], categories: list[DecisionCategory], cha
         flags = r.flags
         out.append(
             mark_safe(  # every value is a number or escaped above
-                ROW.format(
+                row.format(
                     pk=s.pk,
                     number=s.number,
                     change=change,
@@ -239,14 +265,38 @@ class DecisionBoardAdmin(ChairScopedAdmin):
 
     def _workshop(self, request: HttpRequest, params: QueryDict) -> tuple[Workshop, list[Workshop]]:
         """The workshop asked for (`workshop`, or the changelist's `workshop__id__exact`),
-        else the chair's most recent one; 404 for one the requester does not chair."""
+        else the one the chair last opened here, else the one furthest into deciding (a
+        workshop making decisions before one in discussion, reviewing, ..., before one
+        whose call is still open); 404 for one the requester does not chair."""
         chaired = list(self.chaired_workshops(request))
         if not chaired:
             raise PermissionDenied
         wanted = params.get("workshop") or params.get("workshop__id__exact")
         if wanted:
-            return self.chaired_workshop(request, wanted), chaired
-        return chaired[0], chaired
+            workshop = self.chaired_workshop(request, wanted)
+            if request.session.get(DESK_WORKSHOP_KEY) != workshop.pk:
+                request.session[DESK_WORKSHOP_KEY] = workshop.pk  # a session write only then
+            return workshop, chaired
+        last = request.session.get(DESK_WORKSHOP_KEY)
+        for workshop in chaired:
+            if workshop.pk == last:
+                return workshop, chaired
+        now = timezone.now()
+        return min(
+            chaired, key=lambda w: (DESK_PHASES.index(current_phase(w, now)), -w.pk)
+        ), chaired
+
+    def _columns(self, request: HttpRequest, params: QueryDict) -> set[str]:
+        """The columns to show: the fixed ones and those the chair ticked (a `columns`
+        form sets them and the session keeps them); every column until a choice."""
+        optional = {key for key, _, _ in COLUMNS} - set(FIXED_COLUMNS)
+        if params.get("columns") == "set":
+            chosen = sorted(optional & set(params.getlist("col")))
+            request.session[DESK_COLUMNS_KEY] = chosen
+        else:
+            stored = request.session.get(DESK_COLUMNS_KEY)
+            chosen = optional & set(stored) if isinstance(stored, list) else optional
+        return set(FIXED_COLUMNS) | set(chosen)
 
     def _condition(self, workshop: Workshop, params: QueryDict) -> tuple[Q, str]:
         """The search and the filters as one Q, and the search's error message ("" if
@@ -304,8 +354,11 @@ class DecisionBoardAdmin(ChairScopedAdmin):
             return "?" + urlencode({**base, **{k: v for k, v in extra.items() if v}})
 
         current_sort = ("-" if descending else "") + page.sort
+        shown = self._columns(request, params)
         headers = []
         for key, label, sort_key in COLUMNS:
+            if key not in shown:
+                continue
             link, state = "", ""
             if sort_key:
                 if page.sort == sort_key:
@@ -318,8 +371,11 @@ class DecisionBoardAdmin(ChairScopedAdmin):
         context = {
             **self.admin_site.each_context(request),
             "rows": board_row_html(
-                page.rows, categories, reverse("admin:submissions_submission_changelist")
+                page.rows, categories, reverse("admin:submissions_submission_changelist"), shown
             ),
+            "column_choices": [
+                (key, label, key in shown) for key, label, _ in COLUMNS if key not in FIXED_COLUMNS
+            ],
             "title": f"Decision board · {workshop.short_name}",
             "opts": self.model._meta,
             "workshop": workshop,

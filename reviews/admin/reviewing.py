@@ -18,6 +18,7 @@ from ..models import (
 )
 from ..selectors import progress as progress_selectors
 from ..services import reviewing as reviewing_services
+from ..services.scores import paper_scores_rebuild
 
 
 def _page(raw: str | None) -> int:
@@ -38,6 +39,12 @@ class ReviewQuestionAdmin(ConfigAdminMixin, ChairScopedAdmin):
         if obj is not None and obj.answers.exists():
             return False
         return super().has_delete_permission(request, obj)
+
+    def save_model(self, request, obj, form, change) -> None:  # type: ignore[no-untyped-def]
+        super().save_model(request, obj, form, change)
+        if {"is_recommendation", "is_confidence"} & set(form.changed_data):
+            # Which answers are scores changed: every paper's stored figures with it.
+            paper_scores_rebuild(obj.workshop)
 
     def get_actions(self, request):  # type: ignore[no-untyped-def]
         actions = super().get_actions(request)

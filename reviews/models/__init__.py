@@ -25,6 +25,7 @@ from .decisions import (
     SavedSearch,
 )
 from .expertise import Publication, PublicationSource
+from .public import PublicComment, PublicCommentStatus
 from .reviewing import (
     Answer,
     Comment,
@@ -37,6 +38,7 @@ from .reviewing import (
     ReviewStatus,
     ReviewVersion,
 )
+from .scores import PaperScore
 
 __all__ = [
     "POSITIVE_BIDS",
@@ -60,6 +62,9 @@ __all__ = [
     "MetaRecommendation",
     "MetaReview",
     "Outcome",
+    "PaperScore",
+    "PublicComment",
+    "PublicCommentStatus",
     "Publication",
     "PublicationSource",
     "QuestionKind",

@@ -2,9 +2,9 @@
 aggregates in two queries (review counts grouped per paper, and the page's score and
 confidence answers), whatever the size of the workshop and the depth of the page.
 
-Sorting by a score reads the workshop's aggregate in one grouped query (`paper_scores`),
-only then, and sorts the matching ids in Python; otherwise pages are numbered and the
-offset skips plain index rows (`(workshop, number)`), never aggregates.
+Sorting by a score orders by the stored figures (`PaperScore`, kept by the review
+services), never by an aggregate; otherwise pages are numbered and the offset skips plain
+index rows (`(workshop, number)`), never aggregates.
 """
 
 from __future__ import annotations
@@ -14,16 +14,12 @@ from dataclasses import dataclass, field
 from statistics import median
 
 from django.db.models import (
-    Avg,
     Count,
     F,
-    FloatField,
-    Max,
-    Min,
     Q,
     QuerySet,
 )
-from django.db.models.functions import Cast
+from django.db.models.functions import Coalesce
 
 from submissions.models import DECIDABLE, Submission
 from workshop.models import Role, Workshop
@@ -32,42 +28,6 @@ from ..models import Answer, Assignment, ReviewStatus
 from .progress import DISAGREEMENT_SPREAD
 
 PAGE_SIZE = 200
-
-
-def paper_scores(fn: str, workshop_ids: Iterable[int]) -> QuerySet:
-    """Per paper of the workshops (`sid`), one aggregate (`x`) of its submitted reviews in
-    ONE grouped query: mean, low, high or spread of the recommendation scores, or done
-    (submitted reviews of active reviewer assignments). Papers without any are absent.
-
-    What the search's `score:`/`reviews:` and the board's score sorts use: a hash
-    aggregate over the workshop's answers, not a subquery per paper."""
-    ids = list(workshop_ids)
-    if fn == "done":
-        rows = Assignment.objects.filter(
-            role=Role.REVIEWER,
-            declined_at__isnull=True,
-            review__status=ReviewStatus.SUBMITTED,
-        )
-        if ids:
-            rows = rows.filter(submission__workshop_id__in=ids)
-        return rows.order_by().values(sid=F("submission_id")).annotate(x=Count("pk"))
-    score = Cast("value", FloatField())
-    expression = {
-        "mean": Avg(score),
-        "low": Min(score),
-        "high": Max(score),
-        "spread": Max(score) - Min(score),
-    }[fn]
-    answers = Answer.objects.filter(
-        review__status=ReviewStatus.SUBMITTED,
-        question__is_recommendation=True,
-        value__isnull=False,
-    )
-    if ids:
-        answers = answers.filter(review__assignment__submission__workshop_id__in=ids)
-    return (
-        answers.order_by().values(sid=F("review__assignment__submission_id")).annotate(x=expression)
-    )
 
 
 # name -> (label, order expression or None for a score subquery)
@@ -79,12 +39,14 @@ SORTS: dict[str, str] = {
     "status": "Status",
     "decision": "Decision",
     "mean": "Mean",
+    "median": "Median",
+    "weighted": "Weighted mean (by confidence)",
     "low": "Lowest score",
     "high": "Highest score",
     "spread": "Disagreement (score spread)",
     "done": "Reviews done",
 }
-SCORE_SORTS = {"mean", "low", "high", "spread", "done"}
+SCORE_SORTS = {"mean", "median", "weighted", "low", "high", "spread", "done"}
 PLAIN_ORDER = {
     "number": ["number"],
     "title": ["title", "number"],
@@ -202,41 +164,30 @@ def board_page(
         sort = "number"
     papers = board_papers(workshop, condition)
     if sort in SCORE_SORTS:
-        # The papers (ids and numbers) and their aggregate in two flat queries, sorted
-        # here: papers without a score last, ties by number.
-        matching = list(papers.values_list("pk", "number"))
-        values = dict(paper_scores(sort, [workshop.pk]).values_list("sid", "x"))
-        missing = 0 if sort == "done" else None
-        sign = -1 if descending else 1
-
-        def key(row: tuple[int, int]) -> tuple:
-            value = values.get(row[0], missing)
-            return (value is None, sign * value if value is not None else 0, row[1])
-
-        matching.sort(key=key)
-        count = len(matching)
-        pages = max(1, -(-count // page_size))
-        page = min(max(1, page), pages)
-        start = (page - 1) * page_size
-        ids = [pk for pk, _ in matching[start : start + page_size]]
+        # The stored figures (`PaperScore`, one row per paper): papers without a score
+        # last, ties by number.
+        value = Coalesce("score__done", 0) if sort == "done" else F(f"score__{sort}")
+        order = value.desc(nulls_last=True) if descending else value.asc(nulls_last=True)
+        ordered = papers.order_by(order, "number").values_list("pk", flat=True)
     else:
         fields = PLAIN_ORDER[sort]
         if descending:
             fields = [f"-{fields[0]}", *fields[1:]]
         ordered = papers.order_by(*fields).values_list("pk", flat=True)
-        if condition:
-            # A search runs once: every matching id (a list of integers), then the page.
-            matching_ids = list(ordered)
-            count = len(matching_ids)
-        else:
-            count = papers.count()  # an index-only count, then one page of the index
-        pages = max(1, -(-count // page_size))
-        page = min(max(1, page), pages)
-        start = (page - 1) * page_size
-        if condition:
-            ids = matching_ids[start : start + page_size]
-        else:
-            ids = list(ordered[start : start + page_size])
+    if condition or sort in SCORE_SORTS:
+        # A search or a score sort runs once: every matching id (a list of integers), then
+        # the page.
+        matching_ids = list(ordered)
+        count = len(matching_ids)
+    else:
+        count = papers.count()  # an index-only count, then one page of the index
+    pages = max(1, -(-count // page_size))
+    page = min(max(1, page), pages)
+    start = (page - 1) * page_size
+    if condition or sort in SCORE_SORTS:
+        ids = matching_ids[start : start + page_size]
+    else:
+        ids = list(ordered[start : start + page_size])
     rows = board_rows(ids, required=workshop.reviews_per_paper)
     return BoardPage(rows, page, count, page_size, sort, descending)
 

@@ -7,13 +7,14 @@ from dataclasses import dataclass, field
 from statistics import mean
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Q
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from submissions.models import Submission, SubmissionStatus
 from workshop.models import Role, User, Workshop
 
-from ..models import Answer, Assignment, ReviewStatus
+from ..models import Answer, Assignment, PaperScore, ReviewStatus
 
 DISAGREEMENT_SPREAD = 2  # recommendation scores this far apart are flagged for discussion
 
@@ -98,9 +99,11 @@ def review_progress(
         role=Role.REVIEWER,
         declined_at__isnull=True,
     ).order_by()
-    totals = assignments.aggregate(
-        assigned=Count("pk"), submitted=Count("pk", filter=Q(review__status=ReviewStatus.SUBMITTED))
-    )
+    # The totals from each paper's stored figures (one small row per paper), not from
+    # every assignment and review of the workshop.
+    totals = PaperScore.objects.filter(
+        submission__workshop=workshop, submission__status=SubmissionStatus.SUBMITTED
+    ).aggregate(assigned=Coalesce(Sum("assigned"), 0), submitted=Coalesce(Sum("done"), 0))
     paper_page = _page_of(
         papers_qs.order_by("number").only("pk", "number", "title"), page, page_size
     )

@@ -33,6 +33,7 @@ from ..selectors.conflicts import conflicts_for
 from ..selectors.matching import MatchingInput, matching_input
 from .access import lock_on_paper, require_on_paper
 from .reviewing import pseudonyms_fill
+from .scores import paper_scores_refresh
 
 log = logging.getLogger(__name__)
 
@@ -288,6 +289,7 @@ def matching_run_commit(*, run: MatchingRun, chair: User) -> dict[str, int]:
         for sid, uid in sorted(added)
     )
     pseudonyms_fill([sid for sid, _ in added])
+    paper_scores_refresh(sid for sid, _ in removed | added)
     run.status = RunStatus.COMMITTED
     run.committed_at = timezone.now()
     run.save(update_fields=["status", "committed_at"])
@@ -386,6 +388,7 @@ def assignment_add(*, submission: Submission, reviewer: User, chair: User, locke
                         before={"locked": False}, after={"locked": True})  # fmt: skip
         return assignment, warnings
     pseudonyms_fill([submission.pk])
+    paper_scores_refresh([submission.pk])
     entry = activity_record(
         actor=chair, target=assignment, action=action,
         summary=f"{reviewer} assigned to #{submission.number} as {Role(role).label.lower()}"
@@ -415,6 +418,7 @@ def assignment_remove(*, assignment: Assignment, chair: User) -> None:
                 "review": assignment_review(assignment) is not None},
     )  # fmt: skip
     assignment.delete()
+    paper_scores_refresh([assignment.submission_id])
 
 
 @transaction.atomic

@@ -39,6 +39,7 @@ from ..models import (
 from ..models.reviewing import CommentAudience, PaperVisit
 from ..permissions import review_submitted
 from ..selectors.progress import late_reviewers
+from .scores import paper_scores_refresh
 
 MAX_TEXT = 20000
 
@@ -251,11 +252,14 @@ def review_save_draft(*, assignment: Assignment, user: User, answers: dict[int, 
 
 @transaction.atomic
 def review_submit(*, assignment: Assignment, user: User, answers: dict[int, object],
-                  revision: int | None = None) -> Review:  # fmt: skip
+                  revision: int | None = None, signed: bool | None = None
+                  ) -> Review:  # fmt: skip
     """Submit (or update a submitted) review: every required question must be answered.
     Asks `reviews.view_paper`, then `reviews.write_review` on the assignment (the
     reviewer's own, in the window; chairs may correct any review). A submission based on
     an older `revision` that would change the stored text raises `StaleDraft` (409).
+    `signed` (None: unchanged) is the reviewer's choice to sign the review with their name
+    on a public forum (open reviewing); only the reviewer themselves may choose it.
 
     Side effects: a new kept version and revision; one `review.submit` (first time) or
     `review.update` activity entry; no mail (chairs watch progress).
@@ -275,6 +279,8 @@ def review_submit(*, assignment: Assignment, user: User, answers: dict[int, obje
     if missing:
         raise ServiceError("Please answer: " + ", ".join(missing) + ".")
     _store(review, questions, cleaned, before)
+    if signed is not None and assignment.reviewer_id == user.pk:
+        review.signed = signed
     review.status = ReviewStatus.SUBMITTED
     review.version += 1
     review.revision += 1
@@ -284,12 +290,13 @@ def review_submit(*, assignment: Assignment, user: User, answers: dict[int, obje
         review=review, number=review.version,
         answers={str(k): v for k, v in stored.items()},
     )  # fmt: skip
+    paper_scores_refresh([assignment.submission_id])
     activity_record(
         actor=user, target=review,
         action="review.update" if was_submitted else "review.submit",
         summary=f"{assignment.display_name} on #{assignment.submission.number}: "
         + (f"review updated (version {review.version})" if was_submitted else "review submitted"),
-        after={"version": review.version},
+        after={"version": review.version, "signed": review.signed},
     )  # fmt: skip
     return review
 
@@ -324,6 +331,7 @@ def assignment_decline(*, assignment: Assignment, user: User, reason: str) -> As
     assignment.declined_at = timezone.now()
     assignment.decline_reason = reason.strip()[:2000]
     assignment.save(update_fields=["declined_at", "decline_reason"])
+    paper_scores_refresh([assignment.submission_id])
     workshop = assignment.submission.workshop
     entry = activity_record(
         actor=user, target=assignment, action="assignment.decline",

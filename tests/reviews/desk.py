@@ -18,6 +18,7 @@ from reviews.models import (
 )
 from reviews.services.decisions import default_categories_create
 from reviews.services.reviewing import default_form_create
+from reviews.services.scores import paper_scores_refresh
 from submissions.models import Submission, SubmissionFile, SubmissionType
 from tests.factories import MembershipFactory, TopicFactory, UserFactory, make_chair
 from workshop.models import OutgoingMail, Role, Topic, User, Workshop
@@ -92,6 +93,7 @@ def desk_build(workshop: Workshop, papers: int, *, scores=None) -> Desk:  # type
         answers.append(Answer(review=review, question=rec, value=scores(i)[k]))
         answers.append(Answer(review=review, question=conf, value=1 + (i + k) % 5))
     Answer.objects.bulk_create(answers)
+    paper_scores_refresh(p.pk for p in rows)  # bulk writes bypass the review services
     Decision.objects.bulk_create(
         Decision(submission=p, category=categories[2], decided_by=chair) for p in rows[::4]
     )

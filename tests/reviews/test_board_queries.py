@@ -44,6 +44,8 @@ def pages(desk) -> dict[str, str]:
         "board by mean, first": f"{board}&sort=-mean",
         "board by mean, last": f"{board}&sort=-mean&p={last}",
         "board by spread, last": f"{board}&sort=spread&p={last}",
+        "board by median, last": f"{board}&sort=-median&p={last}",
+        "board by weighted mean, first": f"{board}&sort=weighted",
         "board search": f"{board}&q=topic%3Adata+score%3A%3E%3D2+-decision%3Areject+ac%3Aalan",
         "plots": reverse("admin:reviews_decisions_plots") + f"?workshop={ws}",
         "export": reverse("admin:reviews_decisions_export") + f"?workshop={ws}&q=disagree%3A",

@@ -41,6 +41,7 @@ from reviews.services.decisions import (
     default_categories_create,
 )
 from reviews.services.reviewing import default_form_create, review_submit
+from reviews.services.scores import paper_scores_refresh
 from submissions.models import Authorship, Submission, SubmissionFile, SubmissionType
 from tests.factories import (
     MembershipFactory,
@@ -138,6 +139,7 @@ class Board:
             Answer.objects.create(
                 review=review, question=self.questions["Confidence"], value=confidence
             )
+        paper_scores_refresh([paper.pk])  # written around the review services
         return review
 
     def scored(self, title: str, pairs: list[tuple[int, int | None]], **kwargs) -> Submission:

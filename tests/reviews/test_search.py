@@ -14,6 +14,7 @@ from django.urls import reverse
 import reviews.search  # noqa: F401 - registers the keywords
 from reviews.models import Decision, Review
 from reviews.services.decisions import category_for, decision_record
+from reviews.services.scores import paper_scores_refresh
 from submissions.models import Submission
 from tests.factories import WorkshopFactory
 from tests.reviews.desk import desk_build
@@ -144,6 +145,7 @@ def desk(django_db_setup, django_db_blocker):
         Review.objects.filter(
             assignment__submission=papers[2], assignment__pseudonym__in=["B", "C"]
         ).update(status="draft")
+        paper_scores_refresh([papers[2].pk])  # written around the review services
         Submission.objects.filter(pk=papers[1].pk).update(title="Distillation at scale")
         result.other = other
         yield result
