@@ -23,11 +23,11 @@ from submissions.permissions import (
     is_author,
     is_in_review,
 )
-from workshop.models import OtherReviewsVisibility, Role, User, Workshop
+from workshop.models import Openness, OtherReviewsVisibility, Role, User, Workshop
 from workshop.permissions import is_area_chair_member, is_chair, is_committee, is_person
 from workshop.phases import accepts_until
 
-from .models import Assignment, QuestionVisibility, Review, ReviewStatus
+from .models import Assignment, PublicComment, QuestionVisibility, Review, ReviewStatus
 
 if TYPE_CHECKING:
     from .selectors.conflicts import ConflictMap
@@ -264,6 +264,68 @@ def is_publication_owner(user: Any, owner: Any) -> bool:
     return is_person(user) and isinstance(owner, User) and owner.pk == user.pk
 
 
+# --- open reviewing (issue 14) -------------------------------------------------------------
+
+# Public comments one person may post per hour on the forums of one workshop.
+PUBLIC_COMMENT_RATE = 5
+PUBLIC_COMMENT_WINDOW = dt.timedelta(hours=1)
+
+
+def forums_published(workshop: Workshop) -> bool:
+    """The workshop publishes forums at all: an open policy, and both releases are out
+    (the authors read their reviews and decisions before the public does)."""
+    return (
+        workshop.openness != Openness.CLOSED
+        and workshop.decisions_released
+        and workshop.reviews_released
+    )
+
+
+def forum_published(submission: Submission) -> bool:
+    """The paper's forum is public: `accepted` publishes the accepted papers, `all` every
+    paper that was reviewed (never drafts, withdrawn or desk-rejected papers)."""
+    workshop = submission.workshop
+    if not forums_published(workshop):
+        return False
+    if workshop.openness == Openness.ACCEPTED:
+        return submission.status == SubmissionStatus.ACCEPTED
+    return submission.status in (SubmissionStatus.ACCEPTED, SubmissionStatus.REJECTED)
+
+
+def public_comments_recent(user: Any, workshop: Workshop, now: dt.datetime | None = None) -> int:
+    """How many public comments (any status) the person posted on the workshop's forums in
+    the rate-limit window; counted in the database, so every web process agrees."""
+    since = (now or timezone.now()) - PUBLIC_COMMENT_WINDOW
+    return PublicComment.objects.filter(
+        author_id=user.pk, submission__workshop=workshop, created_at__gte=since
+    ).count()
+
+
+@rules.predicate
+def is_forum_published(_user: object, obj: Submission | Workshop) -> bool:
+    """Object: a paper (its forum), or a workshop (its index and feed of forums)."""
+    if isinstance(obj, Workshop):
+        return forums_published(obj)
+    return forum_published(obj)
+
+
+@rules.predicate
+def authors_named_publicly(_user: object, submission: Submission) -> bool:
+    """Authors are named in public for accepted papers, once decisions are out; rejected
+    papers stay anonymous whatever the policy."""
+    return submission.status == SubmissionStatus.ACCEPTED and submission.workshop.decisions_released
+
+
+@rules.predicate
+def is_signed_in_person(user: Any) -> bool:
+    return is_person(user)
+
+
+@rules.predicate
+def within_public_comment_rate(user: Any, submission: Submission) -> bool:
+    return public_comments_recent(user, submission.workshop) < PUBLIC_COMMENT_RATE
+
+
 # --- named permissions -------------------------------------------------------------------
 
 # The committee's side of a workshop (object: the workshop).
@@ -329,3 +391,16 @@ rules.add_perm("decisions.compose_mails", is_chair)
 rules.add_perm("decisions.release", is_chair)
 rules.add_perm("decisions.release_reviews", is_chair)
 rules.add_perm("decisions.see", is_chair | (is_author & decisions_out))
+# Open reviewing (issue 14). The public forum of a paper, or a workshop's index and feed of
+# forums: per the workshop's openness policy, once decisions and reviews are released.
+rules.add_perm("reviews.view_public_forum", is_forum_published)
+# The authors' names on the public forum: accepted papers only, decisions out.
+rules.add_perm("reviews.see_public_authors", is_forum_published & authors_named_publicly)
+# Post a public comment (held for moderation): a signed-in person, on a published forum,
+# within the rate limit.
+rules.add_perm(
+    "reviews.comment_publicly",
+    is_signed_in_person & is_forum_published & within_public_comment_rate,
+)
+# Approve or reject public comments (object: the workshop, a paper or a comment).
+rules.add_perm("reviews.moderate_public_comments", is_chair)

@@ -123,7 +123,7 @@ def accepted_papers(workshop: Workshop) -> QuerySet[Submission]:
     `submissions.view_accepted` first)."""
     return (
         Submission.objects.filter(workshop=workshop, status=SubmissionStatus.ACCEPTED)
-        .select_related("primary_topic", "camera_ready", "submission_type")
+        .select_related("workshop", "primary_topic", "camera_ready", "submission_type")
         .prefetch_related("authors", "secondary_topics")
         .order_by("number")
     )

@@ -89,6 +89,15 @@ class OtherReviewsVisibility(models.TextChoices):
     ALWAYS = "always", "Always"
 
 
+class Openness(models.TextChoices):
+    """What the public reads of the reviewing once it is over (the chairs' choice, shown on
+    the call page). What is published is decided by `reviews.view_public_forum`."""
+
+    CLOSED = "closed", "Closed: reviews stay private"
+    ACCEPTED = "accepted", "Open for accepted papers: their reviews are published"
+    ALL = "all", "Open reviewing: reviews of every paper are published"
+
+
 class Workshop(models.Model):
     """One venue edition. Every domain object hangs off a workshop; nothing crosses them.
 
@@ -117,6 +126,15 @@ class Workshop(models.Model):
         max_length=20,
         choices=OtherReviewsVisibility.choices,
         default=OtherReviewsVisibility.AFTER_OWN,
+    )
+    openness = models.CharField(
+        "open reviewing",
+        max_length=10,
+        choices=Openness.choices,
+        default=Openness.CLOSED,
+        help_text="Whether reviews, meta-reviews and author responses become public forums "
+        "once decisions and reviews are released (reviewers stay anonymous unless they sign; "
+        "authors are named for accepted papers only).",
     )
     reviewer_max_load = models.PositiveSmallIntegerField(
         "default maximum load",

@@ -208,6 +208,7 @@ NON_ESSENTIAL = {
     "reminder_bidding": "Bidding reminders",
     "author_response_notice": "Author responses to your reviews",
     "check_findings": "What the automatic PDF checks found (chairs)",
+    "public_comments_held": "Public comments waiting for moderation (chairs)",
 }
 # Kinds that go to the daily digest unless the user chose a mail each time.
 DIGEST_BY_DEFAULT = {"check_findings"}

@@ -172,7 +172,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "submissions.tasks.pending_checks_sweep",
         "schedule": 60.0,
     },
+    "presenter-reminders": {
+        "task": "programme.tasks.presenter_reminders_tick",
+        "schedule": 15 * 60.0,
+    },
 }
+# Called (dotted paths, in order) at the end of `seed_demo`, so apps above `reviews` add
+# their part of the demo without the command importing them.
+DEMO_SEEDERS = ["programme.demo.seed_programme"]
 
 # --- Mail -----------------------------------------------------------------------------------
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
@@ -183,6 +190,9 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
 OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=8)
 # A message claimed by a worker that then died is retried after this many seconds.
 OUTBOX_CLAIM_SECONDS = env.int("OUTBOX_CLAIM_SECONDS", default=300)
+# Import and export (transfer): the largest upload, and what an uploaded zip may unpack to.
+TRANSFER_MAX_UPLOAD_MB = env.int("TRANSFER_MAX_UPLOAD_MB", default=200)
+TRANSFER_MAX_UNPACKED_MB = env.int("TRANSFER_MAX_UNPACKED_MB", default=2048)
 
 # --- Files ----------------------------------------------------------------------------------
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "media")))

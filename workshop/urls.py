@@ -11,9 +11,11 @@ workshop_patterns = (
 urlpatterns = [
     path("", views.home, name="home"),
     path("w/", include(workshop_patterns)),
+    path("w/<slug:slug>/", include("reviews.public_urls")),
     path("submissions/", include("submissions.urls")),
     path("submissions/", include("reviews.author_urls")),
     path("reviewing/", include("reviews.urls")),
+    path("programme/", include("programme.urls")),
     path("invitations/", include("reviews.invitation_urls")),
     path("accounts/profile/", views.profile, name="profile"),
     path("accounts/", include("allauth.urls")),

@@ -24,7 +24,6 @@ from .decisions import (
     Outcome,
     SavedSearch,
 )
-from .expertise import Publication, PublicationSource
 from .public import PublicComment, PublicCommentStatus
 from .reviewing import (
     Answer,

@@ -86,6 +86,11 @@ class Review(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
+    signed = models.BooleanField(
+        default=False,
+        help_text="The reviewer signs the review with their name where the workshop publishes "
+        "its reviews (open reviewing); otherwise it shows as Reviewer A, B, ...",
+    )
 
     class Meta:
         ordering = ["assignment"]

@@ -185,6 +185,8 @@ def review_submit(request: HttpRequest, slug: str, number: int) -> HttpResponse:
             user=request.user,
             answers=_answers(request),
             revision=_revision(request),
+            # The editor's "sign this review" box (absent from older pages: unchanged).
+            signed=request.POST.get("signed") == "on" if "sign_choice" in request.POST else None,
         )
     except ServiceError as exc:
         if exc.status_code == 403:
