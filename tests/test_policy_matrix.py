@@ -44,6 +44,8 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from programme.models import Placement, ProgrammeSettings
+from programme.models import Session as ProgrammeSession
 from reviews.models import (
     Assignment,
     AuthorResponse,
@@ -127,6 +129,20 @@ decisions.compose_mails          A      |.   |yes   |.     |.     |.     |.     
 decisions.release                A      |.   |yes   |.     |.     |.     |.     |.     |.    |.     |.    |.
 decisions.release_reviews        A      |.   |yes   |.     |.     |.     |.     |.     |.    |.     |.    |.
 decisions.see                    P      |.   |yes   |.     |.     |.     |.     |.     |.    |cz    |cz   |.
+reviews.view_public_forum        A      |cz  |cz    |cz    |cz    |cz    |cz    |cz    |cz   |cz    |cz   |cz
+reviews.view_public_forum        P      |cz  |cz    |cz    |cz    |cz    |cz    |cz    |cz   |cz    |cz   |cz
+reviews.see_public_authors       P      |cz  |cz    |cz    |cz    |cz    |cz    |cz    |cz   |cz    |cz   |cz
+reviews.comment_publicly         P      |.   |cz    |cz    |cz    |cz    |cz    |cz    |cz   |cz    |cz   |cz
+reviews.moderate_public_comments A      |.   |yes   |.     |.     |.     |.     |.     |.    |.     |.    |.
+programme.manage                 A      |.   |yes   |.     |.     |.     |.     |.     |.    |.     |.    |.
+programme.view                   A      |yes |yes   |yes   |yes   |yes   |yes   |yes   |yes  |yes   |yes  |yes
+programme.place                  P      |.   |cz    |.     |.     |.     |.     |.     |.    |.     |.    |.
+programme.view_slot              P      |.   |cz    |.     |.     |.     |.     |.     |.    |cz    |cz   |.
+programme.confirm_attendance     P      |.   |.     |.     |.     |.     |.     |.     |.    |cz    |.    |.
+programme.upload_material        P      |.   |.     |.     |.     |.     |.     |.     |.    |cz    |.    |.
+programme.choose_presenter       P      |.   |cz    |.     |.     |.     |.     |.     |.    |cz    |.    |.
+transfer.import                  A      |.   |yes   |.     |.     |.     |.     |.     |.    |.     |.    |.
+transfer.export                  A      |.   |yes   |.     |.     |.     |.     |.     |.    |.     |.    |.
 """  # noqa: E501
 
 PHASES = "sbradxcz"
@@ -265,7 +281,9 @@ def _author(submission: Submission, user: User, position: int, *, contact: bool)
 
 
 def build_world() -> World:
-    a = WorkshopFactory(name="Matrix Alpha", short_name="MXA", slug="mx-alpha")
+    # Open reviewing for accepted papers (issue 14): P's forum is public once it is accepted
+    # and both releases are out.
+    a = WorkshopFactory(name="Matrix Alpha", short_name="MXA", slug="mx-alpha", openness="accepted")
     b = WorkshopFactory(name="Matrix Beta", short_name="MXB", slug="mx-beta")
     for workshop in (a, b):
         TopicFactory(workshop=workshop, name="Evaluation")
@@ -323,6 +341,13 @@ def build_world() -> World:
                                         status=ReviewStatus.DRAFT),
     }  # fmt: skip
     accept = DecisionCategory.objects.create(workshop=a, name="Accept", outcome=Outcome.ACCEPT)
+    # A's programme is published, P is placed in an oral session (its contact author presents).
+    ProgrammeSettings.objects.create(workshop=a, published=True)
+    now = timezone.now()
+    talks = ProgrammeSession.objects.create(
+        workshop=a, title="Talks", starts_at=now, ends_at=now + dt.timedelta(hours=1)
+    )
+    Placement.objects.create(session=talks, submission=p)
     return World(
         a=a,
         b=b,
@@ -573,6 +598,19 @@ ROUTES = [
           lambda w: reverse("admin:reviews_decision_mails", args=[w.a.pk]),
           data=lambda w: {"action": "release_reviews"}, admin=True, phases="r",
           effect=lambda w: Workshop.objects.get(pk=w.a.pk).reviews_released),
+    Route("programme.manage", "A", "GET", lambda w: reverse("programme:edit", args=[w.a.slug]),
+          visible=(("programme.view", "A"),)),
+    Route("programme.view_slot", "P", "GET",
+          lambda w: reverse("programme:paper", args=[w.a.slug, w.p.number])),
+    Route("reviews.view_public_forum", "P", "GET",
+          lambda w: reverse("forum:paper", args=[w.a.slug, w.p.number]), public=True),
+    Route("reviews.comment_publicly", "P", "POST",
+          lambda w: reverse("forum:comment", args=[w.a.slug, w.p.number]),
+          data=lambda w: {"body": f"{MARKER} in public"},
+          visible=(("reviews.view_public_forum", "P"),),
+          effect=lambda w: w.p.public_comments.count()),
+    Route("reviews.moderate_public_comments", "A", "GET",
+          lambda w: reverse("forum:moderation", args=[w.a.slug])),
 ]  # fmt: skip
 STAFF = ("chair-A", "chair-B")
 

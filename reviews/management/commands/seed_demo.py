@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.test import override_settings
+from django.utils.module_loading import import_string
 
 from reviews.demo import (
     seed_committee,
@@ -54,11 +55,16 @@ class Command(BaseCommand):
         seed_decided(decided)
         for workshop in (main, bidding):
             default_form_create(workshop)
+        # Apps above this one seed their part (settings.DEMO_SEEDERS), e.g. the programme.
+        extras = [import_string(dotted)() for dotted in getattr(settings, "DEMO_SEEDERS", [])]
         self.stdout.write(self.style.SUCCESS("Demo workshops ready:"))
         self.stdout.write(f"  {main.name} (call for papers open)")
         self.stdout.write(f"  {bidding.name} (bidding open)")
         self.stdout.write(f"  {in_review.name} (reviewing: assignments, reviews, discussion)")
         self.stdout.write(f"  {decided.name} (decisions out: accepted papers, camera-ready)")
+        for line in extras:
+            if line:
+                self.stdout.write(f"  {line}")
         self.stdout.write(f"All demo accounts use the password: {DEMO_PASSWORD}")
         for person in PEOPLE:
             role = person.role.replace("_", " ") if person.role else "author"
