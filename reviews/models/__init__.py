@@ -24,6 +24,7 @@ from .decisions import (
     Outcome,
     SavedSearch,
 )
+from .expertise import AffinityScore, Publication, PublicationSource
 from .public import PublicComment, PublicCommentStatus
 from .reviewing import (
     Answer,
@@ -41,6 +42,7 @@ from .scores import PaperScore
 
 __all__ = [
     "POSITIVE_BIDS",
+    "AffinityScore",
     "Answer",
     "Assignment",
     "AuthorResponse",

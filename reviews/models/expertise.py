@@ -82,3 +82,32 @@ class Publication(models.Model):
     def text(self) -> str:
         """What the text model reads."""
         return f"{self.title}\n{self.abstract}"
+
+
+class AffinityScore(models.Model):
+    """An affinity of a reviewer for a paper computed elsewhere (OpenReview's affinity CSV,
+    TPMS, ...), kept per source so that a re-import replaces its own scores only. The
+    matching engine adds them (averaged over sources) to its own affinity, with the weight
+    `imported`."""
+
+    workshop = models.ForeignKey(
+        "workshop.Workshop", on_delete=models.CASCADE, related_name="affinity_scores"
+    )
+    submission = models.ForeignKey(
+        "submissions.Submission", on_delete=models.CASCADE, related_name="affinity_scores"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="affinity_scores"
+    )
+    source = models.CharField(max_length=30, default="openreview")
+    score = models.FloatField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["submission", "user", "source"], name="affinity_score_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} / {self.submission}: {self.score}"

@@ -27,7 +27,7 @@ from workshop.models import Role, User, Workshop
 from ..affinity import PublicationText, best_publications, expertise_fit, paper_text, topic_scores
 from ..expertise.embedding import load_model
 from ..expertise.text import TextSpace
-from ..models import Assignment, Bid, BidValue, ReviewerProfile
+from ..models import AffinityScore, Assignment, Bid, BidValue, ReviewerProfile
 from .conflicts import conflicts_for
 from .expertise import FitExplanation, reviewer_documents
 
@@ -37,7 +37,7 @@ BID_SCORE = {
     BidValue.NEUTRAL: 0.0,
     BidValue.NOT_WILLING: -1.0,
 }
-DEFAULT_WEIGHTS = {"bid": 1.0, "topic": 0.5, "text": 1.0, "embedding": 1.0}
+DEFAULT_WEIGHTS = {"bid": 1.0, "topic": 0.5, "text": 1.0, "embedding": 1.0, "imported": 1.0}
 
 
 @dataclass
@@ -59,6 +59,31 @@ class MatchingInput:
 
     def reviewer_index(self) -> dict[int, int]:
         return {u.pk: j for j, u in enumerate(self.reviewers)}
+
+
+def imported_affinity(
+    workshop: Workshop, pidx: dict[int, int], ridx: dict[int, int]
+) -> np.ndarray | None:
+    """Affinities imported from elsewhere (OpenReview's affinity CSV, ...), papers x
+    reviewers, each pair's mean over its sources scaled into 0..1 by the workshop's range;
+    None when the workshop has none. One query."""
+    rows = list(
+        AffinityScore.objects.filter(
+            workshop=workshop, submission_id__in=pidx, user_id__in=ridx
+        ).values_list("submission_id", "user_id", "score")
+    )
+    if not rows:
+        return None
+    total = np.zeros((len(pidx), len(ridx)))
+    count = np.zeros((len(pidx), len(ridx)))
+    for sid, uid, score in rows:
+        total[pidx[sid], ridx[uid]] += score
+        count[pidx[sid], ridx[uid]] += 1
+    mean = np.divide(total, count, out=np.zeros_like(total), where=count > 0)
+    low, high = mean[count > 0].min(), mean[count > 0].max()
+    if high > low:
+        mean = np.where(count > 0, (mean - low) / (high - low), 0.0)
+    return mean
 
 
 def matching_input(workshop: Workshop, weights: dict[str, float] | None = None) -> MatchingInput:
@@ -110,6 +135,10 @@ def matching_input(workshop: Workshop, weights: dict[str, float] | None = None) 
     if fit.embedding is not None:
         affinity = affinity + w["embedding"] * fit.embedding
         parts["embedding"] = fit.embedding
+    imported = imported_affinity(workshop, pidx, ridx)
+    if imported is not None:
+        affinity = affinity + w["imported"] * imported
+        parts["imported"] = imported
 
     conflicts = conflicts_for(workshop, user_ids=list(ridx))
     forbidden = np.zeros((len(papers), len(reviewers)), dtype=bool)

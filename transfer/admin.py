@@ -1,0 +1,148 @@
+"""Chair tools for import and export: upload, dry-run report, confirm, progress, download."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path
+
+from workshop.admin_scoping import ChairScopedAdmin
+from workshop.errors import ServiceError
+from workshop.policy import can
+
+from . import services
+from .forms import ExportForm, ImportForm
+from .models import JobKind, JobStatus, TransferJob
+
+
+@admin.register(TransferJob)
+class TransferJobAdmin(ChairScopedAdmin):
+    """Imports and exports of the chair's workshops. A job is never edited: an import is
+    uploaded (a dry run by default), its report read, then confirmed as a new job."""
+
+    policy_permission = "transfer.import"
+    list_display = ["__str__", "workshop", "status", "created_by", "created_at", "finished_at"]
+    list_filter = ["workshop", "kind", "status"]
+    list_select_related = ["workshop", "created_by"]
+    chairs_may_delete = False
+
+    def has_change_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+        return False
+
+    def get_urls(self):  # type: ignore[no-untyped-def]
+        wrap = self.admin_site.admin_view
+        return [
+            path("<int:job_id>/progress/", wrap(self.progress_view), name="transfer_progress"),
+            path("<int:job_id>/confirm/", wrap(self.confirm_view), name="transfer_confirm"),
+            path("<int:job_id>/download/", wrap(self.download_view), name="transfer_download"),
+            path("export/", wrap(self.export_view), name="transfer_export"),
+            *super().get_urls(),
+        ]
+
+    def _job(self, request: HttpRequest, job_id: int) -> TransferJob:
+        job = self.get_queryset(request).select_related("workshop").filter(pk=job_id).first()
+        if job is None:
+            raise Http404("No such job.")
+        return job
+
+    def _context(self, request: HttpRequest, **extra):  # type: ignore[no-untyped-def]
+        return {**self.admin_site.each_context(request), "opts": self.model._meta, **extra}
+
+    def add_view(self, request, form_url="", extra_context=None):  # type: ignore[no-untyped-def]
+        workshops = self.chaired_workshops(request)
+        if request.user.is_superuser and not workshops.exists():
+            from workshop.models import Workshop
+
+            workshops = Workshop.objects.all()
+        form = ImportForm(request.POST or None, request.FILES or None, workshops=workshops)
+        if request.method == "POST" and form.is_valid():
+            try:
+                job = services.transfer_job_create(
+                    workshop=form.cleaned_data["workshop"],
+                    chair=request.user,
+                    kind=JobKind.IMPORT,
+                    fmt=form.cleaned_data["format"],
+                    data=form.cleaned_data["file"].read(),
+                    dry_run=form.cleaned_data["dry_run"],
+                )
+            except ServiceError as exc:
+                form.add_error(None, exc.message)
+            else:
+                return redirect("admin:transfer_transferjob_change", job.pk)
+        recent = self.get_queryset(request).select_related("workshop")[:10]
+        context = self._context(request, form=form, title="Import", recent=recent)
+        return TemplateResponse(request, "transfer/admin_import.html", context)
+
+    def export_view(self, request: HttpRequest) -> HttpResponse:
+        workshops = self.chaired_workshops(request)
+        form = ExportForm(request.POST or None, workshops=workshops)
+        if request.method == "POST" and form.is_valid():
+            try:
+                job = services.transfer_job_create(
+                    workshop=form.cleaned_data["workshop"],
+                    chair=request.user,
+                    kind=JobKind.EXPORT,
+                    fmt=services.EXPORT_FORMAT,
+                )
+            except ServiceError as exc:
+                form.add_error(None, exc.message)
+            else:
+                return redirect("admin:transfer_transferjob_change", job.pk)
+        context = self._context(request, form=form, title="Export a workshop")
+        return TemplateResponse(request, "transfer/admin_export.html", context)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):  # type: ignore[no-untyped-def]
+        job = self._job(request, int(object_id) if str(object_id).isdigit() else 0)
+        context = self._context(request, job=job, title=str(job), **self._state(job))
+        return TemplateResponse(request, "transfer/admin_job.html", context)
+
+    @staticmethod
+    def _state(job: TransferJob) -> dict[str, object]:
+        done, total = services.job_progress(job)
+        percent = min(100, round(100 * done / total)) if total else (100 if job.finished else 0)
+        return {
+            "done": done,
+            "total": total,
+            "percent": percent,
+            "JobStatus": JobStatus,
+            "report": job.report or {},
+        }
+
+    def progress_view(self, request: HttpRequest, job_id: int) -> HttpResponse:
+        job = self._job(request, job_id)
+        if job.finished and request.htmx:
+            response = HttpResponse()
+            response["HX-Refresh"] = "true"  # the report replaces the progress bar
+            return response
+        context = {"job": job, **self._state(job)}
+        return TemplateResponse(request, "transfer/_progress.html", context)
+
+    def confirm_view(self, request: HttpRequest, job_id: int) -> HttpResponse:
+        job = self._job(request, job_id)
+        if request.method != "POST":
+            return redirect("admin:transfer_transferjob_change", job.pk)
+        try:
+            new = services.transfer_job_confirm(job=job, chair=request.user)
+        except ServiceError as exc:
+            self.message_user(request, exc.message, messages.ERROR)
+            return redirect("admin:transfer_transferjob_change", job.pk)
+        return redirect("admin:transfer_transferjob_change", new.pk)
+
+    def download_view(self, request: HttpRequest, job_id: int) -> HttpResponse:
+        job = self._job(request, job_id)
+        if (
+            job.kind != JobKind.EXPORT
+            or not job.result
+            or not can(request.user, "transfer.export", job.workshop)
+        ):
+            raise Http404("No export here.")
+        response = FileResponse(
+            job.result.open("rb"),
+            as_attachment=True,
+            filename=f"{job.workshop.slug}-archive.zip",
+            content_type="application/zip",
+        )
+        response["X-Content-Type-Options"] = "nosniff"
+        return response

@@ -1,0 +1,174 @@
+"""Parsers of other systems' exports: pure functions from bytes to dataclasses.
+
+Every parsed record keeps where it came from (`line`: the CSV line, header = 1, or
+`record N` in a JSON list), so the importer's report names the line of every problem.
+Parsers never touch the database; problems of form (malformed file, missing column, a
+score that is not a number) go to the report, problems of meaning (unknown topic,
+duplicate paper, ambiguous e-mail) are found by `transfer.importers`.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..report import Report
+
+
+@dataclass
+class AuthorRecord:
+    email: str
+    name: str
+    affiliation: str = ""
+    contact: bool = False
+
+
+@dataclass
+class PaperRecord:
+    line: Any
+    number: int
+    title: str
+    abstract: str = ""
+    keywords: str = ""
+    authors: list[AuthorRecord] = field(default_factory=list)
+    topics: list[str] = field(default_factory=list)
+    conflicts: dict[str, str] = field(default_factory=dict)  # email -> kind
+    status: str = "submitted"  # draft, submitted, withdrawn
+    decision: str | None = None  # accept, reject, desk_reject
+    external_id: str = ""
+    submitted_at: str = ""  # as the other system wrote it (ISO date-time or Unix time)
+
+
+@dataclass
+class MemberRecord:
+    line: Any
+    email: str
+    name: str
+    affiliation: str = ""
+    role: str = "reviewer"  # reviewer, area_chair, chair
+    topics: dict[str, str] = field(default_factory=dict)  # topic name -> level
+
+
+@dataclass
+class ReviewRecord:
+    line: Any
+    paper: int | str  # our number, or an external id (OpenReview forum) resolved later
+    email: str
+    name: str = ""
+    answers: dict[str, Any] = field(default_factory=dict)  # field label -> value
+    submitted: bool = True
+    submitted_at: str = ""
+
+
+@dataclass
+class AffinityRecord:
+    line: Any
+    paper: int | str
+    email: str
+    score: float
+
+
+@dataclass
+class Bundle:
+    """Everything one file holds."""
+
+    papers: list[PaperRecord] = field(default_factory=list)
+    members: list[MemberRecord] = field(default_factory=list)
+    reviews: list[ReviewRecord] = field(default_factory=list)
+    affinities: list[AffinityRecord] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.papers) + len(self.members) + len(self.reviews) + len(self.affinities)
+
+
+def decode(data: bytes, report: Report) -> str | None:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        report.error(0, f"The file is not UTF-8 text (byte {exc.start}).")
+        return None
+
+
+def csv_rows(
+    data: bytes, report: Report, required: tuple[str, ...]
+) -> Iterator[tuple[int, dict[str, str]]]:
+    """(line, row) with lower-cased, stripped column names; missing columns are reported
+    once (line 1) and yield nothing."""
+    text = decode(data, report)
+    if text is None:
+        return
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = [h.strip().lower() for h in next(reader)]
+    except StopIteration:
+        report.error(1, "The file is empty.")
+        return
+    except csv.Error as exc:
+        report.error(1, f"Malformed CSV: {exc}")
+        return
+    missing = [c for c in required if c not in header]
+    if missing:
+        report.error(1, f"Missing column(s): {', '.join(missing)}.")
+        return
+    while True:
+        try:
+            values = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            report.error(reader.line_num, f"Malformed CSV: {exc}")
+            return
+        if not any(v.strip() for v in values):
+            continue
+        if len(values) > len(header):
+            report.error(reader.line_num, f"{len(values)} fields, the header has {len(header)}.")
+            continue
+        yield reader.line_num, {h: v.strip() for h, v in zip(header, values, strict=False)}
+
+
+def json_document(data: bytes, report: Report) -> Any:
+    text = decode(data, report)
+    if text is None:
+        return None
+    try:
+        return json.loads(text)
+    except ValueError as exc:
+        report.error(
+            getattr(exc, "lineno", 0), f"Malformed JSON: {exc.msg if hasattr(exc, 'msg') else exc}"
+        )
+        return None
+
+
+def to_int(value: Any, line: Any, what: str, report: Report) -> int | None:
+    try:
+        return int(str(value).strip())
+    except (TypeError, ValueError):
+        report.error(line, f"{what} must be a whole number, not {value!r}.")
+        return None
+
+
+def to_number(value: Any) -> Any:
+    """A score as a number when it is one ("4", "4. Accept" and 4 give 4), else the text."""
+    if isinstance(value, int | float):
+        return value
+    text = str(value).strip()
+    head = text.split(".")[0].split(" ")[0].split(":")[0]
+    try:
+        return int(head)
+    except ValueError:
+        try:
+            return float(text)
+        except ValueError:
+            return text
+
+
+def is_true(value: Any) -> bool:
+    return str(value).strip().lower() in {"1", "yes", "y", "true", "x", "✔"}
+
+
+def split_name(first: str, last: str) -> str:
+    return " ".join(p for p in (first.strip(), last.strip()) if p)

@@ -1,0 +1,42 @@
+"""Validation only: the upload form of an import and the export form."""
+
+from __future__ import annotations
+
+from django import forms
+
+from workshop.models import Workshop
+
+from .importers import format_choices
+from .limits import max_upload_bytes
+
+
+class ImportForm(forms.Form):
+    workshop = forms.ModelChoiceField(queryset=Workshop.objects.none(), empty_label=None)
+    format = forms.ChoiceField(choices=format_choices())
+    file = forms.FileField(help_text="A JSON, CSV or zip file exported by the other system.")
+    dry_run = forms.BooleanField(
+        required=False,
+        initial=True,
+        label="Dry run first",
+        help_text="Show what would change without changing anything; confirm afterwards.",
+    )
+
+    def __init__(self, *args, workshops, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.fields["workshop"].queryset = workshops
+
+    def clean_file(self):  # type: ignore[no-untyped-def]
+        upload = self.cleaned_data["file"]
+        if upload.size > max_upload_bytes():
+            raise forms.ValidationError(
+                f"The file is over the import limit of {max_upload_bytes():,} bytes."
+            )
+        return upload
+
+
+class ExportForm(forms.Form):
+    workshop = forms.ModelChoiceField(queryset=Workshop.objects.none(), empty_label=None)
+
+    def __init__(self, *args, workshops, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.fields["workshop"].queryset = workshops

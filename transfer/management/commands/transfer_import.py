@@ -1,0 +1,68 @@
+"""`manage.py transfer_import <format> <file> --workshop <slug> [--dry-run]`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from workshop.models import User, Workshop
+from workshop.policy import SYSTEM
+
+from ...importers import ARCHIVE, FORMATS, run_import
+
+
+class Command(BaseCommand):
+    help = (
+        "Import a HotCRP, OpenReview or EasyChair export into a workshop, or restore a "
+        "workshop archive (format `archive`, no --workshop). All or nothing; prints the report."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("format", choices=sorted([*FORMATS, ARCHIVE]))
+        parser.add_argument("file", type=Path)
+        parser.add_argument("--workshop", help="slug of the workshop to import into")
+        parser.add_argument("--slug", help="archive: restore under this slug instead")
+        parser.add_argument("--dry-run", action="store_true", help="report, change nothing")
+        parser.add_argument(
+            "--as", dest="as_email", help="e-mail of the chair to act as (default: the system)"
+        )
+        parser.add_argument("--json", action="store_true", help="print the report as JSON")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        fmt = options["format"]
+        workshop = None
+        if fmt != ARCHIVE:
+            if not options["workshop"]:
+                raise CommandError("--workshop is required for this format.")
+            workshop = Workshop.objects.filter(slug=options["workshop"]).first()
+            if workshop is None:
+                raise CommandError(f"No workshop {options['workshop']!r}.")
+        actor: Any = SYSTEM
+        if options["as_email"]:
+            actor = User.objects.filter(email__iexact=options["as_email"]).first()
+            if actor is None:
+                raise CommandError(f"No user {options['as_email']!r}.")
+        report = run_import(
+            workshop=workshop,
+            actor=actor,
+            fmt=fmt,
+            data=options["file"].read_bytes(),
+            dry_run=options["dry_run"],
+            slug=options["slug"],
+        )
+        if options["json"]:
+            self.stdout.write(json.dumps(report.as_dict(), indent=1, default=str))
+        else:
+            for error in report.errors:
+                self.stdout.write(f"error  {error['line']}: {error['message']}")
+            for warning in report.warnings:
+                self.stdout.write(f"warn   {warning['line']}: {warning['message']}")
+            for change in report.changes:
+                self.stdout.write(f"{change['action']:<18} {change['line']}: {change['object']}")
+        if not report.ok:
+            raise CommandError(f"{len(report.errors)} problem(s): nothing was changed.")
+        verb = "Would make" if options["dry_run"] else "Made"
+        self.stdout.write(self.style.SUCCESS(f"{verb} {len(report.changes)} change(s)."))

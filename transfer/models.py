@@ -1,0 +1,63 @@
+"""Import and export jobs: one row per upload (or export), run by a Celery task."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from workshop.models import Workshop
+
+
+class JobKind(models.TextChoices):
+    IMPORT = "import", "Import"
+    EXPORT = "export", "Export"
+
+
+class JobStatus(models.TextChoices):
+    PENDING = "pending", "Waiting"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed (nothing changed)"
+
+
+class TransferJob(models.Model):
+    """An import (dry run or real) or an export of one workshop.
+
+    `report` holds the outcome: `{"ok": bool, "errors": [{"line", "message"}], "changes":
+    [{"line", "action", "object"}], "counts": {...}}`; a dry run's report says what a real
+    run would change, and a failed run changed nothing.
+    """
+
+    workshop = models.ForeignKey(Workshop, on_delete=models.CASCADE, related_name="transfer_jobs")
+    kind = models.CharField(max_length=10, choices=JobKind.choices)
+    format = models.CharField(max_length=30)
+    upload = models.FileField(upload_to="transfer/", blank=True)
+    result = models.FileField(upload_to="transfer/", blank=True, help_text="The export.")
+    dry_run = models.BooleanField(default=True)
+    status = models.CharField(max_length=10, choices=JobStatus.choices, default=JobStatus.PENDING)
+    progress_done = models.PositiveIntegerField(default=0)
+    progress_total = models.PositiveIntegerField(default=0)
+    report = models.JSONField(default=dict, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        mode = " (dry run)" if self.dry_run and self.kind == JobKind.IMPORT else ""
+        return f"{self.get_kind_display()} {self.format}{mode} #{self.pk}"
+
+    @property
+    def percent(self) -> int:
+        if not self.progress_total:
+            return 100 if self.status in (JobStatus.DONE, JobStatus.FAILED) else 0
+        return min(100, round(100 * self.progress_done / self.progress_total))
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (JobStatus.DONE, JobStatus.FAILED)

@@ -1,0 +1,12 @@
+"""The named permissions of import and export: chairs of the workshop only."""
+
+from __future__ import annotations
+
+import rules
+
+from workshop.permissions import is_chair
+
+# Import papers, committees, reviews or a whole-workshop archive into a workshop.
+rules.add_perm("transfer.import", is_chair)
+# Download the full archive of a workshop (every row and file).
+rules.add_perm("transfer.export", is_chair)

@@ -1,0 +1,59 @@
+"""The report of an import: what it would change or did change, and every error, by line."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+Progress = Callable[[int, int], None]
+
+
+class ImportRefused(Exception):
+    """Bad input: the import changes nothing; `report` names every problem by line."""
+
+    def __init__(self, report: Report) -> None:
+        super().__init__("; ".join(f"{e['line']}: {e['message']}" for e in report.errors[:5]))
+        self.report = report
+
+
+@dataclass
+class Report:
+    """Collects errors and changes. `line` is a line number (CSV: the line in the file,
+    header = 1), a record number (JSON: `record 3`) or a place in an archive."""
+
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    changes: list[dict[str, Any]] = field(default_factory=list)
+    warnings: list[dict[str, Any]] = field(default_factory=list)
+    dry_run: bool = False
+
+    def error(self, line: Any, message: str) -> None:
+        self.errors.append({"line": line, "message": message})
+
+    def warn(self, line: Any, message: str) -> None:
+        self.warnings.append({"line": line, "message": message})
+
+    def change(self, line: Any, action: str, obj: str) -> None:
+        self.changes.append({"line": line, "action": action, "object": obj})
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def counts(self) -> dict[str, int]:
+        return dict(Counter(c["action"] for c in self.changes))
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "dry_run": self.dry_run,
+            "errors": self.errors,
+            "warnings": self.warnings,
+            "changes": self.changes,
+            "counts": self.counts(),
+        }
+
+    def refuse_if_errors(self) -> None:
+        if self.errors:
+            raise ImportRefused(self)
