@@ -250,6 +250,7 @@ def pages(variant: str, ws, size: int) -> dict[str, str]:  # type: ignore[no-unt
         "board_middle": f"{board}&p={middle}",
         "board_last": f"{board}&p={last}",
         "search": search,
+        "board_by_mean_last": f"{board}&sort=-mean&p={last}" if variant == "new" else board,
         "submissions": f"/admin/submissions/submission/?workshop__id__exact={ws.pk}",
         "progress": f"/admin/reviews/review/progress/{ws.pk}/",
         "outbox": f"/admin/workshop/outgoingmail/?workshop__id__exact={ws.pk}",

@@ -10,11 +10,14 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.html import format_html, format_html_join
+from django.utils import formats, timezone
+from django.utils.html import escape, format_html, format_html_join
 
+from workshop.admin_rows import OneLoopRows
 from workshop.admin_scoping import (
     ChairScopedAdmin,
     ConfigAdminMixin,
+    OneWorkshopAtATime,
     ReadOnlyInline,
     user_links_register,
 )
@@ -130,7 +133,7 @@ STATE_FIELDS = ["status", "status_before_withdrawal", "paper", "supplementary", 
 
 
 @admin.register(Submission)
-class SubmissionAdmin(ChairScopedAdmin):
+class SubmissionAdmin(OneWorkshopAtATime, OneLoopRows, ChairScopedAdmin):
     """Chairs read every paper of their workshops here; the page is read-only.
 
     Papers change through actions that ask the policy and write the activity log: the
@@ -156,6 +159,29 @@ class SubmissionAdmin(ChairScopedAdmin):
 
     def has_change_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
         return False
+
+    class Media:
+        css = {"all": ["css/admin-desk.css"]}
+
+    def row_label(self, obj: Submission) -> str:
+        return f"#{obj.number} {obj.title}"
+
+    def row_cells(self, obj: Submission, change_url: str) -> str:
+        """One row's cells (`OneLoopRows`), the same as `list_display` would print."""
+        paper = obj.paper
+        updated = formats.localize(timezone.localtime(obj.updated_at))
+        return (
+            f'<th class="field-number"><a href="{change_url}">{obj.number}</a></th>'
+            f'<td class="field-title"><a href="{change_url}">{escape(obj.title)}</a></td>'
+            f'<td class="field-author_names">{escape(self.author_names(obj))}</td>'
+            f'<td class="field-topics">{escape(self.topics(obj))}</td>'
+            f'<td class="field-submission_type nowrap">'
+            f"{escape(obj.submission_type.name) if obj.submission_type else '-'}</td>"
+            f'<td class="field-status">{escape(obj.get_status_display())}</td>'
+            f'<td class="field-pages">{paper.pages if paper and paper.pages else "-"}</td>'
+            f'<td class="field-flags">{self.flags(obj)}</td>'
+            f'<td class="field-updated_at nowrap">{updated}</td>'
+        )
 
     @admin.display(description="Activity")
     def activity_link(self, obj: Submission) -> str:
@@ -213,7 +239,7 @@ class SubmissionAdmin(ChairScopedAdmin):
             found.append("hidden text")
         if not found:
             return obj.paper.get_check_status_display()
-        return format_html('<strong style="color:#c62828">{}</strong>', ", ".join(found))
+        return format_html('<strong class="desk-missing">{}</strong>', ", ".join(found))
 
     @admin.action(description="Export the selected submissions as CSV")
     def export_csv(self, request: HttpRequest, queryset: QuerySet[Submission]) -> HttpResponse:

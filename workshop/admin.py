@@ -13,11 +13,19 @@ from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.urls import NoReverseMatch, reverse
-from django.utils.html import format_html
+from django.utils import formats, timezone
+from django.utils.html import conditional_escape, escape, format_html
 from django.utils.text import Truncator
 
 from . import services
-from .admin_scoping import ChairScopedAdmin, ChairScopedInline, ConfigAdminMixin
+from .admin_rows import OneLoopRows
+from .admin_scoping import (
+    ChairScopedAdmin,
+    ChairScopedInline,
+    ConfigAdminMixin,
+    OneWorkshopAtATime,
+    ScopedValuesFilter,
+)
 from .csvexport import csv_response
 from .errors import ServiceError
 from .models import Activity, MailStatus, Membership, OutgoingMail, Topic, User, Workshop
@@ -87,7 +95,7 @@ class WorkshopAdmin(ConfigAdminMixin, ChairScopedAdmin):
         (None, {"fields": ("name", "short_name", "slug", "contact_email", "is_public",
                            "call_for_papers", "authors_withdraw_anytime")}),
         ("Reviewing", {"fields": ("anonymity", "reviews_per_paper", "other_reviews_visibility",
-                                  "page_limit", "upload_limit_mb")}),
+                                  "page_limit", "upload_limit_mb", "openness")}),
         ("Milestones (UTC; shown to people in AoE)", {"fields": (
             "submission_opens", "abstract_deadline", "paper_deadline",
             "supplementary_deadline", "bidding_deadline", "review_deadline",
@@ -182,7 +190,7 @@ def _paper_link(obj: OutgoingMail | Activity, label: str = "") -> str:
 
 
 @admin.register(OutgoingMail)
-class OutgoingMailAdmin(ChairScopedAdmin):
+class OutgoingMailAdmin(OneWorkshopAtATime, OneLoopRows, ChairScopedAdmin):
     """The outbox, read-only: mails are released or retried by actions. `?submission_id=`
     shows every mail about one paper (the paper's change page links here)."""
 
@@ -192,10 +200,11 @@ class OutgoingMailAdmin(ChairScopedAdmin):
     list_display = ["subject_line", "to", "kind", "status", "concerning", "attempts",
                     "created_at", "sent_at"]  # fmt: skip
     list_display_links = ["subject_line"]
-    list_filter = ["status", "kind", "workshop"]
+    # No date drill-down: it reads every mail's date to offer the years and months. The
+    # `(workshop, created_at)` index serves the page; the kinds are the shown workshop's.
+    list_filter = ["status", ("kind", ScopedValuesFilter), "workshop"]
     list_select_related = ["target_type"]
     search_fields = ["to", "subject", "key"]
-    date_hierarchy = "created_at"
     actions = ["release_held", "retry_now"]
     readonly_fields = [f.name for f in OutgoingMail._meta.fields]
 
@@ -208,6 +217,28 @@ class OutgoingMailAdmin(ChairScopedAdmin):
     @admin.display(description="Concerning")
     def concerning(self, obj: OutgoingMail) -> str:
         return _paper_link(obj)
+
+    def row_label(self, obj: OutgoingMail) -> str:
+        return obj.subject
+
+    def row_cells(self, obj: OutgoingMail, change_url: str) -> str:
+        """One row's cells (`OneLoopRows`), the same as `list_display` would print."""
+
+        def when(value: dt.datetime | None) -> str:
+            return formats.localize(timezone.localtime(value)) if value else "-"
+
+        subject = escape(obj.subject)
+        return (
+            f'<th class="field-subject_line"><a href="{change_url}"><span class="desk-subject" '
+            f'title="{subject}">{subject}</span></a></th>'
+            f'<td class="field-to">{escape(obj.to)}</td>'
+            f'<td class="field-kind">{escape(obj.kind)}</td>'
+            f'<td class="field-status">{escape(obj.get_status_display())}</td>'
+            f'<td class="field-concerning">{conditional_escape(self.concerning(obj))}</td>'
+            f'<td class="field-attempts">{obj.attempts}</td>'
+            f'<td class="field-created_at nowrap">{when(obj.created_at)}</td>'
+            f'<td class="field-sent_at nowrap">{when(obj.sent_at)}</td>'
+        )
 
     @admin.display(description="Subject", ordering="subject")
     def subject_line(self, obj: OutgoingMail) -> str:

@@ -68,14 +68,27 @@ def scope_choices(queryset: models.QuerySet, user: Any) -> models.QuerySet:
     return queryset.filter(**{f"{path}__in" if path else "pk__in": ids})
 
 
+def in_chosen_workshop(request: HttpRequest, queryset: models.QuerySet) -> models.QuerySet:
+    """The rows of the workshop the changelist shows (its `<path>__id__exact` parameter),
+    or all of them when it shows several."""
+    path = relation_path(queryset.model, WORKSHOP)
+    if not path:
+        return queryset
+    wanted = request.GET.get(f"{path}__id__exact", "")
+    return queryset.filter(**{f"{path}__id": int(wanted)}) if wanted.isdigit() else queryset
+
+
 class ScopedRelatedFilter(admin.RelatedOnlyFieldListFilter):
     """A relation filter offering only the related objects the chair's own rows use, and
-    among them only those the chair may see (`scope_choices`)."""
+    among them only those the chair may see (`scope_choices`); with one workshop chosen,
+    only that workshop's (never a mixed list of every workshop's topics or types)."""
 
     def field_choices(self, field, request, model_admin):  # type: ignore[no-untyped-def]
+        rows = model_admin.get_queryset(request)
+        if field.related_model is not Workshop:  # the workshop filter itself offers them all
+            rows = in_chosen_workshop(request, rows)
         used = (
-            model_admin.get_queryset(request)
-            .distinct()
+            rows.distinct()
             .values_list(f"{self.field_path}__pk", flat=True)
         )
         allowed = scope_choices(field.related_model._default_manager.all(), request.user)
@@ -85,6 +98,48 @@ class ScopedRelatedFilter(admin.RelatedOnlyFieldListFilter):
             limit_choices_to=Q(pk__in=used) & Q(pk__in=allowed.values("pk")),
             ordering=ordering,
         )
+
+
+class ScopedValuesFilter(admin.AllValuesFieldListFilter):
+    """A filter by the values a column takes, among the rows of the workshop shown."""
+
+    def __init__(self, field, request, params, model, model_admin, field_path):  # type: ignore[no-untyped-def]
+        super().__init__(field, request, params, model, model_admin, field_path)
+        queryset = in_chosen_workshop(request, model_admin.get_queryset(request))
+        self.lookup_choices = (
+            queryset.order_by(field_path).values_list(field_path, flat=True).distinct()
+        )
+
+
+class OneWorkshopAtATime:
+    """A changelist that shows one workshop at a time (chairs of several get a switcher on
+    top, and the filters of the workshop shown): opened without one, it shows the most
+    pressing (`workshop.phases.most_pressing`: the one deciding first), for the page and
+    for its actions alike; `?submission_id=` (one paper's mail) is not narrowed."""
+
+    workshop_param = "workshop__id__exact"
+
+    def changelist_view(self, request, extra_context=None):  # type: ignore[no-untyped-def]
+        from .phases import most_pressing
+
+        chaired = list(Workshop.objects.filter(pk__in=chaired_workshop_ids(request.user)))
+        wanted = request.GET.get(self.workshop_param, "")
+        if chaired and not wanted and "submission_id" not in request.GET:
+            query = request.GET.copy()
+            wanted = query[self.workshop_param] = str(most_pressing(chaired).pk)
+            request.GET = query
+        if len(chaired) > 1:
+            links = []
+            for workshop in sorted(chaired, key=lambda w: w.short_name.lower()):
+                query = request.GET.copy()
+                query[self.workshop_param] = str(workshop.pk)
+                for key in list(query):
+                    # Another workshop's topic, type or page means nothing there.
+                    if key not in (self.workshop_param, "q", "status__exact", "o"):
+                        del query[key]
+                links.append((workshop, f"?{query.urlencode()}", str(workshop.pk) == wanted))
+            extra_context = {**(extra_context or {}), "workshop_switcher": links}
+        return super().changelist_view(request, extra_context)  # type: ignore[misc]
 
 
 class ChairScopedMixin:

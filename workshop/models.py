@@ -334,6 +334,8 @@ class OutgoingMail(Concerning):
         indexes = [
             models.Index(fields=["status", "next_attempt_at"], name="outbox_due"),
             models.Index(fields=["target_type", "target_id"], name="outbox_target"),
+            # The chairs' outbox: one workshop's mail, newest first, a page at a time.
+            models.Index(fields=["workshop", "-created_at"], name="outbox_workshop_recent"),
         ]
 
     def __str__(self) -> str:

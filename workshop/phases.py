@@ -130,3 +130,17 @@ def milestones(workshop: Workshop, *, public_only: bool = False) -> list[Milesto
 def next_milestone(workshop: Workshop, now: dt.datetime | None = None) -> Milestone | None:
     now = now or timezone.now()
     return next((m for m in milestones(workshop) if m.at > now), None)
+
+
+# Which workshop a chair's desk opens on, first to last: the one deciding, then the ones in
+# discussion, response, reviewing, ...; a workshop whose call is open or that has ended last.
+DESK_ORDER = [
+    Phase.DECISION, Phase.DISCUSSION, Phase.REBUTTAL, Phase.REVIEWING, Phase.BIDDING,
+    Phase.CAMERA_READY, Phase.PAPER_UPLOAD, Phase.SUBMISSION, Phase.ANNOUNCED, Phase.CONCLUDED,
+]  # fmt: skip
+
+
+def most_pressing(workshops: list[Workshop], now: dt.datetime | None = None) -> Workshop:
+    """The workshop of these whose phase comes first in `DESK_ORDER` (the newest on a tie)."""
+    now = now or timezone.now()
+    return min(workshops, key=lambda w: (DESK_ORDER.index(current_phase(w, now)), -w.pk))

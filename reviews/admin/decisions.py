@@ -22,7 +22,6 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -31,7 +30,7 @@ from workshop.admin_scoping import ChairScopedAdmin, ConfigAdminMixin
 from workshop.csvexport import csv_response
 from workshop.errors import ServiceError
 from workshop.models import MailStatus, OutgoingMail, Topic, Workshop
-from workshop.phases import Phase, current_phase
+from workshop.phases import most_pressing
 from workshop.search import SearchContext, SearchError, search_compile, search_keywords
 
 from .. import search as _search_keywords  # noqa: F401 - registers the search keywords
@@ -56,11 +55,6 @@ BULK_OUTCOMES = {
     "reject": Outcome.REJECT,
     "desk_reject": Outcome.DESK_REJECT,
 }
-# Which workshop the board opens on, first to last (the one deciding first).
-DESK_PHASES = [
-    Phase.DECISION, Phase.DISCUSSION, Phase.REBUTTAL, Phase.REVIEWING, Phase.BIDDING,
-    Phase.CAMERA_READY, Phase.PAPER_UPLOAD, Phase.SUBMISSION, Phase.ANNOUNCED, Phase.CONCLUDED,
-]  # fmt: skip
 DESK_WORKSHOP_KEY = "desk_workshop"
 # The board's columns: (key, label, sort key or "").
 COLUMNS = [
@@ -281,10 +275,7 @@ class DecisionBoardAdmin(ChairScopedAdmin):
         for workshop in chaired:
             if workshop.pk == last:
                 return workshop, chaired
-        now = timezone.now()
-        return min(
-            chaired, key=lambda w: (DESK_PHASES.index(current_phase(w, now)), -w.pk)
-        ), chaired
+        return most_pressing(chaired), chaired
 
     def _columns(self, request: HttpRequest, params: QueryDict) -> set[str]:
         """The columns to show: the fixed ones and those the chair ticked (a `columns`

@@ -48,7 +48,7 @@ ADMIN_OBJECTS = [
 def test_chair_sees_own_objects_only_in_changelists(client, world, model, key):
     chair, objects = world
     client.force_login(chair)
-    response = client.get(reverse(f"admin:workshop_{model}_changelist"))
+    response = client.get(reverse(f"admin:workshop_{model}_changelist"), follow=True)
     assert response.status_code == 200
     own, other = objects["alpha"][key], objects["beta"][key]
     assert reverse(f"admin:workshop_{model}_change", args=[own.pk]) in response.content.decode()
@@ -56,7 +56,9 @@ def test_chair_sees_own_objects_only_in_changelists(client, world, model, key):
         reverse(f"admin:workshop_{model}_change", args=[other.pk]) not in response.content.decode()
     )
     # Searching for B's object finds nothing either.
-    response = client.get(reverse(f"admin:workshop_{model}_changelist"), {"q": "beta"})
+    response = client.get(
+        reverse(f"admin:workshop_{model}_changelist"), {"q": "beta"}, follow=True
+    )
     assert (
         reverse(f"admin:workshop_{model}_change", args=[other.pk]) not in response.content.decode()
     )
@@ -170,7 +172,9 @@ def test_relation_filters_never_list_other_workshops_objects(client, world):
             status="submitted",
         )
     client.force_login(chair)
-    page = client.get(reverse("admin:submissions_submission_changelist")).content.decode()
+    page = client.get(
+        reverse("admin:submissions_submission_changelist"), follow=True
+    ).content.decode()
     assert "Topic-alpha" in page
     assert "Topic-beta" not in page
 
