@@ -223,11 +223,12 @@ def board_rows(ids: list[int], *, required: int | None) -> list[BoardRow]:
         for pk in ids
         if pk in by_id
     }
-    _fill_aggregates(rows)
+    fill_aggregates(rows)
     return list(rows.values())
 
 
-def _fill_aggregates(rows: dict[int, BoardRow]) -> None:
+def fill_aggregates(rows: dict[int, BoardRow]) -> None:
+    """Each row's review counts and scores (two queries for all the rows)."""
     for sid, assigned, done in (
         Assignment.objects.filter(
             submission_id__in=rows, role=Role.REVIEWER, declined_at__isnull=True

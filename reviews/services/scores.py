@@ -10,46 +10,35 @@ board's own queries, so a stored figure is always what the board shows for the p
 from __future__ import annotations
 
 from collections.abc import Iterable
-from statistics import median
-
-from django.db.models import Count, Q
 
 from submissions.models import Submission
-from workshop.models import Role, Workshop
+from workshop.models import Workshop
 
-from ..models import Assignment, PaperScore, ReviewStatus
-from ..selectors.board import answers_by_paper
+from ..models import PaperScore
+from ..selectors.board import BoardRow, fill_aggregates
 
 FIGURES = ["assigned", "done", "count", "mean", "median", "low", "high", "spread", "weighted"]
 CHUNK = 2000
 
 
 def _figures(ids: list[int]) -> list[PaperScore]:
-    rows = {sid: PaperScore(submission_id=sid) for sid in ids}
-    for sid, assigned, done in (
-        Assignment.objects.filter(
-            submission_id__in=ids, role=Role.REVIEWER, declined_at__isnull=True
+    rows = {sid: BoardRow(submission=None) for sid in ids}  # type: ignore[arg-type]
+    fill_aggregates(rows)  # the board's own computation: stored = shown
+    return [
+        PaperScore(
+            submission_id=sid,
+            assigned=r.assigned,
+            done=r.done,
+            count=len(r.scores),
+            mean=r.mean,
+            median=r.median,
+            low=r.low,
+            high=r.high,
+            spread=r.spread if r.scores else None,
+            weighted=r.weighted,
         )
-        .order_by()
-        .values("submission_id")
-        .annotate(
-            assigned=Count("pk"),
-            done=Count("pk", filter=Q(review__status=ReviewStatus.SUBMITTED)),
-        )
-        .values_list("submission_id", "assigned", "done")
-    ):
-        rows[sid].assigned, rows[sid].done = assigned, done
-    for sid, scores, confidences in answers_by_paper(ids):
-        row = rows[sid]
-        row.count = len(scores)
-        row.mean = sum(scores) / len(scores)
-        row.median = float(median(scores))
-        row.low, row.high = min(scores), max(scores)
-        row.spread = row.high - row.low
-        pairs = [(s, c) for s, c in zip(scores, confidences, strict=True) if c]
-        weight = sum(c for _, c in pairs)
-        row.weighted = sum(s * c for s, c in pairs) / weight if weight else None
-    return list(rows.values())
+        for sid, r in rows.items()
+    ]
 
 
 def paper_scores_refresh(submission_ids: Iterable[int]) -> None:
