@@ -66,17 +66,22 @@ def slot_mails_queue(workshop: Workshop, placements: list[Placement]) -> int:
                     template="programme_slot",
                     to=email,
                     recipient=user,
-                    context={
-                        "placement": p,
-                        "session": p.session,
-                        "submission": p.submission,
-                        "settings": found,
-                        "zone": found.zone,
-                    },
+                    context=_slot_context(p, found),
                     target=p.submission,
                 )
             )
     return len(mails_queue_bulk(specs, workshop=workshop))
+
+
+def _slot_context(p: Placement, found: ProgrammeSettings) -> dict[str, object]:
+    """What a presenter's mail says: the slot, the paper, the venue's settings and zone."""
+    return {
+        "placement": p,
+        "session": p.session,
+        "submission": p.submission,
+        "settings": found,
+        "zone": found.zone,
+    }
 
 
 def placements_for_mail(workshop: Workshop, **filters: object) -> list[Placement]:
@@ -122,14 +127,7 @@ def _workshop_reminders_queue(found: ProgrammeSettings, now: dt.datetime) -> int
             template="programme_reminder",
             to=email,
             recipient=user,
-            context={
-                "placement": p,
-                "session": p.session,
-                "submission": p.submission,
-                "settings": found,
-                "zone": found.zone,
-                "days": step,
-            },
+            context={**_slot_context(p, found), "days": step},
             target=p.submission,
         )
         for p in pending

@@ -18,6 +18,16 @@ from typing import Any
 
 from ..report import Report
 
+# Decision words of the other systems' exports, to our outcomes.
+DECISIONS = {
+    "accept": "accept",
+    "accepted": "accept",
+    "reject": "reject",
+    "rejected": "reject",
+    "desk reject": "desk_reject",
+    "desk rejected": "desk_reject",
+}
+
 
 @dataclass
 class AuthorRecord:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from ..limits import open_zip, read_member
 from ..report import Report
 from . import (
+    DECISIONS,
     AuthorRecord,
     Bundle,
     MemberRecord,
@@ -18,13 +19,6 @@ from . import (
     to_number,
 )
 
-DECISIONS = {
-    "accept": "accept",
-    "accepted": "accept",
-    "reject": "reject",
-    "rejected": "reject",
-    "desk reject": "desk_reject",
-}
 ROLES = {
     "pc member": "reviewer",
     "pc": "reviewer",

@@ -7,6 +7,7 @@ from typing import Any
 
 from ..report import Report
 from . import (
+    DECISIONS,
     AuthorRecord,
     Bundle,
     MemberRecord,
@@ -19,14 +20,6 @@ from . import (
     to_number,
 )
 
-DECISIONS = {
-    "accept": "accept",
-    "accepted": "accept",
-    "reject": "reject",
-    "rejected": "reject",
-    "desk reject": "desk_reject",
-    "desk rejected": "desk_reject",
-}
 REVIEW_META = {
     "paper",
     "title",
