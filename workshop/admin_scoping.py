@@ -87,10 +87,7 @@ class ScopedRelatedFilter(admin.RelatedOnlyFieldListFilter):
         rows = model_admin.get_queryset(request)
         if field.related_model is not Workshop:  # the workshop filter itself offers them all
             rows = in_chosen_workshop(request, rows)
-        used = (
-            rows.distinct()
-            .values_list(f"{self.field_path}__pk", flat=True)
-        )
+        used = rows.distinct().values_list(f"{self.field_path}__pk", flat=True)
         allowed = scope_choices(field.related_model._default_manager.all(), request.user)
         ordering = self.field_admin_ordering(field, request, model_admin)
         return field.get_choices(

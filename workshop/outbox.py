@@ -28,6 +28,7 @@ from django.utils import timezone
 
 from .activity import concerning
 from .models import MailStatus, OutgoingMail, User, Workshop
+from .selectors import chairs_of
 
 log = logging.getLogger(__name__)
 
@@ -150,6 +151,26 @@ class MailSpec:
     context: dict[str, Any]
     recipient: User | None = None
     target: models.Model | None = None
+
+
+def chairs_mail_queue(
+    *,
+    workshop: Workshop,
+    key: str,
+    template: str,
+    context: dict[str, Any],
+    target: models.Model | None = None,
+) -> None:
+    """One mail to every chair of the workshop (`key` + ":" + the chair's id; the chair is
+    in the context as `chair`): what chairs are told of (declines, check findings, held
+    comments). Whether it waits for their daily digest is the template's
+    (`NON_ESSENTIAL`) and their choice."""
+    for chair in chairs_of(workshop):
+        mail_queue(
+            key=f"{key}:{chair.pk}", template=template, to=chair.email,
+            context={**context, "chair": chair}, workshop=workshop, recipient=chair,
+            target=target,
+        )  # fmt: skip
 
 
 def mails_queue_bulk(specs: Iterable[MailSpec], *, workshop: Workshop | None) -> list[int]:

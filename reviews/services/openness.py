@@ -19,10 +19,9 @@ from submissions.permissions import is_author
 from workshop.activity import activity_record
 from workshop.errors import NotAllowed, ServiceError
 from workshop.models import Openness, Role, User, Workshop
-from workshop.outbox import mail_queue
+from workshop.outbox import chairs_mail_queue
 from workshop.permissions import is_person
 from workshop.policy import can, require, require_visible
-from workshop.selectors import chairs_of
 from workshop.services import config_save
 
 from ..models import Assignment, PublicComment, PublicCommentStatus
@@ -124,16 +123,13 @@ def public_comment_post(*, actor: User, submission: Submission, body: str) -> Pu
     waiting = PublicComment.objects.filter(
         submission__workshop=workshop, status=PublicCommentStatus.HELD
     ).count()
-    for chair in chairs_of(workshop):
-        mail_queue(
-            key=f"public-comments-held:{workshop.pk}:{first_held}:{chair.pk}",
-            template="public_comments_held",
-            to=chair.email,
-            context={"chair": chair, "comment": comment, "waiting": waiting},
-            workshop=workshop,
-            recipient=chair,
-            target=comment,
-        )
+    chairs_mail_queue(
+        workshop=workshop,
+        key=f"public-comments-held:{workshop.pk}:{first_held}",
+        template="public_comments_held",
+        context={"comment": comment, "waiting": waiting},
+        target=comment,
+    )
     return comment
 
 

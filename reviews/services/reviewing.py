@@ -19,7 +19,7 @@ from submissions.models import Submission
 from workshop.activity import activity_record
 from workshop.errors import DeadlinePassed, NotAllowed, ServiceError
 from workshop.models import Role, User, Workshop
-from workshop.outbox import mail_queue
+from workshop.outbox import chairs_mail_queue, mail_queue
 from workshop.policy import can, require, require_visible
 from workshop.selectors import chairs_of
 
@@ -338,16 +338,13 @@ def assignment_decline(*, assignment: Assignment, user: User, reason: str) -> As
         summary=f"{assignment.display_name} declined #{assignment.submission.number}",
         before={"declined": False}, after={"declined": True}, reason=assignment.decline_reason,
     )  # fmt: skip
-    for chair in chairs_of(workshop):
-        mail_queue(
-            key=f"declined:{entry.pk}:{chair.pk}",
-            template="assignment_declined",
-            to=chair.email,
-            context={"assignment": assignment, "reviewer": user, "chair": chair},
-            workshop=workshop,
-            recipient=chair,
-            target=assignment,
-        )
+    chairs_mail_queue(
+        workshop=workshop,
+        key=f"declined:{entry.pk}",
+        template="assignment_declined",
+        context={"assignment": assignment, "reviewer": user},
+        target=assignment,
+    )
     return assignment
 
 

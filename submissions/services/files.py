@@ -11,9 +11,8 @@ from django.db import transaction
 
 from workshop.errors import ServiceError
 from workshop.models import User
-from workshop.outbox import mail_queue, task_enqueue
+from workshop.outbox import chairs_mail_queue, mail_queue, task_enqueue
 from workshop.policy import SYSTEM
-from workshop.selectors import chairs_of
 
 from ..filechecks import check_pdf, check_supplementary, run_deep_check
 from ..filechecks.errors import read_limited
@@ -172,13 +171,10 @@ def _findings_to_chairs(stored: SubmissionFile, submission: Submission) -> None:
     findings = [f for f in check_findings(stored.check_report) if f[0] != "note"]
     if not findings:
         return
-    for chair in chairs_of(submission.workshop):
-        mail_queue(
-            key=f"check-findings:{stored.pk}:{chair.pk}",
-            template="check_findings",
-            to=chair.email,
-            context={"submission": submission, "file": stored, "findings": findings},
-            workshop=submission.workshop,
-            recipient=chair,
-            target=submission,
-        )
+    chairs_mail_queue(
+        workshop=submission.workshop,
+        key=f"check-findings:{stored.pk}",
+        template="check_findings",
+        context={"submission": submission, "file": stored, "findings": findings},
+        target=submission,
+    )

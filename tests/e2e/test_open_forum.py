@@ -27,8 +27,12 @@ PHONE = {"width": 375, "height": 812}
 def assert_axe_clean(page) -> None:
     from axe_playwright_python.sync_playwright import Axe
 
-    bad = [(v["id"], v["impact"], [n.get("html") for n in v["nodes"]][:3]) for v in Axe().run(page).response.get("violations", [])
-           if v.get("impact") in ("critical", "serious")]  # fmt: skip
+    violations = Axe().run(page).response.get("violations", [])
+    bad = [
+        (v["id"], v["impact"], [n.get("html") for n in v["nodes"]][:3])
+        for v in violations
+        if v.get("impact") in ("critical", "serious")
+    ]
     assert not bad, bad
 
 

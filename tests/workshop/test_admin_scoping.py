@@ -56,9 +56,7 @@ def test_chair_sees_own_objects_only_in_changelists(client, world, model, key):
         reverse(f"admin:workshop_{model}_change", args=[other.pk]) not in response.content.decode()
     )
     # Searching for B's object finds nothing either.
-    response = client.get(
-        reverse(f"admin:workshop_{model}_changelist"), {"q": "beta"}, follow=True
-    )
+    response = client.get(reverse(f"admin:workshop_{model}_changelist"), {"q": "beta"}, follow=True)
     assert (
         reverse(f"admin:workshop_{model}_change", args=[other.pk]) not in response.content.decode()
     )
