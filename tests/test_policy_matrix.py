@@ -143,6 +143,7 @@ programme.upload_material        P      |.   |.     |.     |.     |.     |.     
 programme.choose_presenter       P      |.   |cz    |.     |.     |.     |.     |.     |.    |cz    |.    |.
 transfer.import                  A      |.   |yes   |.     |.     |.     |.     |.     |.    |.     |.    |.
 transfer.export                  A      |.   |yes   |.     |.     |.     |.     |.     |.    |.     |.    |.
+transfer.restore                 A      |.   |.     |.     |.     |.     |.     |.     |.    |.     |.    |.
 """  # noqa: E501
 
 PHASES = "sbradxcz"

@@ -13,7 +13,7 @@ from workshop.errors import ServiceError
 from workshop.policy import can
 
 from . import services
-from .forms import ExportForm, ImportForm
+from .forms import ExportForm, ImportForm, RestoreForm
 from .models import JobKind, JobStatus, TransferJob
 
 
@@ -38,6 +38,7 @@ class TransferJobAdmin(ChairScopedAdmin):
             path("<int:job_id>/confirm/", wrap(self.confirm_view), name="transfer_confirm"),
             path("<int:job_id>/download/", wrap(self.download_view), name="transfer_download"),
             path("export/", wrap(self.export_view), name="transfer_export"),
+            path("restore/", wrap(self.restore_view), name="transfer_restore"),
             *super().get_urls(),
         ]
 
@@ -72,7 +73,10 @@ class TransferJobAdmin(ChairScopedAdmin):
             else:
                 return redirect("admin:transfer_transferjob_change", job.pk)
         recent = self.get_queryset(request).select_related("workshop")[:10]
-        context = self._context(request, form=form, title="Import", recent=recent)
+        context = self._context(
+            request, form=form, title="Import", recent=recent,
+            perms_restore=can(request.user, "transfer.restore"),
+        )  # fmt: skip
         return TemplateResponse(request, "transfer/admin_import.html", context)
 
     def export_view(self, request: HttpRequest) -> HttpResponse:
@@ -92,6 +96,27 @@ class TransferJobAdmin(ChairScopedAdmin):
                 return redirect("admin:transfer_transferjob_change", job.pk)
         context = self._context(request, form=form, title="Export a workshop")
         return TemplateResponse(request, "transfer/admin_export.html", context)
+
+    def restore_view(self, request: HttpRequest) -> HttpResponse:
+        """Administrators: a workshop archive becomes a new workshop (dry run, then
+        confirm), e.g. one moved from another deployment."""
+        if not can(request.user, "transfer.restore"):
+            raise Http404("No such page.")
+        form = RestoreForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                job = services.transfer_restore_create(
+                    actor=request.user,
+                    data=form.cleaned_data["file"].read(),
+                    slug=form.cleaned_data["slug"],
+                    dry_run=form.cleaned_data["dry_run"],
+                )
+            except ServiceError as exc:
+                form.add_error(None, exc.message)
+            else:
+                return redirect("admin:transfer_transferjob_change", job.pk)
+        context = self._context(request, form=form, title="Restore a workshop from its archive")
+        return TemplateResponse(request, "transfer/admin_restore.html", context)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):  # type: ignore[no-untyped-def]
         job = self._job(request, int(object_id) if str(object_id).isdigit() else 0)

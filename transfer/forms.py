@@ -40,3 +40,27 @@ class ExportForm(forms.Form):
     def __init__(self, *args, workshops, **kwargs) -> None:  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
         self.fields["workshop"].queryset = workshops
+
+
+class RestoreForm(forms.Form):
+    file = forms.FileField(help_text="A workshop archive (zip) made by this system's export.")
+    slug = forms.SlugField(
+        required=False,
+        max_length=60,
+        label="Address",
+        help_text="The new workshop's address (slug); empty: the archived one.",
+    )
+    dry_run = forms.BooleanField(
+        required=False,
+        initial=True,
+        label="Dry run first",
+        help_text="Check the archive and show what would be restored, changing nothing.",
+    )
+
+    def clean_file(self):  # type: ignore[no-untyped-def]
+        upload = self.cleaned_data["file"]
+        if upload.size > max_upload_bytes():
+            raise forms.ValidationError(
+                f"The file is over the import limit of {max_upload_bytes():,} bytes."
+            )
+        return upload

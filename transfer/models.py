@@ -11,6 +11,7 @@ from workshop.models import Workshop
 class JobKind(models.TextChoices):
     IMPORT = "import", "Import"
     EXPORT = "export", "Export"
+    RESTORE = "restore", "Restore a workshop from its archive"
 
 
 class JobStatus(models.TextChoices):
@@ -28,7 +29,13 @@ class TransferJob(models.Model):
     run would change, and a failed run changed nothing.
     """
 
-    workshop = models.ForeignKey(Workshop, on_delete=models.CASCADE, related_name="transfer_jobs")
+    # A restore names no workshop until it has made one (then the one it made).
+    workshop = models.ForeignKey(
+        Workshop, null=True, blank=True, on_delete=models.CASCADE, related_name="transfer_jobs"
+    )
+    target_slug = models.SlugField(
+        max_length=60, blank=True, help_text="A restore: the new workshop's address."
+    )
     kind = models.CharField(max_length=10, choices=JobKind.choices)
     format = models.CharField(max_length=30)
     upload = models.FileField(upload_to="transfer/", blank=True)

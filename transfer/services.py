@@ -15,10 +15,11 @@ from workshop.errors import ServiceError
 from workshop.models import User, Workshop
 from workshop.policy import require
 
-from .archive import archive_export
-from .importers import FORMATS, run_import
+from .archive import archive_export, archive_restore
+from .importers import ARCHIVE, FORMATS, run_import
 from .limits import max_upload_bytes
 from .models import JobKind, JobStatus, TransferJob
+from .report import Report
 
 EXPORT_FORMAT = "archive"
 
@@ -81,14 +82,37 @@ def transfer_job_create(
     return job
 
 
+@transaction.atomic
+def transfer_restore_create(
+    *, actor: User, data: bytes, slug: str = "", dry_run: bool = True
+) -> TransferJob:
+    """Queue the restore of a workshop archive as a new workshop (`transfer.restore`: the
+    deployment's administrators; a dry run unless told otherwise), under its own address or
+    `slug`. Side effects: the job row with the upload; the task enqueued after commit (the
+    restore writes its `transfer.restore` entry when it runs)."""
+    require(actor, "transfer.restore", None, message="Only administrators restore workshops.")
+    if len(data) > max_upload_bytes():
+        raise ServiceError(f"The file is over the import limit of {max_upload_bytes():,} bytes.")
+    job = TransferJob(
+        kind=JobKind.RESTORE, format=ARCHIVE, target_slug=slug, dry_run=dry_run, created_by=actor
+    )
+    job.upload.save(f"{slug or 'restore'}-archive.zip", ContentFile(data), save=False)
+    job.save()
+    transaction.on_commit(partial(_enqueue, job.pk))
+    return job
+
+
 def transfer_job_confirm(*, job: TransferJob, chair: User) -> TransferJob:
-    """Run for real the import a successful dry run previewed (the same file)."""
-    if job.kind != JobKind.IMPORT or not job.dry_run:
+    """Run for real the import (or restore) a successful dry run previewed (the same
+    file)."""
+    if job.kind == JobKind.EXPORT or not job.dry_run:
         raise ServiceError("Only a dry run can be confirmed.")
     if job.status != JobStatus.DONE or not job.report.get("ok"):
         raise ServiceError("The dry run found problems: fix the file and upload it again.")
     with job.upload.open("rb") as handle:
         data = handle.read()
+    if job.kind == JobKind.RESTORE:
+        return transfer_restore_create(actor=chair, data=data, slug=job.target_slug, dry_run=False)
     return transfer_job_create(
         workshop=job.workshop,
         chair=chair,
@@ -120,7 +144,17 @@ def transfer_job_run(job_id: int) -> str:
 
     actor: Any = job.created_by
     try:
-        if job.kind == JobKind.EXPORT:
+        if job.kind == JobKind.RESTORE:
+            with job.upload.open("rb") as handle:
+                data = handle.read()
+            found = Report()
+            restored = archive_restore(
+                actor=actor, data=data, report=found, slug=job.target_slug or None,
+                progress=progress, dry_run=job.dry_run,
+            )  # fmt: skip
+            report = found.as_dict()
+            job.workshop = restored
+        elif job.kind == JobKind.EXPORT:
             data = archive_export(workshop=job.workshop, progress=progress)
             job.result.save(f"{job.workshop.slug}-archive.zip", ContentFile(data), save=False)
             report: dict[str, Any] = {

@@ -177,3 +177,54 @@ def test_the_job_list_costs_the_same_queries_at_two_sizes(client, world):
     with CaptureQueriesContext(connection) as large:
         client.get(url)
     assert len(large) == len(small)
+
+
+def test_an_administrator_restores_an_archive_as_a_new_workshop(
+    client, world, django_capture_on_commit_callbacks
+):
+    from transfer.archive import archive_export
+    from workshop.models import Workshop
+
+    with django_capture_on_commit_callbacks(execute=True):
+        _upload(client_as(client, world["chair"]), world["ws"], dry_run=False)
+    archive = archive_export(workshop=world["ws"])
+    papers = Submission.objects.filter(workshop=world["ws"]).count()
+    assert papers == 3
+
+    # A chair may not restore (it makes a new workshop): no such page.
+    restore = reverse("admin:transfer_restore")
+    assert client.get(restore).status_code == 404
+    upload = io.BytesIO(archive)
+    upload.name = "flow.zip"
+    assert client.post(restore, {"file": upload, "slug": "x"}).status_code == 404
+    assert not Workshop.objects.filter(slug="x").exists()
+
+    admin = make_chair(WorkshopFactory(slug="admin-own"))
+    admin.is_superuser = True
+    admin.save()
+    client.force_login(admin)
+    assert client.get(restore).status_code == 200
+    upload = io.BytesIO(archive)
+    upload.name = "flow.zip"
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(restore, {"file": upload, "slug": "flow-copy", "dry_run": "on"})
+    job = TransferJob.objects.get(kind="restore")
+    assert response.url.endswith(f"/{job.pk}/change/")
+    assert job.status == JobStatus.DONE and job.report["ok"], job.report
+    assert not Workshop.objects.filter(slug="flow-copy").exists()  # a dry run
+    page = client.get(response.url).content.decode()
+    assert "Confirm" in page
+
+    with django_capture_on_commit_callbacks(execute=True):
+        confirmed = client.post(reverse("admin:transfer_confirm", args=[job.pk]))
+    real = TransferJob.objects.filter(kind="restore", dry_run=False).get()
+    assert confirmed.url.endswith(f"/{real.pk}/change/"), real.report
+    copy = Workshop.objects.get(slug="flow-copy")
+    assert real.workshop == copy and real.report["ok"]
+    assert Submission.objects.filter(workshop=copy).count() == papers
+    assert Activity.objects.filter(workshop=copy, action="transfer.restore").count() == 1
+
+
+def client_as(client, user):  # type: ignore[no-untyped-def]
+    client.force_login(user)
+    return client

@@ -20,7 +20,8 @@ class Migration(migrations.Migration):
             name='TransferJob',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('import', 'Import'), ('export', 'Export')], max_length=10)),
+                ('kind', models.CharField(choices=[('import', 'Import'), ('export', 'Export'), ('restore', 'Restore a workshop from its archive')], max_length=10)),
+                ('target_slug', models.SlugField(blank=True, help_text='A restore: the new workshop\'s address.', max_length=60)),
                 ('format', models.CharField(max_length=30)),
                 ('upload', models.FileField(blank=True, upload_to='transfer/')),
                 ('result', models.FileField(blank=True, help_text='The export.', upload_to='transfer/')),
@@ -33,7 +34,7 @@ class Migration(migrations.Migration):
                 ('started_at', models.DateTimeField(blank=True, null=True)),
                 ('finished_at', models.DateTimeField(blank=True, null=True)),
                 ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('workshop', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='transfer_jobs', to='workshop.workshop')),
+                ('workshop', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='transfer_jobs', to='workshop.workshop')),
             ],
             options={
                 'ordering': ['-created_at', '-pk'],
