@@ -319,6 +319,43 @@ USE_TZ = True
 
 FORMS_URLFIELD_ASSUME_HTTPS = True
 
+# --- REST API (issue 11): /api/v1/, bearer tokens or the browser session (with CSRF) ---------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.BearerTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "api.permissions.TokenScopeAllows",
+    ],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttles.ApiRateThrottle"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.errors.api_exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+# Requests per token (per user for browser sessions, per address for the anonymous).
+API_RATE_LIMITS = {
+    "token": env.str("API_RATE_LIMIT_TOKEN", default="600/min"),
+    "session": env.str("API_RATE_LIMIT_SESSION", default="600/min"),
+    "anon": "60/min",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Workshop paper submission and review API",
+    "DESCRIPTION": "Every endpoint asks the same named permissions and calls the same "
+    "actions as the browser. Authenticate with `Authorization: Bearer wsk_…` "
+    '(tokens: /accounts/tokens/). Errors: `{"error": {"code", "message", "fields"}}`.',
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "RoleEnum": "workshop.models.Role",
+        "CommitteeRoleEnum": "api.serializers.COMMITTEE_ROLES",
+    },
+}
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -18,8 +18,10 @@ urlpatterns = [
     path("programme/", include("programme.urls")),
     path("invitations/", include("reviews.invitation_urls")),
     path("accounts/profile/", views.profile, name="profile"),
+    path("accounts/tokens/", include("api.page_urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
+    path("api/", include("api.urls")),
     path("healthz", views.healthz, name="healthz"),
     path("favicon.ico", views.favicon),
 ]

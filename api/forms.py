@@ -1,0 +1,34 @@
+"""The token form: validation only; `api.services.token_create` makes the token."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django import forms
+from django.utils import timezone
+
+from workshop.models import User
+
+from .models import TokenScope
+from .selectors import token_workshops_for
+
+
+class TokenForm(forms.Form):
+    name = forms.CharField(max_length=100, help_text="What it is for, e.g. “assignment script”.")
+    workshops = forms.ModelMultipleChoiceField(
+        queryset=None,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="The token reaches these workshops only; everything else answers 404.",
+    )
+    scope = forms.ChoiceField(choices=TokenScope.choices, widget=forms.RadioSelect,
+                              initial=TokenScope.READ)  # fmt: skip
+    expires_in_days = forms.IntegerField(
+        label="Expires in (days)", min_value=1, max_value=366, initial=90
+    )
+
+    def __init__(self, *args, user: User, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["workshops"].queryset = token_workshops_for(user)
+
+    def expires_at(self) -> dt.datetime:
+        return timezone.now() + dt.timedelta(days=self.cleaned_data["expires_in_days"])

@@ -1,0 +1,155 @@
+"""/api/v1/ (the resources), /api/schema/ (OpenAPI 3) and /api/docs/ (Swagger UI)."""
+
+from django.urls import path, re_path, register_converter
+from drf_spectacular.views import SpectacularAPIView
+
+from .views import committee, discussion, reviewing, submissions, workshops
+from .views.base import unknown_path
+from .views.docs import ApiDocs
+
+app_name = "api"
+
+
+class IdConverter:
+    """A database id: at most 18 digits (a longer number is no id: the API's 404)."""
+
+    regex = "[0-9]{1,18}"
+
+    def to_python(self, value: str) -> int:
+        return int(value)
+
+    def to_url(self, value: int) -> str:
+        return str(value)
+
+
+register_converter(IdConverter, "id")
+
+v1 = [
+    path("workshops/", workshops.WorkshopList.as_view(), name="workshops"),
+    path("workshops/<str:slug>/", workshops.WorkshopDetail.as_view(), name="workshop"),
+    path("workshops/<str:slug>/topics/", workshops.TopicList.as_view(), name="topics"),
+    path("workshops/<str:slug>/milestones/", workshops.MilestoneList.as_view(), name="milestones"),
+    path("workshops/<str:slug>/activity/", workshops.ActivityList.as_view(), name="activity"),
+    path("workshops/<str:slug>/outbox/", workshops.OutboxList.as_view(), name="outbox"),
+    path(
+        "workshops/<str:slug>/submissions.csv",
+        submissions.SubmissionExport.as_view(),
+        name="export",
+    ),
+    path(
+        "workshops/<str:slug>/assignments/", reviewing.AssignmentList.as_view(), name="assignments"
+    ),
+    path(
+        "workshops/<str:slug>/assignments/bulk/",
+        reviewing.AssignmentBulk.as_view(),
+        name="assignments-bulk",
+    ),
+    path("workshops/<str:slug>/reviews/", reviewing.WorkshopReviews.as_view(), name="reviews"),
+    path(
+        "workshops/<str:slug>/decisions/bulk/",
+        reviewing.DecisionBulk.as_view(),
+        name="decisions-bulk",
+    ),
+    path(
+        "workshops/<str:slug>/decisions/compose-mails/",
+        reviewing.DecisionMailsCompose.as_view(),
+        name="decisions-compose",
+    ),
+    path(
+        "workshops/<str:slug>/decisions/release/",
+        reviewing.DecisionsRelease.as_view(),
+        name="decisions-release",
+    ),
+    path(
+        "workshops/<str:slug>/reviews/release/",
+        reviewing.ReviewsRelease.as_view(),
+        name="reviews-release",
+    ),
+    path("workshops/<str:slug>/members/", committee.MemberList.as_view(), name="members"),
+    path(
+        "workshops/<str:slug>/invitations/", committee.InvitationList.as_view(), name="invitations"
+    ),
+    path("workshops/<str:slug>/bids/", committee.BidList.as_view(), name="bids"),
+    path("workshops/<str:slug>/conflicts/", committee.ConflictList.as_view(), name="conflicts"),
+    path(
+        "workshops/<str:slug>/matching-runs/", committee.RunCreate.as_view(), name="matching-runs"
+    ),
+    path(
+        "workshops/<str:slug>/matching-runs/<id:pk>/",
+        committee.RunDetail.as_view(),
+        name="matching-run",
+    ),
+    path(
+        "workshops/<str:slug>/matching-runs/<id:pk>/commit/",
+        committee.RunCommit.as_view(),
+        name="matching-run-commit",
+    ),
+    path(
+        "workshops/<str:slug>/papers/<id:number>/comments/",
+        discussion.CommentList.as_view(),
+        name="comments",
+    ),
+    path(
+        "workshops/<str:slug>/papers/<id:number>/meta-review/",
+        discussion.MetaReviewDetail.as_view(),
+        name="meta-review",
+    ),
+    path(
+        "workshops/<str:slug>/papers/<id:number>/pdf/",
+        discussion.PaperPdf.as_view(),
+        name="paper-pdf",
+    ),
+    path(
+        "workshops/<str:slug>/profile/", discussion.ReviewerProfileDetail.as_view(), name="profile"
+    ),
+    path("submissions/", submissions.SubmissionList.as_view(), name="submissions"),
+    path("submissions/<id:pk>/", submissions.SubmissionDetail.as_view(), name="submission"),
+    path(
+        "submissions/<id:pk>/submit/",
+        submissions.SubmissionSubmit.as_view(),
+        name="submission-submit",
+    ),
+    path(
+        "submissions/<id:pk>/withdraw/",
+        submissions.SubmissionWithdraw.as_view(),
+        name="submission-withdraw",
+    ),
+    path(
+        "submissions/<id:pk>/restore/",
+        submissions.SubmissionRestore.as_view(),
+        name="submission-restore",
+    ),
+    path(
+        "submissions/<id:pk>/files/", submissions.SubmissionFiles.as_view(), name="submission-files"
+    ),
+    path(
+        "submissions/<id:pk>/files/<id:file_pk>/download/",
+        submissions.SubmissionFileDownload.as_view(),
+        name="submission-file",
+    ),
+    path(
+        "submissions/<id:pk>/upload/<str:kind>/",
+        submissions.SubmissionUpload.as_view(),
+        name="submission-upload",
+    ),
+    path(
+        "submissions/<id:pk>/decision/",
+        reviewing.SubmissionDecision.as_view(),
+        name="submission-decision",
+    ),
+    path(
+        "submissions/<id:pk>/reviews/",
+        reviewing.SubmissionReleasedReviews.as_view(),
+        name="submission-reviews",
+    ),
+    path("me/assignments/", reviewing.MyAssignments.as_view(), name="my-assignments"),
+    path("assignments/<id:pk>/review/", reviewing.ReviewDetail.as_view(), name="review"),
+]
+
+urlpatterns = [
+    *[path(f"v1/{p.pattern}", p.callback, name=p.name) for p in v1],
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", ApiDocs.as_view(), name="docs"),
+    # Anything else under /api/ answers the API's 404, never the site's HTML page.
+    re_path(r"^.*$", unknown_path),
+]
