@@ -72,6 +72,12 @@ v1 = [
     path("workshops/<str:slug>/bids/", committee.BidList.as_view(), name="bids"),
     path("workshops/<str:slug>/conflicts/", committee.ConflictList.as_view(), name="conflicts"),
     path(
+        "workshops/<str:slug>/conflicts/declared/",
+        committee.DeclaredConflictList.as_view(),
+        name="declared-conflicts",
+    ),
+    path("workshops/<str:slug>/profiles/", committee.ProfileList.as_view(), name="profiles"),
+    path(
         "workshops/<str:slug>/matching-runs/", committee.RunCreate.as_view(), name="matching-runs"
     ),
     path(

@@ -7,13 +7,20 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
-from reviews.models import Bid, ConflictOverride, Invitation, MatchingRun
+from reviews.models import (
+    Bid,
+    ConflictDeclaration,
+    ConflictOverride,
+    Invitation,
+    MatchingRun,
+    ReviewerProfile,
+)
 from reviews.permissions import bidding_facts_prefill
 from reviews.selectors.conflicts import conflicts_for
 from reviews.services.assignment import matching_run_commit, matching_run_create
 from reviews.services.committee import bid_place, conflict_override_set
 from reviews.services.invitations import InvitationRow, invitations_bulk
-from submissions.models import Submission
+from submissions.models import AuthorConflict, Submission
 from workshop.errors import NotFound
 from workshop.models import Membership, Role, User
 
@@ -232,6 +239,91 @@ class ConflictList(ApiView):
         return Response({"paper": paper.number, "person": person.email,
                          "conflicted": override.conflicted, "reason": override.reason},
                         status=status.HTTP_201_CREATED)  # fmt: skip
+
+
+class DeclaredConflictSerializer(serializers.Serializer):
+    source = serializers.ChoiceField(choices=["reviewer", "authors"])
+    paper = serializers.IntegerField(allow_null=True, help_text="The authors' paper.")
+    person = serializers.CharField(allow_blank=True, help_text="Who declared (a reviewer) "
+                                   "or whom (the authors' committee member).")  # fmt: skip
+    kind = serializers.CharField(help_text="email, name or institution (reviewers); member "
+                                 "or institution (authors).")  # fmt: skip
+    value = serializers.CharField(allow_blank=True)
+    reason = serializers.CharField(allow_blank=True)
+
+
+class DeclaredConflictList(ApiView):
+    """Conflicts declared by reviewers (people and institutions) and by the authors of
+    papers (committee members, institutions), as the chairs read them
+    (`reviews.set_conflict`). Two queries; `?paper=` keeps the authors' of one paper."""
+
+    serializer_class = DeclaredConflictSerializer
+
+    @extend_schema(responses=responses({200: DeclaredConflictSerializer(many=True)},
+                                       write=False))  # fmt: skip
+    def get(self, request, slug: str):
+        workshop = access.workshop_get(request, slug)
+        access.check(request, "reviews.set_conflict", workshop)
+        number = number_param(request)
+        rows = []
+        if number is None:
+            rows += [
+                {"source": "reviewer", "paper": None, "person": d.user.email, "kind": d.kind,
+                 "value": d.value, "reason": d.reason}
+                for d in ConflictDeclaration.objects.filter(workshop=workshop)
+                .select_related("user").order_by("user__email", "pk")
+            ]  # fmt: skip
+        authors = AuthorConflict.objects.filter(submission__workshop=workshop)
+        if number is not None:
+            authors = authors.filter(submission__number=number)
+        rows += [
+            {"source": "authors", "paper": c.submission.number,
+             "person": c.member.email if c.member else "",
+             "kind": "member" if c.member else "institution",
+             "value": c.member.name if c.member else c.institution, "reason": c.reason}
+            for c in authors.select_related("submission", "member")
+            .order_by("submission__number", "pk")
+        ]  # fmt: skip
+        page = self.paginate_queryset(rows)
+        return self.get_paginated_response(page)
+
+
+class ProfileRowSerializer(serializers.Serializer):
+    email = serializers.EmailField()
+    name = serializers.CharField()
+    expertise_text = serializers.CharField(allow_blank=True)
+    topics = serializers.DictField(child=serializers.CharField(), help_text="topic: level")
+    max_load = serializers.IntegerField()
+    requested_max_load = serializers.IntegerField(allow_null=True)
+    load_request_approved = serializers.BooleanField()
+
+
+class ProfileList(ApiView):
+    """The committee's reviewer profiles (expertise, topic levels, loads), as the chairs
+    read them (`reviews.manage_committee`)."""
+
+    orderings = {"name": ("user__name",), "email": ("user__email",)}
+    serializer_class = ProfileRowSerializer
+
+    @extend_schema(responses=responses({200: ProfileRowSerializer(many=True)}, write=False))
+    def get(self, request, slug: str):
+        workshop = access.workshop_get(request, slug)
+        access.check(request, "reviews.manage_committee", workshop)
+        queryset = (
+            ReviewerProfile.objects.filter(workshop=workshop)
+            .select_related("user", "workshop")
+            .prefetch_related("topics__topic")
+            .order_by("user__name", "pk")
+        )
+        page = self.paginate_queryset(queryset)
+        rows = [
+            {"email": p.user.email, "name": p.user.name, "expertise_text": p.expertise_text,
+             "topics": {e.topic.name: e.level for e in p.topics.all()},
+             "max_load": p.max_load, "requested_max_load": p.requested_max_load,
+             "load_request_approved": p.load_request_approved}
+            for p in page
+        ]  # fmt: skip
+        return self.get_paginated_response(rows)
 
 
 def _run(request, slug: str, pk: int) -> MatchingRun:

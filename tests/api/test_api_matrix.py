@@ -149,6 +149,9 @@ ENDPOINTS = [
              ("reviews.bid", "P"), pre=(("reviews.view_bidding", "A"),),
              body=lambda w: {"paper": 1, "value": "willing"}),
     Endpoint("conflicts", "GET", _a("api:conflicts"), (), ("reviews.set_conflict", "A")),
+    Endpoint("conflicts.declared", "GET", _a("api:declared-conflicts"), (),
+             ("reviews.set_conflict", "A")),
+    Endpoint("profiles", "GET", _a("api:profiles"), (), ("reviews.manage_committee", "A")),
     # The discussion and the meta-review (paper 1 is P).
     Endpoint("comments", "GET", _n("api:comments"), IN_REVIEW, ("reviews.discuss", "P")),
     Endpoint("comment.post", "POST", _n("api:comments"), IN_REVIEW, ("reviews.discuss", "P"),

@@ -16,14 +16,23 @@ from reviews.models import (
     Answer,
     Assignment,
     Bid,
+    ConflictDeclaration,
     ConflictOverride,
     Invitation,
     Review,
+    ReviewerProfile,
     ReviewQuestion,
     ReviewStatus,
+    TopicExpertise,
 )
 from reviews.services.reviewing import DEFAULT_FORM
-from submissions.models import Authorship, Submission, SubmissionStatus, SubmissionType
+from submissions.models import (
+    AuthorConflict,
+    Authorship,
+    Submission,
+    SubmissionStatus,
+    SubmissionType,
+)
 from tests.factories import TopicFactory, UserFactory, WorkshopFactory
 from workshop.activity import activity_record
 from workshop.models import Membership, OutgoingMail, Role
@@ -48,6 +57,8 @@ PINNED = {
     "bids": 6,
     "my-bids": 16,  # the member's conflict map, once per request
     "conflicts": 6,
+    "declared-conflicts": 6,
+    "profiles": 8,  # the profiles and their topic levels (one prefetch)
 }
 
 
@@ -89,7 +100,14 @@ def _world(n: int) -> dict:
         ConflictOverride.objects.create(
             submission=paper, user=UserFactory(), conflicted=True, reason="Advisor", set_by=chair
         )
-        Membership.objects.create(workshop=workshop, user=UserFactory(), role=Role.REVIEWER)
+        member = UserFactory()
+        Membership.objects.create(workshop=workshop, user=member, role=Role.REVIEWER)
+        profile = ReviewerProfile.objects.create(workshop=workshop, user=member)
+        TopicExpertise.objects.create(profile=profile, topic=topic, level="expert")
+        ConflictDeclaration.objects.create(
+            workshop=workshop, user=member, kind="institution", value=f"Lab {number}"
+        )
+        AuthorConflict.objects.create(submission=paper, member=member, reason="co-author")
         Invitation.objects.create(
             workshop=workshop,
             email=f"i{number}@example.org",
@@ -124,6 +142,8 @@ def _world(n: int) -> dict:
         "bids": (reverse("api:bids", args=[slug]), chair_secret),
         "my-bids": (reverse("api:bids", args=[slug]), reviewer_secret),
         "conflicts": (reverse("api:conflicts", args=[slug]), chair_secret),
+        "declared-conflicts": (reverse("api:declared-conflicts", args=[slug]), chair_secret),
+        "profiles": (reverse("api:profiles", args=[slug]), chair_secret),
     }
 
 

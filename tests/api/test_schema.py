@@ -74,6 +74,11 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(api_world, r
     real = {"slug": world.a.slug, "kind": "paper", "number": world.p.number}
     started = time.monotonic()
     operations = 0
+
+    def successes() -> int:
+        return sum(n for code, n in STATUSES.items() if code < 300)
+
+    succeeded_before = successes()
     for result in schema.get_all_operations():
         operation = result.ok()
         operations += 1
@@ -103,4 +108,4 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(api_world, r
         f"so far, {time.monotonic() - started:.1f}s; statuses {dict(sorted(STATUSES.items()))}"
     )
     assert operations >= 25
-    assert sum(n for code, n in STATUSES.items() if code < 300) >= 20  # not only refusals
+    assert successes() - succeeded_before >= 10  # this role's cases: not only refusals
