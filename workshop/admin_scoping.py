@@ -18,6 +18,7 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.contrib.admin.utils import get_fields_from_path
+from django.core.cache import cache
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models
 from django.db.models import Q
@@ -98,14 +99,27 @@ class ScopedRelatedFilter(admin.RelatedOnlyFieldListFilter):
 
 
 class ScopedValuesFilter(admin.AllValuesFieldListFilter):
-    """A filter by the values a column takes, among the rows of the workshop shown."""
+    """A filter by the values a column takes, among the rows of the workshop shown. The
+    values are a DISTINCT over those rows (every mail of a workshop, for the outbox's
+    kinds), so they are cached for a few minutes per workshop and person: a new kind
+    appears in the filter within `CACHE_SECONDS`."""
+
+    CACHE_SECONDS = 300
 
     def __init__(self, field, request, params, model, model_admin, field_path):  # type: ignore[no-untyped-def]
         super().__init__(field, request, params, model, model_admin, field_path)
-        queryset = in_chosen_workshop(request, model_admin.get_queryset(request))
-        self.lookup_choices = (
-            queryset.order_by(field_path).values_list(field_path, flat=True).distinct()
-        )
+        key = "admin-values:{}:{}:{}:{}".format(
+            model._meta.label_lower, field_path, request.user.pk,
+            request.GET.get(f"{relation_path(model, WORKSHOP)}__id__exact", "all"),
+        )  # fmt: skip
+        choices = cache.get(key)
+        if choices is None:
+            queryset = in_chosen_workshop(request, model_admin.get_queryset(request))
+            choices = list(
+                queryset.order_by(field_path).values_list(field_path, flat=True).distinct()
+            )
+            cache.set(key, choices, self.CACHE_SECONDS)
+        self.lookup_choices = choices
 
 
 class OneWorkshopAtATime:
