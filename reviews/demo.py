@@ -184,7 +184,9 @@ def seed_reviews(workshop: Workshop, *, complete: bool = False) -> None:
             if index % 5 == 4 and not complete:
                 review_save_draft(assignment=a, user=a.reviewer, answers=answers)
             else:
-                review_submit(assignment=a, user=a.reviewer, answers=answers)
+                # Every third submitted review is signed: open reviewing shows both kinds.
+                review_submit(assignment=a, user=a.reviewer, answers=answers,
+                              signed=index % 3 == 0)  # fmt: skip
     first = next(
         (
             a

@@ -30,7 +30,7 @@ from ..models import (
     SpeakerKind,
     validate_time_zone,
 )
-from .mails import placements_for_mail, slot_mails_queue
+from .mails import placements_for_mail, slot_mails_queue, unplaced_mails_queue
 
 
 def _manage(actor: Any, workshop: Workshop) -> None:
@@ -188,12 +188,14 @@ def session_update(*, actor: Any, session: Session, **values: Any) -> Session:
 @transaction.atomic
 def session_delete(*, actor: Any, session: Session) -> None:
     """Delete a session; its papers become unplaced. Side effects: one
-    `programme.session_delete` entry."""
+    `programme.session_delete` entry; on a published programme, a mail to each of its
+    presenters saying the slot is gone (their next slot mail follows when placed again)."""
     workshop = session.workshop
     _manage(actor, workshop)
     locked = Session.objects.select_for_update().get(pk=session.pk, workshop=workshop)
-    papers = list(locked.placements.values_list("submission__number", flat=True))
-    activity_record(
+    placed = placements_for_mail(workshop, session=locked)
+    papers = [p.submission.number for p in placed]
+    entry = activity_record(
         actor=actor,
         target=workshop,
         action="programme.session_delete",
@@ -201,6 +203,7 @@ def session_delete(*, actor: Any, session: Session) -> None:
         + (f" (papers unplaced: {', '.join(f'#{n}' for n in papers)})" if papers else ""),
         before=_session_state(locked),
     )
+    unplaced_mails_queue(workshop, placed, locked.title, entry.pk)
     locked.delete()
 
 

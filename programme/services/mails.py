@@ -73,6 +73,30 @@ def slot_mails_queue(workshop: Workshop, placements: list[Placement]) -> int:
     return len(mails_queue_bulk(specs, workshop=workshop))
 
 
+def unplaced_mails_queue(
+    workshop: Workshop, placements: list[Placement], session_title: str, event: int
+) -> int:
+    """Tell the presenters of a published programme's session that it is gone (the
+    placements, read before the deletion; `event` is the deletion's activity entry)."""
+    found = ProgrammeSettings.objects.filter(workshop=workshop, published=True).first()
+    if found is None or not placements:
+        return 0
+    people = presenters_of(placements)
+    specs = [
+        MailSpec(
+            key=f"programme-unplaced:{event}:{p.pk}:{email}",
+            template="programme_unplaced",
+            to=email,
+            recipient=user,
+            context={"submission": p.submission, "session_title": session_title},
+            target=p.submission,
+        )
+        for p in placements
+        for email, user in people[p.pk]
+    ]
+    return len(mails_queue_bulk(specs, workshop=workshop))
+
+
 def _slot_context(p: Placement, found: ProgrammeSettings) -> dict[str, object]:
     """What a presenter's mail says: the slot, the paper, the venue's settings and zone."""
     return {

@@ -177,12 +177,16 @@ def public_comment_moderate(
     return locked
 
 
-def public_comments_moderate(*, actor: Any, comment_ids: list[int], approve: bool) -> int:
+def public_comments_moderate(
+    *, actor: Any, comment_ids: list[int], approve: bool, reason: str = ""
+) -> int:
     """Approve or reject several comments (the admin's actions, the moderation list): one
-    `public_comment_moderate` each. Returns how many changed."""
+    `public_comment_moderate` each, with the chair's reason. Returns how many changed."""
     changed = 0
     for comment in PublicComment.objects.filter(pk__in=comment_ids).order_by("pk"):
         before = comment.status
-        after = public_comment_moderate(actor=actor, comment=comment, approve=approve)
+        after = public_comment_moderate(
+            actor=actor, comment=comment, approve=approve, reason=reason
+        )
         changed += after.status != before
     return changed

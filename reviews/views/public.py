@@ -129,7 +129,10 @@ def moderation(request: HttpRequest, slug: str) -> HttpResponse:
         else:
             try:
                 changed = public_comments_moderate(
-                    actor=request.user, comment_ids=ids, approve=verdict == "approve"
+                    actor=request.user,
+                    comment_ids=ids,
+                    approve=verdict == "approve",
+                    reason=request.POST.get("reason", "").strip()[:300],
                 )
             except ServiceError as exc:
                 messages.error(request, exc.message)

@@ -20,6 +20,7 @@ from programme.services import (
     presenter_reminders_queue,
     programme_publish,
     session_create,
+    session_delete,
     session_update,
     speaker_create,
 )
@@ -310,6 +311,25 @@ def test_a_session_moved_after_publishing_mails_its_presenters_again(world):
     assert _slot_mails() == [world.authors[0].email] * 2
     newest = OutgoingMail.objects.filter(kind="programme_slot").order_by("-pk").first()
     assert "11:00" in newest.body_text
+
+
+def test_deleting_a_published_session_tells_its_presenters_once(world):
+    a, b = world.accepted[:2]
+    paper_place(actor=world.chair, submission=a, session=world.orals)
+    paper_place(actor=world.chair, submission=b, session=world.posters)
+    _publish(world)
+    session_delete(actor=world.chair, session=world.orals)
+    gone = OutgoingMail.objects.filter(kind="programme_unplaced")
+    assert [m.to for m in gone] == [world.authors[0].email]  # not the posters' presenter
+    assert "Orals" in gone.get().subject and "#1" in gone.get().body_text
+    assert not Placement.objects.filter(submission=a).exists()
+    assert _entries("programme.session_delete") == 1
+
+
+def test_deleting_a_session_of_an_unpublished_programme_mails_nobody(world):
+    paper_place(actor=world.chair, submission=world.accepted[0], session=world.orals)
+    session_delete(actor=world.chair, session=world.orals)
+    assert not OutgoingMail.objects.filter(kind="programme_unplaced").exists()
 
 
 def test_the_contact_author_names_a_co_author_as_presenter(world):

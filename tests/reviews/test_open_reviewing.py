@@ -347,7 +347,11 @@ def test_a_public_comment_is_held_until_approved_and_a_rejected_one_never_appear
                            {"comment": [str(new.pk)], "verdict": "approve"})  # fmt: skip
     assert response.status_code == 302
     response = client.post(reverse("forum:moderation", args=[world.workshop.slug]),
-                           {"comment": [str(second.pk)], "verdict": "reject"})  # fmt: skip
+                           {"comment": [str(second.pk)], "verdict": "reject",
+                            "reason": "Off topic"})  # fmt: skip
+    assert Activity.objects.get(action="public_comment.reject", target_id=second.pk).reason == (
+        "Off topic"
+    )
     client.logout()
     page = client.get(url).content.decode()
     assert "ZQNEWCOMMENT" in page and "<em>kind</em>" in page  # rendered Markdown
