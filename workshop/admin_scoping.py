@@ -108,9 +108,10 @@ class ScopedValuesFilter(admin.AllValuesFieldListFilter):
 
     def __init__(self, field, request, params, model, model_admin, field_path):  # type: ignore[no-untyped-def]
         super().__init__(field, request, params, model, model_admin, field_path)
+        shown = request.GET.get(f"{relation_path(model, WORKSHOP)}__id__exact", "")
         key = "admin-values:{}:{}:{}:{}".format(
             model._meta.label_lower, field_path, request.user.pk,
-            request.GET.get(f"{relation_path(model, WORKSHOP)}__id__exact", "all"),
+            shown if shown.isdigit() and len(shown) <= 12 else "all",
         )  # fmt: skip
         choices = cache.get(key)
         if choices is None:

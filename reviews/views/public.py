@@ -118,7 +118,7 @@ def moderation(request: HttpRequest, slug: str) -> HttpResponse:
         raise Http404("No such page.")
     if request.method == "POST":
         verdict = request.POST.get("verdict", "")
-        ids = [int(x) for x in request.POST.getlist("comment") if x.isdigit()]
+        ids = [int(x) for x in request.POST.getlist("comment") if x.isdigit() and len(x) <= 12]
         ids = list(
             PublicComment.objects.filter(pk__in=ids, submission__workshop=workshop).values_list(
                 "pk", flat=True
