@@ -4,6 +4,7 @@ the CSV import, publishing, and the settings, session and person forms."""
 from __future__ import annotations
 
 import zoneinfo
+from collections.abc import Callable
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -166,6 +167,19 @@ def settings_edit(request: HttpRequest, slug: str) -> HttpResponse:
         )
 
 
+def _delete_and_back(
+    request: HttpRequest, slug: str, delete: Callable[[], object], done: str
+) -> HttpResponse:
+    """A form's "Delete" button: the service (its refusal as a message), back to the editor."""
+    try:
+        delete()
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, done)
+    return redirect("programme:edit", slug)
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 @refusals
@@ -176,13 +190,10 @@ def session_edit(request: HttpRequest, slug: str, pk: int | None = None) -> Http
     with timezone.override(prog.zone):
         form = SessionForm(request.POST or None, instance=session)
         if request.method == "POST" and request.POST.get("delete") and session:
-            try:
-                services.session_delete(actor=request.user, session=session)
-            except ServiceError as exc:
-                messages.error(request, exc.message)
-            else:
-                messages.success(request, f"Session {session.title} deleted.")
-            return redirect("programme:edit", slug)
+            return _delete_and_back(
+                request, slug, lambda: services.session_delete(actor=request.user, session=session),
+                f"Session {session.title} deleted.",
+            )  # fmt: skip
         if request.method == "POST" and form.is_valid():
             try:
                 if session is None:
@@ -221,13 +232,10 @@ def speaker_edit(request: HttpRequest, slug: str, pk: int | None = None) -> Http
         request.POST or None, request.FILES or None, instance=speaker, workshop=workshop
     )
     if request.method == "POST" and request.POST.get("delete") and speaker:
-        try:
-            services.speaker_delete(actor=request.user, speaker=speaker)
-        except ServiceError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(request, f"{speaker.name} removed.")
-        return redirect("programme:edit", slug)
+        return _delete_and_back(
+            request, slug, lambda: services.speaker_delete(actor=request.user, speaker=speaker),
+            f"{speaker.name} removed.",
+        )  # fmt: skip
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         photo = request.FILES.get("photo")

@@ -52,11 +52,7 @@ class TransferJobAdmin(ChairScopedAdmin):
         return {**self.admin_site.each_context(request), "opts": self.model._meta, **extra}
 
     def add_view(self, request, form_url="", extra_context=None):  # type: ignore[no-untyped-def]
-        workshops = self.chaired_workshops(request)
-        if request.user.is_superuser and not workshops.exists():
-            from workshop.models import Workshop
-
-            workshops = Workshop.objects.all()
+        workshops = self.chaired_workshops(request)  # every workshop for administrators
         form = ImportForm(request.POST or None, request.FILES or None, workshops=workshops)
         if request.method == "POST" and form.is_valid():
             try:

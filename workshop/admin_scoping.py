@@ -26,6 +26,7 @@ from django.http import Http404, HttpRequest, HttpResponseRedirect
 from django.http.response import HttpResponseBase
 
 from .models import User, Workshop
+from .phases import most_pressing
 from .policy import can
 from .relations import WORKSHOP, relation_path, workshop_of
 from .selectors import chaired_workshop_ids
@@ -132,8 +133,6 @@ class OneWorkshopAtATime:
     workshop_param = "workshop__id__exact"
 
     def changelist_view(self, request, extra_context=None):  # type: ignore[no-untyped-def]
-        from .phases import most_pressing
-
         chaired = list(Workshop.objects.filter(pk__in=chaired_workshop_ids(request.user)))
         wanted = request.GET.get(self.workshop_param, "")
         if chaired and not wanted and "submission_id" not in request.GET:
