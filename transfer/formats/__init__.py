@@ -153,6 +153,28 @@ def json_document(data: bytes, report: Report) -> Any:
         return None
 
 
+def json_records(
+    data: bytes, report: Report, what: str, *, single: bool = False
+) -> Iterator[tuple[str, dict[str, Any]]]:
+    """The objects of a JSON list, each with its place ("record 3"); a malformed file, a
+    document that is no list (one object too, unless `single`) or an item that is no object
+    is reported, by place, and skipped."""
+    document = json_document(data, report)
+    if document is None:
+        return
+    if single and isinstance(document, dict):
+        document = [document]
+    if not isinstance(document, list):
+        report.error(0, f"Expected a list of {what}.")
+        return
+    for index, item in enumerate(document, start=1):
+        line = f"record {index}"
+        if not isinstance(item, dict):
+            report.error(line, "Expected an object.")
+            continue
+        yield line, item
+
+
 def to_int(value: Any, line: Any, what: str, report: Report) -> int | None:
     try:
         return int(str(value).strip())

@@ -14,7 +14,7 @@ from . import (
     PaperRecord,
     ReviewRecord,
     csv_rows,
-    json_document,
+    json_records,
     split_name,
     to_int,
     to_number,
@@ -51,20 +51,8 @@ def _topics(raw: Any) -> list[str]:
 
 
 def parse_papers(data: bytes, report: Report) -> Bundle:
-    document = json_document(data, report)
     bundle = Bundle()
-    if document is None:
-        return bundle
-    if isinstance(document, dict):
-        document = [document]
-    if not isinstance(document, list):
-        report.error(0, "Expected a list of papers.")
-        return bundle
-    for index, item in enumerate(document, start=1):
-        line = f"record {index}"
-        if not isinstance(item, dict):
-            report.error(line, "Expected an object.")
-            continue
+    for line, item in json_records(data, report, "papers", single=True):
         number = to_int(item.get("pid"), line, "pid", report)
         title = str(item.get("title") or "").strip()
         if not title:
@@ -160,18 +148,8 @@ def parse_reviews_csv(data: bytes, report: Report) -> Bundle:
 
 
 def parse_reviews_json(data: bytes, report: Report) -> Bundle:
-    document = json_document(data, report)
     bundle = Bundle()
-    if document is None:
-        return bundle
-    if not isinstance(document, list):
-        report.error(0, "Expected a list of reviews.")
-        return bundle
-    for index, item in enumerate(document, start=1):
-        line = f"record {index}"
-        if not isinstance(item, dict):
-            report.error(line, "Expected an object.")
-            continue
+    for line, item in json_records(data, report, "reviews"):
         number = to_int(item.get("pid", item.get("paper")), line, "pid", report)
         email = str(item.get("email") or item.get("reviewer_email") or "").lower()
         if not email:
