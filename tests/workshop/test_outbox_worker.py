@@ -5,7 +5,13 @@ from __future__ import annotations
 import pytest
 
 from tests.smtp import smtp_server
-from tests.workers import celery_worker, require_services, wait_for
+from tests.workers import (
+    celery_broker,
+    celery_worker,
+    redis_instance,
+    require_services,
+    wait_for,
+)
 from workshop import outbox
 from workshop.models import MailStatus, OutgoingMail
 
@@ -14,7 +20,14 @@ pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
 def test_real_worker_delivers_a_queued_message():
     require_services()
-    with smtp_server() as inbox, celery_worker(inbox.url):
+    # A broker of its own: on the shared one, a worker that another test process starts at
+    # the same moment (its own test database) could take this task and find no such mail.
+    with (
+        redis_instance() as redis,
+        celery_broker(redis.url),
+        smtp_server() as inbox,
+        celery_worker(inbox.url, extra_env={"REDIS_URL": redis.url}),
+    ):
         m, _ = outbox.mail_queue(
             key="worker:1", template="test_message", to="ann@example.org", context={"name": "Ann"}
         )
