@@ -1,6 +1,11 @@
 """The per-workshop Atom feed of published forums and approved public comments (open
 reviewing, issue 14). Same permissions as the pages: `reviews.view_public_forum` for the
-feed and each entry, `reviews.see_public_authors` for an entry's authors."""
+feed and each entry, `reviews.see_public_authors` for an entry's authors.
+
+A reader renders an entry's `<summary type="html">`, so abstracts and comments go in as the
+forum page shows them: Markdown rendered and cleaned by `workshop.richtext.render_markdown`
+(the page's `|markdown` filter), never the author's or commenter's raw text (issue 30). Titles
+and author names are Atom text constructs: readers show them as characters."""
 
 from __future__ import annotations
 
@@ -18,8 +23,17 @@ from django.utils.text import Truncator
 
 from workshop.models import Workshop
 from workshop.policy import can
+from workshop.richtext import render_markdown
 
 from .selectors.public import approved_comments, forum_index
+
+SUMMARY_CHARS = 600
+
+
+def summary_html(text: str) -> str:
+    """The first SUMMARY_CHARS characters of user Markdown, as the page renders it (sanitised
+    last, so a cut in the middle of the source cannot open anything)."""
+    return str(render_markdown(Truncator(text).chars(SUMMARY_CHARS)))
 
 
 @dataclass
@@ -69,7 +83,7 @@ class ForumFeed(Feed):
                 FeedEntry(
                     title=f"#{s.number} {s.title} ({row.outcome})",
                     link=link,
-                    description=Truncator(s.abstract).chars(600),
+                    description=summary_html(s.abstract),
                     author=", ".join(a.name for a in row.authors) if row.authors_public else "",
                     at=row.published_at or workshop.created_at,
                     guid=f"forum-{workshop.slug}-{s.number}",
@@ -82,7 +96,7 @@ class ForumFeed(Feed):
                 FeedEntry(
                     title=f"Comment by {c.signature} on #{s.number} {s.title}",
                     link=link,
-                    description=Truncator(c.body).chars(600),
+                    description=summary_html(c.body),
                     author=c.signature,
                     at=c.moderated_at or c.created_at,
                     guid=f"forum-{workshop.slug}-comment-{c.pk}",
