@@ -6,11 +6,13 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from django.db import transaction
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import serializers
 from rest_framework.generics import GenericAPIView
 
+from ..metadata import ApiMetadata
 from ..pagination import Pages
 from ..serializers import ErrorSerializer
 
@@ -53,6 +55,7 @@ class ApiView(GenericAPIView):
     pages by them (ties by the list's own order), anything else is a 400 naming the keys."""
 
     pagination_class = Pages
+    metadata_class = ApiMetadata
     schema = ListSchema()
     orderings: dict[str, tuple[str, ...]] = {}
 
@@ -98,8 +101,11 @@ def item(work: Callable[[], T]) -> T:
         return work()
 
 
+@csrf_exempt
 def unknown_path(request, *args, **kwargs):
-    """A path the API does not have: the same JSON 404 as a missing object."""
+    """A path the API does not have: the same JSON 404 as a missing object, for every
+    method (exempt from CSRF: there is nothing to protect, and a write must not get the
+    site's HTML 403 instead of the API's answer)."""
     from django.http import JsonResponse
 
     from ..errors import NOT_FOUND_BODY
