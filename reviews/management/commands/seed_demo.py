@@ -1,3 +1,6 @@
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.test import override_settings
@@ -23,13 +26,34 @@ from workshop.demo import (
 )
 
 
+@contextmanager
+def tasks_in_process() -> Iterator[None]:
+    """Run every task the demo enqueues here and now, as the embedded mode always does.
+
+    With REDIS_URL set, tasks would be published for a worker that `make run` does not start:
+    the demo's matching run would stay queued (and its commit be refused), its files
+    unchecked. Run in-process, the demo is the same whichever broker is configured.
+    """
+    from workshop.celery import app
+
+    eager = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    try:
+        with override_settings(CELERY_TASK_ALWAYS_EAGER=True):
+            yield
+    finally:
+        app.conf.task_always_eager = eager
+
+
 class Command(BaseCommand):
     help = "Create the demo workshops with committee, papers and bids (idempotent); print logins."
 
     def handle(self, *args, **options) -> None:
         # The demo's own mails (receipts, invitations, notices) are kept in the outbox
-        # (chairs see them in the admin) instead of flooding the console.
-        with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+        # (chairs see them in the admin) instead of flooding the console or reaching a mail
+        # server: they are delivered in-process, to memory, like every task of the demo.
+        memory = "django.core.mail.backends.locmem.EmailBackend"
+        with tasks_in_process(), override_settings(EMAIL_BACKEND=memory):
             self.seed()
 
     def seed(self) -> None:
