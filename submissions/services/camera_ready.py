@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import zipfile
@@ -14,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from workshop.activity import activity_record
+from workshop.csvexport import csv_write
 from workshop.errors import DeadlinePassed, ServiceError
 from workshop.models import User, Workshop
 from workshop.outbox import task_enqueue
@@ -225,8 +225,8 @@ def proceedings_build(bundle_id: int) -> str:
             )
         archive.writestr("papers.json", json.dumps(records, indent=2, ensure_ascii=False))
         table = io.StringIO()
-        writer = csv.writer(table)
-        writer.writerow(
+        csv_write(
+            table,
             [
                 "number",
                 "title",
@@ -239,10 +239,8 @@ def proceedings_build(bundle_id: int) -> str:
                 "data",
                 "weights",
                 "pdf",
-            ]
-        )
-        for r in records:
-            writer.writerow(
+            ],
+            (
                 [
                     r["number"],
                     r["title"],
@@ -256,7 +254,9 @@ def proceedings_build(bundle_id: int) -> str:
                     r["weights"],
                     r["pdf"] or "",
                 ]
-            )
+                for r in records
+            ),
+        )
         archive.writestr("papers.csv", table.getvalue())
     bundle.file.save("bundle.zip", ContentFile(buffer.getvalue()), save=False)
     bundle.status = BundleStatus.DONE
