@@ -106,6 +106,7 @@ class TransferJobAdmin(ChairScopedAdmin):
                     data=form.cleaned_data["file"].read(),
                     slug=form.cleaned_data["slug"],
                     dry_run=form.cleaned_data["dry_run"],
+                    allow_unsigned=form.cleaned_data["allow_unsigned"],
                 )
             except ServiceError as exc:
                 form.add_error(None, exc.message)

@@ -1,10 +1,17 @@
 """The full-workshop archive: `workshop.json` (every row, foreign keys as archive-local
-ordinals), the files, and `MANIFEST.sha256`.
+ordinals), the files, `MANIFEST.sha256`, and `MANIFEST.sig`, the deployment's signature of
+the manifest.
 
 Rows are numbered 1..n per model in primary-key order and every reference names that
 ordinal, so two exports of equal workshops are byte-for-byte equal whatever their database
 ids; `archive_restore` creates rows in the same order, which keeps that true after a
-round trip. Users are referenced by e-mail address and carry no password.
+round trip, mail excepted. Users are referenced by e-mail address and carry no password.
+
+The manifest proves only that the files are whole: anybody can recompute it. The signature
+(an HMAC of the manifest with a key derived from SECRET_KEY) says the archive left this
+deployment as it is; a foreign or unsigned archive is restored only when the caller says so
+explicitly (`allow_unsigned`), with a warning in the report. Whatever the archive says, a
+restore never sends mail: restored mails arrive as history (issue 30).
 """
 
 from __future__ import annotations
@@ -14,24 +21,39 @@ import hashlib
 import io
 import json
 import zipfile
-from collections import defaultdict
+import zlib
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from typing import Any
 
 from allauth.account.models import EmailAddress
 from django.apps import apps
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, models, transaction
+from django.db import DataError, IntegrityError, models, transaction
+from django.utils.crypto import constant_time_compare, salted_hmac
 
 from workshop.activity import activity_record
-from workshop.models import Role, User, Workshop
+from workshop.models import MailStatus, OutgoingMail, Role, User, Workshop
 
 from .limits import open_zip, read_member
 from .report import Progress, Report
 
 FORMAT = "workshop-archive"
 VERSION = 1
+MANIFEST = "MANIFEST.sha256"
+SIGNATURE = "MANIFEST.sig"
+SIGNATURE_SALT = "transfer.archive.manifest"
+# What an administrator does to restore an archive this deployment did not sign.
+ALLOW_UNSIGNED_HOW = (
+    'restore it only if you trust where it came from: tick "Restore an unsigned or foreign '
+    'archive" on the restore page, or pass --allow-unsigned to transfer_import'
+)
+# Mail that went out where the archive was made: kept as it is. Any other status (queued,
+# held, sending, failed, waiting for a digest) could still be sent, released or retried here.
+DELIVERED = {MailStatus.SENT, MailStatus.DIGESTED}
+RESTORED_MAIL_NOTE = "Restored from an archive (was {status}): history, never sent from here."
 
 # (model label, lookup from the model to the workshop), in dependency order.
 SPEC: list[tuple[str, str]] = [
@@ -108,6 +130,30 @@ def _plain(value: Any) -> Any:
     if isinstance(value, dt.timedelta):
         return value.total_seconds()
     return value
+
+
+# --- Signature --------------------------------------------------------------------------------
+
+
+def manifest_signature(manifest: bytes, secret: str | bytes | None = None) -> str:
+    """This deployment's signature of a manifest: HMAC-SHA256 with a key derived from
+    SECRET_KEY (or `secret`) for this purpose only."""
+    return salted_hmac(SIGNATURE_SALT, manifest, secret=secret, algorithm="sha256").hexdigest()
+
+
+def signature_problem(manifest: bytes, signature: bytes | None) -> str | None:
+    """None when this deployment signed `manifest` (with its key or a fallback key it still
+    accepts after a rotation), otherwise what is wrong with the signature."""
+    if signature is None:
+        return "The archive is not signed (MANIFEST.sig is missing)"
+    given = signature.decode("ascii", "replace").strip()
+    keys = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
+    if any(constant_time_compare(manifest_signature(manifest, key), given) for key in keys):
+        return None
+    return (
+        "The archive's signature is not this deployment's: it was exported by another "
+        "deployment, or changed after its export"
+    )
 
 
 # --- Export -----------------------------------------------------------------------------------
@@ -188,7 +234,8 @@ class _Exporter:
 
 
 def archive_export(*, workshop: Workshop, progress: Progress | None = None) -> bytes:
-    """The zip of one workshop. Reads only; no activity entry (the job records it)."""
+    """The zip of one workshop, signed by this deployment (`MANIFEST.sig`). Reads only; no
+    activity entry (the job records it)."""
     exporter = _Exporter(workshop)
     exporter.collect()
     total = sum(len(rows) for rows in exporter.rows.values())
@@ -209,25 +256,34 @@ def archive_export(*, workshop: Workshop, progress: Progress | None = None) -> b
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, content in entries.items():
             archive.writestr(name, content)
-        archive.writestr("MANIFEST.sha256", manifest)
+        archive.writestr(MANIFEST, manifest)
+        archive.writestr(SIGNATURE, manifest_signature(manifest.encode()) + "\n")
     return buffer.getvalue()
 
 
 # --- Import -----------------------------------------------------------------------------------
 
 
-def read_archive(data: bytes, report: Report) -> tuple[dict[str, Any], dict[str, bytes]] | None:
-    """Verify the archive (safe paths, sizes, every manifest line) and return the document
-    and the files, or None with the problems in `report`."""
+def read_archive(
+    data: bytes, report: Report, *, allow_unsigned: bool = False
+) -> tuple[dict[str, Any], dict[str, bytes]] | None:
+    """Verify the archive (safe paths, sizes, every manifest line, readable members, this
+    deployment's signature) and return the document and the files, or None with the
+    problems in `report`. A foreign or unsigned archive passes only with `allow_unsigned`,
+    and then with a warning."""
     archive = open_zip(data, report)
     if archive is None:
         return None
     names = set(archive.namelist())
-    if "MANIFEST.sha256" not in names or "workshop.json" not in names:
+    if MANIFEST not in names or "workshop.json" not in names:
         report.error(0, "Not a workshop archive: MANIFEST.sha256 or workshop.json is missing.")
         return None
+    manifest = _read(archive, MANIFEST, report)
+    signature = _read(archive, SIGNATURE, report) if SIGNATURE in names else None
+    if manifest is None or report.errors:
+        return None
     contents: dict[str, bytes] = {}
-    lines = read_member(archive, "MANIFEST.sha256").decode("utf-8", "replace").splitlines()
+    lines = manifest.decode("utf-8", "replace").splitlines()
     listed = set()
     for number, line in enumerate(lines, start=1):
         digest, _, name = line.partition("  ")
@@ -235,23 +291,55 @@ def read_archive(data: bytes, report: Report) -> tuple[dict[str, Any], dict[str,
             report.error(f"MANIFEST.sha256:{number}", f"{name} is listed but missing.")
             continue
         listed.add(name)
-        content = read_member(archive, name)
+        content = _read(archive, name, report)
+        if content is None:
+            continue
         if hashlib.sha256(content).hexdigest() != digest:
             report.error(f"MANIFEST.sha256:{number}", f"{name} does not match its checksum.")
         contents[name] = content
-    for extra in sorted(names - listed - {"MANIFEST.sha256"}):
+    for extra in sorted(names - listed - {MANIFEST, SIGNATURE}):
         report.error(extra, "A file the manifest does not list.")
     if report.errors:
         return None
+    problem = signature_problem(manifest, signature)
+    if problem and not allow_unsigned:
+        report.error(SIGNATURE, f"{problem}: {ALLOW_UNSIGNED_HOW}.")
+        return None
+    if problem:
+        report.warn(
+            SIGNATURE,
+            f"{problem}. Restored because it was explicitly allowed; check what it holds "
+            "(its mails arrive as history and are never sent).",
+        )
     try:
         document = json.loads(contents["workshop.json"])
     except ValueError as exc:
         report.error(f"workshop.json:{getattr(exc, 'lineno', 0)}", f"Malformed JSON: {exc}")
         return None
-    if document.get("format") != FORMAT or document.get("version") != VERSION:
+    if (
+        not isinstance(document, dict)
+        or document.get("format") != FORMAT
+        or document.get("version") != VERSION
+        or not isinstance(document.get("models"), dict)
+    ):
         report.error("workshop.json", "Unknown archive format or version.")
         return None
     return document, contents
+
+
+def _read(archive: zipfile.ZipFile, name: str, report: Report) -> bytes | None:
+    """One member, or None with the reason in `report`: a member whose bytes do not match
+    its CRC-32, that does not inflate, or that is longer than its header says."""
+    try:
+        return read_member(archive, name)
+    except (zipfile.BadZipFile, zlib.error, EOFError, ValueError) as exc:
+        reason = (
+            "its content does not match its CRC-32 checksum"
+            if "CRC" in str(exc)
+            else f"it cannot be unpacked ({exc})"
+        )
+        report.error(name, f"{name} is damaged in the zip: {reason}.")
+        return None
 
 
 def _value(f: models.Field, raw: Any) -> Any:
@@ -268,6 +356,16 @@ def _value(f: models.Field, raw: Any) -> Any:
     return raw
 
 
+class ArchiveDefect(Exception):
+    """A row of the archive that cannot be restored (a reference to a row or a file the
+    archive does not hold, a malformed value): `where` names the row and field."""
+
+    def __init__(self, where: str, message: str) -> None:
+        super().__init__(f"{where}: {message}")
+        self.where = where
+        self.message = message
+
+
 class _Restorer:
     def __init__(
         self, document: dict[str, Any], files: dict[str, bytes], report: Report, slug: str | None
@@ -276,8 +374,10 @@ class _Restorer:
         self.files = files
         self.report = report
         self.slug = slug
+        self.target_slug = slug or document["models"]["workshop.Workshop"][0]["slug"]
         self.new_pk: dict[str, dict[int, Any]] = defaultdict(dict)
         self.saved: list[tuple[Any, str]] = []  # (storage, name): removed if rolled back
+        self.where = "workshop.json"  # the row being restored, for the report
 
     def users(self) -> None:
         rows = self.models.get(USER, [])
@@ -311,7 +411,7 @@ class _Restorer:
             if row["email"] in known:
                 continue
             EmailAddress.objects.create(
-                user_id=self.new_pk[USER][row["user"]],
+                user_id=self.resolve(User, row["user"], f"{EMAIL}#{row.get('id')}.user"),
                 email=row["email"],
                 verified=row["verified"],
                 primary=row["primary"],
@@ -322,13 +422,54 @@ class _Restorer:
         for storage, name in self.saved:
             storage.delete(name)
 
-    def resolve(self, model: type[models.Model], raw: Any) -> Any:
+    def resolve(self, model: type[models.Model], raw: Any, where: str) -> Any:
+        """This deployment's id of the archive's row `raw` of `model`, referred to at
+        `where`; ArchiveDefect when the archive holds no such row."""
         if raw is None:
             return None
         if model is ContentType:
-            app_label, name = raw.split(".")
-            return ContentType.objects.get_by_natural_key(app_label, name).pk
-        return self.new_pk[_label(model)][raw]
+            try:
+                app_label, name = str(raw).split(".")
+                return ContentType.objects.get_by_natural_key(app_label, name).pk
+            except (ValueError, ContentType.DoesNotExist):
+                raise ArchiveDefect(where, f"refers to the unknown model {raw!r}.") from None
+        try:
+            return self.new_pk[_label(model)][raw]
+        except (KeyError, TypeError):
+            raise ArchiveDefect(
+                where, f"refers to {_label(model)} #{raw}, which the archive does not hold."
+            ) from None
+
+    def file(self, raw: str, where: str) -> bytes:
+        if raw not in self.files:
+            raise ArchiveDefect(where, f"refers to the file {raw!r}, which the archive lacks.")
+        return self.files[raw]
+
+    def mails_as_history(self, objects: list[Any]) -> None:
+        """Restored mail is history, not work: a mail the archive's deployment delivered
+        stays as it was; any other (queued, held, sending, failed, waiting for a digest)
+        is cancelled with a note, so no sweep, digest, release or retry here can send it.
+        A key this deployment uses already (a copy of one of its own workshops) gets a
+        prefix naming the copy: the row is history and is never delivered under it."""
+        keys = [mail.key for mail in objects]
+        taken = set(OutgoingMail.objects.filter(key__in=keys).values_list("key", flat=True))
+        cancelled: Counter[str] = Counter()
+        for mail in objects:
+            if mail.status not in DELIVERED:
+                cancelled[mail.status] += 1
+                mail.last_error = RESTORED_MAIL_NOTE.format(status=mail.status)
+                mail.status = MailStatus.CANCELLED
+                mail.claimed_at = None
+            if mail.key in taken:
+                digest = hashlib.sha256(mail.key.encode()).hexdigest()[:12]
+                mail.key = f"restored:{self.target_slug}:{digest}:{mail.key}"[:255]
+        if cancelled:
+            was = ", ".join(f"{n} {status}" for status, n in sorted(cancelled.items()))
+            self.report.change(
+                "workshop.OutgoingMail",
+                "mail.cancel",
+                f"{sum(cancelled.values())} mail(s) restored as history, cancelled ({was})",
+            )
 
     def restore(self, progress: Progress | None) -> Workshop:
         self.users()
@@ -336,25 +477,27 @@ class _Restorer:
         order = {label: i for i, (label, _, _) in enumerate(specs)}
         total = sum(len(self.models.get(label, [])) for label, _, _ in specs)
         done = 0
-        deferred: list[tuple[models.Model, str, type[models.Model], Any]] = []
+        deferred: list[tuple[models.Model, str, type[models.Model], Any, str]] = []
         for index, (label, model, _) in enumerate(specs):
             rows = self.models.get(label, [])
             objects = []
             for row in rows:
                 obj = model()
+                self.where = f"{label}#{row.get('id')}"
                 for f in _fields(model):
                     raw = row.get(f.name)
+                    where = f"{self.where}.{f.name}"
                     if f.is_relation:
                         target = _label(f.related_model)
                         later = target in order and order[target] >= index
                         if later and raw is not None:
-                            deferred.append((obj, f.attname, f.related_model, raw))
+                            deferred.append((obj, f.attname, f.related_model, raw, where))
                             raw = None
-                        setattr(obj, f.attname, self.resolve(f.related_model, raw))
+                        setattr(obj, f.attname, self.resolve(f.related_model, raw, where))
                     elif isinstance(f, models.FileField):
                         if raw:
                             name = f.generate_filename(obj, "restored")
-                            stored = f.storage.save(name, ContentFile(self.files[raw]))
+                            stored = f.storage.save(name, ContentFile(self.file(raw, where)))
                             self.saved.append((f.storage, stored))
                             setattr(obj, f.attname, stored)
                     else:
@@ -368,7 +511,15 @@ class _Restorer:
                         else None
                     )
                     if target_model is not None and row.get("target_id") is not None:
-                        deferred.append((obj, "target_id", target_model, row["target_id"]))
+                        deferred.append(
+                            (
+                                obj,
+                                "target_id",
+                                target_model,
+                                row["target_id"],
+                                f"{self.where}.target_id",
+                            )
+                        )
                     obj.target_id = None
                     if row.get("submission_id") is not None:
                         deferred.append(
@@ -377,10 +528,13 @@ class _Restorer:
                                 "submission_id",
                                 apps.get_model("submissions.Submission"),
                                 row["submission_id"],
+                                f"{self.where}.submission_id",
                             )
                         )
                     obj.submission_id = None
                 objects.append(obj)
+            if label == "workshop.OutgoingMail":
+                self.mails_as_history(objects)
             created = model.objects.bulk_create(objects)
             for row, obj in zip(rows, created, strict=True):
                 self.new_pk[label][row["id"]] = obj.pk
@@ -399,7 +553,14 @@ class _Restorer:
                 src = f.m2m_field_name() + "_id"
                 dst = f.m2m_reverse_field_name() + "_id"
                 through.objects.bulk_create(
-                    through(**{src: obj.pk, dst: self.resolve(f.related_model, ref)})
+                    through(
+                        **{
+                            src: obj.pk,
+                            dst: self.resolve(
+                                f.related_model, ref, f"{label}#{row.get('id')}.{f.name}"
+                            ),
+                        }
+                    )
                     for row, obj in zip(rows, created, strict=True)
                     for ref in row.get(f.name, [])
                 )
@@ -414,8 +575,8 @@ class _Restorer:
             if progress:
                 progress(done, total)
         by_model: dict[type[models.Model], list[tuple[models.Model, str]]] = defaultdict(list)
-        for obj, attname, target, raw in deferred:
-            setattr(obj, attname, self.resolve(target, raw))
+        for obj, attname, target, raw, where in deferred:
+            setattr(obj, attname, self.resolve(target, raw, where))
             by_model[type(obj)].append((obj, attname))
         for model, pairs in by_model.items():
             names = sorted(
@@ -456,22 +617,32 @@ def archive_restore(
     slug: str | None = None,
     progress: Progress | None = None,
     dry_run: bool = False,
+    allow_unsigned: bool = False,
 ) -> Workshop | None:
     """Recreate a workshop from its archive: the `transfer.restore` action.
 
     No browser action restores rows with their own times and history, so this writes them
     directly, in one transaction, with one `transfer.restore` activity entry. Refuses (and
-    changes nothing) when the manifest does not verify, the slug is taken, or a mail key
-    exists already, or a file is over the workshop's upload limit. A dry run rolls back
-    (files included). Users are matched by e-mail address, created without a password
-    otherwise. Publishes no mail (restored queued mails wait for the outbox sweep).
+    changes nothing) when the manifest does not verify, a member is damaged, this
+    deployment did not sign the archive (unless `allow_unsigned`: then a warning), the slug
+    is taken, a row refers to a row or file the archive lacks, or a file is over the
+    workshop's upload limit. A dry run rolls back (files included). Users are matched by
+    e-mail address, created without a password otherwise.
+
+    Sends and queues no mail, ever: mails restore as history (`_Restorer.mails_as_history`:
+    undelivered ones cancelled), and nothing is enqueued.
     """
-    parsed = read_archive(data, report)
+    parsed = read_archive(data, report, allow_unsigned=allow_unsigned)
     if parsed is None:
         return None
     document, files = parsed
     workshops = document["models"].get("workshop.Workshop", [])
-    if len(workshops) != 1:
+    if (
+        not isinstance(workshops, list)
+        or len(workshops) != 1
+        or not isinstance(workshops[0], dict)
+        or not isinstance(workshops[0].get("slug"), str)
+    ):
         report.error("workshop.json", "The archive must hold exactly one workshop.")
         return None
     target_slug = slug or workshops[0]["slug"]
@@ -508,6 +679,16 @@ def archive_restore(
     except IntegrityError as exc:
         restorer.discard_files()
         report.error("workshop.json", f"A row clashes with this deployment's data: {exc}")
+        return None
+    except ArchiveDefect as exc:
+        restorer.discard_files()
+        report.error(exc.where, exc.message)
+        return None
+    except (KeyError, TypeError, ValueError, DataError) as exc:
+        # A row an export never writes (a missing field, a value of the wrong type):
+        # named by the row being restored, never an "Internal error".
+        restorer.discard_files()
+        report.error(restorer.where, f"A malformed row: {type(exc).__name__}: {exc}")
         return None
     except BaseException:
         restorer.discard_files()

@@ -56,6 +56,14 @@ class RestoreForm(forms.Form):
         label="Dry run first",
         help_text="Check the archive and show what would be restored, changing nothing.",
     )
+    allow_unsigned = forms.BooleanField(
+        required=False,
+        initial=False,
+        label="Restore an unsigned or foreign archive",
+        help_text="Archives are signed by the deployment that exports them. Tick this only "
+        "for an archive from another deployment (or an unsigned one) whose origin you trust: "
+        "the report then carries a warning.",
+    )
 
     def clean_file(self):  # type: ignore[no-untyped-def]
         upload = self.cleaned_data["file"]

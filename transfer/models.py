@@ -41,6 +41,10 @@ class TransferJob(models.Model):
     upload = models.FileField(upload_to="transfer/", blank=True)
     result = models.FileField(upload_to="transfer/", blank=True, help_text="The export.")
     dry_run = models.BooleanField(default=True)
+    allow_unsigned = models.BooleanField(
+        default=False,
+        help_text="A restore: the administrator allowed an archive this deployment did not sign.",
+    )
     status = models.CharField(max_length=10, choices=JobStatus.choices, default=JobStatus.PENDING)
     progress_done = models.PositiveIntegerField(default=0)
     progress_total = models.PositiveIntegerField(default=0)

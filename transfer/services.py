@@ -84,18 +84,20 @@ def transfer_job_create(
 
 @transaction.atomic
 def transfer_restore_create(
-    *, actor: User, data: bytes, slug: str = "", dry_run: bool = True
+    *, actor: User, data: bytes, slug: str = "", dry_run: bool = True, allow_unsigned: bool = False
 ) -> TransferJob:
     """Queue the restore of a workshop archive as a new workshop (`transfer.restore`: the
     deployment's administrators; a dry run unless told otherwise), under its own address or
-    `slug`. Side effects: the job row with the upload; the task enqueued after commit (the
-    restore writes its `transfer.restore` entry when it runs)."""
+    `slug`; an archive this deployment did not sign only with `allow_unsigned`. Side
+    effects: the job row with the upload; the task enqueued after commit (the restore writes
+    its `transfer.restore` entry when it runs)."""
     require(actor, "transfer.restore", None, message="Only administrators restore workshops.")
     if len(data) > max_upload_bytes():
         raise ServiceError(f"The file is over the import limit of {max_upload_bytes():,} bytes.")
     job = TransferJob(
-        kind=JobKind.RESTORE, format=ARCHIVE, target_slug=slug, dry_run=dry_run, created_by=actor
-    )
+        kind=JobKind.RESTORE, format=ARCHIVE, target_slug=slug, dry_run=dry_run,
+        allow_unsigned=allow_unsigned, created_by=actor,
+    )  # fmt: skip
     job.upload.save(f"{slug or 'restore'}-archive.zip", ContentFile(data), save=False)
     job.save()
     transaction.on_commit(partial(_enqueue, job.pk))
@@ -112,7 +114,10 @@ def transfer_job_confirm(*, job: TransferJob, chair: User) -> TransferJob:
     with job.upload.open("rb") as handle:
         data = handle.read()
     if job.kind == JobKind.RESTORE:
-        return transfer_restore_create(actor=chair, data=data, slug=job.target_slug, dry_run=False)
+        return transfer_restore_create(
+            actor=chair, data=data, slug=job.target_slug, dry_run=False,
+            allow_unsigned=job.allow_unsigned,
+        )  # fmt: skip
     return transfer_job_create(
         workshop=job.workshop,
         chair=chair,
@@ -150,7 +155,7 @@ def transfer_job_run(job_id: int) -> str:
             found = Report()
             restored = archive_restore(
                 actor=actor, data=data, report=found, slug=job.target_slug or None,
-                progress=progress, dry_run=job.dry_run,
+                progress=progress, dry_run=job.dry_run, allow_unsigned=job.allow_unsigned,
             )  # fmt: skip
             report = found.as_dict()
             job.workshop = restored

@@ -1,4 +1,5 @@
-"""`manage.py transfer_import <format> <file> --workshop <slug> [--dry-run]`."""
+"""`manage.py transfer_import <format> <file> --workshop <slug> [--dry-run]`, and
+`manage.py transfer_import archive <file> [--slug <slug>] [--allow-unsigned] [--dry-run]`."""
 
 from __future__ import annotations
 
@@ -11,7 +12,9 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from workshop.models import User, Workshop
 from workshop.policy import SYSTEM
 
+from ...archive import archive_restore
 from ...importers import ARCHIVE, FORMATS, run_import
+from ...report import Report
 
 
 class Command(BaseCommand):
@@ -25,6 +28,12 @@ class Command(BaseCommand):
         parser.add_argument("file", type=Path)
         parser.add_argument("--workshop", help="slug of the workshop to import into")
         parser.add_argument("--slug", help="archive: restore under this slug instead")
+        parser.add_argument(
+            "--allow-unsigned",
+            action="store_true",
+            help="archive: restore one this deployment did not sign (another deployment's, "
+            "or unsigned), with a warning; only if you trust where it came from",
+        )
         parser.add_argument("--dry-run", action="store_true", help="report, change nothing")
         parser.add_argument(
             "--as", dest="as_email", help="e-mail of the chair to act as (default: the system)"
@@ -45,14 +54,21 @@ class Command(BaseCommand):
             actor = User.objects.filter(email__iexact=options["as_email"]).first()
             if actor is None:
                 raise CommandError(f"No user {options['as_email']!r}.")
-        report = run_import(
-            workshop=workshop,
-            actor=actor,
-            fmt=fmt,
-            data=options["file"].read_bytes(),
-            dry_run=options["dry_run"],
-            slug=options["slug"],
-        )
+        data = options["file"].read_bytes()
+        if fmt == ARCHIVE:
+            report = Report(dry_run=options["dry_run"])
+            archive_restore(
+                actor=actor,
+                data=data,
+                report=report,
+                slug=options["slug"],
+                dry_run=options["dry_run"],
+                allow_unsigned=options["allow_unsigned"],
+            )
+        else:
+            report = run_import(
+                workshop=workshop, actor=actor, fmt=fmt, data=data, dry_run=options["dry_run"]
+            )
         if options["json"]:
             self.stdout.write(json.dumps(report.as_dict(), indent=1, default=str))
         else:
