@@ -10,6 +10,7 @@ from reviews.models import Assignment, Outcome
 from submissions.models import Submission, SubmissionFile
 from submissions.services.lifecycle import EDITABLE_FIELDS
 from workshop.models import Activity, OutgoingMail, Role, Topic, Workshop
+from workshop.phases import MILESTONE_FIELDS, PUBLIC_MILESTONES
 
 from .models import ApiToken, TokenScope
 
@@ -39,7 +40,24 @@ class MilestoneSerializer(serializers.Serializer):
     at = serializers.DateTimeField()
 
 
+# A workshop's settings in three circles, as the pages show them: the public page (its
+# call, limits, contact and public dates: `PUBLIC_MILESTONES`); the committee's pages (every
+# milestone, the reviewing settings); the chairs' configuration (the unadvertised grace).
+WORKSHOP_PUBLIC_FIELDS = frozenset({
+    "id", "slug", "name", "short_name", "contact_email", "anonymity", "page_limit",
+    "upload_limit_mb", "rebuttal_word_limit", "is_public", "authors_withdraw_anytime",
+    "reviews_released", "decisions_released", *PUBLIC_MILESTONES,
+})  # fmt: skip
+WORKSHOP_COMMITTEE_FIELDS = WORKSHOP_PUBLIC_FIELDS | {
+    "reviews_per_paper", "other_reviews_visibility", "reviewer_max_load", "bids_requested",
+    *(key for key, _ in MILESTONE_FIELDS),
+}  # fmt: skip
+
+
 class WorkshopSerializer(serializers.ModelSerializer):
+    """Every setting; the view passes `shown` (from the policy: `WORKSHOP_PUBLIC_FIELDS`
+    unless told otherwise) and the others are left out of the answer."""
+
     class Meta:
         model = Workshop
         fields = [
@@ -52,6 +70,14 @@ class WorkshopSerializer(serializers.ModelSerializer):
             "camera_ready_deadline", "grace_minutes", "reviews_released", "decisions_released",
         ]  # fmt: skip
         read_only_fields = ["id", "slug", "reviews_released", "decisions_released"]
+        # Not every caller gets every field: the schema must not promise them.
+        extra_kwargs = {name: {"required": False} for name in fields
+                        if name not in WORKSHOP_PUBLIC_FIELDS}  # fmt: skip
+
+    def to_representation(self, instance: Workshop) -> dict:
+        data = super().to_representation(instance)
+        shown = self.context.get("shown", WORKSHOP_PUBLIC_FIELDS)
+        return {name: value for name, value in data.items() if name in shown}
 
 
 class AuthorSerializer(serializers.Serializer):

@@ -22,9 +22,10 @@ from reviews.services.committee import bid_place, conflict_override_set
 from reviews.services.invitations import InvitationRow, invitations_bulk
 from submissions.models import AuthorConflict, Submission
 from workshop.errors import NotFound
-from workshop.models import Membership, Role, User
+from workshop.models import Membership, Role
 
 from .. import access
+from ..selectors import people_of
 from ..serializers import COMMITTEE_ROLES, ID_BOUNDS
 from .base import ApiView, dry_run_or_apply, number_param, responses
 
@@ -229,9 +230,12 @@ class ConflictList(ApiView):
         data.is_valid(raise_exception=True)
         paper = Submission.objects.filter(workshop=workshop,
                                           number=data.validated_data["paper"]).first()  # fmt: skip
-        person = User.objects.filter(email__iexact=data.validated_data["person"]).first()
-        if paper is None or person is None:
+        if paper is None:
             raise NotFound()
+        person = people_of(workshop).filter(email__iexact=data.validated_data["person"]).first()
+        if person is None:  # the same answer for another workshop's person and for no one
+            raise serializers.ValidationError({"person": [
+                "No committee member or author of this workshop has this address."]})  # fmt: skip
         override = conflict_override_set(
             submission=paper, user=person, conflicted=data.validated_data["conflicted"],
             reason=data.validated_data["reason"], chair=request.user,

@@ -21,10 +21,11 @@ from reviews.services.decisions import (
 from reviews.services.reviewing import review_save_draft, review_submit
 from submissions.models import Submission
 from workshop.errors import NotFound, ServiceError
-from workshop.models import User
+from workshop.models import Role
 from workshop.policy import can
 
 from .. import access
+from ..selectors import people_of
 from ..serializers import (
     AssignmentBulkSerializer,
     AssignmentSerializer,
@@ -95,19 +96,21 @@ class AssignmentBulk(ApiView):
                         + data.validated_data["remove"]]).select_related("workshop")}  # fmt: skip
         emails = {c["reviewer"].lower() for c in data.validated_data["add"]
                   + data.validated_data["remove"]}  # fmt: skip
-        people = {u.email.lower(): u for u in User.objects.filter(email__in=emails)}
+        # Only the workshop's own people are looked up: anyone else (another workshop's,
+        # or no account at all) gets one answer naming the address as given, nobody's name.
+        people = {u.email.lower(): u for u in people_of(workshop).filter(email__in=emails)}
 
         def one(action: str, change: dict) -> dict:
             row = {"action": action, "paper": change["paper"], "reviewer": change["reviewer"],
                    "role": change["role"], "ok": True, "changed": False, "message": ""}  # fmt: skip
             paper = papers.get(change["paper"])
             person = people.get(change["reviewer"].lower())
-            if paper is None or person is None:
-                return {
-                    **row,
-                    "ok": False,
-                    "message": "No such paper." if paper is None else "No such person.",
-                }
+            if paper is None:
+                return {**row, "ok": False, "message": "No such paper."}
+            if person is None:
+                role = Role(change["role"]).label.lower()
+                message = f"{change['reviewer']} is not a {role} of this workshop."
+                return {**row, "ok": False, "message": message}
             try:
                 if action == "add":
                     before = Assignment.objects.filter(

@@ -10,11 +10,14 @@ from rest_framework.response import Response
 
 from submissions.selectors import submissions_authored_by
 from workshop.models import Activity, OutgoingMail, Workshop
+from workshop.permissions import roles_prefill
 from workshop.phases import milestones
 from workshop.services import config_save
 
 from .. import access
 from ..serializers import (
+    WORKSHOP_COMMITTEE_FIELDS,
+    WORKSHOP_PUBLIC_FIELDS,
     ActivitySerializer,
     MilestoneSerializer,
     OutboxSerializer,
@@ -23,9 +26,27 @@ from ..serializers import (
 )
 from .base import ApiView, responses
 
-SETTINGS_FIELDS = [
-    f for f in WorkshopSerializer.Meta.fields if f not in WorkshopSerializer.Meta.read_only_fields
-]
+
+def sees_every_date(request, workshop: Workshop) -> bool:
+    """The chairs and the committee see every milestone (the milestones, the settings);
+    anyone else the public ones, as on the workshop's page."""
+    return access.allows(request, "workshop.manage", workshop) or access.allows(
+        request, "reviews.edit_profile", workshop
+    )
+
+
+def settings_shown(request, workshop: Workshop) -> frozenset[str]:
+    """The workshop's fields the caller reads: all for its chairs, the committee's for the
+    committee, the public page's for anyone else."""
+    if access.allows(request, "workshop.manage", workshop):
+        return frozenset(WorkshopSerializer.Meta.fields)
+    if sees_every_date(request, workshop):
+        return WORKSHOP_COMMITTEE_FIELDS
+    return WORKSHOP_PUBLIC_FIELDS
+
+
+def workshop_data(request, workshop: Workshop) -> dict:
+    return WorkshopSerializer(workshop, context={"shown": settings_shown(request, workshop)}).data
 
 
 class WorkshopList(ApiView):
@@ -47,18 +68,21 @@ class WorkshopList(ApiView):
         if ids is not None:
             queryset = queryset.filter(pk__in=ids)
         page = self.paginate_queryset(queryset)
-        return self.get_paginated_response(WorkshopSerializer(page, many=True).data)
+        roles_prefill(user, [w.pk for w in page])  # one query for every row's circle
+        return self.get_paginated_response([workshop_data(request, w) for w in page])
 
 
 class WorkshopDetail(ApiView):
-    """One workshop (its public settings and milestones); chairs change settings (PATCH)
-    through the same service as the admin (`workshop.services.config_save`)."""
+    """One workshop: its settings and milestones as the pages show them to the caller (the
+    public ones; every date and the reviewing settings for its committee; everything for
+    its chairs). Chairs change settings (PATCH) through the same service as the admin
+    (`workshop.services.config_save`)."""
 
     serializer_class = WorkshopSerializer
 
     @extend_schema(responses=responses({200: WorkshopSerializer}, write=False))
     def get(self, request, slug: str):
-        return Response(WorkshopSerializer(access.workshop_get(request, slug)).data)
+        return Response(workshop_data(request, access.workshop_get(request, slug)))
 
     @extend_schema(request=WorkshopSerializer, responses=responses({200: WorkshopSerializer}))
     def patch(self, request, slug: str):
@@ -74,7 +98,7 @@ class WorkshopDetail(ApiView):
         except DjangoValidationError as exc:
             raise serializers.ValidationError(exc.message_dict) from None
         config_save(actor=request.user, instance=workshop)
-        return Response(WorkshopSerializer(workshop).data)
+        return Response(workshop_data(request, workshop))
 
 
 class TopicList(ApiView):
@@ -97,10 +121,7 @@ class MilestoneList(ApiView):
     @extend_schema(responses=responses({200: MilestoneSerializer(many=True)}, write=False))
     def get(self, request, slug: str):
         workshop = access.workshop_get(request, slug)
-        insider = access.allows(request, "workshop.manage", workshop) or access.allows(
-            request, "reviews.edit_profile", workshop
-        )
-        items = milestones(workshop, public_only=not insider)
+        items = milestones(workshop, public_only=not sees_every_date(request, workshop))
         return Response(MilestoneSerializer(items, many=True).data)
 
 

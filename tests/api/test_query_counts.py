@@ -50,7 +50,7 @@ PINNED = {
     "outbox": 6,
     "reviews": 8,
     "my-assignments": 13,  # the conflict map of each workshop (one per workshop, not per row)
-    "workshops": 4,
+    "workshops": 5,  # the caller's roles in the listed workshops: which settings each shows
     "topics": 5,
     "members": 6,
     "invitations": 6,
