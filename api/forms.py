@@ -8,12 +8,13 @@ from django import forms
 from django.utils import timezone
 
 from workshop.models import User
+from workshop.validators import OneLineInputs
 
 from .models import TokenScope
 from .selectors import token_workshops_for
 
 
-class TokenForm(forms.Form):
+class TokenForm(OneLineInputs, forms.Form):
     name = forms.CharField(max_length=100, help_text="What it is for, e.g. “assignment script”.")
     workshops = forms.ModelMultipleChoiceField(
         queryset=None,

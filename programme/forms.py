@@ -9,6 +9,7 @@ from __future__ import annotations
 from django import forms
 
 from workshop.models import Workshop
+from workshop.validators import OneLineInputs
 
 from .models import ProgrammeSettings, Session, Speaker
 
@@ -16,14 +17,14 @@ PHOTO_MAX_BYTES = 5 * 1024 * 1024
 LOCAL = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
 
-class SettingsForm(forms.ModelForm):
+class SettingsForm(OneLineInputs, forms.ModelForm):
     class Meta:
         model = ProgrammeSettings
         fields = ["time_zone", "venue", "upload_deadline", "what_to_bring"]
         widgets = {"upload_deadline": LOCAL, "what_to_bring": forms.Textarea(attrs={"rows": 4})}
 
 
-class SessionForm(forms.ModelForm):
+class SessionForm(OneLineInputs, forms.ModelForm):
     class Meta:
         model = Session
         fields = ["kind", "title", "room", "starts_at", "ends_at", "order", "chair"]
@@ -41,7 +42,7 @@ class SessionForm(forms.ModelForm):
         """The service checks title clashes (the form has no workshop field)."""
 
 
-class SpeakerForm(forms.ModelForm):
+class SpeakerForm(OneLineInputs, forms.ModelForm):
     remove_photo = forms.BooleanField(required=False, label="Remove the photo")
 
     class Meta:
@@ -61,7 +62,7 @@ class SpeakerForm(forms.ModelForm):
         return photo
 
 
-class CsvForm(forms.Form):
+class CsvForm(OneLineInputs, forms.Form):
     file = forms.FileField(
         required=False,
         label="CSV file",

@@ -5,12 +5,13 @@ from __future__ import annotations
 from django import forms
 
 from workshop.models import Role, Topic, Workshop
+from workshop.validators import OneLineInputs
 
 from .models import ExpertiseLevel, MatchMode, ReviewerProfile
 from .services.invitations import parse_invitation_rows
 
 
-class ProfileForm(forms.ModelForm):
+class ProfileForm(OneLineInputs, forms.ModelForm):
     people = forms.CharField(
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -68,7 +69,7 @@ class ProfileForm(forms.ModelForm):
         return {t.pk: self.cleaned_data[f"topic_{t.pk}"] for t in self.topics}
 
 
-class InviteForm(forms.Form):
+class InviteForm(OneLineInputs, forms.Form):
     """The chairs' invitation form in the admin: one address, a pasted list, or a CSV file."""
 
     workshop = forms.ModelChoiceField(queryset=Workshop.objects.none())
@@ -113,7 +114,7 @@ class InviteForm(forms.Form):
         return data
 
 
-class MatchingRunForm(forms.Form):
+class MatchingRunForm(OneLineInputs, forms.Form):
     """Parameters of one assignment run (the chair's assignment page)."""
 
     workshop = forms.ModelChoiceField(queryset=Workshop.objects.none())
@@ -190,7 +191,7 @@ class MatchingRunForm(forms.Form):
         }
 
 
-class ManualAssignmentForm(forms.Form):
+class ManualAssignmentForm(OneLineInputs, forms.Form):
     submission = forms.ModelChoiceField(queryset=None, label="Paper")
     reviewer = forms.ModelChoiceField(queryset=None)
     locked = forms.BooleanField(required=False, help_text="Kept by every later matching run.")

@@ -6,13 +6,14 @@ from django import forms
 from django.forms import formset_factory
 
 from workshop.models import Topic, User, Workshop
+from workshop.validators import OneLineInputs
 
 from .models import LlmUse, Submission, SubmissionType
 from .services.authors import AuthorEntry
 from .services.lifecycle import EDITABLE_FIELDS
 
 
-class SubmissionForm(forms.ModelForm):
+class SubmissionForm(OneLineInputs, forms.ModelForm):
     secondary_topics = forms.ModelMultipleChoiceField(
         queryset=Topic.objects.none(),
         required=False,
@@ -83,7 +84,7 @@ class SubmissionForm(forms.ModelForm):
         return data
 
 
-class AuthorForm(forms.Form):
+class AuthorForm(OneLineInputs, forms.Form):
     name = forms.CharField(max_length=200)
     email = forms.EmailField()
     affiliation = forms.CharField(max_length=200, required=False)
@@ -118,11 +119,11 @@ AuthorFormSet = formset_factory(
 )
 
 
-class UploadForm(forms.Form):
+class UploadForm(OneLineInputs, forms.Form):
     file = forms.FileField(label="File", allow_empty_file=True)  # the checks name the problem
 
 
-class ConflictForm(forms.Form):
+class ConflictForm(OneLineInputs, forms.Form):
     members = forms.ModelMultipleChoiceField(
         queryset=User.objects.none(),
         required=False,

@@ -5,12 +5,13 @@ from __future__ import annotations
 from django import forms
 
 from workshop.models import Workshop
+from workshop.validators import OneLineInputs
 
 from .importers import format_choices
 from .limits import max_upload_bytes
 
 
-class ImportForm(forms.Form):
+class ImportForm(OneLineInputs, forms.Form):
     workshop = forms.ModelChoiceField(queryset=Workshop.objects.none(), empty_label=None)
     format = forms.ChoiceField(choices=format_choices())
     file = forms.FileField(help_text="A JSON, CSV or zip file exported by the other system.")
@@ -34,7 +35,7 @@ class ImportForm(forms.Form):
         return upload
 
 
-class ExportForm(forms.Form):
+class ExportForm(OneLineInputs, forms.Form):
     workshop = forms.ModelChoiceField(queryset=Workshop.objects.none(), empty_label=None)
 
     def __init__(self, *args, workshops, **kwargs) -> None:  # type: ignore[no-untyped-def]
@@ -42,7 +43,7 @@ class ExportForm(forms.Form):
         self.fields["workshop"].queryset = workshops
 
 
-class RestoreForm(forms.Form):
+class RestoreForm(OneLineInputs, forms.Form):
     file = forms.FileField(help_text="A workshop archive (zip) made by this system's export.")
     slug = forms.SlugField(
         required=False,

@@ -31,6 +31,7 @@ from .errors import ServiceError
 from .models import Activity, MailStatus, Membership, OutgoingMail, Topic, User, Workshop
 from .phases import current_phase
 from .services import membership_grant, membership_revoke
+from .validators import OneLineAdmin
 
 admin.site.site_header = "Workshop chair tools"
 admin.site.site_title = "Chair tools"
@@ -38,7 +39,7 @@ admin.site.index_title = "Your workshops"
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(OneLineAdmin, DjangoUserAdmin):
     """Superusers only: chairs manage people through memberships and invitations."""
 
     ordering = ["email"]

@@ -30,6 +30,7 @@ from .phases import most_pressing
 from .policy import can
 from .relations import WORKSHOP, relation_path, workshop_of
 from .selectors import chaired_workshop_ids
+from .validators import OneLineAdmin
 
 # The ways a person is connected to workshops beyond membership, contributed by the apps
 # above this one (they call down: `user_links_register`): e.g. authors of their papers.
@@ -153,7 +154,7 @@ class OneWorkshopAtATime:
         return super().changelist_view(request, extra_context)  # type: ignore[misc]
 
 
-class ChairScopedMixin:
+class ChairScopedMixin(OneLineAdmin):
     """Shared by model admins and inlines: the policy decides, `scope_choices` scopes.
 
     `policy_permission` is the named permission a chair needs on the object's workshop.

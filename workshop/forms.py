@@ -5,11 +5,12 @@ import re
 from django import forms
 
 from .models import User
+from .validators import OneLineInputs
 
 ORCID_RE = re.compile(r"^\d{4}-\d{4}-\d{4}-\d{3}[\dX]$")
 
 
-class SignupExtraForm(forms.Form):
+class SignupExtraForm(OneLineInputs, forms.Form):
     """Extra fields on allauth's sign-up form."""
 
     name = forms.CharField(label="Full name", max_length=200)
@@ -23,7 +24,7 @@ class SignupExtraForm(forms.Form):
         user.save(update_fields=["name", "affiliation"])
 
 
-class ProfileForm(forms.ModelForm):
+class ProfileForm(OneLineInputs, forms.ModelForm):
     orcid = forms.CharField(
         label="ORCID iD",
         required=False,
