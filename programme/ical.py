@@ -2,7 +2,9 @@
 
 Events carry DTSTART/DTEND with a TZID of the programme's zone (e.g. Europe/Vienna) and a
 VTIMEZONE built from the tz database, so calendars get the right instants on both sides of
-a daylight saving change.
+a daylight saving change. Text values pass through `one_line`: the forms refuse line breaks
+in one-line fields, but rows stored before that rule may hold them, and icalendar refuses a
+raw line break in an unescaped property (the calendar name) with an exception.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ import icalendar
 from django.conf import settings as django_settings
 from django.urls import reverse
 from django.utils import timezone
+
+from workshop.validators import one_line
 
 from .models import ProgrammeSettings, Session
 
@@ -25,8 +29,8 @@ def _event(session: Session, prog: ProgrammeSettings, stamp) -> icalendar.Event:
     event.add("dtstamp", stamp)
     event.add("dtstart", session.starts_at.astimezone(zone))
     event.add("dtend", session.ends_at.astimezone(zone))
-    event.add("summary", f"{session.title} ({workshop.short_name})")
-    where = ", ".join(x for x in (session.room, prog.venue) if x)
+    event.add("summary", one_line(f"{session.title} ({workshop.short_name})"))
+    where = one_line(", ".join(x for x in (session.room, prog.venue) if x))
     if where:
         event.add("location", where)
     lines = [session.get_kind_display()]
@@ -38,7 +42,7 @@ def _event(session: Session, prog: ProgrammeSettings, stamp) -> icalendar.Event:
         lines.append(
             f"{speaker.name}" + (f" ({speaker.affiliation})" if speaker.affiliation else "")
         )
-    event.add("description", "\n".join(lines))
+    event.add("description", "\n".join(one_line(line) for line in lines))
     url = reverse("programme:public", args=[workshop.slug]) + f"#session-{session.pk}"
     event.add("url", f"{django_settings.SITE_URL}{url}")
     return event
@@ -49,7 +53,7 @@ def calendar_for(prog: ProgrammeSettings, sessions: Iterable[Session], name: str
     cal.add("prodid", "-//Workshop paper submission and review//Programme//EN")
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
-    cal.add("x-wr-calname", name)
+    cal.add("x-wr-calname", one_line(name))
     cal.add("x-wr-timezone", prog.time_zone)
     stamp = timezone.now()
     for session in sessions:

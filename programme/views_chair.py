@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -58,30 +58,40 @@ def _wants_json(request: HttpRequest) -> bool:
     return "application/json" in request.headers.get("Accept", "")
 
 
+def _id(value: str) -> int | None:
+    """A posted id: ASCII digits only (int() takes "1_0" and other scripts' digits)."""
+    value = value.strip()
+    return int(value) if value.isascii() and value.isdigit() and len(value) <= 18 else None
+
+
 @login_required
 @require_POST
 @refusals
 def place(request: HttpRequest, slug: str) -> HttpResponse:
     """Move a paper (drag and drop posts here with fetch; the select + button too)."""
     workshop = _chair_workshop(request, slug)
-    submission = Submission.objects.filter(
-        workshop=workshop, pk=request.POST.get("submission") or 0
-    ).first()
+    target = request.POST.get("session", "").strip()
+    position = request.POST.get("position", "")
+    submission_id = _id(request.POST.get("submission", ""))
+    if submission_id is None or (target not in ("", "unplaced") and _id(target) is None):
+        message = "The paper and the session are given by their id, a whole number."
+        if _wants_json(request):
+            return JsonResponse({"ok": False, "message": message}, status=400)
+        return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
+    submission = Submission.objects.filter(workshop=workshop, pk=submission_id).first()
     if submission is None:
         raise Http404("No such paper.")
-    target = request.POST.get("session", "")
-    position = request.POST.get("position", "")
     try:
         if target in ("", "unplaced"):
             services.paper_unplace(actor=request.user, submission=submission)
             message = f"#{submission.number} is unplaced."
         else:
-            session = get_object_or_404(Session, pk=target, workshop=workshop)
+            session = get_object_or_404(Session, pk=_id(target), workshop=workshop)
             placement = services.paper_place(
                 actor=request.user,
                 submission=submission,
                 session=session,
-                position=int(position) if position.isdigit() else None,
+                position=_id(position),
             )
             message = f"#{submission.number} placed in {session.title} at {placement.order + 1}."
     except ServiceError as exc:

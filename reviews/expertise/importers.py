@@ -131,7 +131,12 @@ def parse(data: str, fmt: str = "auto") -> ParseResult:
             "semantic_scholar": _semantic_scholar,
         }[fmt]
     result = ParseResult(fmt)
-    reader(data, result)
+    try:
+        reader(data, result)
+    except RecursionError:
+        # json and the XML tree recurse per level: a crafted file nests deeper than Python's
+        # stack allows; no export of a publication list nests more than a few levels.
+        return ParseResult(fmt, errors=["The file is nested too deeply to be a publication list."])
     if not result.publications and not result.errors:
         result.error(None, "The file holds no publications.")
     return result

@@ -106,6 +106,9 @@ def _hasher() -> HashingVectorizer:
 
 def term_counts(texts: Iterable[str], *, stem: bool = True) -> sparse.csr_matrix:
     """Hashed unigram and bigram counts of the analysed texts (documents x N_FEATURES)."""
+    texts = list(texts)
+    if not texts:  # the hasher cannot take an empty sequence (StopIteration)
+        return sparse.csr_matrix((0, N_FEATURES), dtype=np.float32)
     analyzer = Analyzer(stem=stem)
     return _hasher().transform(analyzer(t or "") for t in texts).tocsr()
 
@@ -131,6 +134,8 @@ class TextSpace:
 
     def weigh(self, counts: sparse.csr_matrix) -> sparse.csr_matrix:
         """Counts -> L2-normalised sublinear TF-IDF rows."""
+        if counts.shape[0] == 0:  # no papers under review (a decided workshop)
+            return sparse.csr_matrix(counts.shape, dtype=np.float32)
         weighted = _sublinear(counts) @ sparse.diags(self.idf)
         return normalize(weighted.tocsr(), norm="l2", copy=False)
 
