@@ -452,7 +452,10 @@ class _Restorer:
         A key this deployment uses already (a copy of one of its own workshops) gets a
         prefix naming the copy: the row is history and is never delivered under it."""
         keys = [mail.key for mail in objects]
-        taken = set(OutgoingMail.objects.filter(key__in=keys).values_list("key", flat=True))
+        taken: set[str] = set()
+        for start in range(0, len(keys), 500):  # SQLite caps the variables of one query
+            chunk = keys[start : start + 500]
+            taken.update(OutgoingMail.objects.filter(key__in=chunk).values_list("key", flat=True))
         cancelled: Counter[str] = Counter()
         for mail in objects:
             if mail.status not in DELIVERED:
