@@ -50,14 +50,17 @@ def paper_facts_prefill(submission: Submission, assignments: list[Assignment]) -
 
 
 def in_conflict(user: User, submission: Submission) -> bool:
-    """Whether `user` is in conflict with the paper (every source), cached per paper."""
-    from .selectors.conflicts import conflicted_submission_ids
+    """Whether a conflict keeps `user` out of the paper's review tools, cached per paper:
+    every source, but on a double-blind workshop only those no guess of the user's own can
+    produce (`selectors.conflicts`: refusing the tools would answer the guess; the others
+    are applied at assignment)."""
+    from .selectors.conflicts import hidden_submission_ids
 
     if not is_person(user):
         return False
     cache: dict[int, bool] = submission.__dict__.setdefault("_policy_conflicts", {})
     if user.pk not in cache:
-        cache[user.pk] = submission.pk in conflicted_submission_ids(submission.workshop, user)
+        cache[user.pk] = submission.pk in hidden_submission_ids(submission.workshop, user)
     return cache[user.pk]
 
 
@@ -73,8 +76,9 @@ def active(assignments: list[Assignment], user: Any, role: str) -> Assignment | 
 
 
 def bidding_conflict_reasons(user: User, submission: Submission) -> set[str]:
-    """Why the user is in conflict with the paper for bidding (drafts count too), cached per
-    paper; empty when there is no conflict (or a chair lifted it)."""
+    """Why the user's bidding hides the paper (drafts count too), cached per paper; empty when
+    there is no conflict, a chair lifted it, or (double-blind) it is only of the user's own
+    making (`ConflictMap.known_reasons`)."""
     from .selectors.conflicts import conflicts_for
 
     if not is_person(user):
@@ -91,7 +95,7 @@ def bidding_facts_prefill(submission: Submission, user: User, conflicts: Conflic
     selector and `bid_place`) hand it over, so that the bidding rules ask nothing more."""
     cache: dict[int, set[str]] = submission.__dict__.setdefault("_policy_bid_conflicts", {})
     pair = (submission.pk, user.pk)
-    cache[user.pk] = set(conflicts.reasons[pair]) if conflicts.is_conflict(*pair) else set()
+    cache[user.pk] = conflicts.known_reasons(*pair)
 
 
 def own_assignment(user: Any, submission: Submission, role: str = Role.REVIEWER

@@ -1,8 +1,10 @@
 """The committee's reads: its workshops, the bidding list and counters, the chairs' overview
-of members and bids. Papers a member is in conflict with never appear."""
+of members and bids. Papers a conflict hides from a member (`hidden_submission_ids`: on a
+double-blind workshop, none that only the member's own input made) never appear."""
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 
 from django.core.cache import cache
@@ -25,7 +27,7 @@ from ..affinity import (
 from ..expertise.embedding import load_model
 from ..models import POSITIVE_BIDS, Bid, ReviewerProfile
 from ..permissions import bidding_facts_prefill
-from .conflicts import ConflictMap, conflicted_submission_ids
+from .conflicts import ConflictMap, conflicts_for, hidden_submission_ids
 from .expertise import FitExplanation, included_publications
 
 COMMITTEE_ROLES = (Role.REVIEWER, Role.AREA_CHAIR)
@@ -68,10 +70,10 @@ def workshop_for_reviewing(user: User, slug: str) -> Workshop:
 
 
 def biddable_submissions(workshop: Workshop, user: User) -> QuerySet[Submission]:
-    """Submitted papers of the workshop that `user` is not in conflict with."""
+    """Submitted papers of the workshop that no conflict hides from `user`."""
     return (
         Submission.objects.filter(workshop=workshop, status=SubmissionStatus.SUBMITTED)
-        .exclude(pk__in=conflicted_submission_ids(workshop, user))
+        .exclude(pk__in=hidden_submission_ids(workshop, user))
         .only(*BIDDING_FIELDS)
     )
 
@@ -148,8 +150,9 @@ def bidding_page(workshop: Workshop, user: User, *, query: str = "", topic_id: i
     A constant number of queries whatever the number of papers.
     """
     # Every paper under review is read (one query) because the text space is the matching
-    # instance's; papers the user is in conflict with are dropped here and shown nowhere.
-    conflicted = conflicted_submission_ids(workshop, user)
+    # instance's; papers a conflict hides from the user are dropped here and shown nowhere
+    # (on a double-blind workshop a conflict of the user's own making hides nothing).
+    conflicted = hidden_submission_ids(workshop, user)
     corpus = list(
         Submission.objects.filter(workshop=workshop, status=SubmissionStatus.SUBMITTED)
         .only(*BIDDING_FIELDS)
@@ -246,24 +249,33 @@ def committee_overview(workshop: Workshop) -> list[CommitteeRow]:
 
 
 def bid_coverage(workshop: Workshop) -> list[dict]:
-    """Per submitted paper: positive bids against reviews needed (short ones first)."""
+    """Per submitted paper: positive bids against reviews needed (short ones first).
+
+    A positive bid of a member in conflict with the paper counts as a bid but not as
+    positive: the matching ignores it (a double-blind reviewer may bid on a paper their own
+    declarations conflict with, since the list must not tell them which one it is)."""
     papers = (
         Submission.objects.filter(workshop=workshop, status=SubmissionStatus.SUBMITTED)
-        .annotate(
-            positive=Count("bids", filter=Q(bids__value__in=POSITIVE_BIDS)),
-            bids_total=Count("bids"),
-        )
+        .annotate(bids_total=Count("bids"))
         .only("pk", "number", "title")
         .order_by("number")
+    )
+    conflicted = conflicts_for(workshop).pairs()
+    positive = Counter(
+        sid
+        for sid, uid in Bid.objects.filter(
+            submission__workshop=workshop, value__in=POSITIVE_BIDS
+        ).values_list("submission_id", "user_id")
+        if (sid, uid) not in conflicted
     )
     needed = workshop.reviews_per_paper
     rows = [
         {
             "submission": p,
-            "positive": p.positive,
+            "positive": positive[p.pk],
             "bids": p.bids_total,
             "needed": needed,
-            "short": p.positive < needed,
+            "short": positive[p.pk] < needed,
         }
         for p in papers
     ]
@@ -274,9 +286,10 @@ def bids_placed(
     workshop: Workshop, user: User, *, conflicted: set[int] | None = None
 ) -> tuple[int, int]:
     """Bids the user placed on papers they can see, and how many papers they can see
-    (conflicted papers never count in either). `conflicted` saves recomputing conflicts."""
+    (hidden papers never count in either). `conflicted` (the hidden papers) saves
+    recomputing conflicts."""
     if conflicted is None:
-        conflicted = conflicted_submission_ids(workshop, user)
+        conflicted = hidden_submission_ids(workshop, user)
     visible = list(
         Submission.objects.filter(workshop=workshop, status=SubmissionStatus.SUBMITTED)
         .exclude(pk__in=conflicted)

@@ -14,6 +14,39 @@ Sources (each pair can have several; the reasons are kept for the chairs):
   only the family name and first initial agree: a fuzzy match the chair lifts if wrong;
 - chair: a chair set a conflict; a chair may also lift any of the above but authorship.
 
+Every source binds the chairs, the matching and a hand assignment (`ConflictMap.reasons`,
+`is_conflict`, `pairs`). What the reviewer's OWN pages do with a conflict is another matter
+on a double-blind workshop (issue 30): a conflict that the reviewer's own input produced
+would, by hiding the paper from their bidding list, tell them who wrote it: type a guessed
+name, see which paper leaves. So there the reviewer's pages (bidding list and counters,
+bids API, dashboard, paper pages) act only on the "evident" reasons, those no guess of theirs
+can produce (`ConflictMap.hides`, `hidden_submission_ids`):
+
+- authorship through the account's login address or a verified address: evident (they
+  wrote the paper and know it). Through an unverified address: their input (anyone may add
+  alice@uni.edu to their account unconfirmed and watch Alice's paper go);
+- domain: evident through the login or a verified address (no one chooses a mailbox they
+  cannot read; the same institution as an author is the usual, accepted price); through an
+  unverified address, their input, as above;
+- bid: evident (the reviewer chose that very paper);
+- author-declared naming the reviewer's account: evident (the authors' word, not the
+  reviewer's); by institution: their input, since it is matched against the affiliation
+  the reviewer types themselves;
+- chair: evident (the chairs' word);
+- declared, publication, publication-similar: their input by definition (the name, address
+  or institution they typed; the co-authors of the publications they import or enter);
+- coauthor: their input: the co-authors of their own paper are typed by its submitter, who
+  may be the reviewer themselves (a draft naming a guessed co-author would do).
+
+Such a conflict leaves the reviewer's pages as they were: the paper stays in the bidding
+list (a bid on it is taken and the matching ignores it: the pair is forbidden), the counters
+do not move, and the bidding page tells every reviewer, whatever they declared, that the
+chairs check their conflicts. It is applied at assignment: the matching never proposes the
+pair, a chair cannot assign it; an assignment made before the reviewer's declaration is not
+taken away by it (that too would answer the guess): the chairs see the conflict, the reviewer
+may decline. On a single-blind or open workshop the authors are named to the committee
+anyway, and every conflict hides the paper as before.
+
 Everything is computed for a whole workshop (or one reviewer) in a constant number of
 queries, by indexing authors by email, domain and name instead of looping over all pairs.
 """
@@ -73,13 +106,21 @@ def normalise(text: str) -> str:
 
 @dataclass
 class ConflictMap:
-    """Reasons per (submission id, user id); a pair absent from `reasons` is no conflict."""
+    """Reasons per (submission id, user id); a pair absent from `reasons` is no conflict.
+
+    `evident` keeps, per pair, the reasons that no input of the reviewer's own produced (see
+    the module docstring); on a `double_blind` workshop only those hide a paper from the
+    reviewer's own pages."""
 
     reasons: dict[Pair, set[str]] = field(default_factory=lambda: defaultdict(set))
     lifted: set[Pair] = field(default_factory=set)
+    evident: dict[Pair, set[str]] = field(default_factory=lambda: defaultdict(set))
+    double_blind: bool = False
 
-    def add(self, pair: Pair, reason: str) -> None:
+    def add(self, pair: Pair, reason: str, *, evident: bool = False) -> None:
         self.reasons[pair].add(reason)
+        if evident:
+            self.evident[pair].add(reason)
 
     def is_conflict(self, submission_id: int, user_id: int) -> bool:
         reasons = self.reasons.get((submission_id, user_id))
@@ -95,16 +136,41 @@ class ConflictMap:
     def pairs(self) -> set[Pair]:
         return {p for p in self.reasons if self.is_conflict(*p)}
 
+    def known_reasons(self, submission_id: int, user_id: int) -> set[str]:
+        """The reasons the reviewer's own pages act on: empty unless the pair `hides`."""
+        pair = (submission_id, user_id)
+        if not self.is_conflict(*pair):
+            return set()
+        known = set(self.evident.get(pair, ())) if self.double_blind else set(self.reasons[pair])
+        if pair in self.lifted:
+            known &= {"authorship"}
+        return known
 
-def _user_emails(user_ids: Iterable[int]) -> dict[int, set[str]]:
-    """Every address on each account (verified or not: identity errs towards conflict)."""
+    def hides(self, submission_id: int, user_id: int) -> bool:
+        """Whether the reviewer's own pages hide the paper (and refuse its review tools)."""
+        return bool(self.known_reasons(submission_id, user_id))
+
+    def hidden_submissions(self, user_id: int) -> set[int]:
+        return {s for (s, u) in self.reasons if u == user_id and self.hides(s, u)}
+
+
+def _user_emails(user_ids: Iterable[int]) -> tuple[dict[int, set[str]], set[tuple[int, str]]]:
+    """Every address on each account (verified or not: identity errs towards conflict), and
+    which of them are the account's own beyond doubt: its login address and the verified
+    ones (the others are the reviewer's unconfirmed input, see the module docstring)."""
     ids = list(user_ids)
     emails: dict[int, set[str]] = defaultdict(set)
+    confirmed: set[tuple[int, str]] = set()
     for uid, email in User.objects.filter(pk__in=ids).values_list("pk", "email"):
         emails[uid].add(email.lower())
-    for uid, email in EmailAddress.objects.filter(user_id__in=ids).values_list("user_id", "email"):
+        confirmed.add((uid, email.lower()))
+    for uid, email, verified in EmailAddress.objects.filter(user_id__in=ids).values_list(
+        "user_id", "email", "verified"
+    ):
         emails[uid].add(email.lower())
-    return emails
+        if verified:
+            confirmed.add((uid, email.lower()))
+    return emails, confirmed
 
 
 def conflicts_for(
@@ -114,7 +180,7 @@ def conflicts_for(
     if user_ids is None:
         user_ids = workshop.memberships.values_list("user_id", flat=True).distinct()
     user_ids = set(user_ids)
-    result = ConflictMap()
+    result = ConflictMap(double_blind=workshop.is_double_blind)
     if not user_ids:
         return result
     papers = Submission.objects.filter(workshop=workshop)
@@ -126,26 +192,31 @@ def conflicts_for(
         )
     )
     paper_ids = set(papers.values_list("pk", flat=True))
-    emails = _user_emails(user_ids)
+    emails, confirmed = _user_emails(user_ids)
     affiliations = dict(User.objects.filter(pk__in=user_ids).values_list("pk", "affiliation"))
 
     by_email: dict[str, set[int]] = defaultdict(set)  # author email -> submissions
     for sid, email, _, _ in authors:
-        by_email[email].add(sid)
-    user_of_email = {e: uid for uid, es in emails.items() for e in es}
+        if email:  # an imported author may have no address: it matches nobody
+            by_email[email].add(sid)
+    # one address may sit on two accounts (one's login, another's unconfirmed addition)
+    users_of_email: dict[str, set[int]] = defaultdict(set)
+    for uid, addresses in emails.items():
+        for address in addresses:
+            users_of_email[address].add(uid)
 
     # authorship, and co-authorship through another paper of the workshop
     papers_of_user: dict[int, set[int]] = defaultdict(set)
     for email, sids in by_email.items():
-        uid = user_of_email.get(email)
-        if uid is not None:
+        for uid in users_of_email.get(email, ()):
             papers_of_user[uid] |= sids
+            for sid in sids:
+                result.add((sid, uid), "authorship", evident=(uid, email) in confirmed)
     coauthors_of_paper: dict[int, set[str]] = defaultdict(set)
     for sid, email, _, _ in authors:
-        coauthors_of_paper[sid].add(email)
+        if email:
+            coauthors_of_paper[sid].add(email)
     for uid, own in papers_of_user.items():
-        for sid in own:
-            result.add((sid, uid), "authorship")
         partner_emails = set().union(*(coauthors_of_paper[s] for s in own)) - emails[uid]
         for email in partner_emails:
             for sid in by_email[email] - own:
@@ -158,15 +229,15 @@ def conflicts_for(
         if org:
             by_domain[org].add(sid)
     for uid, addresses in emails.items():
-        for org in {organisation_domain(e) for e in addresses} - {None}:
-            for sid in by_domain.get(org, ()):
-                result.add((sid, uid), "domain")
+        for address in addresses:
+            for sid in by_domain.get(organisation_domain(address) or "", ()):
+                result.add((sid, uid), "domain", evident=(uid, address) in confirmed)
 
     # the reviewer's own declarations: bids "in conflict", people, institutions
     for sid, uid in Bid.objects.filter(
         submission__workshop=workshop, user_id__in=user_ids, value=BidValue.CONFLICT
     ).values_list("submission_id", "user_id"):
-        result.add((sid, uid), "bid")
+        result.add((sid, uid), "bid", evident=True)
     by_name: dict[str, set[int]] = defaultdict(set)
     by_affiliation: list[tuple[str, int]] = []
     for sid, _, name, affiliation in authors:
@@ -191,7 +262,7 @@ def conflicts_for(
         submission__workshop=workshop
     ).values_list("submission_id", "member_id", "institution"):
         if member_id in user_ids:
-            result.add((sid, member_id), "author-declared")
+            result.add((sid, member_id), "author-declared", evident=True)
         elif institution:
             needle = normalise(institution)
             for uid in user_ids:
@@ -203,12 +274,15 @@ def conflicts_for(
         submission__workshop=workshop, user_id__in=user_ids
     ).values_list("submission_id", "user_id", "conflicted"):
         if conflicted:
-            result.add((sid, uid), "chair")
+            result.add((sid, uid), "chair", evident=True)
         else:
             result.lifted.add((sid, uid))
 
     result.reasons = defaultdict(
         set, {p: r for p, r in result.reasons.items() if p[0] in paper_ids}
+    )
+    result.evident = defaultdict(
+        set, {p: r for p, r in result.evident.items() if p[0] in paper_ids}
     )
     return result
 
@@ -253,8 +327,18 @@ def _publication_coauthors(result: ConflictMap, user_ids: set[int],
 
 
 def conflicted_submission_ids(workshop: Workshop, user: User) -> set[int]:
-    """The papers of `workshop` that `user` must never see in review tools."""
+    """The papers of `workshop` that `user` is in conflict with, for every source: what the
+    chairs, the matching and assignment go by."""
     return conflicts_for(workshop, user_ids=[user.pk], include_drafts=True).conflicted_submissions(
+        user.pk
+    )
+
+
+def hidden_submission_ids(workshop: Workshop, user: User) -> set[int]:
+    """The papers of `workshop` that `user`'s own pages hide and whose review tools they
+    refuse: every conflict, but on a double-blind workshop only the evident ones, so that no
+    guess of theirs changes what they see (module docstring)."""
+    return conflicts_for(workshop, user_ids=[user.pk], include_drafts=True).hidden_submissions(
         user.pk
     )
 
@@ -263,5 +347,6 @@ __all__ = [
     "ConflictMap",
     "conflicted_submission_ids",
     "conflicts_for",
+    "hidden_submission_ids",
     "organisation_domain",
 ]

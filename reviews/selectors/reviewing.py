@@ -36,17 +36,18 @@ from ..permissions import (
     review_submitted,
     visible_question,
 )
-from .conflicts import conflicted_submission_ids
+from .conflicts import hidden_submission_ids
 from .progress import PaperProgress
 
 
 def reviewer_assignments(user: User) -> list[Assignment]:
     """The user's active assignments across workshops, for the dashboard, without papers
-    they are in conflict with (a conflict found after assignment hides the paper too)."""
+    a conflict hides from them (one found after assignment hides the paper too, unless it is
+    only of their own making on a double-blind workshop: `hidden_submission_ids`)."""
     rows = list(_assignments_of(user))
     hidden: set[int] = set()
     for workshop in {a.submission.workshop for a in rows}:
-        hidden |= conflicted_submission_ids(workshop, user)
+        hidden |= hidden_submission_ids(workshop, user)
     return [a for a in rows if a.submission_id not in hidden]
 
 
@@ -277,7 +278,7 @@ def _own_list(user: User, workshop: Workshop, chair: bool) -> list[int]:
         .values_list("submission_id", "submission__number")
         .order_by("submission__number")
     )  # fmt: skip
-    hidden = conflicted_submission_ids(workshop, user)
+    hidden = hidden_submission_ids(workshop, user)
     return sorted({number for sid, number in rows if sid not in hidden})
 
 
@@ -425,7 +426,7 @@ def assignment_for(
     user: User, workshop: Workshop, number: int, role: str = Role.REVIEWER
 ) -> Assignment:
     """The user's own active assignment on paper `number` (Assignment.DoesNotExist, also
-    when the user is in conflict with the paper)."""
+    when a conflict hides the paper from the user: `hidden_submission_ids`)."""
     assignment = Assignment.objects.select_related("submission__workshop").get(
         reviewer=user,
         role=role,
@@ -434,7 +435,7 @@ def assignment_for(
         submission__number=number,
         submission__status__in=IN_REVIEW,
     )
-    if assignment.submission_id in conflicted_submission_ids(workshop, user):
+    if assignment.submission_id in hidden_submission_ids(workshop, user):
         raise Assignment.DoesNotExist
     return assignment
 
@@ -500,7 +501,7 @@ def area_chair_console(user: User, *, slug: str = "", show: str = "") -> list[Co
     by_id = {w.pk: w for w in workshops}
     hidden: set[int] = set()
     for w in workshops:
-        hidden |= conflicted_submission_ids(w, user)
+        hidden |= hidden_submission_ids(w, user)
     rows: dict[int, ConsoleRow] = {}
     for a in (
         Assignment.objects.filter(

@@ -181,7 +181,7 @@ def bid(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         messages.success(request, f"Bid on #{submission.number} saved.")
         return redirect(f"{reverse('reviews:bids', args=[workshop.slug])}#paper-{submission.pk}")
     # Only the user's own bid on this paper can have changed its conflict (bid_target).
-    conflicted = conflicts.conflicted_submissions(request.user.pk) - {submission.pk}
+    conflicted = conflicts.hidden_submissions(request.user.pk) - {submission.pk}
     if placed.value == BidValue.CONFLICT:
         conflicted.add(submission.pk)
     placed_count, visible = selectors.bids_placed(workshop, request.user, conflicted=conflicted)
