@@ -375,3 +375,17 @@ def test_the_admin_restores_a_foreign_archive_only_with_the_checkbox(
     assert real.allow_unsigned and real.report["ok"], real.report
     assert [w["line"] for w in real.report["warnings"]] == [SIGNATURE]
     assert Workshop.objects.filter(slug="safe-admin").exists()
+
+
+@pytest.mark.django_db
+def test_a_malformed_value_is_named_by_its_row_not_an_internal_error(world, tmp_path, capsys):
+    def bad_date(document: dict[str, Any]) -> None:
+        document["models"]["workshop.Workshop"][0]["paper_deadline"] = "next Tuesday"
+
+    path = tmp_path / "malformed.zip"
+    path.write_bytes(rebuild(world.data, bad_date))
+    with pytest.raises(CommandError):
+        call_command("transfer_import", "archive", str(path), "--slug", "safe-malformed")
+    out = capsys.readouterr().out
+    assert "error  workshop.Workshop#1: A malformed row: ValueError: " in out, out
+    assert not Workshop.objects.filter(slug="safe-malformed").exists()
