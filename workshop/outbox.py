@@ -13,8 +13,9 @@ import datetime as dt
 import hashlib
 import logging
 import smtplib
+import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -406,19 +407,22 @@ def _message(mail: OutgoingMail, connection) -> EmailMultiAlternatives:
     return message
 
 
+def _stale() -> dt.datetime:
+    """Claims renewed before this moment belong to a dead worker (see `_Lease`)."""
+    return timezone.now() - dt.timedelta(seconds=settings.OUTBOX_CLAIM_SECONDS)
+
+
 def _due() -> Q:
-    now = timezone.now()
-    stale = now - dt.timedelta(seconds=settings.OUTBOX_CLAIM_SECONDS)
-    return Q(status=MailStatus.QUEUED, next_attempt_at__lte=now) | Q(
-        status=MailStatus.SENDING, claimed_at__lt=stale
+    return Q(status=MailStatus.QUEUED, next_attempt_at__lte=timezone.now()) | Q(
+        status=MailStatus.SENDING, claimed_at__lt=_stale()
     )
 
 
 def _claim(mail_ids: list[int]) -> tuple[list[OutgoingMail], dt.datetime]:
     """Take the due rows among `mail_ids` for this worker: rows another worker holds (locked
-    or freshly claimed) are left to it, so two workers, or a task and the sweep, never both
-    send one message. A claim left behind by a dead worker expires after
-    OUTBOX_CLAIM_SECONDS and the sweep hands the row out again."""
+    or under a live lease) are left to it, so two workers, or a task and the sweep, never
+    both send one message. A lease left behind by a dead worker runs out
+    OUTBOX_CLAIM_SECONDS after its last renewal and the row is handed out again."""
     claimed_at = timezone.now()
     with transaction.atomic():
         mails = list(
@@ -435,63 +439,160 @@ def _claim(mail_ids: list[int]) -> tuple[list[OutgoingMail], dt.datetime]:
     return mails, claimed_at
 
 
-def _claims_renew(mail_ids: list[int], claimed_at: dt.datetime) -> tuple[set[int], dt.datetime]:
-    """Extend this worker's claim on the rows of a long batch it has not sent yet, before the
-    claim could expire; returns the ids still ours (a row whose claim expired meanwhile may
-    have been handed to another worker and is left to it) and the new claim time."""
+def _claims_renew(mail_ids: list[int], tokens: list[dt.datetime]) -> tuple[set[int], dt.datetime]:
+    """Renew this worker's lease on the rows among `mail_ids` it still holds (status
+    `sending`, `claimed_at` one of the values it wrote, `tokens`); returns the ids renewed
+    and the new value. A row another worker took meanwhile (it wrote its own `claimed_at`)
+    is not renewed, nor is a row locked right now (the one being sent: its lock keeps
+    everyone else off it)."""
     renewed_at = timezone.now()
     with transaction.atomic():
         mine = set(
-            OutgoingMail.objects.select_for_update()
-            .filter(pk__in=mail_ids, status=MailStatus.SENDING, claimed_at=claimed_at)
+            OutgoingMail.objects.select_for_update(skip_locked=True)
+            .filter(pk__in=mail_ids, status=MailStatus.SENDING, claimed_at__in=tokens)
             .values_list("pk", flat=True)
         )
         OutgoingMail.objects.filter(pk__in=mine).update(claimed_at=renewed_at)
     return mine, renewed_at
 
 
-def mails_deliver(mail_ids: Iterable[int]) -> dict[str, int]:
+class _Lease:
+    """This worker's claim on a batch, kept alive while the batch is being sent.
+
+    A heartbeat thread renews the claim every third of OUTBOX_CLAIM_SECONDS, also while one
+    SMTP exchange hangs (the thread runs while the sender waits on its socket), so the
+    lease can be seconds long: a dead worker's rows come back seconds after it died, a slow
+    one keeps them. `claimed_at` is the lease; every value this worker wrote is one of its
+    `tokens`, so a row is this worker's while its `claimed_at` is one of them. If the
+    heartbeat falls behind (or runs in the caller's thread: inside a transaction, where
+    nobody else can see the claim anyway, or on SQLite), the sender renews before the next
+    message.
+    """
+
+    def __init__(self, mail_ids: list[int], claimed_at: dt.datetime) -> None:
+        self.seconds = float(settings.OUTBOX_CLAIM_SECONDS)
+        self.tokens = [claimed_at]
+        self.held = set(mail_ids)
+        self.lost: set[int] = set()
+        self.renewed = time.monotonic()
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def renew(self) -> None:
+        with self._lock:
+            started = time.monotonic()
+            if self.held:
+                ids = sorted(self.held)
+                mine, renewed_at = _claims_renew(ids, list(self.tokens))
+                self.tokens.append(renewed_at)
+                # Taken by another worker, or (PostgreSQL) locked right now: the conditional
+                # mark in `_deliver_one` tells the two apart; SQLite has no row locks.
+                self.lost.update(set(ids) - mine)
+            self.renewed = started
+
+    def renew_if_late(self) -> None:
+        if time.monotonic() - self.renewed >= self.seconds / 2:
+            self.renew()
+
+    def done(self, mail_id: int) -> None:
+        with self._lock:
+            self.held.discard(mail_id)
+
+    @contextlib.contextmanager
+    def holding(self, mail_id: int) -> Iterator[models.QuerySet]:
+        """The row `mail_id` as long as it is this worker's, with the heartbeat held off (its
+        renewal would change `claimed_at` under the caller's feet)."""
+        with self._lock:
+            yield OutgoingMail.objects.filter(
+                pk=mail_id, status=MailStatus.SENDING, claimed_at__in=list(self.tokens)
+            )
+
+    def _beat(self) -> None:
+        from django.db import connections
+
+        try:
+            while not self._stop.wait(max(self.seconds / 3, 0.2)):
+                try:
+                    self.renew()
+                except Exception:  # a missed beat; the sender renews if it falls behind
+                    log.warning("Outbox heartbeat failed; will try again.", exc_info=True)
+        finally:
+            connections.close_all()  # this thread's connections only
+
+    def __enter__(self) -> _Lease:
+        connection = transaction.get_connection()
+        if connection.vendor != "sqlite" and not connection.in_atomic_block:
+            self._thread = threading.Thread(target=self._beat, name="outbox-lease", daemon=True)
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+
+
+def mails_deliver(mail_ids: Iterable[int], *, recheck_held: bool = False) -> dict[str, int]:
     """Claim the due messages among `mail_ids` and send them over one SMTP connection.
     Returns a count per outcome: sent, retry, failed, skipped (not due or someone else's).
 
-    Each message is marked sent as soon as the server has accepted it (one UPDATE by primary
-    key): marking the batch at its end would turn a worker killed half-way into duplicates of
-    everything it had sent. A transient error is retried with per-message backoff; after an
-    error the connection is opened again for the rest of the batch. A batch that runs for
-    half the claim window renews the claim on what it has not sent yet.
+    Each message is marked sent in the transaction step of the server's acceptance (see
+    `_deliver_one`). A transient error is retried with per-message backoff; after an error
+    the connection is opened again for the rest of the batch. The claim is a lease kept
+    alive while the batch runs (`_Lease`).
+
+    `recheck_held` (a worker's task): rows of the batch that another worker holds are looked
+    at again once its lease could have run out, so that the rows of a worker killed
+    mid-batch (its task comes back at once, acks late) go out seconds later, not at the
+    next sweep.
     """
     ids = list(mail_ids)
     mails, claimed_at = _claim(ids)
     outcomes: dict[str, int] = {}
     if len(mails) < len(ids):
         outcomes["skipped"] = len(ids) - len(mails)
+        if recheck_held:
+            _recheck_held(set(ids) - {m.pk for m in mails})
     if not mails:
         return outcomes
-    renew_every = settings.OUTBOX_CLAIM_SECONDS / 2
-    renewed = time.monotonic()
     connection = get_connection(fail_silently=False)
     todo = list(reversed(mails))
     try:
-        while todo:
-            unreachable = _open(connection)
-            if unreachable is not None:
-                _defer(todo, unreachable)
-                outcomes["deferred"] = outcomes.get("deferred", 0) + len(todo)
-                break
-            if time.monotonic() - renewed > renew_every:
-                mine, claimed_at = _claims_renew([m.pk for m in todo], claimed_at)
-                renewed = time.monotonic()
-                lost = sum(1 for m in todo if m.pk not in mine)
-                if lost:
-                    outcomes["skipped"] = outcomes.get("skipped", 0) + lost
-                    todo = [m for m in todo if m.pk in mine]
-                    continue
-            outcome = _deliver_one(todo.pop(), connection)
-            outcomes[outcome] = outcomes.get(outcome, 0) + 1
+        with _Lease([m.pk for m in mails], claimed_at) as lease:
+            while todo:
+                unreachable = _open(connection)
+                if unreachable is not None:
+                    _defer(todo, unreachable)
+                    outcomes["deferred"] = outcomes.get("deferred", 0) + len(todo)
+                    break
+                lease.renew_if_late()
+                mail = todo.pop()
+                outcome = _deliver_one(mail, connection, lease)
+                lease.done(mail.pk)
+                outcomes[outcome] = outcomes.get(outcome, 0) + 1
     finally:
         with contextlib.suppress(Exception):
             connection.close()
     return outcomes
+
+
+def _recheck_held(mail_ids: set[int]) -> None:
+    """Publish one more look at the rows among `mail_ids` that another worker holds, due
+    when their lease runs out if that worker is dead."""
+    if settings.CELERY_TASK_ALWAYS_EAGER or not mail_ids:
+        return
+    held = list(
+        OutgoingMail.objects.filter(pk__in=mail_ids, status=MailStatus.SENDING).values_list(
+            "pk", flat=True
+        )
+    )
+    if held:
+        from .tasks import outbox_deliver_batch
+
+        task_enqueue(
+            outbox_deliver_batch, sorted(held), False, countdown=settings.OUTBOX_CLAIM_SECONDS + 1
+        )
 
 
 # While the mail server is unreachable, a batch is put back (its attempts not counted) and
@@ -529,9 +630,38 @@ def _defer(mails: list[OutgoingMail], error: Exception) -> None:
         task_enqueue(outbox_deliver_batch, ids, countdown=SERVER_RETRY_SECONDS + 1)
 
 
-def _deliver_one(mail: OutgoingMail, connection) -> str:
+def _deliver_one(mail: OutgoingMail, connection, lease: _Lease) -> str:
+    """Send one claimed message, unless this worker's lease on it was lost meanwhile.
+    Returns sent, retry, failed or skipped.
+
+    On PostgreSQL the row is marked sent first, in a transaction that stays open during the
+    SMTP exchange and commits as soon as the server has accepted the message: after the
+    server's reply only the COMMIT is left, the smallest window SMTP allows in which a
+    killed worker leaves an accepted message unmarked (it would be sent again, with the same
+    Message-ID). A worker killed before the reply leaves nothing committed (the row goes
+    back when its lease runs out). The row lock keeps every other worker off the row
+    meanwhile. On SQLite (one write lock for the whole database) the row is marked right
+    after the reply instead.
+    """
+    db = transaction.get_connection()
     try:
-        connection.send_messages([_message(mail, connection)])
+        if db.vendor == "postgresql":
+            with transaction.atomic():
+                with db.cursor() as cursor:
+                    # A worker killed right after the COMMIT still leaves it committed; only
+                    # a crash of the database server itself could lose the last fraction of
+                    # a second of such marks (those messages would go out a second time).
+                    cursor.execute("SET LOCAL synchronous_commit TO OFF")
+                with lease.holding(mail.pk) as mine:
+                    marked = _mark_sent(mine)
+                if not marked:
+                    return "skipped"
+                connection.send_messages([_message(mail, connection)])
+        else:
+            if mail.pk in lease.lost:
+                return "skipped"
+            connection.send_messages([_message(mail, connection)])
+            _mark_sent(OutgoingMail.objects.filter(pk=mail.pk))
     except Exception as exc:  # noqa: BLE001 - recorded on the row; transient ones retried
         with contextlib.suppress(Exception):
             connection.close()  # the next message starts on a fresh connection
@@ -544,28 +674,14 @@ def _deliver_one(mail: OutgoingMail, connection) -> str:
         )
         log.warning("Mail %s not delivered (attempt %s): %s", mail.pk, mail.attempts, exc)
         return "failed" if permanent else "retry"
-    _mark_sent(mail.pk)
     return "sent"
 
 
-def _mark_sent(mail_id: int) -> None:
-    """Record that the server accepted a message.
-
-    On PostgreSQL without waiting for the write-ahead log to reach the disk (asynchronous
-    commit, for this statement only): a worker killed right after still leaves it committed;
-    only a crash of the database server itself could lose the last fraction of a second of
-    such marks, and those messages would then be sent a second time. Waiting for the disk
-    made this UPDATE the larger part of a delivery.
-    """
-    mark = OutgoingMail.objects.filter(pk=mail_id)
-    connection = transaction.get_connection()
-    if connection.vendor != "postgresql":
-        mark.update(status=MailStatus.SENT, sent_at=timezone.now(), claimed_at=None, last_error="")
-        return
-    with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL synchronous_commit TO OFF")
-        mark.update(status=MailStatus.SENT, sent_at=timezone.now(), claimed_at=None, last_error="")
+def _mark_sent(rows: models.QuerySet) -> bool:
+    """Record that the server accepted (or is about to accept) the message of `rows`."""
+    return bool(
+        rows.update(status=MailStatus.SENT, sent_at=timezone.now(), claimed_at=None, last_error="")
+    )
 
 
 def mail_deliver(mail_id: int) -> str:
@@ -576,11 +692,10 @@ def mail_deliver(mail_id: int) -> str:
 
 def outbox_due_ids(limit: int = 20_000) -> list[int]:
     now = timezone.now()
-    stale = now - dt.timedelta(seconds=settings.OUTBOX_CLAIM_SECONDS)
     return list(
         OutgoingMail.objects.filter(
             Q(status=MailStatus.QUEUED, next_attempt_at__lte=now - SWEEP_SETTLE)
-            | Q(status=MailStatus.SENDING, claimed_at__lt=stale)
+            | Q(status=MailStatus.SENDING, claimed_at__lt=_stale())
         )
         .order_by("next_attempt_at")
         .values_list("pk", flat=True)[:limit]

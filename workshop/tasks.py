@@ -7,7 +7,6 @@ from celery import shared_task
 from . import outbox
 
 
-# Well under OUTBOX_CLAIM_SECONDS: a claim is only taken for stale when its task is dead.
 @shared_task(acks_late=True, ignore_result=True, soft_time_limit=90, time_limit=120)
 def outbox_deliver(mail_id: int) -> str:
     """Deliver one outbox message (idempotent: the claim makes a second run a no-op).
@@ -17,12 +16,16 @@ def outbox_deliver(mail_id: int) -> str:
     return outbox.mail_deliver(mail_id)
 
 
-# A batch of DELIVERY_BATCH messages over one SMTP connection; its claim is renewed while it
-# runs, so a slow server cannot make the sweep take its rows for abandoned.
+# A batch of DELIVERY_BATCH messages over one SMTP connection; its claim is a lease renewed
+# by a heartbeat while it runs, so a slow server cannot make the sweep take its rows for
+# abandoned, and a killed worker's rows come back seconds after its last beat.
 @shared_task(acks_late=True, ignore_result=True, soft_time_limit=600, time_limit=660)
-def outbox_deliver_batch(mail_ids: list[int]) -> dict[str, int]:
-    """Deliver a batch of outbox messages (idempotent: the claim skips what is not due)."""
-    return outbox.mails_deliver(mail_ids)
+def outbox_deliver_batch(mail_ids: list[int], recheck: bool = True) -> dict[str, int]:
+    """Deliver a batch of outbox messages (idempotent: the claim skips what is not due).
+
+    Rows another worker holds are looked at once more when its lease could have run out
+    (`recheck`; the second look does not publish a third)."""
+    return outbox.mails_deliver(mail_ids, recheck_held=recheck)
 
 
 @shared_task(acks_late=True, ignore_result=True)
