@@ -66,7 +66,7 @@ test: $(DEV_STAMP) lint migrations-check
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 worker: $(STAMP)
-	$(BIN)/celery -A workshop worker --loglevel=info -Q mail,checks,matching,celery
+	$(BIN)/python bin/worker --loglevel=info -Q mail,checks,matching,transfer,celery
 
 beat: $(STAMP)
 	$(BIN)/celery -A workshop beat --loglevel=info
