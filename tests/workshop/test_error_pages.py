@@ -115,7 +115,10 @@ def fetch(opener, url: str | tuple[str, bytes]) -> tuple[int, str, dict]:
         return error.code, error.read().decode(), dict(error.headers)
 
 
-@pytest.mark.skipif(not shutil.which("make"), reason="needs make")
+@pytest.mark.skipif(
+    not shutil.which("make") or not (ROOT / ".venv" / "bin" / "python").exists(),
+    reason="needs make and the project's .venv (the one `make run` uses)",
+)
 def test_make_run_serves_the_demo_with_its_own_error_pages_and_static_files(tmp_path):
     """`make run` (DEBUG off): its own 404, static files served, a sign-in over plain http."""
     port = free_port()
@@ -125,7 +128,8 @@ def test_make_run_serves_the_demo_with_its_own_error_pages_and_static_files(tmp_
         MEDIA_ROOT=str(tmp_path / "media"),
         PYTHONUNBUFFERED="1",
     )
-    for name in ("REDIS_URL", "SITE_URL", "EMAIL_URL"):
+    # Not the settings of the run this test is part of, nor the flags of its `make test`.
+    for name in ("REDIS_URL", "SITE_URL", "EMAIL_URL", "MAKEFLAGS", "MFLAGS", "MAKELEVEL"):
         env.pop(name, None)
     log = tmp_path / "make-run.log"
     # -o: never (re)install from here; the venv the tests run in is the one `make run` uses.
@@ -138,14 +142,17 @@ def test_make_run_serves_the_demo_with_its_own_error_pages_and_static_files(tmp_
     jar = CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
     try:
-        up = wait_for(lambda: _answers(f"{base}/healthz"), timeout=600, interval=0.5)
-        assert up, log.read_text()[-3000:]
+        # Migrate, seed, serve: up when the health check answers, or failed when make exits.
+        wait_for(lambda: proc.poll() is not None or _answers(f"{base}/healthz"), timeout=600)
+        assert proc.poll() is None and _answers(f"{base}/healthz"), log.read_text()[-3000:]
 
         status, html, _ = fetch(opener, f"{base}/no-such-page/")
         assert status == 404
         assert_site_page(html, title="Not found")
 
-        status, _css, headers = fetch(opener, f"{base}/static/css/site.css")
+        # The page's own stylesheet link (hashed name, from the collected manifest) is served.
+        stylesheet = re.search(r'href="(/static/css/site[^"]*\.css)"', html).group(1)
+        status, _css, headers = fetch(opener, base + stylesheet)
         assert status == 200 and "text/css" in headers["Content-Type"]
 
         # Signing in works over plain http: no cookie is marked Secure (it would not return).
