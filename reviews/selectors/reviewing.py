@@ -66,6 +66,7 @@ def _assignments_of(user: User) -> QuerySet[Assignment]:
             "submission__workshop__slug",
             "submission__workshop__short_name",
             "submission__workshop__name",
+            "submission__workshop__anonymity",
             "submission__workshop__review_deadline",
             "submission__status",
             "review__status",
