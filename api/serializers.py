@@ -11,21 +11,12 @@ from submissions.models import Submission, SubmissionFile
 from submissions.services.lifecycle import EDITABLE_FIELDS
 from workshop.models import Activity, OutgoingMail, Role, Topic, Workshop
 from workshop.phases import MILESTONE_FIELDS, PUBLIC_MILESTONES
+from workshop.validators import validate_one_line
 
 from .models import ApiToken, TokenScope
 
 ID_BOUNDS = {"min_value": 1, "max_value": 2**31 - 1}  # ids and numbers the database can hold
 COMMITTEE_ROLES = [(Role.REVIEWER.value, "Reviewer"), (Role.AREA_CHAIR.value, "Area chair")]
-
-
-class ErrorDetailSerializer(serializers.Serializer):
-    code = serializers.CharField()
-    message = serializers.CharField()
-    fields = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
-
-
-class ErrorSerializer(serializers.Serializer):
-    error = ErrorDetailSerializer()
 
 
 class TopicSerializer(serializers.ModelSerializer):
@@ -73,6 +64,14 @@ class WorkshopSerializer(serializers.ModelSerializer):
         # Not every caller gets every field: the schema must not promise them.
         extra_kwargs = {name: {"required": False} for name in fields
                         if name not in WORKSHOP_PUBLIC_FIELDS}  # fmt: skip
+
+    def validate_name(self, value: str) -> str:
+        validate_one_line(value)
+        return value
+
+    def validate_short_name(self, value: str) -> str:
+        validate_one_line(value)
+        return value
 
     def to_representation(self, instance: Workshop) -> dict:
         data = super().to_representation(instance)

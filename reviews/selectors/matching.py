@@ -16,6 +16,8 @@ Conflicts from the one conflict selector become `forbidden`; locked assignments 
 
 from __future__ import annotations
 
+import logging
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -37,6 +39,7 @@ BID_SCORE = {
     BidValue.NEUTRAL: 0.0,
     BidValue.NOT_WILLING: -1.0,
 }
+logger = logging.getLogger(__name__)
 DEFAULT_WEIGHTS = {"bid": 1.0, "topic": 0.5, "text": 1.0, "embedding": 1.0, "imported": 1.0}
 
 
@@ -66,12 +69,24 @@ def imported_affinity(
 ) -> np.ndarray | None:
     """Affinities imported from elsewhere (OpenReview's affinity CSV, ...), papers x
     reviewers, each pair's mean over its sources scaled into 0..1 by the workshop's range;
-    None when the workshop has none. One query."""
+    None when the workshop has none. One query.
+
+    A non-finite score (NaN or infinity: the importers refuse them now, older rows or a
+    restored archive may hold them) counts as missing, with a warning: one would make the
+    whole matrix NaN and every run fail."""
     rows = list(
         AffinityScore.objects.filter(
             workshop=workshop, submission_id__in=pidx, user_id__in=ridx
         ).values_list("submission_id", "user_id", "score")
     )
+    finite = [row for row in rows if row[2] is not None and math.isfinite(row[2])]
+    if len(finite) < len(rows):
+        logger.warning(
+            "Workshop %s: %d imported affinity score(s) are not finite numbers and are left out.",
+            workshop.slug,
+            len(rows) - len(finite),
+        )
+        rows = finite
     if not rows:
         return None
     total = np.zeros((len(pidx), len(ridx)))

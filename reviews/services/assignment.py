@@ -24,6 +24,7 @@ from workshop.errors import NotFound, ServiceError
 from workshop.models import Activity, Role, User, Workshop
 from workshop.outbox import mail_queue, task_enqueue
 from workshop.policy import require
+from workshop.validators import has_non_finite
 
 from ..matching import solve
 from ..models import Assignment, MatchingRun, MatchMode, ReviewerProfile, RunStatus
@@ -59,6 +60,8 @@ def matching_run_create(*, workshop: Workshop, chair: User, mode: str, parameter
     require(chair, "reviews.assign", workshop, message="Only the chairs run the assignment.")
     if mode not in MatchMode.values:
         raise ServiceError("Unknown matching mode.")
+    if has_non_finite(parameters):  # JSON reads 1e999 as infinity; jsonb refuses it
+        raise ServiceError("The parameters must be finite numbers.")
     run = MatchingRun.objects.create(
         workshop=workshop, created_by=chair, mode=mode, parameters=parameters,
         baseline=current_pairs(workshop), progress_message="Waiting for a worker",

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from workshop.validators import finite_float
+
 from ..report import Report
 from . import (
     AffinityRecord,
@@ -118,9 +120,9 @@ def parse_affinity(data: bytes, report: Report) -> Bundle:
     bundle = Bundle()
     for line, row in csv_rows(data, report, ("paper_id", "reviewer_email", "score")):
         try:
-            score = float(row["score"])
-        except ValueError:
-            report.error(line, f"The score must be a number, not {row['score']!r}.")
+            score = finite_float(row["score"])
+        except ValueError:  # nan, inf and 1e999 too: stored, they broke every matching run
+            report.error(line, f"The score must be a finite number, not {row['score']!r}.")
             continue
         paper = to_int(row["paper_id"], line, "paper_id", Report())
         bundle.affinities.append(
