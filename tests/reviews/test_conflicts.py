@@ -1,10 +1,11 @@
 """Every source of reviews/selectors/conflicts.py, one test each, and the assignment trigger.
 
 Each test builds one paper and one reviewer whose only link is the source under test, and
-asserts both the reason the chairs see and that `conflicted_submission_ids` (what every
-review tool asks) contains the paper. Addresses use distinct institutional domains on
-purpose: the shared factory's addresses all live under example.edu, which is itself a
-domain conflict.
+asserts both the reason the chairs see and that `conflicted_submission_ids` (what the
+chairs, the matching and assignment go by) contains the paper. Which of them also hide the
+paper from the reviewer's own pages on a double-blind workshop is test_authorship_oracle.py.
+Addresses use distinct institutional domains on purpose: the shared factory's addresses all
+live under example.edu, which is itself a domain conflict.
 """
 
 from __future__ import annotations
