@@ -97,11 +97,15 @@ def planned_reminders(workshop: Workshop, now: dt.datetime) -> list[Planned]:
         reviewed = Assignment.objects.filter(
             submission__workshop=workshop, review__status=ReviewStatus.SUBMITTED
         ).values("submission_id")
-        for author in Authorship.objects.filter(
-            submission__workshop=workshop,
-            submission__status=SubmissionStatus.SUBMITTED,
-            submission_id__in=reviewed,
-        ).select_related("submission"):
+        for author in (
+            Authorship.objects.filter(
+                submission__workshop=workshop,
+                submission__status=SubmissionStatus.SUBMITTED,
+                submission_id__in=reviewed,
+            )
+            .exclude(email="")
+            .select_related("submission")
+        ):
             plan.recipients.append((author.email, None, {"submission": author.submission}))
         plans.append(plan)
 
@@ -114,6 +118,7 @@ def planned_reminders(workshop: Workshop, now: dt.datetime) -> list[Planned]:
                 submission__status=SubmissionStatus.ACCEPTED,
                 is_contact=True,
             )
+            .exclude(email="")
             .filter(
                 Q(submission__camera_ready__isnull=True)
                 | Q(submission__licence_accepted_at__isnull=True)

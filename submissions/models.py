@@ -197,13 +197,15 @@ class Authorship(models.Model):
     """One author in the ordered author list. Identity is the email address.
 
     An author sees the submission as soon as `email` is a verified address of their account
-    (any of them, matched at read time), so no linking step can be missed.
+    (any of them, matched at read time), so no linking step can be missed. An imported
+    author may have no address (HotCRP allows it): such an author is listed, matches no
+    account and gets no mail; the browser's author form always asks for an address.
     """
 
     submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="authors")
     position = models.PositiveSmallIntegerField()
     name = models.CharField(max_length=200)
-    email = models.EmailField()
+    email = models.EmailField(blank=True)
     affiliation = models.CharField(max_length=200, blank=True)
     is_contact = models.BooleanField(default=False)
     added_at = models.DateTimeField(auto_now_add=True)
@@ -211,7 +213,9 @@ class Authorship(models.Model):
     class Meta:
         ordering = ["submission", "position", "pk"]
         constraints = [
-            models.UniqueConstraint(fields=["submission", "email"], name="author_unique_email")
+            models.UniqueConstraint(
+                fields=["submission", "email"], condition=~Q(email=""), name="author_unique_email"
+            )
         ]
         indexes = [models.Index(fields=["email"], name="author_email")]
 

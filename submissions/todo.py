@@ -45,7 +45,7 @@ def confirmed_emails(submissions: Iterable[Submission]) -> set[str]:
     """The author addresses (lower-cased) of these papers that are a verified address of
     some account: those co-authors have confirmed. One query for any number of papers
     (reads the prefetched authors)."""
-    emails = {a.email.lower() for s in submissions for a in s.authors.all()}
+    emails = {a.email.lower() for s in submissions for a in s.authors.all() if a.email}
     if not emails:
         return set()
     return set(
@@ -129,7 +129,9 @@ def author_todo(
     if submission.status not in ("rejected", "desk_rejected"):
         if confirmed is None:
             confirmed = confirmed_emails([submission])
-        waiting = [a for a in submission.authors.all() if a.email.lower() not in confirmed]
+        waiting = [
+            a for a in submission.authors.all() if a.email and a.email.lower() not in confirmed
+        ]
         if waiting:
             names = ", ".join(a.name for a in waiting[:3]) + ("…" if len(waiting) > 3 else "")
             items.append(

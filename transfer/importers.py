@@ -14,6 +14,7 @@ report and rolls back; mail is queued through the outbox after commit, so nothin
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -25,24 +26,46 @@ from django.utils.dateparse import parse_datetime
 from reviews.models import (
     AffinityScore,
     Assignment,
-    ReviewerProfile,
+    QuestionKind,
+    QuestionVisibility,
     ReviewQuestion,
-    TopicExpertise,
 )
+from reviews.selectors.conflicts import conflicts_for
 from reviews.services.assignment import assignment_add
 from reviews.services.committee import conflict_override_set
-from reviews.services.decisions import category_for, decision_record
-from reviews.services.reviewing import review_submit
-from submissions.models import Authorship, Submission, SubmissionStatus
+from reviews.services.decisions import (
+    category_for,
+    category_import,
+    decision_record,
+    default_categories_create,
+)
+from reviews.services.reviewing import review_import_write, review_question_import
+from submissions.filechecks.errors import FileCheckError
+from submissions.models import Authorship, FileKind, Submission, SubmissionStatus
+from submissions.services.files import submission_file_write
 from submissions.services.lifecycle import registration_stamp
 from workshop.activity import activity_record
 from workshop.errors import ServiceError
 from workshop.models import Membership, Role, User, Workshop
-from workshop.services import membership_grant
 
-from .formats import Bundle, MemberRecord, PaperRecord, ReviewRecord, easychair, hotcrp, openreview
+from .committee import CommitteeImport, committee_import
+from .formats import (
+    DECISIONS,
+    GLUE_WORDS,
+    Bundle,
+    PaperRecord,
+    ReviewRecord,
+    SourceField,
+    abbreviates,
+    easychair,
+    hotcrp,
+    openreview,
+    to_number,
+    words,
+)
 from .limits import check_size
 from .report import ImportRefused, Progress, Report
+from .sources import SYSTEMS, SourceKind, source_record_write
 
 Parser = Callable[[bytes, Report], Bundle]
 
@@ -63,6 +86,28 @@ RECOMMENDATION = {"overall merit", "overall evaluation", "rating", "recommendati
 CONFIDENCE = {"reviewer expertise", "confidence", "expertise", "reviewer confidence"}
 # Scales of other systems that differ from a 1..n form: mapped linearly onto the question's.
 SCALES = {"overall evaluation": (-3, 3)}
+
+
+# Conflicts this system infers on its own: an imported review overrides them.
+GUESSED_CONFLICTS = {"domain", "coauthor", "publication", "publication-similar"}
+# Who reads a question, narrowest first: an answer never goes to a question read by more
+# people than the other system showed the field to.
+AUDIENCE = [QuestionVisibility.CHAIRS, QuestionVisibility.COMMITTEE, QuestionVisibility.AUTHORS]
+
+
+def _contained(name: str, questions: list[ReviewQuestion]) -> ReviewQuestion | None:
+    """The one question whose label's words the field's name holds, or that holds the
+    name's ("Paper summary" and "Summary"); None when none or several fit as well."""
+    theirs = set(words(name)) - GLUE_WORDS
+    best: list[tuple[int, ReviewQuestion]] = []
+    for question in questions:
+        ours = set(words(question.label)) - GLUE_WORDS
+        if ours and theirs and (ours <= theirs or theirs <= ours):
+            best.append((len(ours & theirs), question))
+    best.sort(key=lambda pair: -pair[0])
+    if not best or (len(best) > 1 and best[0][0] == best[1][0]):
+        return None
+    return best[0][1]
 
 
 class _DryRun(Exception):
@@ -94,12 +139,22 @@ class Applier:
         self.forums: dict[str, int] = {}
         self.done = 0
         self.total = 0
+        # The other system's review form, and which of our questions each field went to.
+        self.form: dict[str, SourceField] = {}
+        self.questions: list[ReviewQuestion] | None = None
+        self.questions_by_field: dict[str, ReviewQuestion | None] = {}
 
     # --- helpers ------------------------------------------------------------------------------
 
     def tick(self) -> None:
         self.done += 1
         if self.progress and (self.done % 20 == 0 or self.done == self.total):
+            self.progress(self.done, self.total)
+
+    def advance(self, done: int, _total: int) -> None:
+        """Progress of the committee, which comes first and reports per chunk."""
+        self.done = done
+        if self.progress:
             self.progress(self.done, self.total)
 
     def account(self, email: str, line: Any) -> User | None:
@@ -142,9 +197,20 @@ class Applier:
             return
         self.total = len(bundle)
         self.forums = {p.external_id: p.number for p in bundle.papers if p.external_id}
-        for member in bundle.members:
-            self.member(member)
-            self.tick()
+        # By lower-cased name: CSV readers lower-case their columns.
+        self.form = {name.lower(): field for name, field in bundle.review_form.items()}
+        # A zip's PDFs by paper number ("…-paper12.pdf", as HotCRP names them).
+        self.pdfs: dict[int, tuple[str, bytes]] = {}
+        for name, content in bundle.files.items():
+            found = re.search(r"paper(\d+)\.pdf$", name, re.IGNORECASE)
+            if found:
+                self.pdfs[int(found.group(1))] = (name, content)
+            else:
+                self.report.field("file", name, "dropped: no paper number in its name")
+        if bundle.members:
+            CommitteeImport(
+                workshop=self.workshop, chair=self.chair, report=self.report, accounts=self.accounts
+            ).run(bundle.members, self.advance)
         self.papers(bundle.papers)
         for review in bundle.reviews:
             self.review(review)
@@ -160,56 +226,6 @@ class Applier:
             summary=f"Imported {FORMATS.get(self.fmt, (self.fmt,))[0]}: "
             + ", ".join(f"{n} {a}" for a, n in sorted(self.report.counts().items())),
         )
-
-    def member(self, record: MemberRecord) -> None:
-        topics = {t.name.lower(): t for t in self.workshop.topics.all()}
-        unknown = [name for name in record.topics if name.lower() not in topics]
-        if unknown:
-            self.report.error(record.line, f"Unknown topic(s): {', '.join(unknown)}.")
-            return
-        user = self.account(record.email, record.line)
-        if user is None and self.ambiguous(record.email):
-            return
-
-        def create() -> None:
-            person = user
-            if person is None:
-                person = User(
-                    email=record.email, name=record.name[:200], affiliation=record.affiliation[:200]
-                )
-                person.set_unusable_password()
-                person.full_clean(exclude=["password"])
-                person.save()
-                EmailAddress.objects.create(
-                    user=person, email=record.email, primary=True, verified=False
-                )
-                self.accounts[record.email] = person
-                self.report.change(record.line, "user.create", record.email)
-            had = Membership.objects.filter(
-                workshop=self.workshop, user=person, role=record.role
-            ).exists()
-            membership_grant(
-                workshop=self.workshop, user=person, role=record.role, actor=self.chair
-            )
-            if not had:
-                self.report.change(
-                    record.line,
-                    "membership.grant",
-                    f"{record.email} as {Role(record.role).label.lower()}",
-                )
-            if record.topics:
-                profile, _ = ReviewerProfile.objects.get_or_create(
-                    workshop=self.workshop, user=person
-                )
-                for name, level in record.topics.items():
-                    TopicExpertise.objects.update_or_create(
-                        profile=profile, topic=topics[name.lower()], defaults={"level": level}
-                    )
-                self.report.change(
-                    record.line, "expertise.set", f"{record.email}: {len(record.topics)} topics"
-                )
-
-        self.attempt(record.line, create)
 
     def papers(self, records: list[PaperRecord]) -> None:
         if not records:
@@ -246,7 +262,8 @@ class Applier:
                 continue
             errors = len(self.report.errors)
             for author in record.authors:
-                self.account(author.email, record.line)
+                if author.email:
+                    self.account(author.email, record.line)
             conflicted = {email: self.account(email, record.line) for email in record.conflicts}
             if len(self.report.errors) > errors:
                 continue
@@ -281,9 +298,13 @@ class Applier:
         submission.full_clean(exclude=["paper", "supplementary", "camera_ready"])
         submission.save()
         submission.secondary_topics.set(chosen[1:])
-        emails = [a.email for a in record.authors]
+        emails = [a.email for a in record.authors if a.email]
         if len(set(emails)) != len(emails):
-            raise ServiceError("Each author needs their own email address.")
+            twice = sorted({e for e in emails if emails.count(e) > 1})
+            raise ServiceError(f"Two authors of paper {record.number} share {', '.join(twice)}.")
+        for author in record.authors:
+            if not author.email:
+                self.report.field("paper", "author without e-mail", "imported: listed, no account")
         Authorship.objects.bulk_create(
             Authorship(
                 submission=submission,
@@ -297,12 +318,13 @@ class Applier:
         )
         registration_stamp(submission)
         self.report.change(record.line, "paper.create", f"#{record.number} {record.title}")
+        for key in record.source:
+            self.report.field("paper", key, "kept for the chairs (source data)")
+        self.source(SourceKind.PAPER, record.external_id, submission, record.source)
+        if record.number in self.pdfs:
+            self.paper_file(submission, record)
         if record.decision:
-            decision_record(
-                submission=submission,
-                chair=self.chair,
-                category=category_for(self.workshop, record.decision),
-            )
+            decision_record(submission=submission, chair=self.chair, category=self.category(record))
             self.report.change(
                 record.line, "decision.record", f"#{record.number}: {record.decision}"
             )
@@ -328,6 +350,43 @@ class Applier:
             )
             self.report.change(record.line, "conflict.set", f"#{record.number} / {email}")
 
+    def paper_file(self, submission: Submission, record: PaperRecord) -> None:
+        """The paper's PDF from the zip, through the browser's upload checks; a refused
+        file is reported and the paper imported without it."""
+        name, data = self.pdfs[record.number]
+        try:
+            with transaction.atomic():
+                submission_file_write(
+                    submission=submission, user=self.chair, kind=FileKind.PAPER, data=data,
+                    notify=False,
+                )  # fmt: skip
+        except FileCheckError as exc:
+            self.report.warn(record.line, f"{name}: the PDF is not imported: {exc}")
+            self.report.field("paper", "PDF", "dropped: refused by the upload checks")
+            return
+        self.report.change(record.line, "paper.upload", f"#{record.number} {name}")
+
+    def category(self, record: PaperRecord) -> Any:
+        """The decision category of a paper: the one of the other system's name for it; a
+        plain "Accepted" or "Rejected" is the workshop's one category of that outcome when
+        it has one; any other name becomes a category of its own (reported)."""
+        name = record.decision_name.strip()
+        if not name:
+            return category_for(self.workshop, record.decision)
+        categories = default_categories_create(self.workshop)
+        if not any(c.name.lower() == name.lower() for c in categories) and name.lower() in (
+            DECISIONS
+        ):
+            same = [c for c in categories if c.outcome == record.decision]
+            if len(same) == 1:
+                return same[0]
+        category = category_import(
+            workshop=self.workshop, chair=self.chair, name=name, outcome=record.decision
+        )
+        if not any(c.pk == category.pk for c in categories):
+            self.report.change(record.line, "decision_category.create", category.name)
+        return category
+
     def submission_for(self, ref: int | str, line: Any) -> Submission | None:
         number = self.forums.get(ref, ref) if isinstance(ref, str) else ref
         submission = (
@@ -340,17 +399,18 @@ class Applier:
         return submission
 
     def reviewer_for(self, record: ReviewRecord) -> User | None:
+        """The committee member who wrote the review. Somebody else (an external reviewer,
+        or a committee not imported yet): an unsubmitted review is not imported, a
+        submitted one is kept for the chairs (`keep_review`); both are reported."""
         committee = User.objects.filter(
             memberships__workshop=self.workshop,
             memberships__role__in=(Role.REVIEWER, Role.AREA_CHAIR),
         )
         if record.email:
             user = self.account(record.email, record.line)
-            if user is None:
-                if self.ambiguous(record.email):
-                    return None
-                self.report.error(record.line, f"Unknown reviewer {record.email}.")
+            if user is None and self.ambiguous(record.email):
                 return None
+            why = f"{record.email} has no account here"
         else:
             found = list(committee.filter(name__iexact=record.name.strip()).distinct()[:2])
             if len(found) != 1:
@@ -360,46 +420,197 @@ class Applier:
                 )
                 return None
             user = found[0]
-        if not committee.filter(pk=user.pk).exists():
-            self.report.error(record.line, f"{user.email} is not in the committee.")
-            return None
-        return user
+        if user is not None and committee.filter(pk=user.pk).exists():
+            return user
+        if user is not None:
+            why = f"{user.email} is not in the committee"
+        if record.submitted:
+            self.keep_review(record, why)
+        else:
+            self.report.warn(
+                record.line,
+                f"{why}: an unsubmitted review by somebody outside the committee is not imported.",
+            )
+            self.report.field(
+                "review",
+                "(whole review)",
+                "dropped: unsubmitted, by somebody outside the committee",
+            )
+        return None
+
+    def keep_review(self, record: ReviewRecord, why: str) -> None:
+        """A submitted review whose reviewer is not in the committee (an external reviewer,
+        or a committee not imported yet): kept whole, for the chairs only, with the paper;
+        importing the file again once the committee is here makes it a review."""
+        submission = self.submission_for(record.paper, record.line)
+        if submission is None:
+            return
+        self.report.warn(
+            record.line,
+            f"{why}: the review is kept for the chairs only (import the committee, then "
+            "this file again, to make it a review).",
+        )
+        self.report.field(
+            "review", "(whole review)", "kept for the chairs: reviewer outside the committee"
+        )
+        self.source(
+            SourceKind.REVIEW,
+            record.source_id,
+            submission,
+            {**record.source, "reviewer": record.email or record.name, "answers": record.answers},
+        )
+
+    def lift_computed_conflict(
+        self, submission: Submission, reviewer: User, record: ReviewRecord
+    ) -> None:
+        """A conflict this system infers (a shared mail domain, co-authorship,
+        publications) does not refuse a review the other system had: its chairs decided.
+        The conflict is lifted by the chairs' override, with the reason in the activity log,
+        and the report warns. Declared conflicts, authorship and the authors' own
+        declarations still refuse it (`assignment_add` names them)."""
+        conflicts = conflicts_for(self.workshop, user_ids=[reviewer.pk], include_drafts=True)
+        if not conflicts.is_conflict(submission.pk, reviewer.pk):
+            return
+        reasons = set(conflicts.reasons[(submission.pk, reviewer.pk)])
+        if not reasons <= GUESSED_CONFLICTS:
+            return
+        kinds = ", ".join(sorted(reasons))
+        conflict_override_set(
+            submission=submission,
+            user=reviewer,
+            conflicted=False,
+            chair=self.chair,
+            reason=f"Imported ({self.fmt}): reviewed there despite {kinds}",
+        )
+        self.report.warn(
+            record.line,
+            f"#{submission.number} / {reviewer.email}: the {kinds} conflict found here is "
+            "lifted, since the review was written there.",
+        )
+        self.report.change(record.line, "conflict.lift", f"#{submission.number} / {reviewer.email}")
 
     def answers(self, record: ReviewRecord) -> dict[int, Any]:
-        questions = list(ReviewQuestion.objects.filter(workshop=self.workshop, active=True))
-        by_label = {q.label.lower(): q for q in questions}
+        """The record's answers by question. Each field of the other form goes to the
+        question `question_for` chose for it (reported once per field); the record's own
+        data (reviewer, e-mail, ids) is never an answer: it stays in `record.source`."""
         values: dict[int, Any] = {}
-        leftovers: list[str] = []
         for name, value in record.answers.items():
-            key = name.lower().strip()
-            question = by_label.get(key)
-            if question is None and key in RECOMMENDATION:
-                question = next((q for q in questions if q.is_recommendation), None)
-            if question is None and key in CONFIDENCE:
-                question = next((q for q in questions if q.is_confidence), None)
+            question = self.question_for(name, value)
             if question is None:
-                if isinstance(value, str) and value.strip():
-                    leftovers.append(f"{name}:\n{value.strip()}")
                 continue
-            if question.kind == "score" and isinstance(value, int | float):
-                value = self.rescale(key, value, question)
+            if question.kind == QuestionKind.SCORE:
+                value = self.score(name, value, question, record.line)
+                if value is None:
+                    continue
+            elif question.kind == QuestionKind.TEXT:
+                value = str(value)
             values[question.pk] = value
-        if leftovers:
-            texts = [
-                q
-                for q in questions
-                if q.kind == "text" and q.pk not in values and q.visibility != "chairs"
-            ]
-            if texts:
-                values[texts[0].pk] = "\n\n".join(leftovers)
+            self.report.field("review", name, f"mapped to “{question.label}”")
         return values
 
-    @staticmethod
-    def rescale(key: str, value: float, question: ReviewQuestion) -> int:
-        scores = sorted(question.score_labels())
-        if key in SCALES and scores:
-            low, high = SCALES[key]
-            return round(scores[0] + (value - low) * (scores[-1] - scores[0]) / (high - low))
+    def question_for(self, name: str, value: Any) -> ReviewQuestion | None:
+        """Our question for the other form's field `name`: the same label; the overall
+        score or the confidence by their usual names; a label whose words the field's
+        name contains (or the reverse: "Paper summary" is "Summary"); a label the name
+        abbreviates. A field with none of these gets a question of its own, retired (so
+        the live form does not change) and read by whom the other system showed it to:
+        the chairs only when its export does not say."""
+        if name in self.questions_by_field:
+            return self.questions_by_field[name]
+        if self.questions is None:
+            self.questions = list(ReviewQuestion.objects.filter(workshop=self.workshop))
+        field = self.form.get(name.lower())
+        seen = AUDIENCE.index(field.visibility) if field and field.visibility else len(AUDIENCE)
+        active = [q for q in self.questions if q.active and AUDIENCE.index(q.visibility) <= seen]
+        key = " ".join(words(name))
+        question = next((q for q in active if " ".join(words(q.label)) == key), None)
+        if question is None and key in RECOMMENDATION:
+            question = next((q for q in active if q.is_recommendation), None)
+        if question is None and key in CONFIDENCE:
+            question = next((q for q in active if q.is_confidence), None)
+        if question is None:
+            question = _contained(name, active) or next(
+                (q for q in active if abbreviates(name, q.label)), None
+            )
+        if question is None:
+            question = next(
+                (
+                    q
+                    for q in self.questions
+                    if not q.active
+                    and q.label.lower() == name[:200].lower()
+                    and AUDIENCE.index(q.visibility) <= seen
+                ),
+                None,
+            )
+        if question is None:
+            question = self.retired_question(name, value)
+        self.questions_by_field[name] = question
+        return question
+
+    def retired_question(self, name: str, value: Any) -> ReviewQuestion:
+        field = self.form.get(name.lower())
+        seen = (field.visibility if field else "") or QuestionVisibility.CHAIRS
+        numeric = isinstance(value, int) and not isinstance(value, bool)
+        scale = field.scale if field and field.scale else None
+        if numeric and scale is None:
+            scale = (min(1, int(value)), max(5, int(value)))
+        question = review_question_import(
+            workshop=self.workshop,
+            chair=self.chair,
+            label=(field.name if field else name)[:200],
+            kind=QuestionKind.SCORE if numeric else QuestionKind.TEXT,
+            choices=[[i, str(i)] for i in range(scale[1], scale[0] - 1, -1)] if numeric else [],
+            visibility=seen,
+        )
+        assert self.questions is not None
+        self.questions.append(question)
+        self.report.change(0, "question.import", f"“{question.label}” (retired, {seen})")
+        return question
+
+    def score(self, name: str, value: Any, question: ReviewQuestion, line: Any) -> int | None:
+        """A score on the question's scale. A scale the other system states (its settings
+        JSON; EasyChair's -3..3) is mapped value by value, and the report shows the map;
+        an unstated scale is taken as it is, and a value outside the question's scale is
+        an error that names both, never a guess."""
+        ours = sorted(question.score_labels())
+        if isinstance(value, bool):
+            return None  # HotCRP writes false for a score left empty
+        if isinstance(value, str):
+            number = to_number(value)
+            if not isinstance(number, int | float):
+                self.report.error(
+                    line,
+                    f"{name}: {value!r} is not a score of “{question.label}” "
+                    f"({ours[0]}–{ours[-1]}).",
+                )
+                return None
+            value = number
+        field = self.form.get(name.lower())
+        scale = field.scale if field and field.scale else SCALES.get(name.lower())
+        if scale and not scale[0] <= value <= scale[1]:
+            self.report.error(
+                line, f"{name}: {value} is outside its scale ({scale[0]}–{scale[1]})."
+            )
+            return None
+        if scale and ours and (scale[0], scale[1]) != (ours[0], ours[-1]):
+            low, high = scale
+            mapped = round(ours[0] + (value - low) * (ours[-1] - ours[0]) / (high - low))
+            table = ", ".join(
+                f"{v}→{round(ours[0] + (v - low) * (ours[-1] - ours[0]) / (high - low))}"
+                for v in range(low, high + 1)
+            )
+            self.report.field(
+                "review", name, f"scale {low}–{high} mapped to {ours[0]}–{ours[-1]}: {table}"
+            )
+            return mapped
+        if int(value) != value or int(value) not in ours:
+            self.report.error(
+                line,
+                f"{name}: {value} is outside the scale of “{question.label}” "
+                f"({ours[0]}–{ours[-1]}); its own scale is not in the file.",
+            )
+            return None
         return int(value)
 
     def review(self, record: ReviewRecord) -> None:
@@ -413,6 +624,7 @@ class Applier:
                 submission=submission, reviewer=reviewer, declined_at__isnull=True
             ).first()
             if assignment is None:
+                self.lift_computed_conflict(submission, reviewer, record)
                 role = (
                     Role.REVIEWER
                     if self.workshop.memberships.filter(user=reviewer, role=Role.REVIEWER).exists()
@@ -428,17 +640,33 @@ class Applier:
                 self.report.change(
                     record.line, "assignment.add", f"#{submission.number} / {reviewer.email}"
                 )
-            review = review_submit(
-                assignment=assignment, user=self.chair, answers=self.answers(record)
+            review = review_import_write(
+                assignment=assignment,
+                chair=self.chair,
+                answers=self.answers(record),
+                submitted=record.submitted,
+                submitted_at=_when(record.submitted_at),
             )
-            stamp = _when(record.submitted_at)
-            if stamp is not None:
-                type(review).objects.filter(pk=review.pk).update(submitted_at=stamp)
+            for key in record.source:
+                self.report.field("review", key, "kept for the chairs (source data)")
+            self.source(SourceKind.REVIEW, record.source_id, review, record.source)
             self.report.change(
-                record.line, "review.submit", f"#{submission.number} / {reviewer.email}"
+                record.line,
+                "review.submit" if record.submitted else "review.draft",
+                f"#{submission.number} / {reviewer.email}",
             )
 
         self.attempt(record.line, create)
+
+    def source(self, kind: str, source_id: str, obj: Any, data: dict[str, Any]) -> None:
+        """Remember where `obj` came from (and what of it has no field here)."""
+        system = SYSTEMS.get(self.fmt.split("-")[0])
+        if system is None or not source_id:
+            return
+        source_record_write(
+            workshop=self.workshop, system=system, kind=kind, source_id=source_id, obj=obj,
+            data=data,
+        )  # fmt: skip
 
     def affinity(self, record: Any) -> None:
         submission = self.submission_for(record.paper, record.line)
@@ -501,6 +729,9 @@ def run_import(
     bundle = FORMATS[fmt][1](data, report)
     if report.errors:
         return report
+    if bundle.members and len(bundle) == len(bundle.members) and not bundle.files:
+        _committee_alone(workshop, actor, fmt, bundle, report, dry_run, progress)
+        return report
     try:
         with transaction.atomic():
             Applier(workshop, actor, fmt, report, progress).apply(bundle)
@@ -510,6 +741,39 @@ def run_import(
     except (ImportRefused, _DryRun):
         pass
     return report
+
+
+def _committee_alone(
+    workshop: Workshop,
+    actor: Any,
+    fmt: str,
+    bundle: Bundle,
+    report: Report,
+    dry_run: bool,
+    progress: Progress | None,
+) -> None:
+    """A committee list alone (the big imports: tens of thousands of lines) runs in bulk,
+    plans before it writes (a dry run only reads) and on SQLite commits chunk by chunk
+    (`transfer.committee`)."""
+    chair = acting_chair(workshop, actor)
+    if chair is None:
+        report.error(0, "The workshop has no chair to act for the import.")
+        return
+
+    def finish() -> None:
+        activity_record(
+            actor=actor if isinstance(actor, User) else chair,
+            action="transfer.import",
+            target=workshop,
+            workshop=workshop,
+            summary=f"Imported {FORMATS.get(fmt, (fmt,))[0]}: "
+            + ", ".join(f"{n} {a}" for a, n in sorted(report.counts().items())),
+        )
+
+    committee_import(
+        workshop=workshop, chair=chair, records=bundle.members, report=report,
+        dry_run=dry_run, progress=progress, finish=finish,
+    )  # fmt: skip
 
 
 def format_choices() -> list[tuple[str, str]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
 from workshop.models import Workshop
@@ -72,3 +73,41 @@ class TransferJob(models.Model):
     @property
     def finished(self) -> bool:
         return self.status in (JobStatus.DONE, JobStatus.FAILED)
+
+
+class SourceSystem(models.TextChoices):
+    HOTCRP = "hotcrp", "HotCRP"
+    OPENREVIEW = "openreview", "OpenReview"
+    EASYCHAIR = "easychair", "EasyChair"
+
+
+class SourceRecord(models.Model):
+    """Where an imported object came from: the other system and its id there (a HotCRP
+    pid, a review's "12A", an OpenReview note id, an EasyChair number), so importing the
+    same files again finds the objects it made, and a later file resolves by source id.
+
+    `data` keeps what the record held that has no field here (tags, custom fields, the
+    reviewer's e-mail and versions of a review): the chairs' to read, in the admin, and
+    never written into text that reviewers or authors read.
+    """
+
+    workshop = models.ForeignKey(Workshop, on_delete=models.CASCADE, related_name="source_records")
+    system = models.CharField(max_length=12, choices=SourceSystem.choices)
+    kind = models.CharField(max_length=20)  # paper, review, member
+    source_id = models.CharField(max_length=200)
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+")
+    object_id = models.PositiveBigIntegerField()
+    data = models.JSONField(default=dict, blank=True)
+    imported_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["workshop", "system", "kind", "source_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workshop", "system", "kind", "source_id"], name="source_record_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["content_type", "object_id"], name="source_record_object")]
+
+    def __str__(self) -> str:
+        return f"{self.get_system_display()} {self.kind} {self.source_id}"

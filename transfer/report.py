@@ -27,6 +27,9 @@ class Report:
     changes: list[dict[str, Any]] = field(default_factory=list)
     warnings: list[dict[str, Any]] = field(default_factory=list)
     dry_run: bool = False
+    # What became of each field of the other system's records: (kind, field, fate) -> how
+    # many values. Fates say "mapped to …", "kept for the chairs: …" or "dropped: …".
+    fates: Counter = field(default_factory=Counter)
 
     def error(self, line: Any, message: str) -> None:
         self.errors.append({"line": line, "message": message})
@@ -36,6 +39,17 @@ class Report:
 
     def change(self, line: Any, action: str, obj: str) -> None:
         self.changes.append({"line": line, "action": action, "object": obj})
+
+    def field(self, kind: str, name: str, fate: str, count: int = 1) -> None:
+        """One more value of the other system's field `name` (of a `kind` of record) went
+        where `fate` says."""
+        self.fates[(kind, name, fate)] += count
+
+    def fields(self) -> list[dict[str, Any]]:
+        return [
+            {"kind": kind, "field": name, "fate": fate, "count": n}
+            for (kind, name, fate), n in sorted(self.fates.items())
+        ]
 
     @property
     def ok(self) -> bool:
@@ -52,6 +66,7 @@ class Report:
             "warnings": self.warnings,
             "changes": self.changes,
             "counts": self.counts(),
+            "fields": self.fields(),
         }
 
     def refuse_if_errors(self) -> None:

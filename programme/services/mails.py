@@ -32,7 +32,7 @@ def presenters_of(placements: list[Placement]) -> dict[int, list[tuple[str, User
     for author in Authorship.objects.filter(
         submission_id__in=[p.submission_id for p in placements if p.presenter_id is None],
         is_contact=True,
-    ):
+    ).exclude(email=""):
         contacts.setdefault(author.submission_id, []).append((author.email, None))
     found = {}
     for placement in placements:

@@ -78,6 +78,36 @@ def category_for(workshop: Workshop, outcome: str) -> DecisionCategory:
     return category
 
 
+@transaction.atomic
+def category_import(*, workshop: Workshop, chair: User, name: str, outcome: str
+                    ) -> DecisionCategory:  # fmt: skip
+    """The category another system called `name` ("Accepted as poster"): ours of that name
+    (any case), else a new one of that `outcome`, after the existing ones. Asks
+    `workshop.manage`.
+
+    Side effects: the new category, if any, and one `decision_category.import` entry.
+    """
+    require(chair, "workshop.manage", workshop, message="Only the chairs add decisions.")
+    default_categories_create(workshop)
+    found = workshop.decision_categories.filter(name__iexact=name.strip()).first()
+    if found is not None:
+        if found.outcome != outcome:
+            raise ServiceError(
+                f"The decision “{name}” is a {Outcome(found.outcome).label.lower()} here, "
+                f"a {Outcome(outcome).label.lower()} in the file."
+            )
+        return found
+    order = (workshop.decision_categories.aggregate(m=Max("order"))["m"] or 0) + 1
+    category = DecisionCategory.objects.create(
+        workshop=workshop, name=name.strip()[:80], outcome=outcome, order=order
+    )
+    activity_record(
+        actor=chair, target=category, workshop=workshop, action="decision_category.import",
+        summary=f"Decision “{category.name}” ({Outcome(outcome).label.lower()}) added",
+    )  # fmt: skip
+    return category
+
+
 def decision_mails(decision: Decision) -> QuerySet[OutgoingMail]:
     """Every mail composed for this decision (any version, any status)."""
     return OutgoingMail.objects.filter(
@@ -298,13 +328,14 @@ def _compose_one(decision: Decision, *, include_reviews: bool, event: Activity) 
     }
     subject = _fill(decision.category.mail_subject, values)
     body = _fill(decision.category.mail_body, values)
-    for author in authors:
+    reachable = [a for a in authors if a.email]  # an imported author may have no address
+    for author in reachable:
         mail_store(
             key=f"decision:{decision.pk}:v{decision.version}:{event.pk}:{author.email}",
             to=author.email, kind=DECISION_MAIL, subject=subject, body_text=body,
             workshop=workshop, reply_to=workshop.contact_email, held=True, target=decision,
         )  # fmt: skip
-    return len(authors)
+    return len(reachable)
 
 
 @transaction.atomic

@@ -9,10 +9,11 @@ every other action writes one entry when it changes something.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import string
 
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from submissions.models import Submission
@@ -139,17 +140,6 @@ def _lock_assignment(assignment: Assignment, user: User) -> Assignment:
             f"chairs ({workshop.contact_email}) if something must be corrected."
         )
     return locked
-
-
-def _store(review: Review, questions: dict[int, ReviewQuestion], answers: dict[int, object]
-           ) -> None:  # fmt: skip
-    for qid, raw in answers.items():
-        question = questions.get(qid)
-        if question is None:
-            continue  # a retired question or a stray field: ignored, never an error
-        Answer.objects.update_or_create(
-            review=review, question=question, defaults={"value": _clean_value(question, raw)}
-        )
 
 
 class StaleDraft(ServiceError):
@@ -297,6 +287,82 @@ def review_submit(*, assignment: Assignment, user: User, answers: dict[int, obje
         summary=f"{assignment.display_name} on #{assignment.submission.number}: "
         + (f"review updated (version {review.version})" if was_submitted else "review submitted"),
         after={"version": review.version, "signed": review.signed},
+    )  # fmt: skip
+    return review
+
+
+@transaction.atomic
+def review_question_import(
+    *, workshop: Workshop, chair: User, label: str, kind: str, choices: list, visibility: str
+) -> ReviewQuestion:
+    """A question of another system's review form that this form lacks, added retired
+    (`active=False`): imported answers keep a home and are read by whom `visibility`
+    says, and the live form reviewers fill in does not change. Asks `workshop.manage`.
+
+    Side effects: the question; one `review_form.import` activity entry.
+    """
+    require(chair, "workshop.manage", workshop, message="Only the chairs change the form.")
+    order = (workshop.review_questions.aggregate(m=models.Max("order"))["m"] or 0) + 1
+    question = ReviewQuestion.objects.create(
+        workshop=workshop, label=label, kind=kind, choices=choices, visibility=visibility,
+        required=False, active=False, order=order,
+    )  # fmt: skip
+    activity_record(
+        actor=chair, target=question, workshop=workshop, action="review_form.import",
+        summary=f"Question “{label}” added, retired, for imported answers ({visibility})",
+    )  # fmt: skip
+    return question
+
+
+@transaction.atomic
+def review_import_write(
+    *,
+    assignment: Assignment,
+    chair: User,
+    answers: dict[int, object],
+    submitted: bool,
+    submitted_at: dt.datetime | None = None,
+) -> Review:
+    """The writer an import calls: a review as the other system holds it. Asks what
+    `review_submit` asks, of the chair acting for the import. Unlike the browser's submit,
+    questions of the form the other system did not have may stay empty, and answers may go
+    to retired questions (the ones an import adds for the other form's fields); each value
+    is still checked against its question. Answers equal to the stored ones change nothing
+    (importing the same file again is a no-op).
+
+    Side effects: the answers; when `submitted`, the review submitted at `submitted_at`
+    (else now) with a kept version, the paper's stored figures refreshed, one
+    `review.import` activity entry. Unsubmitted, the answers are the reviewer's draft.
+    """
+    assignment = _lock_assignment(assignment, chair)
+    review = _locked_review(assignment)
+    questions = {q.pk: q for q in assignment.submission.workshop.review_questions.all()}
+    cleaned = _cleaned(questions, answers)
+    before = {a.question_id: a.value for a in review.answers.all()}
+    now_submitted = submitted or review.status == ReviewStatus.SUBMITTED
+    if not _differs(before, cleaned) and now_submitted == (review.status == ReviewStatus.SUBMITTED):
+        return review
+    _store(review, questions, cleaned, before)
+    review.revision += 1
+    if now_submitted:
+        review.status = ReviewStatus.SUBMITTED
+        review.version += 1
+        review.submitted_at = submitted_at or review.submitted_at or timezone.now()
+        review.save()
+        version = ReviewVersion.objects.create(
+            review=review, number=review.version,
+            answers={str(k): v for k, v in {**before, **cleaned}.items()},
+        )  # fmt: skip
+        # The version's time is set on creation; an imported one keeps the other system's.
+        ReviewVersion.objects.filter(pk=version.pk).update(submitted_at=review.submitted_at)
+        paper_scores_refresh([assignment.submission_id])
+    else:
+        review.save(update_fields=["revision", "updated_at"])
+    activity_record(
+        actor=chair, target=review, action="review.import",
+        summary=f"{assignment.display_name} on #{assignment.submission.number}: review "
+        + ("imported" if now_submitted else "draft imported"),
+        after={"version": review.version},
     )  # fmt: skip
     return review
 

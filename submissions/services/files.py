@@ -53,9 +53,21 @@ def submission_file_upload(
         )
     else:
         submission = lock_for(submission, user, "submissions.edit")
-    workshop = submission.workshop
-    limit = workshop.upload_limit_bytes
-    data = read_limited(upload, limit)
+    data = read_limited(upload, submission.workshop.upload_limit_bytes)
+    return submission_file_write(
+        submission=submission, user=user, kind=kind, data=data, notify=notify
+    )
+
+
+def submission_file_write(
+    *, submission: Submission, user: User, kind: FileKind, data: bytes, notify: bool = True
+) -> SubmissionFile:
+    """The writer behind `submission_file_upload`, which importers call too (a HotCRP
+    export's PDFs): the same checks, the same stored version, history entry and deep check.
+    Asks nothing: its callers asked (the upload its permission, an import
+    `transfer.import`); `submission` is locked by the caller. Raises FileCheckError and
+    changes nothing when the file is refused."""
+    limit = submission.workshop.upload_limit_bytes
     if kind == FileKind.PAPER:
         info = check_pdf(data, max_bytes=limit, max_pages=page_limit_for(submission))
         content_type = "application/pdf"
@@ -153,7 +165,7 @@ def submission_file_check(file_id: int) -> SubmissionFile | None:
         )
         _findings_to_chairs(locked, submission)
         if report.ok and report.anonymity_hits:
-            for author in submission.authors.all():
+            for author in submission.authors.exclude(email=""):
                 mail_queue(
                     key=f"anonymity:{locked.pk}:{author.email}",
                     template="submission_anonymity_warning",

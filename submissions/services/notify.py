@@ -20,7 +20,7 @@ def receipts_queue(
     """
     submission.refresh_from_db(fields=["paper", "status", "title", "updated_at"])
     authors = list(submission.authors.all())
-    recipients = {a.email: a.name for a in authors}
+    recipients = {a.email: a.name for a in authors if a.email}
     for email in extra_recipients:
         recipients.setdefault(email, "")
     users = {u.email: u for u in User.objects.filter(email__in=list(recipients))}

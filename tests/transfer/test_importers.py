@@ -115,8 +115,13 @@ def test_hotcrp_pc_papers_and_reviews_import(ws):
     assert review.assignment.reviewer.email == "rev.two@pc.example.org"
     answers = {a.question.label: a.value for a in review.answers.all()}
     assert answers["Overall recommendation"] == 4 and answers["Confidence"] == 3
-    assert "ZQHOTCRPREVIEW" in answers["Summary"] and "ablations" in answers["Summary"]
+    assert answers["Summary"] == "Routes tokens sparsely. ZQHOTCRPREVIEW"
     assert answers["Weaknesses"] == "Small models only"
+    # A field our form lacks gets a retired question of its own, read by whom HotCRP
+    # showed it to, instead of being appended to another answer.
+    assert answers["Comments for authors"] == "Please add ablations."
+    extra = ReviewQuestion.objects.get(workshop=workshop, label="Comments for authors")
+    assert not extra.active and extra.visibility == "authors"
 
     report = run(ws, "hotcrp-reviews-json", load("hotcrp-reviews.json"))
     assert report.ok, report.errors
@@ -125,6 +130,36 @@ def test_hotcrp_pc_papers_and_reviews_import(ws):
     )
     assert review.submitted_at.year == 2026 and review.submitted_at.month == 1
     assert "ZQJSONREVIEW" in review.answers.get(question__label="Summary").value
+
+
+def test_a_reviews_own_data_never_becomes_text_that_authors_read(ws):
+    """HotCRP's review JSON carries the reviewer's name and e-mail beside the answers; the
+    importer once appended every unknown key to the first author-visible answer."""
+    run(ws, "hotcrp-pc", load("hotcrp-pc.csv"))
+    run(ws, "hotcrp-papers", load("hotcrp-papers.json"))
+    record = {
+        "object": "review",
+        "pid": 2,
+        "rid": 7,
+        "ordinal": "B",
+        "status": "complete",
+        "reviewer": "Rev Two",
+        "reviewer_email": "rev.two@pc.example.org",
+        "modified_at_text": "Apr 2, 2026 by Rev Two <rev.two@pc.example.org>",
+        "Overall merit": 3,
+        "Paper summary": "Sound work.",
+        "Strengths": "s",
+        "Weaknesses": "w",
+    }
+    report = run(ws, "hotcrp-reviews-json", json.dumps({"ok": True, "reviews": [record]}).encode())
+    assert report.ok, report.errors
+    review = Review.objects.get(
+        assignment__submission__number=2, assignment__reviewer__email="rev.two@pc.example.org"
+    )
+    text = " ".join(str(a.value) for a in review.answers.all())
+    assert "rev.two" not in text and "Rev Two" not in text
+    fates = {(f["field"], f["fate"]) for f in report.fields()}
+    assert ("modified_at_text", "kept for the chairs (source data)") in fates
 
 
 def test_a_review_of_a_conflicted_reviewer_is_refused_by_the_service(ws):
@@ -191,9 +226,6 @@ def test_openreview_notes_and_affinity_import(ws):
 
 def test_easychair_files_import(ws):
     workshop = ws["workshop"]
-    ReviewQuestion.objects.filter(workshop=workshop, label__in=["Strengths", "Weaknesses"]).update(
-        required=False
-    )
     report = run(ws, "easychair", easychair_zip())
     assert report.ok, report.errors
     paper = Submission.objects.get(workshop=workshop, number=7)
@@ -208,7 +240,18 @@ def test_easychair_files_import(ws):
     assert review.assignment.reviewer.email == "kim@pc.example.org"
     answers = {a.question.label: a.value for a in review.answers.all()}
     assert answers["Overall recommendation"] == 4  # EasyChair's 2 on -3..3 is 4 on 1..5
-    assert "ZQEASYCHAIRREVIEW" in answers["Summary"]
+    # EasyChair's one review text, which its authors read, keeps its own (retired)
+    # question: no prefix, nothing merged into an answer of ours.
+    assert (
+        answers["Review"].startswith("ZQEASYCHAIRREVIEW")
+        or "ZQEASYCHAIRREVIEW" in (answers["Review"])
+    )
+    assert not answers["Review"].startswith("text")
+    question = ReviewQuestion.objects.get(workshop=workshop, label="Review")
+    assert question.visibility == "authors" and not question.active
+    # Our form's required questions that EasyChair's form lacks stay empty: the review
+    # is submitted as the other system had it.
+    assert review.status == ReviewStatus.SUBMITTED and "Strengths" not in answers
     assert review.submitted_at.isoformat().startswith("2026-04-10T09:30")
     other = Review.objects.get(
         assignment__submission__number=8, assignment__submission__workshop=workshop
@@ -216,13 +259,25 @@ def test_easychair_files_import(ws):
     assert other.answers.get(question__is_recommendation=True).value == 2
 
 
-def test_easychair_reviews_missing_required_answers_name_the_line(ws):
+def test_an_easychair_score_outside_the_scale_names_the_line_and_changes_nothing(ws):
     before = counts()
-    report = run(ws, "easychair", easychair_zip())
+    data = easychair_zip().replace(b"", b"")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(buffer, "w") as out:
+        for name in source.namelist():
+            content = source.read(name)
+            if name.endswith("review.csv"):
+                lines = content.decode().splitlines(keepends=True)
+                header = [h.strip().lower() for h in lines[0].split(",")]
+                at = header.index("overall evaluation")
+                cells = lines[1].split(",")
+                cells[at] = "9"
+                lines[1] = ",".join(cells)
+                content = "".join(lines).encode()
+            out.writestr(name, content)
+    report = run(ws, "easychair", buffer.getvalue())
     assert not report.ok
-    lines = {e["line"] for e in report.errors}
-    assert "review.csv:2" in lines and "review.csv:3" in lines
-    assert "Strengths" in report.errors[0]["message"]
+    assert report.errors[0]["line"] == "review.csv:2"
     assert counts() == before
 
 

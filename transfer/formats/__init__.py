@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,10 +32,21 @@ DECISIONS = {
 
 @dataclass
 class AuthorRecord:
-    email: str
+    email: str  # "" when the other system kept an author without an address
     name: str
     affiliation: str = ""
     contact: bool = False
+
+
+@dataclass
+class SourceField:
+    """A field of the other system's review form, as far as its export tells: who reads it
+    there ("authors", "committee", "chairs"; "" when the export does not say) and, for a
+    score, its lowest and highest value."""
+
+    name: str
+    visibility: str = ""
+    scale: tuple[int, int] | None = None
 
 
 @dataclass
@@ -51,6 +63,10 @@ class PaperRecord:
     decision: str | None = None  # accept, reject, desk_reject
     external_id: str = ""
     submitted_at: str = ""  # as the other system wrote it (ISO date-time or Unix time)
+    decision_name: str = ""  # the other system's own name for the decision
+    # What the other system holds and we have no field for (tags, custom fields, ...):
+    # chairs' eyes only, listed in the report, never written into text others read.
+    source: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -69,9 +85,13 @@ class ReviewRecord:
     paper: int | str  # our number, or an external id (OpenReview forum) resolved later
     email: str
     name: str = ""
-    answers: dict[str, Any] = field(default_factory=dict)  # field label -> value
+    answers: dict[str, Any] = field(default_factory=dict)  # source field name -> value
     submitted: bool = True
     submitted_at: str = ""
+    source_id: str = ""
+    # The record's own data that is no answer (reviewer, e-mail, ids, times): chairs'
+    # eyes only; an import never merges it into an answer or any text others read.
+    source: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -90,6 +110,10 @@ class Bundle:
     members: list[MemberRecord] = field(default_factory=list)
     reviews: list[ReviewRecord] = field(default_factory=list)
     affinities: list[AffinityRecord] = field(default_factory=list)
+    # The other system's review form, by field name, where the export carries it.
+    review_form: dict[str, SourceField] = field(default_factory=dict)
+    # Files that came with the records (a zip's PDFs), by their name in the zip.
+    files: dict[str, bytes] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.papers) + len(self.members) + len(self.reviews) + len(self.affinities)
@@ -204,3 +228,33 @@ def is_true(value: Any) -> bool:
 
 def split_name(first: str, last: str) -> str:
     return " ".join(p for p in (first.strip(), last.strip()) if p)
+
+
+# Short words that abbreviated field ids skip ("ComAut" is "Comments for authors").
+GLUE_WORDS = {"a", "an", "and", "as", "at", "by", "for", "from", "in", "of", "on", "the", "to"}
+
+
+def words(text: str) -> list[str]:
+    """The lower-cased words of a label, apostrophes of any kind dropped."""
+    return re.findall(r"[a-z0-9]+", re.sub(r"['’`]", "", text.lower()))
+
+
+def abbreviates(key: str, name: str) -> bool:
+    """Whether `key` is a CamelCase abbreviation of the field name `name`, as HotCRP writes
+    review fields in its JSON ("OveMer" for "Overall merit", "ComPC" for "Comments for
+    PC"): each capitalised piece starts a word of the name, in order, skipping only glue
+    words; later words of the name may be left out."""
+    pieces = [p.lower() for p in re.findall(r"[A-Z]+(?![a-z])|[A-Z][a-z0-9]*|\d+", key)]
+    if not pieces or "".join(pieces) != key.lower():
+        return False
+    names = words(name)
+    at = 0
+    for piece in pieces:
+        while at < len(names) and not names[at].startswith(piece):
+            if names[at] not in GLUE_WORDS:
+                return False
+            at += 1
+        if at == len(names):
+            return False
+        at += 1
+    return True

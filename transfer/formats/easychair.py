@@ -12,6 +12,7 @@ from . import (
     MemberRecord,
     PaperRecord,
     ReviewRecord,
+    SourceField,
     csv_rows,
     is_true,
     split_name,
@@ -26,6 +27,13 @@ ROLES = {
     "senior pc member": "area_chair",
     "chair": "chair",
     "track chair": "chair",
+}
+
+# EasyChair's review: the text and the overall evaluation are the authors' to read.
+FORM = {
+    "Review": SourceField(name="Review", visibility="authors"),
+    "overall evaluation": SourceField(name="Overall evaluation", visibility="authors"),
+    "confidence": SourceField(name="Confidence", visibility="committee"),
 }
 
 
@@ -123,7 +131,7 @@ def parse_reviews(
 ) -> Bundle:
     """`members` maps EasyChair member numbers to e-mail addresses (from committee.csv);
     without it, `member name` is resolved against the committee by the importer."""
-    bundle = Bundle()
+    bundle = Bundle(review_form=dict(FORM))
     required = ("submission #", "member name", "overall evaluation")
     for line, row in csv_rows(data, report, required):
         where = _at(name, line)
@@ -135,7 +143,7 @@ def parse_reviews(
         if row.get("confidence"):
             answers["confidence"] = to_number(row["confidence"])
         if row.get("text"):
-            answers["text"] = row["text"]
+            answers["Review"] = row["text"]
         bundle.reviews.append(
             ReviewRecord(
                 line=where,
@@ -182,7 +190,8 @@ def parse_bundle(data: bytes, report: Report) -> Bundle:
         ).papers
     reviews = read("review")
     if reviews:
-        bundle.reviews = parse_reviews(reviews[1], report, reviews[0], members).reviews
+        parsed = parse_reviews(reviews[1], report, reviews[0], members)
+        bundle.reviews, bundle.review_form = parsed.reviews, parsed.review_form
     if not (committee or submissions or reviews):
         report.error(0, "No submission.csv, committee.csv or review.csv in the archive.")
     return bundle

@@ -1,10 +1,25 @@
-"""HotCRP: the paper JSON (`paperjson`, the "JSON" download of a search), the review CSV
-and JSON ("Reviews" downloads) and the PC list CSV (Users > Download > PC info)."""
+"""HotCRP: the paper JSON (`batch/paperjson.php`, the API's `/papers`, the "JSON" and "JSON
+with attachments" downloads of a search), the review CSV (`batch/reviewcsv.php` and the
+"Reviews (CSV)" download) and the review JSON (the API's `/reviews`, or the reviews inside
+a paper JSON written with `-r`), HotCRP's settings JSON (its review form) and the PC list
+CSV (Users › Download › PC info).
+
+The fixtures in `tests/data/transfer/real/hotcrp/` are what HotCRP itself wrote; their
+README says how they were made. What an export holds that has no field here (tags, custom
+fields, collaborators, the reviewer's e-mail, versions) is kept in the record's `source`
+for the chairs, and never written into text that others read.
+"""
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Any
 
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+
+from ..limits import open_zip, read_member
 from ..report import Report
 from . import (
     DECISIONS,
@@ -13,34 +28,83 @@ from . import (
     MemberRecord,
     PaperRecord,
     ReviewRecord,
+    SourceField,
+    abbreviates,
     csv_rows,
-    json_records,
+    decode,
     split_name,
     to_int,
     to_number,
+    words,
 )
 
-REVIEW_META = {
+# The fields of HotCRP's review-field library, with who reads each there by default: used
+# to resolve a review JSON's abbreviated keys when no settings JSON comes with it, and to
+# know whether a text without a home here was written for the authors.
+LIBRARY = {
+    "Overall merit": "authors",
+    "Reviewer expertise": "authors",
+    "Reviewer confidence": "authors",
+    "Confidence": "authors",
+    "Paper summary": "authors",
+    "Comments for authors": "authors",
+    "Comments for PC": "committee",
+    "Questions for authors’ response": "authors",
+    "Novelty": "authors",
+    "Writing quality": "authors",
+    "Experimental methodology": "authors",
+    "Strengths": "authors",
+    "Weaknesses": "authors",
+}
+# HotCRP's `visibility` of a review field, in our words.
+VISIBILITY = {
+    "au": "authors",
+    "audec": "authors",
+    "re": "committee",
+    "pc": "committee",
+    "admin": "chairs",
+    "secret": "chairs",
+}
+# Columns of the review CSVs that are the record's own data, not answers.
+CSV_META = {
+    "pid",
     "paper",
     "title",
     "review",
     "email",
     "reviewername",
-    "round",
     "reviewer",
-    "reviewtype",
-    "submitted",
+    "round",
     "submitted_at",
-    "object",
-    "pid",
-    "rid",
-    "ordinal",
-    "status",
     "modified_at",
+    "vtag",
+    "status",
+    "reviewtype",
     "first",
     "last",
+    "given_name",
+    "family_name",
     "affiliation",
-    "blind",
+}
+# Paper JSON keys read into fields of ours; every other key is kept as source data.
+PAPER_KEYS = {
+    "object",
+    "pid",
+    "title",
+    "abstract",
+    "authors",
+    "contacts",
+    "topics",
+    "pc_conflicts",
+    "status",
+    "submitted",
+    "submitted_at",
+    "withdrawn",
+    "decision",
+    "reviews",
+    "submission",
+    "final",
+    "modified_at",
 }
 
 
@@ -50,125 +114,373 @@ def _topics(raw: Any) -> list[str]:
     return [str(t) for t in raw or []]
 
 
-def parse_papers(data: bytes, report: Report) -> Bundle:
-    bundle = Bundle()
-    for line, item in json_records(data, report, "papers", single=True):
-        number = to_int(item.get("pid"), line, "pid", report)
-        title = str(item.get("title") or "").strip()
-        if not title:
-            report.error(line, "The paper has no title.")
-        authors = []
-        for a in item.get("authors") or []:
-            if not isinstance(a, dict) or not str(a.get("email", "")).strip():
-                report.error(line, "Every author needs an email address.")
-                continue
-            name = split_name(str(a.get("first", "")), str(a.get("last", ""))) or str(
-                a.get("name", "")
-            )
-            authors.append(
-                AuthorRecord(
-                    str(a["email"]).strip().lower(),
-                    name or a["email"],
-                    str(a.get("affiliation", "")),
-                    bool(a.get("contact")),
-                )
-            )
-        if not authors:
-            report.error(line, "The paper has no authors.")
-        if authors and not any(a.contact for a in authors):
-            authors[0].contact = True
-        status = str(item.get("status", "")).lower()
-        if item.get("withdrawn") or status == "withdrawn":
-            state = "withdrawn"
-        elif item.get("submitted") or status in ("submitted", "accepted", "rejected"):
-            state = "submitted"
-        else:
-            state = "draft"
-        decision_raw = str(item.get("decision") or "").strip().lower()
-        decision = DECISIONS.get(decision_raw)
-        if decision_raw and decision is None and decision_raw not in ("unspecified", "none"):
-            report.error(line, f"Unknown decision {item.get('decision')!r}.")
-        conflicts = item.get("pc_conflicts") or {}
-        if not isinstance(conflicts, dict):
-            report.error(line, "pc_conflicts must map e-mail addresses to conflict types.")
-            conflicts = {}
-        keywords = (
-            item.get("options", {}).get("keywords", "")
-            if isinstance(item.get("options"), dict)
-            else ""
-        )
-        if number is None or not title or not authors:
+def _person(raw: dict[str, Any]) -> tuple[str, str, str]:
+    """(e-mail, name, affiliation) of a HotCRP person: current exports write `given_name`
+    and `family_name`, older ones `first` and `last`, some only `name`."""
+    email = str(raw.get("email") or "").strip().lower()
+    name = split_name(
+        str(raw.get("given_name", raw.get("first", "")) or ""),
+        str(raw.get("family_name", raw.get("last", "")) or ""),
+    ) or str(raw.get("name") or "")
+    return email, name.strip(), str(raw.get("affiliation") or "").strip()
+
+
+def _documents(data: bytes, report: Report) -> tuple[list[Any], dict[str, bytes]]:
+    """The JSON documents of a file: the file itself, or every `.json` in a zip (HotCRP's
+    "JSON with attachments" download, or an export packed with its settings JSON); the
+    zip's other members by name (the PDFs)."""
+    if not data.startswith(b"PK"):
+        text = decode(data, report)
+        if text is None:
+            return [], {}
+        try:
+            return [json.loads(text)], {}
+        except ValueError as exc:
+            report.error(getattr(exc, "lineno", 0), f"Malformed JSON: {getattr(exc, 'msg', exc)}")
+            return [], {}
+    archive = open_zip(data, report)
+    if archive is None:
+        return [], {}
+    documents: list[Any] = []
+    files: dict[str, bytes] = {}
+    for name in archive.namelist():
+        if name.endswith("/"):
             continue
-        bundle.papers.append(
-            PaperRecord(
-                line=line,
-                number=number,
-                title=title,
-                abstract=str(item.get("abstract") or ""),
-                keywords=str(keywords),
-                authors=authors,
-                topics=_topics(item.get("topics")),
-                conflicts={str(k).lower(): str(v) for k, v in conflicts.items()},
-                status=state,
-                decision=decision,
-                external_id=str(item.get("pid")),
-                submitted_at=str(item.get("submitted_at") or ""),
+        try:
+            content = read_member(archive, name)
+        except (ValueError, OSError) as exc:
+            report.error(name, f"Cannot read {name} from the zip: {exc}.")
+            continue
+        if name.lower().endswith(".json"):
+            inner = Report()
+            text = decode(content, inner)
+            try:
+                documents.append(json.loads(text) if text is not None else None)
+            except ValueError as exc:
+                report.error(name, f"Malformed JSON in {name}: {getattr(exc, 'msg', exc)}")
+        else:
+            files[name] = content
+    return [d for d in documents if d is not None], files
+
+
+def _split(documents: list[Any]) -> tuple[list[Any], list[Any], list[Any]]:
+    """(papers, reviews, settings) of HotCRP's documents: a list, the API's
+    {"ok": true, "papers" | "reviews": [...]}, one object, or the settings object."""
+    papers: list[Any] = []
+    reviews: list[Any] = []
+    settings: list[Any] = []
+    for document in documents:
+        if isinstance(document, dict):
+            if isinstance(document.get("rf"), list | dict):
+                settings.append(document)
+                continue
+            if isinstance(document.get("papers"), list):
+                document = document["papers"]
+            elif isinstance(document.get("reviews"), list):
+                document = document["reviews"]
+            elif isinstance(document.get("paper"), dict):
+                document = [document["paper"]]
+            elif isinstance(document.get("review"), dict):
+                document = [document["review"]]
+            else:
+                document = [document]
+        if not isinstance(document, list):
+            continue
+        for item in document:
+            kind = item.get("object") if isinstance(item, dict) else None
+            if kind == "review" or (isinstance(item, dict) and "rid" in item):
+                reviews.append(item)
+            else:
+                papers.append(item)
+    return papers, reviews, settings
+
+
+def review_form(settings: list[Any]) -> dict[str, SourceField]:
+    """HotCRP's review form from its settings JSON (`batch/settings.php`, or Settings ›
+    Review form › JSON): each field's name, who reads it and, for a score, its scale."""
+    form: dict[str, SourceField] = {}
+    for document in settings:
+        fields = document["rf"]
+        for item in fields.values() if isinstance(fields, dict) else fields:
+            if not isinstance(item, dict) or not item.get("name"):
+                continue
+            values = item.get("values") or item.get("options") or []
+            scale = (1, len(values)) if item.get("type", "radio") != "text" and values else None
+            form[str(item["name"])] = SourceField(
+                name=str(item["name"]),
+                visibility=VISIBILITY.get(str(item.get("visibility", "")), "committee"),
+                scale=scale,
+            )
+    return form
+
+
+def _library_form() -> dict[str, SourceField]:
+    return {name: SourceField(name=name, visibility=seen) for name, seen in LIBRARY.items()}
+
+
+def resolve_key(key: str, form: dict[str, SourceField]) -> str | None:
+    """The field name a review JSON key stands for: the name itself, or the one name of
+    the form it abbreviates (HotCRP writes "OveMer" for "Overall merit"); None when no
+    field, or more than one, fits."""
+    if key in form:
+        return key
+    lowered = {name.lower(): name for name in form}
+    if key.lower() in lowered:
+        return lowered[key.lower()]
+    fits = [name for name in form if abbreviates(key, name)]
+    return fits[0] if len(fits) == 1 else None
+
+
+def _is_field_key(key: str) -> bool:
+    """HotCRP writes review fields under capitalised keys (their search keywords, e.g.
+    `OveMer`, `ComPC`); its own properties (`reviewer_email`, `modified_at`) are lower
+    case."""
+    return bool(re.match(r"[A-Z]", key))
+
+
+def _paper(line: str, item: dict[str, Any], report: Report) -> PaperRecord | None:
+    number = to_int(item.get("pid"), line, "pid", report)
+    title = str(item.get("title") or "").strip()
+    if not title:
+        report.error(line, f"Paper {item.get('pid', '?')} has no title.")
+    contacts = {
+        _person(c)[0] for c in item.get("contacts") or [] if isinstance(c, dict) and c.get("email")
+    }
+    authors: list[AuthorRecord] = []
+    for position, raw in enumerate(item.get("authors") or [], start=1):
+        if not isinstance(raw, dict):
+            report.error(line, f"Author {position} of paper {item.get('pid')} is not an object.")
+            continue
+        email, name, affiliation = _person(raw)
+        if not name and not email:
+            report.error(line, f"Author {position} of paper {item.get('pid')} has no name.")
+            continue
+        authors.append(
+            AuthorRecord(
+                email=email,
+                name=name or email,
+                affiliation=affiliation,
+                contact=email in contacts if contacts else bool(raw.get("contact")),
             )
         )
+    if not authors:
+        report.error(line, f"Paper {item.get('pid', '?')} has no authors.")
+    source: dict[str, Any] = {
+        key: value
+        for key, value in item.items()
+        if key not in PAPER_KEYS and value not in (None, "", [], {})
+    }
+    author_emails = {a.email for a in authors}
+    others = sorted(contacts - author_emails)
+    if others:
+        # HotCRP lets a non-author manage a paper; here only authors do.
+        source["contacts (not authors)"] = others
+    if authors and not any(a.contact for a in authors):
+        with_email = [a for a in authors if a.email]
+        if with_email:
+            with_email[0].contact = True
+            report.warn(
+                line,
+                f"Paper {number}: the export names no contact; {with_email[0].email} "
+                "(the first author with an address) becomes the contact.",
+            )
+    status = str(item.get("status", "")).lower()
+    if item.get("withdrawn") or status == "withdrawn":
+        state = "withdrawn"
+    elif item.get("submitted") or status in ("submitted", "accept", "accepted", "reject"):
+        state = "submitted"
+    else:
+        state = "draft"
+    decision_name = str(item.get("decision") or "").strip()
+    decision = DECISIONS.get(decision_name.lower())
+    if decision is None and decision_name.lower() not in ("", "unspecified", "none"):
+        # A venue's own decision ("Accepted as poster"): HotCRP's status says its kind.
+        decision = {"accept": "accept", "reject": "reject"}.get(status)
+        if decision is None:
+            first = (words(decision_name) or [""])[0]
+            decision = {"accept": "accept", "accepted": "accept"}.get(first)
+            decision = decision or {"reject": "reject", "rejected": "reject"}.get(first)
+        if decision is None:
+            report.error(
+                line,
+                f"Paper {number}: the decision “{decision_name}” is neither an accept nor a "
+                "reject; create a decision category of that name first.",
+            )
+    conflicts = item.get("pc_conflicts") or {}
+    if not isinstance(conflicts, dict):
+        report.error(line, f"Paper {number}: pc_conflicts must map e-mail addresses to types.")
+        conflicts = {}
+    options = item.get("options") if isinstance(item.get("options"), dict) else {}
+    if number is None or not title or not authors:
+        return None
+    return PaperRecord(
+        line=line,
+        number=number,
+        title=title,
+        abstract=str(item.get("abstract") or ""),
+        keywords=str(options.get("keywords", "")),
+        authors=authors,
+        topics=_topics(item.get("topics")),
+        conflicts={str(k).strip().lower(): str(v) for k, v in conflicts.items()},
+        status=state,
+        decision=decision,
+        decision_name=decision_name if decision else "",
+        external_id=str(item.get("pid")),
+        submitted_at=str(item.get("submitted_at") or ""),
+        source=source,
+    )
+
+
+def _review(
+    line: str, item: dict[str, Any], form: dict[str, SourceField], report: Report
+) -> ReviewRecord | None:
+    number = to_int(item.get("pid", item.get("paper")), line, "pid", report)
+    email = str(item.get("reviewer_email") or item.get("email") or "").strip().lower()
+    status = str(item.get("status", "complete")).lower()
+    submitted = status in ("complete", "submitted", "approved") or item.get("submitted") is True
+    if not email:
+        if not submitted:
+            # HotCRP lists requested reviews nobody wrote (status "empty"), without address.
+            report.warn(line, f"An unwritten review request of paper {number} is not imported.")
+            report.field("review", "(whole review)", "dropped: requested, never written")
+            return None
+        report.error(line, f"The review {line} of paper {item.get('pid')} names no reviewer.")
+    answers: dict[str, Any] = {}
+    source: dict[str, Any] = {}
+    for key, value in item.items():
+        if value in (None, "", [], {}):
+            continue
+        name = resolve_key(key, form) if _is_field_key(key) else None
+        if name is not None:
+            answers[name] = value.strip() if isinstance(value, str) else value
+        else:
+            source[key] = value
+            if _is_field_key(key):
+                report.field(
+                    "review",
+                    key,
+                    "kept for the chairs: not a field of the review form "
+                    "(import HotCRP's settings JSON with the reviews to resolve it)",
+                )
+    if number is None or not email:
+        return None
+    return ReviewRecord(
+        line=line,
+        paper=number,
+        email=email,
+        name=str(item.get("reviewer") or ""),
+        answers=answers,
+        submitted=submitted,
+        submitted_at=str(item.get("submitted_at") or item.get("modified_at") or ""),
+        source_id=f"{item.get('pid')}{item.get('ordinal') or ''}" or str(item.get("rid") or ""),
+        source=source,
+    )
+
+
+def parse_papers(data: bytes, report: Report) -> Bundle:
+    """Papers, and the reviews a paper JSON written with reviews carries."""
+    documents, files = _documents(data, report)
+    papers, reviews, settings = _split(documents)
+    bundle = Bundle(review_form=review_form(settings) or _library_form())
+    if not papers and not report.errors:
+        report.error(0, "No HotCRP papers in the file.")
+    for index, item in enumerate(papers, start=1):
+        line = f"record {index}"
+        if not isinstance(item, dict):
+            report.error(line, "Expected a paper object.")
+            continue
+        record = _paper(line, item, report)
+        if record is None:
+            continue
+        if files:
+            record.source.pop("submission", None)
+        bundle.papers.append(record)
+        for r_index, review in enumerate(item.get("reviews") or [], start=1):
+            if isinstance(review, dict):
+                review.setdefault("pid", item.get("pid"))
+                parsed = _review(f"{line}, review {r_index}", review, bundle.review_form, report)
+                if parsed is not None:
+                    bundle.reviews.append(parsed)
+    for index, review in enumerate(reviews, start=1):
+        parsed = _review(f"review {index}", review, bundle.review_form, report)
+        if parsed is not None:
+            bundle.reviews.append(parsed)
+    bundle.files = files
     return bundle
 
 
-def _review_answers(row: dict[str, Any]) -> dict[str, Any]:
-    return {
-        k: to_number(v) if not isinstance(v, str) or len(v) < 40 else v
-        for k, v in row.items()
-        if k.lower() not in REVIEW_META and v not in ("", None)
-    }
+def parse_reviews_json(data: bytes, report: Report) -> Bundle:
+    """Reviews as HotCRP's API writes them (`/reviews`, keys abbreviated), alone or in a
+    zip with HotCRP's settings JSON; the reviews inside a paper JSON count too."""
+    documents, _files = _documents(data, report)
+    papers, reviews, settings = _split(documents)
+    bundle = Bundle(review_form=review_form(settings) or _library_form())
+    for index, review in enumerate(reviews, start=1):
+        parsed = _review(f"record {index}", review, bundle.review_form, report)
+        if parsed is not None:
+            bundle.reviews.append(parsed)
+    for index, paper in enumerate(papers, start=1):
+        if not isinstance(paper, dict):
+            report.error(f"record {index}", "Expected a review object.")
+            continue
+        for r_index, review in enumerate(paper.get("reviews") or [], start=1):
+            review.setdefault("pid", paper.get("pid"))
+            parsed = _review(
+                f"paper {paper.get('pid')}, review {r_index}", review, bundle.review_form, report
+            )
+            if parsed is not None:
+                bundle.reviews.append(parsed)
+    if not bundle.reviews and not report.errors:
+        report.error(0, "No HotCRP reviews in the file.")
+    return bundle
 
 
 def parse_reviews_csv(data: bytes, report: Report) -> Bundle:
-    bundle = Bundle()
-    for line, row in csv_rows(data, report, ("paper", "email")):
-        number = to_int(row["paper"], line, "paper", report)
+    """Both review CSVs: `batch/reviewcsv.php` (pid, review, email, round, submitted_at,
+    vtag, status, then one column per field) and the web's "Reviews (CSV)" (paper, title,
+    review, reviewername, email, then the fields). Columns other than the fields are the
+    record's own data, kept for the chairs."""
+    bundle = Bundle(review_form=_library_form())
+    rows = csv_rows(data, report, ("email",))
+    for line, row in rows:
+        paper_column = "pid" if "pid" in row else "paper" if "paper" in row else None
+        if paper_column is None:
+            report.error(1, "Missing column: pid (or paper).")
+            return bundle
+        number = to_int(row[paper_column], line, paper_column, report)
+        if not row["email"]:
+            report.error(line, f"The review on line {line} names no reviewer (email is empty).")
+            continue
         if number is None:
             continue
-        if not row["email"]:
-            report.error(line, "The review has no reviewer e-mail.")
-            continue
+        answers = {
+            column: to_number(value) if len(value) < 40 else value
+            for column, value in row.items()
+            if column not in CSV_META and value
+        }
+        status = row.get("status", "complete").lower()
         bundle.reviews.append(
             ReviewRecord(
                 line=line,
                 paper=number,
                 email=row["email"].lower(),
                 name=row.get("reviewername", ""),
-                answers=_review_answers(row),
+                answers=answers,
+                submitted=status in ("complete", "submitted", "approved", ""),
+                submitted_at=row.get("submitted_at", ""),
+                source_id=f"{number}{row.get('review', '')}",
+                source={k: v for k, v in row.items() if k in CSV_META and v},
             )
         )
     return bundle
 
 
-def parse_reviews_json(data: bytes, report: Report) -> Bundle:
-    bundle = Bundle()
-    for line, item in json_records(data, report, "reviews"):
-        number = to_int(item.get("pid", item.get("paper")), line, "pid", report)
-        email = str(item.get("email") or item.get("reviewer_email") or "").lower()
-        if not email:
-            report.error(line, "The review has no reviewer e-mail.")
-        if number is None or not email:
-            continue
-        submitted = item.get("submitted", item.get("status", "complete") != "draft")
-        bundle.reviews.append(
-            ReviewRecord(
-                line=line,
-                paper=number,
-                email=email,
-                name=str(item.get("reviewer", "")),
-                answers=_review_answers(item),
-                submitted=bool(submitted),
-                submitted_at=str(item.get("submitted_at") or ""),
-            )
-        )
-    return bundle
+def parse_settings(data: bytes, report: Report) -> dict[str, SourceField]:
+    documents, _files = _documents(data, report)
+    form = review_form([d for d in documents if isinstance(d, dict) and "rf" in d])
+    if not form and not report.errors:
+        report.error(0, "No review form (rf) in HotCRP's settings JSON.")
+    return form
 
 
 def parse_pc(data: bytes, report: Report) -> Bundle:
@@ -190,6 +502,13 @@ def parse_pc(data: bytes, report: Report) -> Bundle:
         if "@" not in row["email"]:
             report.error(line, f"Not an e-mail address: {row['email']!r}.")
             continue
+        try:
+            validate_email(row["email"])
+        except ValidationError:
+            # HotCRP accepts addresses nobody can write to (its test chair's "chair@_.com").
+            report.warn(line, f"{row['email']} is not a valid e-mail address: not imported.")
+            report.field("member", "email", "dropped: not a valid e-mail address")
+            continue
         roles = row.get("roles", "").lower()
         role = "chair" if "chair" in roles else "reviewer"
         if "metareviewer" in roles or "area" in roles:
@@ -203,15 +522,13 @@ def parse_pc(data: bytes, report: Report) -> Bundle:
             level = to_number(value)
             if isinstance(level, int):
                 topics[column] = "expert" if level >= 2 else "knowledgeable" if level > 0 else ""
-        name = split_name(
-            row.get("first", row.get("given_name", "")), row.get("last", row.get("family_name", ""))
-        ) or row.get("name", "")
+        email, name, affiliation = _person(row)
         bundle.members.append(
             MemberRecord(
                 line=line,
-                email=row["email"].lower(),
-                name=name or row["email"],
-                affiliation=row.get("affiliation", ""),
+                email=email,
+                name=name or email,
+                affiliation=affiliation,
                 role=role,
                 topics={k: v for k, v in topics.items() if v},
             )

@@ -1,0 +1,230 @@
+"""What HotCRP really exports imports as it comes (the files in
+`tests/data/transfer/real/hotcrp/`, made by HotCRP itself: see the README there), and no
+import ever puts a reviewer's identity into text that the authors read."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from allauth.account.models import EmailAddress
+from django.db import transaction
+from django.urls import reverse
+
+from api.services import token_create
+from reviews.models import Answer, Decision, Review, ReviewQuestion, ReviewStatus
+from reviews.services.decisions import decision_mails_compose, decisions_release, reviews_release
+from reviews.services.reviewing import default_form_create
+from submissions.models import Submission
+from tests.factories import WorkshopFactory, make_chair
+from transfer.importers import run_import
+from transfer.models import SourceRecord
+from workshop.models import OutgoingMail, User
+
+pytestmark = pytest.mark.django_db
+REAL = Path(__file__).resolve().parent.parent / "data" / "transfer" / "real" / "hotcrp"
+
+
+def read(name: str) -> bytes:
+    return (REAL / name).read_bytes()
+
+
+def hotcrp_reviews() -> list[dict]:
+    return json.loads(read("api-reviews.json"))["reviews"]
+
+
+@pytest.fixture(scope="module")
+def migrated(django_db_setup, django_db_blocker):
+    """A workshop that took HotCRP's PC list, its papers (the "JSON with attachments" zip)
+    and its reviews (the API's review JSON), in that order, as a chair would."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        workshop = WorkshopFactory(slug="from-hotcrp")
+        chair = make_chair(workshop)
+        default_form_create(workshop)
+        reports = {}
+        for fmt, name in (
+            ("hotcrp-pc", "web-pcinfo.csv"),
+            ("hotcrp-papers", "web-jsonattach.zip"),
+            ("hotcrp-reviews-json", "api-reviews.json"),
+        ):
+            reports[name] = run_import(workshop=workshop, actor=chair, fmt=fmt, data=read(name))
+        yield {"workshop": workshop, "chair": chair, "reports": reports}
+        transaction.set_rollback(True)
+
+
+def test_each_file_is_accepted_as_exported(migrated):
+    for name, report in migrated["reports"].items():
+        assert report.ok, (name, report.errors[:3])
+    # The other exports of the same data, each as HotCRP wrote it, pass a dry run too.
+    for fmt, name in (
+        ("hotcrp-papers", "api-papers.json"),
+        ("hotcrp-reviews-csv", "batch-reviewcsv.csv"),
+        ("hotcrp-reviews-csv", "web-revcsv.csv"),
+        ("hotcrp-reviews-json", "batch-paperjson-reviews.json"),
+    ):
+        report = run_import(
+            workshop=migrated["workshop"],
+            actor=migrated["chair"],
+            fmt=fmt,
+            data=read(name),
+            dry_run=True,
+        )
+        if fmt == "hotcrp-papers":  # the same papers again: no update mode yet
+            assert {e["message"].split(":")[0] for e in report.errors} == {"Duplicate paper"}
+        else:
+            assert report.ok, (name, report.errors[:3])
+
+
+def test_names_come_from_given_and_family_names(migrated):
+    papers = {s.number: s for s in Submission.objects.filter(workshop=migrated["workshop"])}
+    assert len(papers) == 30
+    authors = [a for s in papers.values() for a in s.authors.all()]
+    assert not [a for a in authors if a.name == a.email or "@" in a.name]
+    first = papers[1].authors.order_by("position")
+    assert [a.name for a in first] == [
+        "Puneet Sharma",
+        "Deborah Estrin",
+        "Sally Floyd",
+        "Van Jacobson",
+    ]
+
+
+def test_hotcrp_contacts_are_the_contacts_not_the_first_author(migrated):
+    paper = Submission.objects.get(workshop=migrated["workshop"], number=1)
+    contacts = set(paper.authors.filter(is_contact=True).values_list("email", flat=True))
+    # HotCRP lists estrin@usc.edu, floyd@ee.lbl.gov and van@ee.lbl.gov; the author list
+    # writes Deborah Estrin as estrin@USC.edu (addresses are matched without case).
+    assert contacts == {"estrin@usc.edu", "floyd@ee.lbl.gov", "van@ee.lbl.gov"}
+    assert not paper.authors.get(position=1).is_contact
+
+
+def test_authors_without_an_address_are_kept_as_authors(migrated):
+    without = [
+        (s.number, a.name)
+        for s in Submission.objects.filter(workshop=migrated["workshop"])
+        for a in s.authors.all()
+        if not a.email
+    ]
+    assert ("Dong Lin" in {name for _, name in without}) and len(without) == 4
+    report = migrated["reports"]["web-jsonattach.zip"]
+    assert {
+        "kind": "paper",
+        "field": "author without e-mail",
+        "fate": "imported: listed, no account",
+        "count": 4,
+    } in report.fields()
+
+
+def test_a_venues_own_decision_becomes_a_category(migrated):
+    decisions = {
+        d.submission.number: d.category
+        for d in Decision.objects.filter(submission__workshop=migrated["workshop"])
+    }
+    assert decisions[2].name == "Accepted as poster" and decisions[2].outcome == "accept"
+    assert decisions[1].name == "Accepted" and decisions[1].outcome == "accept"
+    assert decisions[3].outcome == "reject"
+
+
+def test_what_has_no_field_here_is_kept_for_the_chairs_and_reported(migrated):
+    paper = Submission.objects.get(workshop=migrated["workshop"], number=1)
+    kept = SourceRecord.objects.get(workshop=migrated["workshop"], kind="paper", source_id="1")
+    assert kept.object_id == paper.pk
+    assert kept.data["Calories"] == 1020 and kept.data["tags"] == ["best-paper#0"]
+    fates = {(f["field"], f["fate"]) for f in migrated["reports"]["web-jsonattach.zip"].fields()}
+    assert ("tags", "kept for the chairs (source data)") in fates
+    # The zip's PDFs went through the upload checks (HotCRP's test PDFs are 13 bytes of
+    # text: refused, reported, and the papers imported without them).
+    assert ("PDF", "dropped: refused by the upload checks") in fates
+    assert paper.paper is None
+
+
+def test_abbreviated_review_fields_are_resolved_to_the_form(migrated):
+    review = Review.objects.get(
+        assignment__submission__workshop=migrated["workshop"],
+        assignment__submission__number=1,
+        assignment__reviewer__email="mgbaker@cs.stanford.edu",
+    )
+    answers = {a.question.label: a.value for a in review.answers.select_related("question")}
+    assert review.status == ReviewStatus.SUBMITTED
+    assert answers["Overall recommendation"] == 3 and answers["Confidence"] == 1
+    assert answers["Summary"] == "This is the summary"
+    assert answers["Comments for authors"] == "Comments for äuthor"
+    added = ReviewQuestion.objects.get(workshop=migrated["workshop"], label="Comments for authors")
+    assert not added.active and added.visibility == "authors"
+    fates = {(f["field"], f["fate"]) for f in migrated["reports"]["api-reviews.json"].fields()}
+    assert ("Overall merit", "mapped to “Overall recommendation”") in fates
+    assert ("reviewer_email", "kept for the chairs (source data)") in fates
+
+
+def test_reviews_by_people_outside_the_committee_are_kept_for_the_chairs(migrated):
+    report = migrated["reports"]["api-reviews.json"]
+    kept = SourceRecord.objects.filter(
+        workshop=migrated["workshop"], kind="review", data__reviewer__startswith="external"
+    )
+    assert kept.exists()
+    assert all(r.content_type.model == "submission" for r in kept)
+    assert any("kept for the chairs only" in w["message"] for w in report.warnings)
+
+
+def test_no_reviewer_identity_reaches_the_authors(migrated, client):
+    """The breach: HotCRP's review JSON carries each reviewer's name and e-mail. After
+    release, the authors of a paper read no identity of its reviewers: not on the reviews
+    page, the paper page, the decision mail, or through the API."""
+    workshop, chair = migrated["workshop"], migrated["chair"]
+    by_paper: dict[int, set[str]] = {}
+    for item in hotcrp_reviews():
+        names = {str(item[k]) for k in ("reviewer_email", "reviewer") if item.get(k)}
+        by_paper.setdefault(item["pid"], set()).update(names)
+
+    # No imported answer holds an identity, whoever reads it.
+    everyone = set().union(*by_paper.values())
+    values = " ".join(
+        str(a.value)
+        for a in Answer.objects.filter(review__assignment__submission__workshop=workshop)
+    )
+    assert not [i for i in everyone if len(i) > 3 and i in values]
+
+    decisions_release(workshop=workshop, chair=chair)
+    reviews_release(workshop=workshop, chair=chair)
+    decision_mails_compose(workshop=workshop, chair=chair, include_reviews=True)
+
+    # A contact author of paper 1 (and others) signs up with the address HotCRP knew.
+    author = User.objects.create_user(email="van@ee.lbl.gov", name="Van Jacobson")
+    EmailAddress.objects.create(user=author, email=author.email, verified=True, primary=True)
+    client.force_login(author)
+    _, secret = token_create(user=author, name="author", workshops=[workshop])
+    bearer = {"HTTP_AUTHORIZATION": f"Bearer {secret}"}
+    papers = Submission.objects.filter(workshop=workshop, authors__email__iexact=author.email)
+    assert papers.filter(number=1).exists()
+    checked = 0
+    for paper in papers.distinct():
+        reviewers = by_paper.get(paper.number, set()) | {
+            x
+            for pair in Review.objects.filter(assignment__submission=paper).values_list(
+                "assignment__reviewer__email", "assignment__reviewer__name"
+            )
+            for x in pair
+        }
+        # A reviewer who is also an author of the paper is named as its author.
+        own = {a.name for a in paper.authors.all()} | {a.email.lower() for a in paper.authors.all()}
+        secret_names = {
+            r for r in reviewers if len(r) > 3 and r.lower() not in own and r not in own
+        }
+        texts = [
+            client.get(reverse("author_reviews", args=[paper.pk])),
+            client.get(reverse("submissions:detail", args=[paper.pk])),
+            client.get(reverse("api:submission-reviews", args=[paper.pk]), **bearer),
+            client.get(reverse("api:submission", args=[paper.pk]), **bearer),
+        ]
+        for page in texts:
+            assert page.status_code == 200, page.request["PATH_INFO"]
+            body = page.content.decode()
+            assert not [n for n in secret_names if n in body], page.request["PATH_INFO"]
+        decision = Decision.objects.get(submission=paper)
+        for mail in OutgoingMail.objects.filter(target_id=decision.pk, to__iexact=author.email):
+            body = mail.subject + mail.body_text + mail.body_html
+            assert not [n for n in secret_names if n in body], mail.subject
+            checked += 1
+        checked += len(texts)
+    assert checked > 4

@@ -1,0 +1,63 @@
+"""Where imported objects came from: the writer the importers call, and the reads."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+
+from workshop.models import Workshop
+
+from .models import SourceRecord, SourceSystem
+
+
+class SourceKind(models.TextChoices):
+    PAPER = "paper", "Paper"
+    REVIEW = "review", "Review"
+    MEMBER = "member", "Committee member"
+
+
+# An import format's prefix (`hotcrp-papers`) to its system.
+SYSTEMS = {
+    "hotcrp": SourceSystem.HOTCRP,
+    "openreview": SourceSystem.OPENREVIEW,
+    "easychair": SourceSystem.EASYCHAIR,
+}
+
+
+def source_record_write(
+    *,
+    workshop: Workshop,
+    system: str,
+    kind: str,
+    source_id: str,
+    obj: models.Model,
+    data: dict[str, Any],
+) -> SourceRecord:
+    """Record (or update) that `obj` is `system`'s `kind` `source_id`, with the source data
+    that has no field here. Idempotent: the same record imported again changes only what
+    changed."""
+    record, _ = SourceRecord.objects.update_or_create(
+        workshop=workshop,
+        system=system,
+        kind=kind,
+        source_id=str(source_id)[:200],
+        defaults={
+            "content_type": ContentType.objects.get_for_model(obj),
+            "object_id": obj.pk,
+            "data": data,
+        },
+    )
+    return record
+
+
+def source_object_id(*, workshop: Workshop, system: str, kind: str, source_id: str) -> int | None:
+    """The id of the object an earlier import made of this source record, if any."""
+    return (
+        SourceRecord.objects.filter(
+            workshop=workshop, system=system, kind=kind, source_id=str(source_id)[:200]
+        )
+        .values_list("object_id", flat=True)
+        .first()
+    )
