@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import time
 from functools import partial
 from typing import Any
 
 from django.core.cache import cache
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from workshop.activity import activity_record
@@ -22,10 +24,21 @@ from .models import JobKind, JobStatus, TransferJob
 from .report import Report
 
 EXPORT_FORMAT = "archive"
+# A job is taken for lost when its task has not started this long after it was queued, or
+# has reported no progress (its heartbeat) this long while running: a worker that was
+# killed, or a message the broker lost. A running job reports at least every chunk.
+LOST_AFTER = dt.timedelta(minutes=10)
+# A lost running job starts again this many times (it changed nothing: its transaction
+# died with its worker), then fails with a message that says so.
+RESTARTS = 2
 
 
 def _progress_key(job_id: int) -> str:
     return f"transfer-progress:{job_id}"
+
+
+def _heartbeat_key(job_id: int) -> str:
+    return f"transfer-heartbeat:{job_id}"
 
 
 def job_progress(job: TransferJob) -> tuple[int, int]:
@@ -128,24 +141,39 @@ def transfer_job_confirm(*, job: TransferJob, chair: User) -> TransferJob:
     )
 
 
-def _enqueue(job_id: int) -> None:
+def _enqueue(job_id: int) -> bool:
+    """Hand the job to the transfer workers (the `transfer` queue). A broker that cannot be
+    reached raises nothing here: the job row waits, and `transfer_jobs_sweep` queues it."""
+    from workshop.outbox import task_enqueue
+
     from .tasks import transfer_job_task
 
-    transfer_job_task.delay(job_id)
+    return task_enqueue(transfer_job_task, job_id)
 
 
 def transfer_job_run(job_id: int) -> str:
-    """Run one job (idempotent: only a waiting job starts). Errors of the file end in the
-    report with the job done; an unexpected error marks it failed and changes nothing."""
+    """Run one job (idempotent: only a waiting job starts, so a message delivered twice
+    runs it once; and only the run that started it may finish it, so a run the sweep gave
+    up for lost cannot overwrite the outcome of its successor). Errors of the file end in
+    the report with the job done; an unexpected error marks it failed and changes nothing.
+    Progress goes to the cache (with the heartbeat the sweep reads) and, between the
+    chunks that a committee list commits on their own, to the job's row."""
+    started_at = timezone.now()
     started = TransferJob.objects.filter(pk=job_id, status=JobStatus.PENDING).update(
-        status=JobStatus.RUNNING, started_at=timezone.now()
+        status=JobStatus.RUNNING, started_at=started_at
     )
     if not started:
         return "skipped"
     job = TransferJob.objects.select_related("workshop", "created_by").get(pk=job_id)
+    cache.set(_heartbeat_key(job_id), time.time(), 3600)
 
     def progress(done: int, total: int) -> None:
         cache.set(_progress_key(job_id), (done, total), 3600)
+        cache.set(_heartbeat_key(job_id), time.time(), 3600)
+        if not connection.in_atomic_block:
+            TransferJob.objects.filter(pk=job_id, status=JobStatus.RUNNING).update(
+                progress_done=done, progress_total=total
+            )
 
     actor: Any = job.created_by
     try:
@@ -191,10 +219,62 @@ def transfer_job_run(job_id: int) -> str:
         }
         status = JobStatus.FAILED
     done, total = cache.get(_progress_key(job_id)) or (0, 0)
-    job.report = report
-    job.status = status
-    job.progress_done, job.progress_total = max(done, total), max(done, total)
-    job.finished_at = timezone.now()
-    job.save()
-    cache.delete(_progress_key(job_id))
-    return status
+    finished = TransferJob.objects.filter(
+        pk=job_id, status=JobStatus.RUNNING, started_at=started_at
+    ).update(
+        report=report,
+        status=status,
+        progress_done=max(done, total),
+        progress_total=max(done, total),
+        finished_at=timezone.now(),
+        workshop=job.workshop,
+        result=job.result.name or "",
+    )
+    cache.delete_many([_progress_key(job_id), _heartbeat_key(job_id)])
+    return status if finished else "superseded"
+
+
+def transfer_jobs_sweep(now: dt.datetime | None = None) -> dict[str, int]:
+    """Periodic (beat): find the jobs whose task was lost. A job queued `LOST_AFTER` ago
+    and not started is queued again (once per `LOST_AFTER`: a long queue is not flooded);
+    a running job without a heartbeat for `LOST_AFTER` starts again (up to `RESTARTS`
+    times), then fails with a clear message. Returns how many of each."""
+    now = now or timezone.now()
+    cutoff = now - LOST_AFTER
+    counts = {"requeued": 0, "restarted": 0, "failed": 0}
+    waiting = TransferJob.objects.filter(status=JobStatus.PENDING, created_at__lt=cutoff)
+    for job_id in waiting.values_list("pk", flat=True)[:500]:
+        if cache.add(f"transfer-requeue:{job_id}", 1, int(LOST_AFTER.total_seconds())):
+            counts["requeued"] += 1
+            _enqueue(job_id)
+    running = TransferJob.objects.filter(status=JobStatus.RUNNING, started_at__lt=cutoff)
+    for job in running.only("pk", "started_at", "report")[:500]:
+        beat = cache.get(_heartbeat_key(job.pk))
+        if beat is not None and beat > cutoff.timestamp():
+            continue
+        mine = TransferJob.objects.filter(
+            pk=job.pk, status=JobStatus.RUNNING, started_at=job.started_at
+        )
+        restarts = (job.report or {}).get("restarts", 0) if isinstance(job.report, dict) else 0
+        if restarts < RESTARTS:
+            if mine.update(status=JobStatus.PENDING, report={"restarts": restarts + 1}):
+                counts["restarted"] += 1
+                _enqueue(job.pk)
+            continue
+        message = (
+            f"The job stopped without finishing: the worker running it was lost (stopped, "
+            f"restarted or out of memory) {restarts + 1} times, with no sign of life for "
+            f"{int(LOST_AFTER.total_seconds() // 60)} minutes. Upload the file again (a dry "
+            "run shows what is still to do), or ask the administrators to look at the "
+            "transfer worker."
+        )
+        report = {
+            "ok": False,
+            "errors": [{"line": 0, "message": message}],
+            "changes": [],
+            "warnings": [],
+            "counts": {},
+        }
+        if mine.update(status=JobStatus.FAILED, report=report, finished_at=now):
+            counts["failed"] += 1
+    return counts

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from . import services
 from .services import transfer_job_run
 
 
@@ -11,3 +12,9 @@ from .services import transfer_job_run
 def transfer_job_task(job_id: int) -> str:
     """Run one import or export job (idempotent: only a waiting job starts)."""
     return transfer_job_run(job_id)
+
+
+@shared_task(acks_late=True, ignore_result=True, soft_time_limit=120, time_limit=150)
+def transfer_jobs_sweep() -> dict[str, int]:
+    """Periodic (beat): queue again the jobs whose task was lost, fail the hopeless ones."""
+    return services.transfer_jobs_sweep()

@@ -151,7 +151,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Queues by kind, so a burst of one kind never delays another: a receipt never waits behind
 # a thousand deep checks. Run a worker per queue (docker-compose.yml) or one worker on all
-# (`make worker`, the tests): `celery -A workshop worker -Q mail,checks,matching,celery`.
+# (`make worker`, the tests): `celery -A workshop worker -Q mail,checks,matching,transfer,celery`.
+# Imports, exports and restores (long: a 50,000-line committee list) have a queue of their
+# own, so they never hold up mail or checks.
 CELERY_TASK_DEFAULT_QUEUE = "celery"  # the rest: proceedings bundles
 CELERY_TASK_ROUTES = {
     "workshop.tasks.outbox_*": {"queue": "mail"},
@@ -160,8 +162,9 @@ CELERY_TASK_ROUTES = {
     "submissions.tasks.submission_file_check_task": {"queue": "checks"},
     "submissions.tasks.pending_checks_sweep": {"queue": "checks"},
     "reviews.tasks.matching_run_task": {"queue": "matching"},
+    "transfer.tasks.*": {"queue": "transfer"},
 }
-CELERY_QUEUE_NAMES = ("mail", "checks", "matching", "celery")
+CELERY_QUEUE_NAMES = ("mail", "checks", "matching", "transfer", "celery")
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
     "outbox-sweep": {"task": "workshop.tasks.outbox_sweep", "schedule": 60.0},
@@ -178,6 +181,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "programme.tasks.presenter_reminders_tick",
         "schedule": 15 * 60.0,
     },
+    "transfer-jobs-sweep": {"task": "transfer.tasks.transfer_jobs_sweep", "schedule": 60.0},
 }
 # Called (dotted paths, in order) at the end of `seed_demo`, so apps above `reviews` add
 # their part of the demo without the command importing them.

@@ -19,7 +19,7 @@ import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = REPO_ROOT / "docker-compose.yml"
-WORKERS = ("worker-mail", "worker-checks", "worker-batch")
+WORKERS = ("worker-mail", "worker-checks", "worker-transfer", "worker-batch")
 HEALTHCHECKED_SERVICES = {"web", *WORKERS, "beat", "postgres", "redis", "mailpit"}
 PRODUCTION_HOST = "review.example.org"
 
