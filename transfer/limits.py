@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import zipfile
+import zlib
 from io import BytesIO
 from pathlib import PurePosixPath
 
@@ -66,8 +67,12 @@ def open_zip(data: bytes, report: Report) -> zipfile.ZipFile | None:
 def read_member(archive: zipfile.ZipFile, name: str) -> bytes:
     """Read one member, never more than its declared size (a lying header stops there)."""
     info = archive.getinfo(name)
-    with archive.open(info) as handle:
-        data = handle.read(info.file_size + 1)
+    try:
+        with archive.open(info) as handle:
+            data = handle.read(info.file_size + 1)
+    except (zipfile.BadZipFile, EOFError, zlib.error) as exc:
+        # A lying CRC-32 or a broken stream: say which member, never "Internal error".
+        raise ValueError(f"{name} is damaged in the zip ({exc})") from exc
     if len(data) > info.file_size:
         raise ValueError(f"{name}: larger than declared")
     return data

@@ -4,7 +4,9 @@ import ever puts a reviewer's identity into text that the authors read."""
 
 from __future__ import annotations
 
+import io
 import json
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -228,3 +230,42 @@ def test_no_reviewer_identity_reaches_the_authors(migrated, client):
             checked += 1
         checked += len(texts)
     assert checked > 4
+
+
+def _corrupt_crc(data: bytes, member: str) -> bytes:
+    """The zip with one byte of `member`'s stored content flipped: its CRC-32 now lies."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(buffer, "w") as out:
+        for name in source.namelist():
+            out.writestr(name, source.read(name), compress_type=zipfile.ZIP_STORED)
+    raw = bytearray(buffer.getvalue())
+    with zipfile.ZipFile(io.BytesIO(bytes(raw))) as check:
+        info = check.getinfo(member)
+    start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
+    raw[start] ^= 0x01
+    return bytes(raw)
+
+
+@pytest.mark.parametrize(
+    ("fmt", "member"),
+    [("hotcrp-papers", "hotcrp_testdb-paper1.pdf"), ("easychair", "easychair/review.csv")],
+)
+def test_a_zip_whose_checksum_lies_is_reported_by_member(migrated, fmt, member):
+    if fmt == "hotcrp-papers":
+        data = read("web-jsonattach.zip")
+    else:
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w") as archive:
+            sample = REAL.parent.parent / "easychair"
+            for path in sorted(sample.iterdir()):
+                archive.writestr(f"easychair/{path.name}", path.read_bytes())
+        data = buffer.getvalue()
+    report = run_import(
+        workshop=migrated["workshop"],
+        actor=migrated["chair"],
+        fmt=fmt,
+        data=_corrupt_crc(data, member),
+        dry_run=True,
+    )
+    assert not report.ok
+    assert any(member in e["message"] and "damaged" in e["message"] for e in report.errors)

@@ -168,7 +168,11 @@ def parse_bundle(data: bytes, report: Report) -> Bundle:
     def read(key: str) -> tuple[str, bytes] | None:
         for short, full in files.items():
             if short.startswith(key):
-                return short, read_member(archive, full)
+                try:
+                    return short, read_member(archive, full)
+                except ValueError as exc:  # a lying CRC-32 or a broken stream
+                    report.error(full, f"{exc}.")
+                    return None
         return None
 
     members: dict[str, str] = {}
