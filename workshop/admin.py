@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+from allauth.account.admin import EmailAddressAdmin as AllauthEmailAddressAdmin
+from allauth.account.models import EmailAddress
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
@@ -23,6 +25,7 @@ from .admin_scoping import (
     ChairScopedAdmin,
     ChairScopedInline,
     ConfigAdminMixin,
+    ForgedChangelistInput,
     OneWorkshopAtATime,
     ScopedValuesFilter,
 )
@@ -39,7 +42,7 @@ admin.site.index_title = "Your workshops"
 
 
 @admin.register(User)
-class UserAdmin(OneLineAdmin, DjangoUserAdmin):
+class UserAdmin(ForgedChangelistInput, OneLineAdmin, DjangoUserAdmin):
     """Superusers only: chairs manage people through memberships and invitations."""
 
     ordering = ["email"]
@@ -57,6 +60,15 @@ class UserAdmin(OneLineAdmin, DjangoUserAdmin):
     add_fieldsets = (
         (None, {"classes": ("wide",), "fields": ("email", "name", "password1", "password2")}),
     )
+
+
+# allauth's address list (superusers only), with the same guard on forged changelist input.
+admin.site.unregister(EmailAddress)
+
+
+@admin.register(EmailAddress)
+class EmailAddressAdmin(ForgedChangelistInput, AllauthEmailAddressAdmin):
+    pass
 
 
 class TopicInline(ChairScopedInline, admin.TabularInline):
