@@ -19,16 +19,6 @@ ID_BOUNDS = {"min_value": 1, "max_value": 2**31 - 1}  # ids and numbers the data
 COMMITTEE_ROLES = [(Role.REVIEWER.value, "Reviewer"), (Role.AREA_CHAIR.value, "Area chair")]
 
 
-class ErrorDetailSerializer(serializers.Serializer):
-    code = serializers.CharField()
-    message = serializers.CharField()
-    fields = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
-
-
-class ErrorSerializer(serializers.Serializer):
-    error = ErrorDetailSerializer()
-
-
 class TopicSerializer(serializers.ModelSerializer):
     class Meta:
         model = Topic

@@ -1,4 +1,5 @@
-"""What every endpoint shares: the error responses in the schema, dry runs."""
+"""What every endpoint shares: pages and their ordering, OPTIONS, dry runs. (The error
+responses every operation may answer are added to the schema by `api.schema`.)"""
 
 from __future__ import annotations
 
@@ -8,28 +9,14 @@ from typing import TypeVar
 from django.db import transaction
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.openapi import AutoSchema
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
 from rest_framework.generics import GenericAPIView
 
 from ..metadata import ApiMetadata
 from ..pagination import Pages
-from ..serializers import ErrorSerializer
 
 T = TypeVar("T")
-
-ERRORS = {
-    400: OpenApiResponse(ErrorSerializer, description="Invalid input."),
-    401: OpenApiResponse(ErrorSerializer, description="No or bad credentials."),
-    403: OpenApiResponse(ErrorSerializer, description="Not allowed, or a closed window."),
-    404: OpenApiResponse(ErrorSerializer, description="Missing, or hidden from the caller."),
-    429: OpenApiResponse(ErrorSerializer, description="Too many requests for this token."),
-}
-READ_ERRORS = {k: v for k, v in ERRORS.items() if k != 400}
-
-
-def responses(ok: dict, *, write: bool = True) -> dict:
-    return {**ok, **(ERRORS if write else READ_ERRORS)}
 
 
 class ListSchema(AutoSchema):

@@ -28,7 +28,7 @@ from workshop.validators import validate_one_line
 from .. import access
 from ..selectors import people_of
 from ..serializers import COMMITTEE_ROLES, ID_BOUNDS
-from .base import ApiView, dry_run_or_apply, number_param, responses
+from .base import ApiView, dry_run_or_apply, number_param
 
 
 class MemberSerializer(serializers.ModelSerializer):
@@ -110,7 +110,7 @@ class MemberList(ApiView):
     orderings = {"name": ("user__name",), "email": ("user__email",), "role": ("role",)}
     serializer_class = MemberSerializer
 
-    @extend_schema(responses=responses({200: MemberSerializer(many=True)}, write=False))
+    @extend_schema(responses={200: MemberSerializer(many=True)})
     def get(self, request, slug: str):
         workshop = access.workshop_get(request, slug)
         access.check(request, "reviews.manage_committee", workshop)
@@ -129,7 +129,7 @@ class InvitationList(ApiView):
     orderings = {"email": ("email",), "status": ("status",), "created": ("pk",)}
     serializer_class = InvitationSerializer
 
-    @extend_schema(responses=responses({200: InvitationSerializer(many=True)}, write=False))
+    @extend_schema(responses={200: InvitationSerializer(many=True)})
     def get(self, request, slug: str):
         workshop = access.workshop_get(request, slug)
         access.check(request, "reviews.manage_committee", workshop)
@@ -137,7 +137,7 @@ class InvitationList(ApiView):
         return self.get_paginated_response(InvitationSerializer(page, many=True).data)
 
     @extend_schema(request=InvitationBulkSerializer,
-                   responses=responses({200: InvitationBulkResultSerializer}))  # fmt: skip
+                   responses={200: InvitationBulkResultSerializer})  # fmt: skip
     def post(self, request, slug: str):
         workshop = access.workshop_get(request, slug)
         access.check(request, "reviews.manage_committee", workshop,
@@ -165,7 +165,7 @@ class BidList(ApiView):
     orderings = {"paper": ("submission__number",), "value": ("value",)}
     serializer_class = BidSerializer
 
-    @extend_schema(responses=responses({200: BidSerializer(many=True)}, write=False))
+    @extend_schema(responses={200: BidSerializer(many=True)})
     def get(self, request, slug: str):
         workshop = access.workshop_get(request, slug)
         queryset = Bid.objects.filter(submission__workshop=workshop).select_related(
@@ -188,7 +188,7 @@ class BidList(ApiView):
                  "reviewer": b.user.email if everyone else ""} for b in shown]  # fmt: skip
         return self.get_paginated_response(rows)
 
-    @extend_schema(request=BidWriteSerializer, responses=responses({200: BidSerializer}))
+    @extend_schema(request=BidWriteSerializer, responses={200: BidSerializer})
     def put(self, request, slug: str):
         workshop = access.workshop_get(request, slug)
         data = BidWriteSerializer(data=request.data)
@@ -208,8 +208,7 @@ class ConflictList(ApiView):
     orderings = {"paper": ("submission__number",)}
     serializer_class = ConflictSerializer
 
-    @extend_schema(parameters=[], responses=responses({200: ConflictSerializer(many=True)},
-                                                      write=False))  # fmt: skip
+    @extend_schema(parameters=[], responses={200: ConflictSerializer(many=True)})  # fmt: skip
     def get(self, request, slug: str):
         workshop = access.workshop_get(request, slug)
         access.check(request, "reviews.set_conflict", workshop)
@@ -224,7 +223,7 @@ class ConflictList(ApiView):
         return self.get_paginated_response(rows)
 
     @extend_schema(request=ConflictSerializer,
-                   responses=responses({201: ConflictSerializer}))  # fmt: skip
+                   responses={201: ConflictSerializer})  # fmt: skip
     def post(self, request, slug: str):
         workshop = access.workshop_get(request, slug)
         access.check(request, "reviews.set_conflict", workshop,
@@ -266,8 +265,7 @@ class DeclaredConflictList(ApiView):
 
     serializer_class = DeclaredConflictSerializer
 
-    @extend_schema(responses=responses({200: DeclaredConflictSerializer(many=True)},
-                                       write=False))  # fmt: skip
+    @extend_schema(responses={200: DeclaredConflictSerializer(many=True)})  # fmt: skip
     def get(self, request, slug: str):
         workshop = access.workshop_get(request, slug)
         access.check(request, "reviews.set_conflict", workshop)
@@ -312,7 +310,7 @@ class ProfileList(ApiView):
     orderings = {"name": ("user__name",), "email": ("user__email",)}
     serializer_class = ProfileRowSerializer
 
-    @extend_schema(responses=responses({200: ProfileRowSerializer(many=True)}, write=False))
+    @extend_schema(responses={200: ProfileRowSerializer(many=True)})
     def get(self, request, slug: str):
         workshop = access.workshop_get(request, slug)
         access.check(request, "reviews.manage_committee", workshop)
@@ -347,7 +345,7 @@ class RunCreate(ApiView):
 
     serializer_class = RunSerializer
 
-    @extend_schema(request=RunCreateSerializer, responses=responses({201: RunSerializer}))
+    @extend_schema(request=RunCreateSerializer, responses={201: RunSerializer})
     def post(self, request, slug: str):
         workshop = access.workshop_get(request, slug)
         data = RunCreateSerializer(data=request.data)
@@ -364,7 +362,7 @@ class RunDetail(ApiView):
 
     serializer_class = RunSerializer
 
-    @extend_schema(responses=responses({200: RunSerializer}, write=False))
+    @extend_schema(responses={200: RunSerializer})
     def get(self, request, slug: str, pk: int):
         return Response(RunSerializer(_run(request, slug, pk)).data)
 
@@ -374,7 +372,7 @@ class RunCommit(ApiView):
 
     serializer_class = CommitResultSerializer
 
-    @extend_schema(request=None, responses=responses({200: CommitResultSerializer}))
+    @extend_schema(request=None, responses={200: CommitResultSerializer})
     def post(self, request, slug: str, pk: int):
         counts = matching_run_commit(run=_run(request, slug, pk), chair=request.user)
         return Response(counts)

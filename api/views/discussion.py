@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
@@ -18,7 +18,7 @@ from workshop.errors import NotFound
 
 from .. import access
 from ..serializers import ID_BOUNDS
-from .base import ApiView, responses
+from .base import ApiView
 
 
 class CommentSerializer(serializers.Serializer):
@@ -71,7 +71,7 @@ class CommentList(ApiView):
     serializer_class = CommentSerializer
     pagination_class = None
 
-    @extend_schema(responses=responses({200: CommentSerializer(many=True)}, write=False))
+    @extend_schema(responses={200: CommentSerializer(many=True)})
     def get(self, request, slug: str, number: int):
         paper = _paper(request, slug, number)
         access.check(
@@ -87,7 +87,7 @@ class CommentList(ApiView):
         shown = [_shown(n) for n in notes if (n.parent_id or n.pk) in readable]
         return Response(shown)
 
-    @extend_schema(request=CommentWriteSerializer, responses=responses({201: CommentSerializer}))
+    @extend_schema(request=CommentWriteSerializer, responses={201: CommentSerializer})
     def post(self, request, slug: str, number: int):
         paper = _paper(request, slug, number)
         data = CommentWriteSerializer(data=request.data)
@@ -108,7 +108,7 @@ class MetaReviewDetail(ApiView):
 
     serializer_class = MetaReviewSerializer
 
-    @extend_schema(responses=responses({200: MetaReviewSerializer}, write=False))
+    @extend_schema(responses={200: MetaReviewSerializer})
     def get(self, request, slug: str, number: int):
         paper = _paper(request, slug, number)
         access.check(request, "reviews.see_meta_review", paper)
@@ -117,7 +117,7 @@ class MetaReviewDetail(ApiView):
             raise NotFound()
         return Response({"recommendation": meta.recommendation, "text": meta.text})
 
-    @extend_schema(request=MetaReviewSerializer, responses=responses({200: MetaReviewSerializer}))
+    @extend_schema(request=MetaReviewSerializer, responses={200: MetaReviewSerializer})
     def put(self, request, slug: str, number: int):
         paper = _paper(request, slug, number)
         data = MetaReviewSerializer(data=request.data)
@@ -134,7 +134,11 @@ class PaperPdf(ApiView):
     serializer_class = None
 
     @extend_schema(
-        responses=responses({(200, "application/pdf"): OpenApiTypes.BINARY}, write=False)
+        responses={
+            (200, "application/pdf"): OpenApiResponse(
+                OpenApiTypes.BINARY, description="The reviewer copy; the original for its chairs."
+            )
+        }
     )
     def get(self, request, slug: str, number: int):
         paper = _paper(request, slug, number)
@@ -163,14 +167,14 @@ class ReviewerProfileDetail(ApiView):
 
     serializer_class = ProfileSerializer
 
-    @extend_schema(responses=responses({200: ProfileSerializer}, write=False))
+    @extend_schema(responses={200: ProfileSerializer})
     def get(self, request, slug: str):
         workshop = access.workshop_get(request, slug)
         access.check(request, "reviews.edit_profile", workshop)
         profile = ReviewerProfile.objects.filter(workshop=workshop, user=request.user).first()
         return Response(_profile(profile))
 
-    @extend_schema(request=ProfileSerializer, responses=responses({200: ProfileSerializer}))
+    @extend_schema(request=ProfileSerializer, responses={200: ProfileSerializer})
     def put(self, request, slug: str):
         workshop = access.workshop_get(request, slug)
         data = ProfileSerializer(data=request.data)

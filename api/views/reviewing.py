@@ -41,7 +41,7 @@ from ..serializers import (
     ReviewSerializer,
     ReviewWriteSerializer,
 )
-from .base import ApiView, dry_run_or_apply, item, number_param, responses
+from .base import ApiView, dry_run_or_apply, item, number_param
 
 DRY_RUN_NOTE = (
     "With `dry_run: true` every change runs through the real services inside a transaction "
@@ -62,7 +62,7 @@ class AssignmentList(ApiView):
 
     @extend_schema(
         parameters=[OpenApiParameter("paper", int), OpenApiParameter("reviewer", str)],
-        responses=responses({200: AssignmentSerializer(many=True)}, write=False),
+        responses={200: AssignmentSerializer(many=True)},
     )
     def get(self, request, slug: str):
         workshop = access.workshop_get(request, slug)
@@ -84,7 +84,7 @@ class AssignmentBulk(ApiView):
     serializer_class = AssignmentBulkSerializer
 
     @extend_schema(request=AssignmentBulkSerializer,
-                   responses=responses({200: BulkResultSerializer}))  # fmt: skip
+                   responses={200: BulkResultSerializer})  # fmt: skip
     def post(self, request, slug: str):
         workshop = access.workshop_get(request, slug)
         access.check(request, "reviews.assign", workshop, "Only the chairs assign reviewers.")
@@ -146,7 +146,7 @@ class MyAssignments(ApiView):
 
     serializer_class = OwnAssignmentSerializer
 
-    @extend_schema(responses=responses({200: OwnAssignmentSerializer(many=True)}, write=False))
+    @extend_schema(responses={200: OwnAssignmentSerializer(many=True)})
     def get(self, request):
         ids = access.scope_ids(request)
         rows = [a for a in reviewer_assignments(request.user)
@@ -200,13 +200,13 @@ class ReviewDetail(ApiView):
 
     serializer_class = ReviewSerializer
 
-    @extend_schema(responses=responses({200: ReviewSerializer}, write=False))
+    @extend_schema(responses={200: ReviewSerializer})
     def get(self, request, pk: int):
         assignment, review = _assignment(request, pk)
         chair = can(request.user, "reviews.see_chairs_only_answers", assignment.submission)
         return Response(_review_data(request, assignment, review, chair=chair))
 
-    @extend_schema(request=ReviewWriteSerializer, responses=responses({200: ReviewSerializer}))
+    @extend_schema(request=ReviewWriteSerializer, responses={200: ReviewSerializer})
     def put(self, request, pk: int):
         assignment, _ = _assignment(request, pk)
         data = ReviewWriteSerializer(data=request.data)
@@ -232,7 +232,7 @@ class WorkshopReviews(ApiView):
 
     @extend_schema(
         parameters=[OpenApiParameter("paper", int)],
-        responses=responses({200: ReviewSerializer(many=True)}, write=False),
+        responses={200: ReviewSerializer(many=True)},
     )
     def get(self, request, slug: str):
         workshop = access.workshop_get(request, slug)
@@ -280,7 +280,7 @@ class DecisionBulk(ApiView):
     serializer_class = DecisionBulkSerializer
 
     @extend_schema(request=DecisionBulkSerializer,
-                   responses=responses({200: DecisionBulkResultSerializer}))  # fmt: skip
+                   responses={200: DecisionBulkResultSerializer})  # fmt: skip
     def post(self, request, slug: str):
         workshop = access.workshop_get(request, slug)
         access.check(request, "decisions.decide", workshop, "Only the chairs decide.")
@@ -316,7 +316,7 @@ class DecisionMailsCompose(ApiView):
 
     serializer_class = ComposeSerializer
 
-    @extend_schema(request=ComposeSerializer, responses=responses({200: CountSerializer}))
+    @extend_schema(request=ComposeSerializer, responses={200: CountSerializer})
     def post(self, request, slug: str):
         workshop = access.workshop_get(request, slug)
         data = ComposeSerializer(data=request.data)
@@ -334,7 +334,7 @@ class DecisionsRelease(ApiView):
 
     serializer_class = CountSerializer
 
-    @extend_schema(request=None, responses=responses({200: CountSerializer}))
+    @extend_schema(request=None, responses={200: CountSerializer})
     def post(self, request, slug: str):
         workshop = access.workshop_get(request, slug)
         return Response({"count": decisions_release(workshop=workshop, chair=request.user)})
@@ -345,7 +345,7 @@ class ReviewsRelease(ApiView):
 
     serializer_class = ReleaseSerializer
 
-    @extend_schema(request=ReleaseSerializer, responses=responses({200: ReleaseSerializer}))
+    @extend_schema(request=ReleaseSerializer, responses={200: ReleaseSerializer})
     def post(self, request, slug: str):
         workshop = access.workshop_get(request, slug)
         data = ReleaseSerializer(data=request.data)
@@ -369,7 +369,7 @@ class SubmissionDecision(ApiView):
 
     serializer_class = DecisionSerializer
 
-    @extend_schema(responses=responses({200: DecisionSerializer}, write=False))
+    @extend_schema(responses={200: DecisionSerializer})
     def get(self, request, pk: int):
         paper = _paper_for_author(request, pk)
         access.check(request, "decisions.see", paper, "Decisions are not released yet.")
@@ -387,7 +387,7 @@ class SubmissionReleasedReviews(ApiView):
     serializer_class = ReleasedReviewSerializer
     pagination_class = None
 
-    @extend_schema(responses=responses({200: ReleasedReviewSerializer(many=True)}, write=False))
+    @extend_schema(responses={200: ReleasedReviewSerializer(many=True)})
     def get(self, request, pk: int):
         paper = _paper_for_author(request, pk)
         access.check(request, "reviews.read_released", paper, "Reviews are not released yet.")

@@ -31,7 +31,7 @@ from ..serializers import (
     SubmissionWriteSerializer,
     UploadSerializer,
 )
-from .base import ApiView, responses
+from .base import ApiView
 
 ORDERINGS = {"number", "-number", "title", "-title", "updated_at", "-updated_at",
              "submitted_at", "-submitted_at"}  # fmt: skip
@@ -124,7 +124,7 @@ class SubmissionList(ApiView):
         return _with_details(queryset).order_by("workshop_id", ordering, "pk")
 
     @extend_schema(parameters=LIST_PARAMS,
-                   responses=responses({200: SubmissionSerializer(many=True)}))  # fmt: skip
+                   responses={200: SubmissionSerializer(many=True)})  # fmt: skip
     def get(self, request):
         page = self.paginate_queryset(self.queryset(request))
         roles_prefill(request.user, {s.workshop_id for s in page})
@@ -132,7 +132,7 @@ class SubmissionList(ApiView):
         return self.get_paginated_response(SubmissionSerializer(shown, many=True).data)
 
     @extend_schema(request=SubmissionWriteSerializer,
-                   responses=responses({201: SubmissionSerializer}))  # fmt: skip
+                   responses={201: SubmissionSerializer})  # fmt: skip
     def post(self, request):
         checked = SubmissionWriteSerializer(data=request.data)
         checked.is_valid(raise_exception=True)
@@ -153,12 +153,12 @@ class SubmissionList(ApiView):
 class SubmissionDetail(ApiView):
     serializer_class = SubmissionSerializer
 
-    @extend_schema(responses=responses({200: SubmissionSerializer}, write=False))
+    @extend_schema(responses={200: SubmissionSerializer})
     def get(self, request, pk: int):
         return Response(SubmissionSerializer(_submission(request, pk)).data)
 
     @extend_schema(request=SubmissionWriteSerializer,
-                   responses=responses({200: SubmissionSerializer}))  # fmt: skip
+                   responses={200: SubmissionSerializer})  # fmt: skip
     def patch(self, request, pk: int):
         submission = _submission(request, pk)
         access.check(request, "submissions.edit", submission,
@@ -178,7 +178,7 @@ def _action(name: str, service, doc: str):
         serializer_class = SubmissionSerializer
         __doc__ = doc
 
-        @extend_schema(request=None, responses=responses({200: SubmissionSerializer}),
+        @extend_schema(request=None, responses={200: SubmissionSerializer},
                        operation_id=f"submissions_{name}")  # fmt: skip
         def post(self, request, pk: int):
             service(submission=_submission(request, pk), user=request.user)
@@ -209,7 +209,7 @@ class SubmissionUpload(ApiView):
 
     @extend_schema(
         request={"multipart/form-data": UploadSerializer},
-        responses=responses({201: FileSerializer}),
+        responses={201: FileSerializer},
         parameters=[OpenApiParameter("kind", str, OpenApiParameter.PATH,
                                      enum=[FileKind.PAPER, FileKind.SUPPLEMENTARY])],
     )  # fmt: skip
@@ -233,7 +233,7 @@ class SubmissionFiles(ApiView):
 
     serializer_class = FileSerializer
 
-    @extend_schema(responses=responses({200: FileSerializer(many=True)}, write=False))
+    @extend_schema(responses={200: FileSerializer(many=True)})
     def get(self, request, pk: int):
         submission = _submission(request, pk)
         queryset = SubmissionFile.objects.filter(submission=submission).order_by(
@@ -248,8 +248,11 @@ class SubmissionFileDownload(ApiView):
 
     serializer_class = None
 
-    @extend_schema(responses=responses({(200, "application/octet-stream"): OpenApiTypes.BINARY},
-                                       write=False))  # fmt: skip
+    @extend_schema(responses={
+        (200, media): OpenApiResponse(OpenApiTypes.BINARY, description="The file: a PDF, or a "
+                                      "zip of supplementary material.")
+        for media in ("application/pdf", "application/zip")
+    })  # fmt: skip
     def get(self, request, pk: int, file_pk: int):
         try:
             stored = selectors.submission_file_visible_to(request.user, pk, file_pk)
@@ -267,7 +270,11 @@ class SubmissionExport(ApiView):
 
     @extend_schema(
         parameters=[OpenApiParameter("q", str, description="Only the papers matching this.")],
-        responses=responses({(200, "text/csv"): OpenApiResponse(OpenApiTypes.STR)}, write=False),
+        responses={
+            (200, "text/csv"): OpenApiResponse(
+                OpenApiTypes.BINARY, description="UTF-8 CSV, one row per paper."
+            )
+        },
     )
     def get(self, request, slug: str):
         workshop = access.workshop_get(request, slug)

@@ -24,7 +24,7 @@ from ..serializers import (
     TopicSerializer,
     WorkshopSerializer,
 )
-from .base import ApiView, responses
+from .base import ApiView
 
 
 def sees_every_date(request, workshop: Workshop) -> bool:
@@ -55,7 +55,7 @@ class WorkshopList(ApiView):
     orderings = {"deadline": ("paper_deadline",), "name": ("short_name",)}
     serializer_class = WorkshopSerializer
 
-    @extend_schema(responses=responses({200: WorkshopSerializer(many=True)}, write=False))
+    @extend_schema(responses={200: WorkshopSerializer(many=True)})
     def get(self, request):
         user = request.user
         authored = submissions_authored_by(user).values("workshop_id")
@@ -80,11 +80,11 @@ class WorkshopDetail(ApiView):
 
     serializer_class = WorkshopSerializer
 
-    @extend_schema(responses=responses({200: WorkshopSerializer}, write=False))
+    @extend_schema(responses={200: WorkshopSerializer})
     def get(self, request, slug: str):
         return Response(workshop_data(request, access.workshop_get(request, slug)))
 
-    @extend_schema(request=WorkshopSerializer, responses=responses({200: WorkshopSerializer}))
+    @extend_schema(request=WorkshopSerializer, responses={200: WorkshopSerializer})
     def patch(self, request, slug: str):
         workshop = access.workshop_get(request, slug)
         access.check(request, "workshop.manage", workshop,
@@ -105,7 +105,7 @@ class TopicList(ApiView):
     orderings = {"order": ("order",), "name": ("name",)}
     serializer_class = TopicSerializer
 
-    @extend_schema(responses=responses({200: TopicSerializer(many=True)}, write=False))
+    @extend_schema(responses={200: TopicSerializer(many=True)})
     def get(self, request, slug: str):
         workshop = access.workshop_get(request, slug)
         page = self.paginate_queryset(workshop.topics.order_by("order", "pk"))
@@ -118,7 +118,7 @@ class MilestoneList(ApiView):
     serializer_class = MilestoneSerializer
     pagination_class = None
 
-    @extend_schema(responses=responses({200: MilestoneSerializer(many=True)}, write=False))
+    @extend_schema(responses={200: MilestoneSerializer(many=True)})
     def get(self, request, slug: str):
         workshop = access.workshop_get(request, slug)
         items = milestones(workshop, public_only=not sees_every_date(request, workshop))
@@ -131,7 +131,7 @@ class ActivityList(ApiView):
     orderings = {"at": ("at",), "action": ("action",)}
     serializer_class = ActivitySerializer
 
-    @extend_schema(responses=responses({200: ActivitySerializer(many=True)}, write=False))
+    @extend_schema(responses={200: ActivitySerializer(many=True)})
     def get(self, request, slug: str):
         workshop = access.workshop_get(request, slug)
         access.check(request, "workshop.view_activity", workshop)
@@ -154,7 +154,7 @@ class OutboxList(ApiView):
     }
     serializer_class = OutboxSerializer
 
-    @extend_schema(responses=responses({200: OutboxSerializer(many=True)}, write=False))
+    @extend_schema(responses={200: OutboxSerializer(many=True)})
     def get(self, request, slug: str):
         workshop = access.workshop_get(request, slug)
         access.check(request, "workshop.view_outbox", workshop)

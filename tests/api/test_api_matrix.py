@@ -47,7 +47,6 @@ from .world import (
 )
 
 pytestmark = pytest.mark.django_db
-CELLS: list[str] = []
 
 
 @dataclass(frozen=True)
@@ -278,7 +277,6 @@ def test_api_answers_as_the_policy_says(client, api_world, endpoint, role):
         for marker, may in _marker_rules(api_world, role).items():
             if not may:
                 assert marker not in text, f"{where}: {marker} leaked"
-        CELLS.append(f"{endpoint.name}|{role}|{phase}")
 
 
 def test_markers_do_reach_those_the_policy_allows(client, api_world):
@@ -297,9 +295,3 @@ def test_markers_do_reach_those_the_policy_allows(client, api_world):
     assert "Reviewer A" in author
     listing = client.get(reverse("api:submissions"), **chair).content.decode()
     assert AUTHOR_MARK in listing
-
-
-def test_zz_print_the_matrix_size():
-    """Printed for the report (run with -s)."""
-    print(f"\nAPI permission matrix: {len(CELLS)} cells over {len(ENDPOINTS)} endpoints x "
-          f"{len(ROLES)} roles x their relevant phases")  # fmt: skip

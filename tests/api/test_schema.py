@@ -14,6 +14,7 @@ import schemathesis
 from django.core.management import call_command
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -27,6 +28,7 @@ from .world import auth
 
 pytestmark = pytest.mark.django_db
 EXAMPLES = 4  # per operation and role: CI has 2 cores for everything
+NEGATIVE_EXAMPLES = 2  # and cases that break the schema (bad `ordering`, a wrong type...)
 FIGURES: dict[str, int] = {"operations": 0, "requests": 0, "roles": 0}
 STATUSES: Counter[int] = Counter()
 
@@ -48,6 +50,37 @@ def test_schema_is_served_and_the_docs_load_vendored_assets(client):
     assert "<script>" not in page  # the strict CSP: no inline script
 
 
+def test_every_operation_documents_its_refusals_and_its_media_types():
+    """The refusals every view can answer (a bad `ordering` or `q` on a GET is a 400, a
+    token's limit a 429) are in the schema for every operation, in the error shape; the
+    files and the CSV export declare what they send."""
+    from drf_spectacular.generators import SchemaGenerator
+
+    paths = SchemaGenerator().get_schema(request=None, public=True)["paths"]
+    error = {"$ref": "#/components/schemas/Error"}
+    operations = 0
+    for path, item in paths.items():
+        for method, operation in item.items():
+            operations += 1
+            answers = operation["responses"]
+            expected = {"400", "401", "403", "404", "429"}
+            if "requestBody" in operation:
+                expected.add("415")
+            for status in expected:
+                assert answers[status]["content"] == {"application/json": {"schema": error}}, (
+                    method, path, status
+                )  # fmt: skip
+    assert operations >= 40
+
+    def media(path: str) -> set[str]:
+        return set(paths[f"/api/v1/{path}"]["get"]["responses"]["200"]["content"])
+
+    assert media("submissions/{id}/files/{file_pk}/download/") == {"application/pdf",
+                                                                   "application/zip"}  # fmt: skip
+    assert media("workshops/{slug}/papers/{number}/pdf/") == {"application/pdf"}
+    assert media("workshops/{slug}/submissions.csv") == {"text/csv"}
+
+
 @pytest.fixture
 def _keep_the_test_connection():
     """The WSGI app closes "old" connections at each request's start and end, and a
@@ -63,15 +96,43 @@ def _keep_the_test_connection():
     signals.request_finished.connect(close_old_connections)
 
 
+def _paper_with_a_file(api_world) -> int:
+    """P's PDF (uploaded by its author while the call is open), with a reviewer copy: the
+    downloads and the review tools' PDF answer a file, not only refusals."""
+    from django.core.files.base import ContentFile
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from submissions.models import FileKind
+    from submissions.services import submission_file_upload
+    from tests.pdfs import make_pdf
+    from tests.test_policy_matrix import enter_phase
+    from workshop.models import User
+
+    world = api_world.base
+    enter_phase(world, "s")
+    stored = submission_file_upload(
+        submission=world.p, user=User.objects.get(pk=world.users["author-P"]),
+        kind=FileKind.PAPER,
+        upload=SimpleUploadedFile("p.pdf", make_pdf(pages=1), content_type="application/pdf"),
+    )  # fmt: skip
+    stored.reviewer_copy.save("copy.pdf", ContentFile(make_pdf(pages=1)), save=True)
+    enter_phase(world, "r")
+    return stored.pk
+
+
 @pytest.mark.usefixtures("_keep_the_test_connection")
 @pytest.mark.parametrize("role", ["chair-A", "R1-submitted", "author-P"])
 def test_schemathesis_finds_no_server_error_and_no_schema_violation(api_world, role):
+    """Cases that fit the schema and cases that break it (a bad `ordering`, a string for a
+    number, a missing field): every answer, refusals included, is one the schema documents,
+    with its status, media type and body."""
     schema = schemathesis.openapi.from_wsgi("/api/schema/", application)
     headers = {"Authorization": auth(api_world.secrets[role])["HTTP_AUTHORIZATION"]}
     checks = [not_a_server_error, response_schema_conformance, content_type_conformance,
               status_code_conformance]  # fmt: skip
     world = api_world.base
-    real = {"slug": world.a.slug, "kind": "paper", "number": world.p.number}
+    real = {"slug": world.a.slug, "kind": "paper", "number": world.p.number,
+            "file_pk": _paper_with_a_file(api_world)}  # fmt: skip
     started = time.monotonic()
     operations = 0
 
@@ -82,25 +143,28 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(api_world, r
     for result in schema.get_all_operations():
         operation = result.ok()
         operations += 1
+        for mode, examples in ((GenerationMode.POSITIVE, EXAMPLES),
+                               (GenerationMode.NEGATIVE, NEGATIVE_EXAMPLES)):  # fmt: skip
 
-        @settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=True,
-                  suppress_health_check=list(HealthCheck))  # fmt: skip
-        @given(
-            case=operation.as_strategy(), on_real_objects=st.sampled_from([True, True, True, False])
-        )
-        def run(case, on_real_objects):
-            if on_real_objects:  # three cases in four name the world's objects, not random ids
-                ids = {"pk": world.assignments["R1-asg"] if "/assignments/" in case.path
-                       else world.p.pk}  # fmt: skip
-                for name in case.path_parameters or {}:
-                    if name in real or name in ids:
-                        case.path_parameters[name] = {**real, **ids}[name]
-            response = case.call(headers=headers)
-            FIGURES["requests"] += 1
-            STATUSES[response.status_code] += 1
-            case.validate_response(response, checks=checks, headers=headers)
+            @settings(max_examples=examples, deadline=None, database=None, derandomize=True,
+                      suppress_health_check=list(HealthCheck))  # fmt: skip
+            @given(
+                case=operation.as_strategy(mode),
+                on_real_objects=st.sampled_from([True, True, True, False]),
+            )
+            def run(case, on_real_objects):
+                if on_real_objects:  # three cases in four name the world's objects
+                    ids = {"id": world.assignments["R1-asg"] if "/assignments/" in case.path
+                           else world.p.pk}  # fmt: skip
+                    for name in case.path_parameters or {}:
+                        if name in real or name in ids:
+                            case.path_parameters[name] = {**real, **ids}[name]
+                response = case.call(headers=headers)
+                FIGURES["requests"] += 1
+                STATUSES[response.status_code] += 1
+                case.validate_response(response, checks=checks, headers=headers)
 
-        run()
+            run()
     FIGURES["operations"] = operations
     FIGURES["roles"] += 1
     print(
