@@ -26,8 +26,11 @@ from django.utils.dateparse import parse_datetime
 from reviews.models import (
     AffinityScore,
     Assignment,
+    ConflictOverride,
+    Decision,
     QuestionKind,
     QuestionVisibility,
+    Review,
     ReviewQuestion,
 )
 from reviews.selectors.conflicts import conflicts_for
@@ -64,6 +67,7 @@ from .formats import (
     words,
 )
 from .limits import check_size
+from .models import SourceRecord
 from .report import ImportRefused, Progress, Report
 from .sources import SYSTEMS, SourceKind, source_record_write
 
@@ -88,6 +92,8 @@ CONFIDENCE = {"reviewer expertise", "confidence", "expertise", "reviewer confide
 SCALES = {"overall evaluation": (-3, 3)}
 
 
+# A paper's conflicts with people not in the committee yet, in its source record.
+PENDING = "pc_conflicts waiting for the committee"
 # Conflicts this system infers on its own: an imported review overrides them.
 GUESSED_CONFLICTS = {"domain", "coauthor", "publication", "publication-similar"}
 # Who reads a question, narrowest first: an answer never goes to a question read by more
@@ -211,6 +217,7 @@ class Applier:
             CommitteeImport(
                 workshop=self.workshop, chair=self.chair, report=self.report, accounts=self.accounts
             ).run(bundle.members, self.advance)
+            self.pending_conflicts()
         self.papers(bundle.papers)
         for review in bundle.reviews:
             self.review(review)
@@ -234,7 +241,23 @@ class Applier:
         numbers = set(self.workshop.submissions.values_list("number", flat=True))
         titles = {t.lower() for t in self.workshop.submissions.values_list("title", flat=True)}
         seen: dict[int, Any] = {}
+        system = SYSTEMS.get(self.fmt.split("-")[0])
+        known = dict(
+            SourceRecord.objects.filter(
+                workshop=self.workshop, system=system, kind=SourceKind.PAPER
+            ).values_list("source_id", "object_id")
+        )
         for record in records:
+            earlier = known.get(record.external_id) if record.external_id else None
+            if earlier is not None and record.number not in seen:
+                seen[record.number] = record.line
+                conflicted = {email: self.account(email, record.line) for email in record.conflicts}
+                self.attempt(
+                    record.line,
+                    lambda r=record, c=conflicted, pk=earlier: self.paper_update(r, pk, c, topics),
+                )
+                self.tick()
+                continue
             if record.number in seen:
                 self.report.error(
                     record.line,
@@ -320,7 +343,6 @@ class Applier:
         self.report.change(record.line, "paper.create", f"#{record.number} {record.title}")
         for key in record.source:
             self.report.field("paper", key, "kept for the chairs (source data)")
-        self.source(SourceKind.PAPER, record.external_id, submission, record.source)
         if record.number in self.pdfs:
             self.paper_file(submission, record)
         if record.decision:
@@ -328,18 +350,30 @@ class Applier:
             self.report.change(
                 record.line, "decision.record", f"#{record.number}: {record.decision}"
             )
+        self.paper_conflicts(submission, record, conflicted)
+
+    def paper_conflicts(
+        self, submission: Submission, record: PaperRecord, conflicted: dict[str, User | None]
+    ) -> None:
+        """The other system's conflicts of a paper, by the chairs' override. A person not
+        in the committee yet waits in the paper's source record and is applied when the
+        committee arrives (`pending_conflicts`), so the order of the files does not matter."""
         committee = set(
             Membership.objects.filter(workshop=self.workshop)
             .exclude(role=Role.CHAIR)
             .values_list("user_id", flat=True)
         )
+        already = set(
+            ConflictOverride.objects.filter(submission=submission, conflicted=True).values_list(
+                "user_id", flat=True
+            )
+        )
+        waiting: dict[str, str] = {}
         for email, user in conflicted.items():
             if user is None or user.pk not in committee:
-                self.report.warn(
-                    record.line,
-                    f"Conflict with {email} skipped: not a member "
-                    "of the committee (import the PC list first).",
-                )
+                waiting[email] = record.conflicts[email]
+                continue
+            if user.pk in already:
                 continue
             conflict_override_set(
                 submission=submission,
@@ -349,6 +383,119 @@ class Applier:
                 reason=f"Imported ({self.fmt}): {record.conflicts[email]}",
             )
             self.report.change(record.line, "conflict.set", f"#{record.number} / {email}")
+        if waiting:
+            self.report.warn(
+                record.line,
+                f"Conflicts of #{record.number} with {len(waiting)} people not in the committee "
+                "are kept, and set when they join it (import the PC list).",
+            )
+            self.report.field(
+                "paper", "pc_conflicts", "kept: set when they join the committee", len(waiting)
+            )
+        data = {**record.source, PENDING: waiting} if waiting else record.source
+        self.source(SourceKind.PAPER, record.external_id, submission, data)
+
+    def pending_conflicts(self) -> None:
+        """Set the conflicts that papers imported before the committee were waiting for."""
+        members = dict(
+            Membership.objects.filter(workshop=self.workshop)
+            .exclude(role=Role.CHAIR)
+            .values_list("user__email", "user_id")
+        )
+        members = {email.lower(): uid for email, uid in members.items()}
+        for kept in SourceRecord.objects.filter(workshop=self.workshop, kind=SourceKind.PAPER):
+            waiting = kept.data.get(PENDING) if isinstance(kept.data, dict) else None
+            if not waiting:
+                continue
+            submission = Submission.objects.get(pk=kept.object_id)
+            left = {}
+            for email, kind in waiting.items():
+                uid = members.get(email.lower())
+                if uid is None:
+                    left[email] = kind
+                    continue
+                conflict_override_set(
+                    submission=submission,
+                    user=User.objects.get(pk=uid),
+                    conflicted=True,
+                    chair=self.chair,
+                    reason=f"Imported ({kept.get_system_display()}): {kind}",
+                )
+                self.report.change(0, "conflict.set", f"#{submission.number} / {email}")
+            kept.data = {k: v for k, v in kept.data.items() if k != PENDING} | (
+                {PENDING: left} if left else {}
+            )
+            kept.save(update_fields=["data", "imported_at"])
+
+    def paper_update(
+        self,
+        record: PaperRecord,
+        submission_id: int,
+        conflicted: dict[str, User | None],
+        topics: dict[str, Any],
+    ) -> None:
+        """A paper imported before, imported again: what changed is written (one activity
+        entry naming the fields), what did not is left alone; the same file twice changes
+        nothing."""
+        submission = Submission.objects.select_for_update().get(pk=submission_id)
+        changed = []
+        for name, value in (
+            ("title", record.title[:300]),
+            ("abstract", record.abstract),
+            ("keywords", record.keywords[:300]),
+        ):
+            if getattr(submission, name) != value:
+                setattr(submission, name, value)
+                changed.append(name)
+        unknown = [t for t in record.topics if t.lower() not in topics]
+        if unknown:
+            raise ServiceError(f"Unknown topic(s): {', '.join(unknown)}.")
+        chosen = [topics[t.lower()] for t in record.topics]
+        if (submission.primary_topic_id, {t.pk for t in chosen[1:]}) != (
+            chosen[0].pk if chosen else None,
+            set(submission.secondary_topics.values_list("pk", flat=True)),
+        ):
+            submission.primary_topic = chosen[0] if chosen else None
+            submission.secondary_topics.set(chosen[1:])
+            changed.append("topics")
+        now_authors = [
+            (a.name[:200], a.email, a.affiliation[:200], a.contact) for a in record.authors
+        ]
+        was_authors = list(
+            submission.authors.order_by("position").values_list(
+                "name", "email", "affiliation", "is_contact"
+            )
+        )
+        if now_authors != was_authors:
+            submission.authors.all().delete()
+            Authorship.objects.bulk_create(
+                Authorship(submission=submission, position=i, name=n, email=e, affiliation=f,
+                           is_contact=c)
+                for i, (n, e, f, c) in enumerate(now_authors, start=1)
+            )  # fmt: skip
+            changed.append("authors")
+        if changed:
+            submission.full_clean(exclude=["paper", "supplementary", "camera_ready"])
+            submission.save()
+            activity_record(
+                actor=self.chair, action="submission.import_update", target=submission,
+                workshop=self.workshop,
+                summary=f"#{submission.number} updated from {self.fmt}: {', '.join(changed)}",
+            )  # fmt: skip
+            self.report.change(
+                record.line, "paper.update", f"#{record.number}: {', '.join(changed)}"
+            )
+        else:
+            self.report.field("paper", "(whole paper)", "unchanged: imported before")
+        if record.decision:
+            category = self.category(record)
+            current = Decision.objects.filter(submission=submission).first()
+            if current is None or current.category_id != category.pk:
+                decision_record(submission=submission, chair=self.chair, category=category)
+                self.report.change(
+                    record.line, "decision.record", f"#{record.number}: {category.name}"
+                )
+        self.paper_conflicts(submission, record, conflicted)
 
     def paper_file(self, submission: Submission, record: PaperRecord) -> None:
         """The paper's PDF from the zip, through the browser's upload checks; a refused
@@ -640,6 +787,8 @@ class Applier:
                 self.report.change(
                     record.line, "assignment.add", f"#{submission.number} / {reviewer.email}"
                 )
+            before = Review.objects.filter(assignment=assignment).values_list("revision", "status")
+            was = before.first()
             review = review_import_write(
                 assignment=assignment,
                 chair=self.chair,
@@ -650,6 +799,9 @@ class Applier:
             for key in record.source:
                 self.report.field("review", key, "kept for the chairs (source data)")
             self.source(SourceKind.REVIEW, record.source_id, review, record.source)
+            if was == (review.revision, review.status):
+                self.report.field("review", "(whole review)", "unchanged: imported before")
+                return
             self.report.change(
                 record.line,
                 "review.submit" if record.submitted else "review.draft",
@@ -761,6 +913,8 @@ def _committee_alone(
         return
 
     def finish() -> None:
+        # Conflicts that papers imported before the committee were waiting for.
+        Applier(workshop, actor, fmt, report, None).pending_conflicts()
         activity_record(
             actor=actor if isinstance(actor, User) else chair,
             action="transfer.import",

@@ -372,7 +372,10 @@ def _review(
         answers=answers,
         submitted=submitted,
         submitted_at=str(item.get("submitted_at") or item.get("modified_at") or ""),
-        source_id=f"{item.get('pid')}{item.get('ordinal') or ''}" or str(item.get("rid") or ""),
+        # HotCRP's own name of a review: "12A", or "12r345" before it has a letter.
+        source_id=f"{item.get('pid')}{item.get('ordinal')}"
+        if item.get("ordinal")
+        else f"{item.get('pid')}r{item.get('rid')}",
         source=source,
     )
 
@@ -468,7 +471,7 @@ def parse_reviews_csv(data: bytes, report: Report) -> Bundle:
                 answers=answers,
                 submitted=status in ("complete", "submitted", "approved", ""),
                 submitted_at=row.get("submitted_at", ""),
-                source_id=f"{number}{row.get('review', '')}",
+                source_id=row.get("review") or f"{number}/{row['email'].lower()}",
                 source={k: v for k, v in row.items() if k in CSV_META and v},
             )
         )
