@@ -11,6 +11,7 @@ from django.views.decorators.http import require_http_methods
 from workshop.errors import NotFound, ServiceError
 from workshop.models import Workshop
 from workshop.policy import can
+from workshop.posted import posted_text
 
 from . import selectors
 from .filechecks import FileCheckError
@@ -40,10 +41,10 @@ def camera_ready(request: HttpRequest, pk: int) -> HttpResponse:
                 camera_ready_update(
                     submission=submission,
                     user=request.user,
-                    title=request.POST.get("title", ""),
-                    abstract=request.POST.get("abstract", ""),
-                    keywords=request.POST.get("keywords", ""),
-                    licence=request.POST.get("licence", ""),
+                    title=posted_text(request.POST, "title"),
+                    abstract=posted_text(request.POST, "abstract"),
+                    keywords=posted_text(request.POST, "keywords"),
+                    licence=posted_text(request.POST, "licence"),
                     accept_terms=request.POST.get("accept_terms") == "on",
                 )
                 messages.success(request, "Final details and licence saved.")

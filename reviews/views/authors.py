@@ -13,6 +13,7 @@ from submissions.selectors import submission_for_viewer
 from submissions.services.lifecycle import submission_reviews_seen
 from workshop.errors import ServiceError
 from workshop.policy import can
+from workshop.posted import posted_text
 
 from ..models import AuthorResponse, Outcome, Review, ReviewStatus
 from ..services.decisions import author_visible_reviews
@@ -46,13 +47,14 @@ def author_reviews(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             if name and name not in reviews:
                 raise ServiceError(NOT_ITS_REVIEW)
-            response_save(submission=submission, user=request.user,
-                          text=request.POST.get("text", ""), review=reviews.get(name))  # fmt: skip
+            text = posted_text(request.POST, "text")
+            response_save(submission=submission, user=request.user, text=text,
+                          review=reviews.get(name))  # fmt: skip
         except ServiceError as exc:
             messages.error(request, exc.message)
             request.session[f"response-draft-{submission.pk}"] = {
                 "review": request.POST.get("review", ""),
-                "text": request.POST.get("text", ""),
+                "text": posted_text(request.POST, "text"),
             }
         else:
             messages.success(request, "Response saved; the reviewers have been told.")

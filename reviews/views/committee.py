@@ -14,6 +14,7 @@ from submissions.models import Submission
 from workshop.errors import ServiceError
 from workshop.models import Role, Topic, Workshop
 from workshop.policy import can
+from workshop.posted import posted_text
 
 from ..forms import ProfileForm
 from ..models import BidValue, ConflictDeclaration, DeclarationKind, ReviewerProfile, ReviewStatus
@@ -224,7 +225,7 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
             return redirect("reviews:profile", found.workshop.slug)
         invitations.invitation_decline(
             token=token,
-            reason=request.POST.get("reason", ""),
+            reason=posted_text(request.POST, "reason"),
             user=request.user if request.user.is_authenticated else None,
         )
     except ServiceError as exc:

@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from workshop.errors import ServiceError
+from workshop.posted import posted_text
 
 from ..services import expertise as services
 from .committee import _workshop
@@ -31,13 +32,13 @@ def _back(slug: str) -> HttpResponse:
 def _fields(request: HttpRequest) -> dict[str, object]:
     year = request.POST.get("year", "").strip()
     return {
-        "title": request.POST.get("title", ""),
-        "abstract": request.POST.get("abstract", ""),
+        "title": posted_text(request.POST, "title"),
+        "abstract": posted_text(request.POST, "abstract"),
         "year": int(year) if year.isdigit() else None,
-        "venue": request.POST.get("venue", ""),
-        "authors": request.POST.get("authors", ""),
-        "url": request.POST.get("url", ""),
-        "doi": request.POST.get("doi", ""),
+        "venue": posted_text(request.POST, "venue"),
+        "authors": posted_text(request.POST, "authors"),
+        "url": posted_text(request.POST, "url"),
+        "doi": posted_text(request.POST, "doi"),
     }
 
 
@@ -46,7 +47,7 @@ def _fields(request: HttpRequest) -> dict[str, object]:
 def publications_import(request: HttpRequest, slug: str) -> HttpResponse:
     workshop = _workshop(request, slug)
     upload = request.FILES.get("file")
-    pasted = request.POST.get("text", "")
+    pasted = posted_text(request.POST, "text")
     if upload is None and not pasted.strip():
         messages.error(request, "Choose a file to import (or paste its content).")
         return _back(workshop.slug)

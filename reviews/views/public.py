@@ -17,6 +17,7 @@ from submissions.views import file_response
 from workshop.errors import NotFound, ServiceError
 from workshop.models import Workshop
 from workshop.policy import can
+from workshop.posted import posted_text
 
 from ..models import PublicComment
 from ..permissions import PUBLIC_COMMENT_RATE
@@ -78,13 +79,13 @@ def comment(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     try:
         # The service asks `reviews.view_public_forum` (NotFound) and the rest itself.
         public_comment_post(
-            actor=request.user, submission=submission, body=request.POST.get("body", "")
+            actor=request.user, submission=submission, body=posted_text(request.POST, "body")
         )
     except NotFound:
         raise Http404("No such forum.") from None
     except ServiceError as exc:
         messages.error(request, exc.message)
-        request.session[f"public-comment-draft-{submission.pk}"] = request.POST.get("body", "")
+        request.session[f"public-comment-draft-{submission.pk}"] = posted_text(request.POST, "body")
     else:
         messages.success(
             request,
@@ -132,7 +133,7 @@ def moderation(request: HttpRequest, slug: str) -> HttpResponse:
                     actor=request.user,
                     comment_ids=ids,
                     approve=verdict == "approve",
-                    reason=request.POST.get("reason", "").strip()[:300],
+                    reason=posted_text(request.POST, "reason").strip()[:300],
                 )
             except ServiceError as exc:
                 messages.error(request, exc.message)

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from workshop.errors import ServiceError
 from workshop.models import OtherReviewsVisibility, Workshop
 from workshop.policy import can
+from workshop.posted import posted_text
 from workshop.richtext import render_markdown
 
 from ..models import (
@@ -213,7 +214,7 @@ def assignment_decline(request: HttpRequest, slug: str, number: int) -> HttpResp
     assignment = _assignment(request, slug, number)
     try:
         services.assignment_decline(
-            assignment=assignment, user=request.user, reason=request.POST.get("reason", "")
+            assignment=assignment, user=request.user, reason=posted_text(request.POST, "reason")
         )
     except ServiceError as exc:
         messages.error(request, exc.message)
@@ -232,13 +233,13 @@ def comment_post(request: HttpRequest, slug: str, number: int) -> HttpResponse:
         services.comment_post(
             submission=page.submission,
             user=request.user,
-            body=request.POST.get("body", ""),
+            body=posted_text(request.POST, "body"),
             parent=parent,
             audience=request.POST.get("audience") or CommentAudience.COMMITTEE,
         )
     except ServiceError as exc:
         messages.error(request, exc.message)
-        request.session[f"comment-draft-{page.submission.pk}"] = request.POST.get("body", "")
+        request.session[f"comment-draft-{page.submission.pk}"] = posted_text(request.POST, "body")
     else:
         messages.success(request, "Comment posted; the others have been notified.")
     return redirect(reverse("reviews:paper", args=[slug, number]) + "#discussion")
@@ -253,7 +254,7 @@ def meta_review_save(request: HttpRequest, slug: str, number: int) -> HttpRespon
             submission=page.submission,
             user=request.user,
             recommendation=request.POST.get("recommendation", ""),
-            text=request.POST.get("text", ""),
+            text=posted_text(request.POST, "text"),
         )
     except ServiceError as exc:
         messages.error(request, exc.message)
