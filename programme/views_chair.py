@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from submissions.models import Submission
 from workshop.errors import ServiceError
 from workshop.models import Workshop
+from workshop.validators import whole_number
 
 from . import selectors, services
 from .forms import CsvForm, SessionForm, SettingsForm, SpeakerForm
@@ -58,12 +59,6 @@ def _wants_json(request: HttpRequest) -> bool:
     return "application/json" in request.headers.get("Accept", "")
 
 
-def _id(value: str) -> int | None:
-    """A posted id: ASCII digits only (int() takes "1_0" and other scripts' digits)."""
-    value = value.strip()
-    return int(value) if value.isascii() and value.isdigit() and len(value) <= 18 else None
-
-
 @login_required
 @require_POST
 @refusals
@@ -72,8 +67,8 @@ def place(request: HttpRequest, slug: str) -> HttpResponse:
     workshop = _chair_workshop(request, slug)
     target = request.POST.get("session", "").strip()
     position = request.POST.get("position", "")
-    submission_id = _id(request.POST.get("submission", ""))
-    if submission_id is None or (target not in ("", "unplaced") and _id(target) is None):
+    submission_id = whole_number(request.POST.get("submission", ""))
+    if submission_id is None or (target not in ("", "unplaced") and whole_number(target) is None):
         message = "The paper and the session are given by their id, a whole number."
         if _wants_json(request):
             return JsonResponse({"ok": False, "message": message}, status=400)
@@ -86,12 +81,12 @@ def place(request: HttpRequest, slug: str) -> HttpResponse:
             services.paper_unplace(actor=request.user, submission=submission)
             message = f"#{submission.number} is unplaced."
         else:
-            session = get_object_or_404(Session, pk=_id(target), workshop=workshop)
+            session = get_object_or_404(Session, pk=whole_number(target), workshop=workshop)
             placement = services.paper_place(
                 actor=request.user,
                 submission=submission,
                 session=session,
-                position=_id(position),
+                position=whole_number(position),
             )
             message = f"#{submission.number} placed in {session.title} at {placement.order + 1}."
     except ServiceError as exc:

@@ -356,3 +356,92 @@ def test_the_api_refuses_line_breaks_in_one_line_fields(client, api_world):
     )  # fmt: skip
     assert response.status_code == 400, response.content
     assert ONE_LINE_MESSAGE in json.dumps(response.json())
+
+
+# --- ids and numbers in ASCII digits ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [("12", 12), (" 7 ", 7), ("²", None), ("1_0", None), ("-1", None), ("1.5", None),
+     ("", None), (None, None), ("9" * 19, None)],
+)  # fmt: skip
+def test_whole_number_takes_ascii_digits_only(text, expected):
+    from workshop.validators import whole_number
+
+    assert whole_number(text) == expected
+
+
+@pytest.mark.parametrize("case", ["run page", "job page", "programme csv", "publication"])
+def test_digits_that_int_refuses_are_unknown_ids_not_500s(client, world, case):
+    """ "²".isdigit() is true and int("²") raises: each of these guarded an int() so."""
+    client.force_login(world.chair)
+    if case.endswith("page"):
+        name = {"run page": "admin:reviews_matchingrun_change",
+                "job page": "admin:transfer_transferjob_change"}[case]  # fmt: skip
+        assert client.get(reverse(name, args=["²"])).status_code == 404
+    elif case == "programme csv":
+        response = client.post(
+            reverse("programme:csv", args=[world.workshop.slug]),
+            {"text": f"{world.accepted[3].number},Posters,²"},
+            follow=True,
+        )
+        assert response.status_code == 200
+        assert "the order must be a whole number from 1" in response.content.decode()
+    else:
+        client.force_login(MembershipFactory(workshop=world.workshop, role=Role.REVIEWER).user)
+        response = client.post(
+            reverse("reviews:publication_add", args=[world.workshop.slug]),
+            {"title": "A paper", "year": "²"},
+        )
+        assert response.status_code == 302
+
+
+def test_a_search_number_beyond_the_float_range_is_a_search_error(client, world):
+    from workshop.search import SearchContext, SearchError, search_compile
+
+    with pytest.raises(SearchError, match="too large a number"):
+        search_compile("reviews:>" + "9" * 400, SearchContext())
+    client.force_login(world.chair)
+    response = client.get(
+        reverse("admin:submissions_submission_changelist"),
+        {"workshop": world.workshop.pk, "q": "reviews:>" + "9" * 400},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert "too large a number" in response.content.decode()
+
+
+@pytest.mark.parametrize("case", ["progress page", "mail preview", "decision save"])
+def test_chair_pages_take_digits_that_int_refuses(client, world, case):
+    client.force_login(world.chair)
+    pk = world.workshop.pk
+    if case == "progress page":
+        url = reverse("admin:reviews_progress", args=[pk])
+        assert client.get(url, {"p": "²", "rp": "²"}).status_code == 200
+    elif case == "mail preview":
+        url = reverse("admin:reviews_decision_mails", args=[pk])
+        assert client.get(url, {"preview": "²"}).status_code == 200
+    else:
+        url = reverse("admin:reviews_decisions_save")
+        response = client.post(url, {"workshop": pk, f"decision-{world.accepted[0].pk}": "²"})
+        assert response.status_code in (200, 302)
+
+
+@pytest.mark.parametrize("case", ["revision", "answer key", "comment parent"])
+def test_reviewer_posts_take_digits_that_int_refuses(client, api_world, case):
+    world = api_world.base
+    enter_phase(world, "r")
+    from workshop.models import User
+
+    client.force_login(User.objects.get(pk=world.users["R2-draft"]))
+    args = [world.a.slug, world.p.number]
+    if case == "comment parent":
+        response = client.post(
+            reverse("reviews:comment", args=args), {"body": "A note.", "parent": "²"}
+        )
+        assert response.status_code in (200, 302, 400, 403)
+        return
+    data = {"revision": "²"} if case == "revision" else {"q_²": "x", "checkboxes": "q_²"}
+    response = client.post(reverse("reviews:autosave", args=args), data)
+    assert response.status_code in (200, 400, 409), response.content

@@ -11,6 +11,7 @@ from django.urls import path
 from workshop.admin_scoping import ChairScopedAdmin
 from workshop.errors import ServiceError
 from workshop.policy import can
+from workshop.validators import whole_number
 
 from . import services
 from .forms import ExportForm, ImportForm, RestoreForm
@@ -116,7 +117,7 @@ class TransferJobAdmin(ChairScopedAdmin):
         return TemplateResponse(request, "transfer/admin_restore.html", context)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):  # type: ignore[no-untyped-def]
-        job = self._job(request, int(object_id) if str(object_id).isdigit() else 0)
+        job = self._job(request, whole_number(object_id) or 0)
         context = self._context(request, job=job, title=str(job), **self._state(job))
         return TemplateResponse(request, "transfer/admin_job.html", context)
 

@@ -27,6 +27,8 @@ from dataclasses import dataclass, field
 
 from django.db.models import Q
 
+from .validators import finite_float
+
 
 class SearchError(ValueError):
     """A query that cannot be understood; `message` says where and why."""
@@ -312,7 +314,11 @@ def parse_comparison(value: str) -> tuple[str, float]:
     match = COMPARISON.match(value.strip())
     if match is None:
         raise SearchError(f"“{value}” is not a number with an optional >, >=, <, <=, = or !=")
-    op, number = match.group(1) or "", float(match.group(2))
+    try:
+        number = finite_float(match.group(2))  # 400 digits read as infinity
+    except ValueError:
+        raise SearchError(f"“{value}” is too large a number") from None
+    op = match.group(1) or ""
     return ("ne" if op == "!=" else LOOKUPS[op]), number
 
 

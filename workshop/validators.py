@@ -79,6 +79,16 @@ class OneLineAdmin:
         return one_line_field(super().formfield_for_dbfield(db_field, request, **kwargs))  # type: ignore[misc]
 
 
+def whole_number(text: Any, *, max_digits: int = 18) -> int | None:
+    """A non-negative whole number written in ASCII digits (an id, a page, an order), else
+    None. str.isdigit() also holds for "²" and other digits that int() refuses: as the guard
+    of an int() it let those through to a 500."""
+    text = str(text if text is not None else "").strip()
+    if text.isascii() and text.isdigit() and len(text) <= max_digits:
+        return int(text)
+    return None
+
+
 class NotFinite(ValueError):
     """A number that parses but is not finite (nan, inf, -inf, 1e999)."""
 

@@ -19,6 +19,7 @@ from workshop.activity import activity_record
 from workshop.errors import NotFound, ServiceError
 from workshop.models import Workshop
 from workshop.policy import can, require
+from workshop.validators import whole_number
 
 from ..models import PAPER_KINDS, Placement, Session
 from .building import _manage
@@ -175,10 +176,11 @@ def _csv_rows(actor: Any, workshop: Workshop, text: str) -> tuple[list[_Row], li
         session = sessions.get(cells[1].casefold())
         position = None
         if len(cells) == 3 and cells[2]:
-            if not cells[2].isdigit() or int(cells[2]) < 1:
+            order = whole_number(cells[2], max_digits=6)
+            if order is None or order < 1:
                 errors.append(f"line {line}: the order must be a whole number from 1")
                 continue
-            position = int(cells[2]) - 1
+            position = order - 1
         if submission is None:
             errors.append(f"line {line}: there is no paper #{number}")
         elif not can(actor, "programme.place", submission):

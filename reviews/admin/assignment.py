@@ -11,6 +11,7 @@ from django.urls import path
 
 from workshop.admin_scoping import ChairScopedAdmin
 from workshop.errors import ServiceError
+from workshop.validators import whole_number
 
 from ..forms import ManualAssignmentForm, MatchingRunForm
 from ..models import (
@@ -175,7 +176,7 @@ class MatchingRunAdmin(ChairScopedAdmin):
         return TemplateResponse(request, "admin/reviews/run_new.html", context)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):  # type: ignore[no-untyped-def]
-        run = self._run(request, int(object_id) if str(object_id).isdigit() else 0)
+        run = self._run(request, whole_number(object_id) or 0)
         others = self.get_queryset(request).filter(workshop=run.workshop).exclude(pk=run.pk)
         context = {
             **self.admin_site.each_context(request),

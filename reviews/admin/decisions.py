@@ -32,6 +32,7 @@ from workshop.errors import ServiceError
 from workshop.models import MailStatus, OutgoingMail, Topic, Workshop
 from workshop.phases import most_pressing
 from workshop.search import SearchContext, SearchError, search_compile, search_keywords
+from workshop.validators import whole_number
 
 from .. import search as _search_keywords  # noqa: F401 - registers the search keywords
 from ..models import DecisionBoard, DecisionCategory, Outcome, SavedSearch
@@ -465,8 +466,9 @@ class DecisionBoardAdmin(ChairScopedAdmin):
         chosen = {}
         for key, value in request.POST.items():
             suffix = key.removeprefix("decision-")
-            if key.startswith("decision-") and suffix.isdigit() and value.isdigit():
-                chosen[int(suffix)] = int(value)
+            number, category = whole_number(suffix), whole_number(value)
+            if key.startswith("decision-") and number is not None and category is not None:
+                chosen[number] = category
         # Any category: the service refuses another workshop's with a plain message.
         categories = DecisionCategory.objects.in_bulk(set(chosen.values()))
         changes = []
@@ -685,7 +687,8 @@ class DecisionBoardAdmin(ChairScopedAdmin):
             workshop=workshop, kind="decision", status=MailStatus.HELD
         ).order_by("subject", "to")
         wanted = request.GET.get("preview", "")
-        preview = (held.filter(pk=wanted).first() if wanted.isdigit() else None) or held.first()
+        wanted_id = whole_number(wanted)
+        preview = (held.filter(pk=wanted_id).first() if wanted_id else None) or held.first()
         context = {
             **self.admin_site.each_context(request),
             "title": f"Decision mails of {workshop.short_name}",

@@ -11,6 +11,7 @@ from django.urls import path
 from django.utils import timezone
 
 from workshop.admin_scoping import ChairScopedAdmin, ConfigAdminMixin
+from workshop.validators import whole_number
 
 from ..models import (
     Review,
@@ -22,7 +23,7 @@ from ..services.scores import paper_scores_rebuild
 
 
 def _page(raw: str | None) -> int:
-    return int(raw) if raw and raw.isdigit() else 1
+    return whole_number(raw, max_digits=9) or 1
 
 
 @admin.register(ReviewQuestion)

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from workshop.errors import ServiceError
 from workshop.posted import posted_text
+from workshop.validators import whole_number
 
 from ..services import expertise as services
 from .committee import _workshop
@@ -34,7 +35,7 @@ def _fields(request: HttpRequest) -> dict[str, object]:
     return {
         "title": posted_text(request.POST, "title"),
         "abstract": posted_text(request.POST, "abstract"),
-        "year": int(year) if year.isdigit() else None,
+        "year": whole_number(year, max_digits=4),
         "venue": posted_text(request.POST, "venue"),
         "authors": posted_text(request.POST, "authors"),
         "url": posted_text(request.POST, "url"),

@@ -18,6 +18,7 @@ from workshop.models import OtherReviewsVisibility, Workshop
 from workshop.policy import can
 from workshop.posted import posted_text
 from workshop.richtext import render_markdown
+from workshop.validators import whole_number
 
 from ..models import (
     Assignment,
@@ -65,16 +66,16 @@ def _assignment(request: HttpRequest, slug: str, number: int) -> Assignment:
 def _revision(request: HttpRequest) -> int | None:
     """The revision the writer's page last saw (None from a client that does not say)."""
     raw = request.POST.get("revision", "")
-    return int(raw) if raw.isdigit() else None
+    return whole_number(raw, max_digits=9)
 
 
 def _answers(request: HttpRequest) -> dict[int, object]:
     answers: dict[int, object] = {}
     for key, value in request.POST.items():
-        if key.startswith("q_") and key[2:].isdigit():
+        if key.startswith("q_") and whole_number(key[2:]) is not None:
             answers[int(key[2:])] = value
     for key in request.POST.getlist("checkboxes"):
-        if key.startswith("q_") and key[2:].isdigit() and key not in request.POST:
+        if key.startswith("q_") and whole_number(key[2:]) is not None and key not in request.POST:
             answers[int(key[2:])] = False
     return answers
 
@@ -228,7 +229,8 @@ def assignment_decline(request: HttpRequest, slug: str, number: int) -> HttpResp
 def comment_post(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     page = _page(request, slug, number)
     parent_id = request.POST.get("parent", "")
-    parent = Comment(pk=int(parent_id)) if parent_id.isdigit() else None
+    parent_pk = whole_number(parent_id)
+    parent = Comment(pk=parent_pk) if parent_pk is not None else None
     try:
         services.comment_post(
             submission=page.submission,
