@@ -15,7 +15,7 @@ from workshop.validators import whole_number
 
 from . import services
 from .forms import ExportForm, ImportForm, RestoreForm
-from .models import JobKind, JobStatus, TransferJob
+from .models import JobKind, JobStatus, SourceRecord, TransferJob
 
 
 @admin.register(TransferJob)
@@ -169,3 +169,26 @@ class TransferJobAdmin(ChairScopedAdmin):
         )
         response["X-Content-Type-Options"] = "nosniff"
         return response
+
+
+@admin.register(SourceRecord)
+class SourceRecordAdmin(ChairScopedAdmin):
+    """Where each imported paper and review came from (the other system and its id there)
+    and what the record held that has no field here: tags, custom fields, a reviewer's
+    e-mail and versions, reviews by people outside the committee. Read only, the chairs'
+    alone: none of it is shown to reviewers or authors."""
+
+    policy_permission = "transfer.import"
+    list_display = ["__str__", "workshop", "content_type", "object_id", "imported_at"]
+    list_filter = ["workshop", "system", "kind"]
+    list_select_related = ["workshop", "content_type"]
+    search_fields = ["source_id"]
+    readonly_fields = [
+        "workshop", "system", "kind", "source_id", "content_type", "object_id", "data",
+        "imported_at",
+    ]  # fmt: skip
+    chairs_may_add = False
+    chairs_may_delete = False
+
+    def has_change_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+        return False

@@ -102,6 +102,7 @@ class SourceRecord(models.Model):
 
     class Meta:
         ordering = ["workshop", "system", "kind", "source_id"]
+        verbose_name = "imported record"
         constraints = [
             models.UniqueConstraint(
                 fields=["workshop", "system", "kind", "source_id"], name="source_record_unique"

@@ -22,7 +22,7 @@ from reviews.services.reviewing import default_form_create
 from submissions.models import Submission
 from tests.factories import WorkshopFactory, make_chair
 from transfer.importers import run_import
-from transfer.models import SourceRecord
+from transfer.models import SourceRecord, TransferJob
 from workshop.models import Activity, OutgoingMail, User
 
 pytestmark = pytest.mark.django_db
@@ -325,3 +325,37 @@ def test_a_zip_whose_checksum_lies_is_reported_by_member(migrated, fmt, member):
     )
     assert not report.ok
     assert any(member in e["message"] and "damaged" in e["message"] for e in report.errors)
+
+
+def test_the_chairs_read_the_kept_data_in_the_admin_and_nobody_else(migrated, client):
+    kept = SourceRecord.objects.get(workshop=migrated["workshop"], kind="paper", source_id="1")
+    listing = reverse("admin:transfer_sourcerecord_changelist")
+    detail = reverse("admin:transfer_sourcerecord_change", args=[kept.pk])
+    client.force_login(migrated["chair"])
+    assert "best-paper#0" in client.get(detail).content.decode()
+    assert client.get(listing).status_code == 200
+    assert client.post(detail, {}).status_code == 403  # read only
+    other = make_chair(WorkshopFactory(slug="elsewhere"))
+    client.force_login(other)
+    assert client.get(detail).status_code == 404
+    assert "best-paper" not in client.get(listing).content.decode()
+    reviewer = User.objects.get(email="mgbaker@cs.stanford.edu")
+    client.force_login(reviewer)
+    assert client.get(detail).status_code in (302, 403, 404)
+
+
+def test_the_job_page_lists_what_became_of_each_field(migrated, client):
+    report = migrated["reports"]["api-reviews.json"].as_dict()
+    job = TransferJob.objects.create(
+        workshop=migrated["workshop"],
+        kind="import",
+        format="hotcrp-reviews-json",
+        status="done",
+        report=report,
+        created_by=migrated["chair"],
+    )
+    client.force_login(migrated["chair"])
+    page = client.get(reverse("admin:transfer_transferjob_change", args=[job.pk])).content.decode()
+    assert "Fields of the file" in page
+    assert "mapped to “Overall recommendation”" in page
+    assert "reviewer_email" in page and "kept for the chairs (source data)" in page

@@ -28,6 +28,7 @@ class Migration(migrations.Migration):
             ],
             options={
                 'ordering': ['workshop', 'system', 'kind', 'source_id'],
+                'verbose_name': 'imported record',
                 'indexes': [models.Index(fields=['content_type', 'object_id'], name='source_record_object')],
                 'constraints': [models.UniqueConstraint(fields=('workshop', 'system', 'kind', 'source_id'), name='source_record_unique')],
             },
