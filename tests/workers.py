@@ -101,8 +101,14 @@ class RedisInstance:
 
     def client(self):
         import redis
+        from redis.backoff import NoBackoff
+        from redis.retry import Retry
 
-        return redis.Redis(host="127.0.0.1", port=self.port, socket_timeout=2)
+        # No retries: redis-py's default retries with backoff would make `ping()` of a stopped
+        # server take seconds (and count as connection attempts to the broker).
+        return redis.Redis(
+            host="127.0.0.1", port=self.port, socket_timeout=2, retry=Retry(NoBackoff(), 0)
+        )
 
     def ping(self) -> bool:
         try:

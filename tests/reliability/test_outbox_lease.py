@@ -119,7 +119,7 @@ def test_a_killed_senders_rows_are_sent_once_when_its_lease_runs_out_without_a_s
         assert broker.llen("mail") == 1, "one batch task for the thirty mails"
         env = worker_env(broker, KILL_LEASE_SECONDS)
         with celery_worker(inbox.url, extra_env=env, pool="prefork", concurrency=1) as worker:
-            assert wait_for(lambda: handler.rcpt >= 11, timeout=40), "the gate was not reached"
+            assert wait_for(lambda: handler.rcpt >= 11, timeout=120), "the gate was not reached"
             (sender,) = pool_children(worker.pid)
             os.kill(sender, signal.SIGKILL)
             assert wait_for(lambda: statuses()[MailStatus.SENDING] == 20, timeout=10)
@@ -151,7 +151,7 @@ def test_a_live_worker_keeps_its_lease_through_an_exchange_longer_than_the_lease
         mails = queue_batch(6, "lease:live")
         env = worker_env(broker)
         with celery_worker(inbox.url, extra_env=env) as first:
-            assert wait_for(lambda: handler.rcpt >= 3, timeout=40), "the gate was not reached"
+            assert wait_for(lambda: handler.rcpt >= 3, timeout=120), "the gate was not reached"
             with celery_worker(inbox.url, extra_env=env):
                 # Beat firing the sweep again and again while the first worker waits on the
                 # server: three leases long, each sweep handing out whatever looks abandoned.
