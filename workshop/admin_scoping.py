@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import get_fields_from_path
 from django.core.cache import cache
@@ -154,6 +155,18 @@ class OneWorkshopAtATime:
         return super().changelist_view(request, extra_context)  # type: ignore[misc]
 
 
+def _json_field_emptied_to(default: Callable[[], Any]) -> type[forms.JSONField]:
+    """A JSON form field that reads an emptied box as the column's default (`[]`), not as
+    NULL, which a NOT NULL column refuses (a 500)."""
+
+    class EmptiedToDefault(forms.JSONField):
+        def to_python(self, value: Any) -> Any:
+            result = super().to_python(value)
+            return default() if result is None else result
+
+    return EmptiedToDefault
+
+
 class ChairScopedMixin(OneLineAdmin):
     """Shared by model admins and inlines: the policy decides, `scope_choices` scopes.
 
@@ -206,6 +219,11 @@ class ChairScopedMixin(OneLineAdmin):
             queryset = db_field.related_model._default_manager.all()
         kwargs["queryset"] = scope_choices(queryset, request.user)
         return kwargs
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):  # type: ignore[no-untyped-def]
+        if isinstance(db_field, models.JSONField) and not db_field.null and db_field.has_default():
+            kwargs.setdefault("form_class", _json_field_emptied_to(db_field.get_default))
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):  # type: ignore[no-untyped-def]
         kwargs = self._scoped_field_kwargs(db_field, request, kwargs)
@@ -275,8 +293,17 @@ class ChairScopedAdmin(ForgedChangelistInput, ChairScopedMixin, admin.ModelAdmin
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         if request.user.is_superuser:
-            return request.user.is_active and request.user.is_staff
+            return request.user.is_active and request.user.is_staff and self._can_add(request)
         return self.chairs_may_add and self.may_touch(request, None)
+
+    def _can_add(self, request: HttpRequest) -> bool:
+        """Whether the add form can save a row: no field the row needs is read-only in it
+        (a paper's number, a profile's person): such rows are made by their services."""
+        readonly = set(self.get_readonly_fields(request, None))
+        return not any(
+            f.name in readonly and not f.null and not f.has_default() and not f.primary_key
+            for f in self.model._meta.concrete_fields
+        )
 
     def has_delete_permission(self, request: HttpRequest, obj: models.Model | None = None) -> bool:
         if request.user.is_superuser:

@@ -56,3 +56,34 @@ def test_a_chair_searching_a_long_term_finds_nothing():
     assert response.status_code == 200
     assert response.context["cl"].result_count == 0
     assert client.get("/admin/workshop/topic/", {"q": "A" * 20}).context["cl"].result_count == 1
+
+
+@pytest.mark.parametrize(
+    "url", ["/admin/reviews/reviewerprofile/add/", "/admin/submissions/submission/add/"]
+)
+def test_no_add_form_for_rows_whose_required_fields_are_read_only(root_client, url):
+    """The add form could never save (the person or the paper number is read-only there):
+    a superuser's add answered 500 (NOT NULL) instead of being offered at all."""
+    assert root_client.get(url).status_code == 403
+    assert root_client.post(url, {"_save": "Save"}).status_code == 403
+
+
+def test_superusers_still_add_workshops(root_client):
+    assert root_client.get("/admin/workshop/workshop/add/").status_code == 200
+
+
+def test_an_emptied_json_list_is_saved_as_an_empty_list(root_client):
+    """A review question's choices emptied in the change form are [], not NULL (a 500)."""
+    from reviews.models import QuestionKind, ReviewQuestion
+
+    question = ReviewQuestion.objects.create(
+        workshop=WorkshopFactory(), label="Notes", kind=QuestionKind.TEXT, order=1
+    )
+    url = f"/admin/reviews/reviewquestion/{question.pk}/change/"
+    form = root_client.get(url).context["adminform"].form
+    data = {name: form[name].value() for name in form.fields if form[name].value() is not None}
+    data["choices"] = ""
+    response = root_client.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    question.refresh_from_db()
+    assert question.choices == []
