@@ -844,7 +844,7 @@ def _when(text: str) -> dt.datetime | None:
     if value is None:
         try:
             value = dt.datetime.fromtimestamp(float(text), tz=dt.UTC)
-        except ValueError:
+        except (ValueError, OverflowError, OSError):  # not a time, nan, inf, year 10^9
             return None
     return value if timezone.is_aware(value) else timezone.make_aware(value, dt.UTC)
 

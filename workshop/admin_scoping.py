@@ -31,7 +31,7 @@ from .phases import most_pressing
 from .policy import can
 from .relations import WORKSHOP, relation_path, workshop_of
 from .selectors import chaired_workshop_ids
-from .validators import OneLineAdmin
+from .validators import OneLineAdmin, whole_number
 
 # The ways a person is connected to workshops beyond membership, contributed by the apps
 # above this one (they call down: `user_links_register`): e.g. authors of their papers.
@@ -78,8 +78,8 @@ def in_chosen_workshop(request: HttpRequest, queryset: models.QuerySet) -> model
     path = relation_path(queryset.model, WORKSHOP)
     if not path:
         return queryset
-    wanted = request.GET.get(f"{path}__id__exact", "")
-    return queryset.filter(**{f"{path}__id": int(wanted)}) if wanted.isdigit() else queryset
+    wanted = whole_number(request.GET.get(f"{path}__id__exact", ""))
+    return queryset.filter(**{f"{path}__id": wanted}) if wanted is not None else queryset
 
 
 class ScopedRelatedFilter(admin.RelatedOnlyFieldListFilter):

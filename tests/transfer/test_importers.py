@@ -387,3 +387,16 @@ def test_the_command_actor_is_the_system_acting_for_the_first_chair(ws):
     assert report.ok, report.errors
     decision = Decision.objects.get(submission__workshop=ws["workshop"], submission__number=1)
     assert decision.decided_by == ws["chair"]
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf", "1e999"])
+def test_a_non_finite_score_is_named_as_not_a_score(ws, value):
+    run(ws, "hotcrp-pc", load("hotcrp-pc.csv"))
+    run(ws, "hotcrp-papers", load("hotcrp-papers.json"))
+    data = (
+        "paper,email,Overall merit,Paper summary,Strengths,Weaknesses\n"
+        f"2,rev.one@pc.example.org,{value},x,y,z\n"
+    ).encode()
+    report = run(ws, "hotcrp-reviews-csv", data, dry_run=True)
+    assert [e["line"] for e in report.errors] == [2]
+    assert "is not a score" in report.errors[0]["message"]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -217,9 +218,10 @@ def to_number(value: Any) -> Any:
         return int(head)
     except ValueError:
         try:
-            return float(text)
+            number = float(text)
         except ValueError:
             return text
+        return number if math.isfinite(number) else text  # nan, inf: not a score
 
 
 def is_true(value: Any) -> bool:
