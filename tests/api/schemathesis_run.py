@@ -57,11 +57,16 @@ def _environment(args: argparse.Namespace, workdir: Path) -> dict[str, str]:
 
 
 def _recreate_postgres(name: str) -> None:
-    import psycopg
+    import psycopg2
 
-    with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as c:
-        c.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        c.execute(f'CREATE DATABASE "{name}"')
+    connection = psycopg2.connect("postgresql://postgres@127.0.0.1:5432/postgres")
+    connection.autocommit = True
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            cursor.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        connection.close()
 
 
 BUILD = """
