@@ -75,6 +75,10 @@ class Fuzzer:
         return self.findings
 
     def fuzz_route(self, route: Route) -> None:
+        staff = getattr(self.user, "is_staff", False)
+        admin_page = route.name.startswith("admin:") and route.name != "admin:login"
+        if BOUNDED and admin_page and not staff:
+            return  # Django's admin_view sends them to its sign-in page before any of ours runs
         for url in urls_for(route, self.world, self.role):
             self._login()
             response = self.send("get", url, {}, "GET page")
