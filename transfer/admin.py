@@ -179,16 +179,23 @@ class SourceRecordAdmin(ChairScopedAdmin):
     alone: none of it is shown to reviewers or authors."""
 
     policy_permission = "transfer.import"
-    list_display = ["__str__", "workshop", "content_type", "object_id", "imported_at"]
+    list_display = ["__str__", "workshop", "imported_as", "imported_at"]
     list_filter = ["workshop", "system", "kind"]
     list_select_related = ["workshop", "content_type"]
     search_fields = ["source_id"]
     readonly_fields = [
-        "workshop", "system", "kind", "source_id", "content_type", "object_id", "data",
-        "imported_at",
+        "workshop", "system", "kind", "source_id", "imported_as", "data", "imported_at",
     ]  # fmt: skip
+    fields = readonly_fields
     chairs_may_add = False
     chairs_may_delete = False
+
+    def get_queryset(self, request: HttpRequest):  # type: ignore[no-untyped-def]
+        return super().get_queryset(request).prefetch_related("target")
+
+    @admin.display(description="imported as")
+    def imported_as(self, record: SourceRecord) -> str:
+        return str(record.target) if record.target is not None else "(deleted since)"
 
     def has_change_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
         return False

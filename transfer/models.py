@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
@@ -97,6 +98,7 @@ class SourceRecord(models.Model):
     source_id = models.CharField(max_length=200)
     content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+")
     object_id = models.PositiveBigIntegerField()
+    target = GenericForeignKey("content_type", "object_id")
     data = models.JSONField(default=dict, blank=True)
     imported_at = models.DateTimeField(auto_now=True)
 
