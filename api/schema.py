@@ -24,6 +24,13 @@ COMMON_ERRORS = {
 }
 # Operations that take a body: one of another media type than they parse.
 BODY_ERRORS = {"415": "The body's media type is not one this operation takes."}
+# The web server's own refusal, before the API reads anything (so in its own shape).
+SERVER_ERRORS = {
+    "414": {
+        "description": "The URL is longer than the web server takes (gunicorn: 4094 bytes).",
+        "content": {"text/html": {"schema": {"type": "string"}}},
+    }
+}
 
 _SCHEMAS = {
     ERROR_DETAIL_COMPONENT: {
@@ -70,5 +77,7 @@ def add_error_responses(result: dict, generator: Any, request: Any, public: bool
             errors = {**COMMON_ERRORS, **(BODY_ERRORS if "requestBody" in operation else {})}
             for status, description in errors.items():
                 answers.setdefault(status, error_response(description))
+            for status, answer in SERVER_ERRORS.items():
+                answers.setdefault(status, answer)
             operation["responses"] = dict(sorted(answers.items()))
     return result

@@ -157,5 +157,5 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", ApiDocs.as_view(), name="docs"),
     # Anything else under /api/ answers the API's 404, never the site's HTML page.
-    re_path(r"^.*$", unknown_path),
+    re_path(r"^[\s\S]*$", unknown_path),  # any character: "." stops at a line break
 ]

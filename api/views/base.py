@@ -13,6 +13,8 @@ from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
 from rest_framework.generics import GenericAPIView
 
+from workshop.errors import NotFound
+
 from ..metadata import ApiMetadata
 from ..pagination import Pages
 
@@ -45,6 +47,19 @@ class ApiView(GenericAPIView):
     metadata_class = ApiMetadata
     schema = ListSchema()
     orderings: dict[str, tuple[str, ...]] = {}
+
+    def initial(self, request, *args, **kwargs):  # type: ignore[no-untyped-def]
+        """A NUL character names nothing: PostgreSQL refuses it in any text it is asked to
+        compare (a 500 on `?q=` or a slug), so a path with one is missing (404) and a query
+        parameter with one is invalid (400), before any view reads them."""
+        super().initial(request, *args, **kwargs)
+        if any("\x00" in str(value) for value in kwargs.values()):
+            raise NotFound()
+        for name, values in request.query_params.lists():
+            if "\x00" in name or any("\x00" in value for value in values):
+                raise serializers.ValidationError(
+                    {name.replace("\x00", ""): ["Null characters are not allowed."]}
+                )
 
     def paginate_queryset(self, queryset):  # type: ignore[no-untyped-def]
         wanted = self.request.query_params.get("ordering", "")

@@ -70,6 +70,7 @@ def test_every_operation_documents_its_refusals_and_its_media_types():
                 assert answers[status]["content"] == {"application/json": {"schema": error}}, (
                     method, path, status
                 )  # fmt: skip
+            assert set(answers["414"]["content"]) == {"text/html"}  # gunicorn's own page
     assert operations >= 40
 
     def media(path: str) -> set[str]:
