@@ -85,7 +85,7 @@ class TransferJobAdmin(ChairScopedAdmin):
                     workshop=form.cleaned_data["workshop"],
                     chair=request.user,
                     kind=JobKind.EXPORT,
-                    fmt=services.EXPORT_FORMAT,
+                    fmt=form.cleaned_data["format"],
                 )
             except ServiceError as exc:
                 form.add_error(None, exc.message)

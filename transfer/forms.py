@@ -7,6 +7,7 @@ from django import forms
 from workshop.models import Workshop
 from workshop.validators import OneLineInputs
 
+from .exporters import export_choices
 from .importers import format_choices
 from .limits import max_upload_bytes
 
@@ -37,6 +38,16 @@ class ImportForm(OneLineInputs, forms.Form):
 
 class ExportForm(OneLineInputs, forms.Form):
     workshop = forms.ModelChoiceField(queryset=Workshop.objects.none(), empty_label=None)
+    format = forms.ChoiceField(
+        choices=export_choices(),
+        initial="archive",
+        required=False,
+        help_text="Our archive restores here exactly; HotCRP's files import into HotCRP "
+        "(and back here).",
+    )
+
+    def clean_format(self) -> str:
+        return self.cleaned_data.get("format") or "archive"
 
     def __init__(self, *args, workshops, **kwargs) -> None:  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)

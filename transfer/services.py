@@ -17,7 +17,8 @@ from workshop.errors import ServiceError
 from workshop.models import User, Workshop
 from workshop.policy import require
 
-from .archive import archive_export, archive_restore
+from .archive import archive_restore
+from .exporters import EXPORTS
 from .importers import ARCHIVE, FORMATS, run_import
 from .limits import max_upload_bytes
 from .models import JobKind, JobStatus, TransferJob
@@ -78,7 +79,8 @@ def transfer_job_create(
             )
     else:
         require(chair, "transfer.export", workshop, message="Only the chairs export data.")
-        fmt, dry_run = EXPORT_FORMAT, False
+        fmt = fmt if fmt in EXPORTS else EXPORT_FORMAT
+        dry_run = False
     job = TransferJob(workshop=workshop, kind=kind, format=fmt, dry_run=dry_run, created_by=chair)
     if data:
         job.upload.save(f"{workshop.slug}-{fmt}", ContentFile(data), save=False)
@@ -188,8 +190,9 @@ def transfer_job_run(job_id: int) -> str:
             report = found.as_dict()
             job.workshop = restored
         elif job.kind == JobKind.EXPORT:
-            data = archive_export(workshop=job.workshop, progress=progress)
-            job.result.save(f"{job.workshop.slug}-archive.zip", ContentFile(data), save=False)
+            _, exporter, suffix = EXPORTS.get(job.format, EXPORTS[EXPORT_FORMAT])
+            data = exporter(workshop=job.workshop, progress=progress)
+            job.result.save(f"{job.workshop.slug}-{suffix}", ContentFile(data), save=False)
             report: dict[str, Any] = {
                 "ok": True,
                 "errors": [],

@@ -129,6 +129,20 @@ def test_export_downloads_the_archive(client, world, django_capture_on_commit_ca
     assert b"flow-ws" in archive.read("workshop.json")
 
 
+def test_export_to_hotcrp_downloads_its_files(client, world, django_capture_on_commit_callbacks):
+    client.force_login(world["chair"])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("admin:transfer_export"), {"workshop": world["ws"].pk, "format": "hotcrp"}
+        )
+    job = TransferJob.objects.get(kind="export", format="hotcrp")
+    assert job.status == JobStatus.DONE
+    assert "Download the HotCRP files" in client.get(response.url).content.decode()
+    download = client.get(reverse("admin:transfer_download", args=[job.pk]))
+    files = zipfile.ZipFile(io.BytesIO(b"".join(download.streaming_content)))
+    assert set(files.namelist()) == {"papers.json", "reviews.json", "settings.json", "pc.csv"}
+
+
 def test_the_commands_import_and_export(world, tmp_path, capsys):
     call_command(
         "transfer_import",

@@ -231,6 +231,17 @@ def resolve_key(key: str, form: dict[str, SourceField]) -> str | None:
     return fits[0] if len(fits) == 1 else None
 
 
+# HotCRP's own properties of a review record (never an answer, whatever the form says).
+REVIEW_PROPS = {
+    "object", "pid", "rid", "version", "vtag", "ordinal", "rtype", "round", "status",
+    "blind", "reviewer", "reviewer_email", "reviewer_given_name", "reviewer_family_name",
+    "reviewer_affiliation", "email", "editable", "my_request", "modified_at",
+    "modified_at_text", "submitted_at", "submitted_at_text", "submitted", "user_rating",
+    "ratings", "draft", "subreview", "needs_submit", "approved", "message_list", "tags",
+    "paper", "review", "requester", "requester_email", "ok",
+}  # fmt: skip
+
+
 def _is_field_key(key: str) -> bool:
     """HotCRP writes review fields under capitalised keys (their search keywords, e.g.
     `OveMer`, `ComPC`); its own properties (`reviewer_email`, `modified_at`) are lower
@@ -350,7 +361,10 @@ def _review(
     for key, value in item.items():
         if value in (None, "", [], {}):
             continue
-        name = resolve_key(key, form) if _is_field_key(key) else None
+        # Capitalised keys are HotCRP's abbreviated fields; a lower-case one is a field only
+        # when the form names it (our own export writes the form's labels).
+        name = None if key in REVIEW_PROPS else resolve_key(key, form)
+        name = name if _is_field_key(key) or name is not None else None
         if name is not None:
             answers[name] = value.strip() if isinstance(value, str) else value
         else:
@@ -387,6 +401,13 @@ def parse_papers(data: bytes, report: Report) -> Bundle:
     bundle = Bundle(review_form=review_form(settings) or _library_form())
     if not papers and not report.errors:
         report.error(0, "No HotCRP papers in the file.")
+    for name in [n for n in files if n.lower().endswith(".csv")]:
+        # A PC list in the same zip (HotCRP's "PC info"; our HotCRP export's pc.csv).
+        content = files.pop(name)
+        if b"email" in content.split(b"\n", 1)[0] and b"roles" in content.split(b"\n", 1)[0]:
+            bundle.members = parse_pc(content, report).members
+        else:
+            report.field("file", name, "dropped: a CSV that is no PC list")
     for index, item in enumerate(papers, start=1):
         line = f"record {index}"
         if not isinstance(item, dict):
