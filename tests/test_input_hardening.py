@@ -445,3 +445,21 @@ def test_reviewer_posts_take_digits_that_int_refuses(client, api_world, case):
     data = {"revision": "²"} if case == "revision" else {"q_²": "x", "checkboxes": "q_²"}
     response = client.post(reverse("reviews:autosave", args=args), data)
     assert response.status_code in (200, 400, 409), response.content
+
+
+def test_a_bare_carriage_return_separates_invitation_lines():
+    """The fuzzer's 500: csv refused a bare CR inside pasted addresses."""
+    from reviews.services.invitations import parse_invitation_rows
+
+    rows, problems = parse_invitation_rows("a@example.org\rb@example.org")
+    assert [r.email for r in rows] == ["a@example.org", "b@example.org"] and problems == []
+
+
+@pytest.mark.django_db
+def test_a_presenter_address_longer_than_any_address_is_refused():
+    """The fuzzer's 500 on SQLite: a 100,000-character address made LIKE too complex."""
+    from programme.services.presenters import presenter_choose
+    from workshop.errors import ServiceError
+
+    with pytest.raises(ServiceError, match="too long"):
+        presenter_choose(actor=None, submission=None, email="a" * 100_000)

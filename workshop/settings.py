@@ -19,6 +19,9 @@ INSECURE_DEFAULT_SECRET_KEY = "insecure-development-key-do-not-use-in-production
 
 DEBUG = env.bool("DJANGO_DEBUG", default=True)
 SECRET_KEY = env.str("DJANGO_SECRET_KEY", default=INSECURE_DEFAULT_SECRET_KEY)
+# Former keys, comma-separated, while a new key rolls out: sessions, password-reset links
+# and archive signatures made with them stay valid.
+SECRET_KEY_FALLBACKS = env.list("DJANGO_SECRET_KEY_FALLBACKS", default=[])
 if not DEBUG and SECRET_KEY == INSECURE_DEFAULT_SECRET_KEY:
     raise ImproperlyConfigured(
         "DJANGO_DEBUG is off but DJANGO_SECRET_KEY is not set: refusing to start with the "
@@ -167,7 +170,9 @@ CELERY_TASK_ROUTES = {
 CELERY_QUEUE_NAMES = ("mail", "checks", "matching", "transfer", "celery")
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
-    "outbox-sweep": {"task": "workshop.tasks.outbox_sweep", "schedule": 60.0},
+    # Every 15 s: a whole mail worker killed puts nothing back on the queue; the sweep
+    # takes its rows back once their lease ran out.
+    "outbox-sweep": {"task": "workshop.tasks.outbox_sweep", "schedule": 15.0},
     "reminders": {"task": "reviews.tasks.reminders_tick", "schedule": 15 * 60.0},
     "daily-digest": {
         "task": "workshop.tasks.digests_send",
@@ -194,8 +199,9 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Workshop <noreply@lo
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
 OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=8)
-# A message claimed by a worker that then died is retried after this many seconds.
-OUTBOX_CLAIM_SECONDS = env.int("OUTBOX_CLAIM_SECONDS", default=300)
+# The lease on a message being sent: a sending worker renews it every third of this; a dead
+# worker's messages come back this long after its last renewal.
+OUTBOX_CLAIM_SECONDS = env.int("OUTBOX_CLAIM_SECONDS", default=15)
 # Import and export (transfer): the largest upload, and what an uploaded zip may unpack to.
 TRANSFER_MAX_UPLOAD_MB = env.int("TRANSFER_MAX_UPLOAD_MB", default=200)
 TRANSFER_MAX_UNPACKED_MB = env.int("TRANSFER_MAX_UNPACKED_MB", default=2048)

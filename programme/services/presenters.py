@@ -115,6 +115,8 @@ def presenter_choose(*, actor: Any, submission: Submission, email: str) -> Place
     an account; an empty `email` gives the role back to the contact authors. Asks
     `programme.choose_presenter`. Side effects: one `programme.presenter` entry (authors see
     it); on a published programme, the slot mail to the new presenter."""
+    if len(email) > 254:  # no address is longer (RFC 5321); SQLite refuses such a LIKE
+        raise ServiceError("That is not an e-mail address: it is too long.")
     placement = _locked_placement(
         actor,
         submission,

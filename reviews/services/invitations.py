@@ -51,7 +51,11 @@ def parse_invitation_rows(text: str, *, default_role: str = Role.REVIEWER) -> tu
     """
     rows: list[InvitationRow] = []
     problems: list[str] = []
-    reader = csv.reader(io.StringIO(text.strip()))
+    # A bare CR (pasted from an old Mac file, or a hostile form) is a line end, not a
+    # malformed field (csv raised "new-line character seen in unquoted field").
+    reader = csv.reader(
+        io.StringIO(text.strip().replace("\r\n", "\n").replace("\r", "\n"), newline="")
+    )
     for number, cells in enumerate(reader, start=1):
         cells = [c.strip() for c in cells if c.strip()]
         if not cells or cells[0].startswith("#"):
