@@ -32,7 +32,10 @@ class Inbox:
         return [m for m in self.messages if address in m["To"]]
 
 
-class _Handler:
+class RecordingHandler:
+    """Records every accepted message in its inbox. Subclasses that hold a step back (a
+    stalled RCPT TO) let everything go in `release_all`, called when the server stops."""
+
     def __init__(self, inbox: Inbox) -> None:
         self.inbox = inbox
 
@@ -40,13 +43,24 @@ class _Handler:
         self.inbox.messages.append(message_from_bytes(envelope.original_content))
         return "250 OK"
 
+    def release_all(self) -> None:
+        """Nothing is held back here."""
+
 
 @contextmanager
-def smtp_server(port: int | None = None) -> Iterator[Inbox]:
-    inbox = Inbox("127.0.0.1", port or free_port())
-    controller = Controller(_Handler(inbox), hostname=inbox.host, port=inbox.port)
+def serving(handler: RecordingHandler) -> Iterator[Inbox]:
+    """The handler's server on its inbox's port while the block runs."""
+    inbox = handler.inbox
+    controller = Controller(handler, hostname=inbox.host, port=inbox.port)
     controller.start()
     try:
         yield inbox
     finally:
+        handler.release_all()
         controller.stop()
+
+
+@contextmanager
+def smtp_server(port: int | None = None) -> Iterator[Inbox]:
+    with serving(RecordingHandler(Inbox("127.0.0.1", port or free_port()))) as inbox:
+        yield inbox

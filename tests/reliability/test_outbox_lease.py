@@ -17,12 +17,11 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
 from django.core.mail.backends.locmem import EmailBackend
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from tests.smtp import Inbox, free_port
+from tests.smtp import Inbox, RecordingHandler, free_port, serving
 from tests.workers import celery_broker, celery_worker, redis_instance, require_services, wait_for
 from workshop import outbox
 from workshop.models import MailStatus, OutgoingMail
@@ -33,7 +32,7 @@ LEASE_SECONDS = 2  # OUTBOX_CLAIM_SECONDS in the workers' environment
 KILL_LEASE_SECONDS = 15
 
 
-class GateHandler:
+class GateHandler(RecordingHandler):
     """Accepts messages; the `at`-th RCPT TO waits until `released` (or 100 s)."""
 
     def __init__(self, inbox: Inbox, at: int) -> None:
@@ -52,24 +51,15 @@ class GateHandler:
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
-    async def handle_DATA(self, server, session, envelope) -> str:
-        from email import message_from_bytes
-
-        self.inbox.messages.append(message_from_bytes(envelope.original_content))
-        return "250 OK"
+    def release_all(self) -> None:
+        self.released = True
 
 
 @contextmanager
 def gated_smtp(at: int) -> Iterator[tuple[Inbox, GateHandler]]:
-    inbox = Inbox("127.0.0.1", free_port())
-    handler = GateHandler(inbox, at)
-    controller = Controller(handler, hostname=inbox.host, port=inbox.port)
-    controller.start()
-    try:
+    handler = GateHandler(Inbox("127.0.0.1", free_port()), at)
+    with serving(handler) as inbox:
         yield inbox, handler
-    finally:
-        handler.released = True
-        controller.stop()
 
 
 def pool_children(pid: int) -> list[int]:

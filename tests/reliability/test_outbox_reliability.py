@@ -27,7 +27,6 @@ from contextlib import contextmanager
 from email.message import Message
 
 import pytest
-from aiosmtpd.controller import Controller
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, transaction
 from django.utils import timezone
@@ -41,7 +40,7 @@ from submissions.services.authors import AuthorEntry
 from submissions.services.lifecycle import submission_create
 from tests.factories import MembershipFactory, TopicFactory, UserFactory, WorkshopFactory
 from tests.pdfs import make_pdf
-from tests.smtp import Inbox, free_port, smtp_server
+from tests.smtp import Inbox, RecordingHandler, free_port, serving, smtp_server
 from tests.workers import (
     RedisInstance,
     celery_broker,
@@ -302,7 +301,7 @@ def test_redis_down_while_an_author_submits_receipts_arrive_once_after_the_sweep
 # --- 2. A worker is killed in the middle of an SMTP transaction ------------------------------
 
 
-class StallingHandler:
+class StallingHandler(RecordingHandler):
     """Records accepted messages; while `stall` is set, RCPT TO hangs (before any DATA, so a
     client that dies meanwhile has had nothing accepted)."""
 
@@ -322,24 +321,15 @@ class StallingHandler:
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
-    async def handle_DATA(self, server, session, envelope) -> str:
-        from email import message_from_bytes
-
-        self.inbox.messages.append(message_from_bytes(envelope.original_content))
-        return "250 OK"
+    def release_all(self) -> None:
+        self.stall = False
 
 
 @contextmanager
 def stalling_smtp_server() -> Iterator[tuple[Inbox, StallingHandler]]:
-    inbox = Inbox("127.0.0.1", free_port())
-    handler = StallingHandler(inbox)
-    controller = Controller(handler, hostname=inbox.host, port=inbox.port)
-    controller.start()
-    try:
+    handler = StallingHandler(Inbox("127.0.0.1", free_port()))
+    with serving(handler) as inbox:
         yield inbox, handler
-    finally:
-        handler.stall = False
-        controller.stop()
 
 
 def test_worker_killed_mid_smtp_the_claim_expires_and_the_mail_is_sent_once(broker):
@@ -444,11 +434,8 @@ def test_worker_killed_mid_batch_every_mail_of_the_batch_is_delivered_once(broke
     every message of the batch arrives exactly once."""
     require_services()
     started = time.monotonic()
-    inbox = Inbox("127.0.0.1", free_port())
-    handler = StallAtHandler(inbox, at=11)
-    controller = Controller(handler, hostname=inbox.host, port=inbox.port)
-    controller.start()
-    try:
+    handler = StallAtHandler(Inbox("127.0.0.1", free_port()), at=11)
+    with serving(handler) as inbox:
         with transaction.atomic():
             mails = [
                 outbox.mail_queue(
@@ -483,9 +470,6 @@ def test_worker_killed_mid_batch_every_mail_of_the_batch_is_delivered_once(broke
             outbox_sweep.delay()  # beat again: nothing left to send
             time.sleep(2)
             messages = list(inbox.messages)
-    finally:
-        handler.stall = False
-        controller.stop()
 
     figures = tally("2b worker killed mid-batch", mails, inbox, started)
     assert (figures["delivered"], figures["duplicates"], figures["lost"]) == (30, 0, 0)

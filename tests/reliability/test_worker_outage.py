@@ -23,9 +23,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
 
-from tests.smtp import Inbox, free_port
+from tests.smtp import Inbox, RecordingHandler, free_port, serving
 from tests.workers import (
     ROOT,
     RedisInstance,
@@ -45,7 +44,7 @@ OUTAGES = 5
 CRASH_IN_OUTAGE = 3
 
 
-class HoldingHandler:
+class HoldingHandler(RecordingHandler):
     """Holds the RCPT TO of the n-th message until `released >= n`: the worker's task for it
     stays unacknowledged in Redis meanwhile."""
 
@@ -63,24 +62,15 @@ class HoldingHandler:
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
-    async def handle_DATA(self, server, session, envelope) -> str:
-        from email import message_from_bytes
-
-        self.inbox.messages.append(message_from_bytes(envelope.original_content))
-        return "250 OK"
+    def release_all(self) -> None:
+        self.closing = True
 
 
 @contextmanager
 def holding_smtp() -> Iterator[tuple[Inbox, HoldingHandler]]:
-    inbox = Inbox("127.0.0.1", free_port())
-    handler = HoldingHandler(inbox)
-    controller = Controller(handler, hostname=inbox.host, port=inbox.port)
-    controller.start()
-    try:
+    handler = HoldingHandler(Inbox("127.0.0.1", free_port()))
+    with serving(handler) as inbox:
         yield inbox, handler
-    finally:
-        handler.closing = True
-        controller.stop()
 
 
 class Supervised:
