@@ -463,3 +463,24 @@ def test_a_presenter_address_longer_than_any_address_is_refused():
 
     with pytest.raises(ServiceError, match="too long"):
         presenter_choose(actor=None, submission=None, email="a" * 100_000)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/admin/reviews/decisionboard/?q=a%00b",
+        "/admin/submissions/submission/?q=a%00b",
+        "/admin/workshop/activity/?q=%00",
+        "/?x%00=1",
+    ],
+)
+def test_a_nul_in_a_query_string_is_a_400_not_a_500(client, url):
+    """PostgreSQL refused the desk's search with a NUL in it ('A string literal cannot
+    contain NUL'): a 500."""
+    from tests.factories import WorkshopFactory, make_chair
+
+    client.raise_request_exception = False
+    client.force_login(make_chair(WorkshopFactory(slug="nul-query")))
+    response = client.get(url)
+    assert response.status_code == 400

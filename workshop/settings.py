@@ -62,6 +62,8 @@ MIDDLEWARE = [
     "workshop.security.SecurityHeadersMiddleware",
     # Outside sessions and views: SQLite's "database is locked" answers 503, never 500.
     "workshop.busy.DatabaseBusyMiddleware",
+    # A NUL in a query string answers 400 (PostgreSQL refuses it: the searches answered 500).
+    "workshop.nul.NulQueryMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
