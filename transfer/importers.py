@@ -535,12 +535,22 @@ class Applier:
         return category
 
     def submission_for(self, ref: int | str, line: Any) -> Submission | None:
+        """A paper by its number, or by the other system's id: one in the same file, or
+        one an earlier import recorded (an OpenReview forum id in a later affinity file)."""
         number = self.forums.get(ref, ref) if isinstance(ref, str) else ref
         submission = (
             self.workshop.submissions.filter(number=number).first()
             if isinstance(number, int)
             else None
         )
+        if submission is None and isinstance(number, str):
+            earlier = SourceRecord.objects.filter(
+                workshop=self.workshop,
+                system=SYSTEMS.get(self.fmt.split("-")[0]),
+                kind=SourceKind.PAPER,
+                source_id=number,
+            ).values_list("object_id", flat=True)
+            submission = self.workshop.submissions.filter(pk__in=list(earlier)).first()
         if submission is None:
             self.report.error(line, f"Unknown paper {ref}.")
         return submission
@@ -824,7 +834,16 @@ class Applier:
         submission = self.submission_for(record.paper, record.line)
         user = self.account(record.email, record.line)
         if user is None and not self.ambiguous(record.email):
-            self.report.error(record.line, f"Unknown reviewer {record.email}.")
+            self.report.error(
+                record.line,
+                f"Unknown reviewer {record.email}"
+                + (
+                    ": an OpenReview profile id; people are known here by e-mail (export "
+                    "the scores with e-mails, or import the committee first)."
+                    if record.email.startswith("~")
+                    else "."
+                ),
+            )
         if submission is None or user is None:
             return
         AffinityScore.objects.update_or_create(

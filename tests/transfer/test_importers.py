@@ -221,6 +221,26 @@ def test_openreview_notes_and_affinity_import(ws):
     )
 
 
+def test_a_later_headerless_affinity_file_resolves_papers_by_their_forum_id(ws):
+    """OpenReview's matching setup takes headerless rows of forum id, member and score (its
+    venue tests write them with csv.writer); the notes imported before recorded each
+    paper's forum id."""
+    run(ws, "hotcrp-pc", load("hotcrp-pc.csv"))
+    run(ws, "openreview-notes", load("openreview-notes.json"))
+    data = b"forumAAA1,rev.one@pc.example.org,0.5\r\nforumBBB2,REV.TWO@pc.example.org,0.25\r\n"
+    report = run(ws, "openreview-affinity", data)
+    assert report.ok, report.errors
+    scores = {
+        (a.submission.number, a.user.email): a.score
+        for a in AffinityScore.objects.filter(workshop=ws["workshop"])
+    }
+    assert scores[(11, "rev.one@pc.example.org")] == 0.5
+    assert scores[(12, "rev.two@pc.example.org")] == 0.25
+    bad = run(ws, "openreview-affinity", b"forumAAA1,~Jane_Doe1,0.5\n", dry_run=True)
+    assert [e["line"] for e in bad.errors] == [1]
+    assert "OpenReview profile id" in bad.errors[0]["message"]
+
+
 # --- EasyChair -------------------------------------------------------------------------------
 
 

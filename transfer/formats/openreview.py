@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+import csv
+import io
+from collections.abc import Iterator
 from typing import Any
 
 from workshop.validators import finite_float
@@ -15,6 +18,7 @@ from . import (
     PaperRecord,
     ReviewRecord,
     csv_rows,
+    decode,
     json_document,
     to_int,
     to_number,
@@ -117,8 +121,19 @@ def parse_notes(data: bytes, report: Report) -> Bundle:
 
 
 def parse_affinity(data: bytes, report: Report) -> Bundle:
+    """`paper_id,reviewer_email,score` with that header, or headerless rows of the shape
+    OpenReview's matching setup takes (its venue tests write them with csv.writer):
+    a paper's number or forum id, the reviewer's e-mail (or profile id), the score."""
     bundle = Bundle()
-    for line, row in csv_rows(data, report, ("paper_id", "reviewer_email", "score")):
+    text = decode(data, report)
+    if text is None:
+        return bundle
+    first = next(csv.reader(io.StringIO(text)), [])
+    if [c.strip().lower() for c in first[:3]] == ["paper_id", "reviewer_email", "score"]:
+        rows = csv_rows(data, report, ("paper_id", "reviewer_email", "score"))
+    else:
+        rows = _headerless(text, report)
+    for line, row in rows:
         try:
             score = finite_float(row["score"])
         except ValueError:  # nan, inf and 1e999 too: stored, they broke every matching run
@@ -134,3 +149,16 @@ def parse_affinity(data: bytes, report: Report) -> Bundle:
             )
         )
     return bundle
+
+
+def _headerless(text: str, report: Report) -> Iterator[tuple[int, dict[str, str]]]:
+    reader = csv.reader(io.StringIO(text, newline=""))
+    for values in reader:
+        line = reader.line_num
+        if not any(v.strip() for v in values):
+            continue
+        if len(values) != 3:
+            report.error(line, f"Expected paper, reviewer and score, found {len(values)} fields.")
+            continue
+        paper, reviewer, score = (v.strip() for v in values)
+        yield line, {"paper_id": paper, "reviewer_email": reviewer, "score": score}
