@@ -222,6 +222,15 @@ class Applier:
         for review in bundle.reviews:
             self.review(review)
             self.tick()
+        for line, ref, name in bundle.decisions:
+            self.attempt(line, lambda a=line, r=ref, n=name: self.decision(a, r, n))
+            self.tick()
+        for line, ref, kind, source_id, data in bundle.kept:
+            submission = self.submission_for(ref, line)
+            if submission is not None:
+                self.source(kind, source_id, submission, data)
+                self.report.field(kind, "(whole record)", "kept for the chairs, with its paper")
+            self.tick()
         for affinity in bundle.affinities:
             self.affinity(affinity)
             self.tick()
@@ -247,8 +256,13 @@ class Applier:
                 workshop=self.workshop, system=system, kind=SourceKind.PAPER
             ).values_list("source_id", "object_id")
         )
+        free = max(numbers | {r.number for r in records}, default=0) + 1
         for record in records:
             earlier = known.get(record.external_id) if record.external_id else None
+            if record.number == 0 and earlier is None:
+                # A note without a number (openreview-py's to_json of a draft): the next one.
+                record.number, free = free, free + 1
+                self.report.field("paper", "number", "numbered here: the file has none")
             if earlier is not None and record.number not in seen:
                 seen[record.number] = record.line
                 conflicted = {email: self.account(email, record.line) for email in record.conflicts}
@@ -513,6 +527,37 @@ class Applier:
             return
         self.report.change(record.line, "paper.upload", f"#{record.number} {name}")
 
+    def decision(self, line: Any, ref: int | str, name: str) -> None:
+        """A decision given apart from its paper (an OpenReview Decision note): by its
+        name, as a category of ours ("Accept (Poster)" is an accept)."""
+        submission = self.submission_for(ref, line)
+        if submission is None:
+            return
+        first = (words(name) or [""])[0]
+        outcome = (
+            "desk_reject"
+            if first == "desk"
+            else "accept"
+            if first.startswith("accept")
+            else "reject"
+            if first.startswith("reject")
+            else None
+        )
+        if outcome is None:
+            raise ServiceError(
+                f"The decision “{name}” is neither an accept nor a reject: create a decision "
+                "category of that name first."
+            )
+        record = PaperRecord(
+            line=line, number=submission.number, title=submission.title,
+            decision=outcome, decision_name=name,
+        )  # fmt: skip
+        category = self.category(record)
+        current = Decision.objects.filter(submission=submission).first()
+        if current is None or current.category_id != category.pk:
+            decision_record(submission=submission, chair=self.chair, category=category)
+            self.report.change(line, "decision.record", f"#{submission.number}: {category.name}")
+
     def category(self, record: PaperRecord) -> Any:
         """The decision category of a paper: the one of the other system's name for it; a
         plain "Accepted" or "Rejected" is the workshop's one category of that outcome when
@@ -568,6 +613,10 @@ class Applier:
             if user is None and self.ambiguous(record.email):
                 return None
             why = f"{record.email} has no account here"
+        elif "/" in record.name:
+            # OpenReview signs reviews with anonymous groups (…/Reviewer_abcd): who wrote
+            # them is not in the export.
+            user, why = None, f"signed by OpenReview's anonymous group {record.name}"
         else:
             found = list(committee.filter(name__iexact=record.name.strip()).distinct()[:2])
             if len(found) != 1:

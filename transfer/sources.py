@@ -16,6 +16,9 @@ class SourceKind(models.TextChoices):
     PAPER = "paper", "Paper"
     REVIEW = "review", "Review"
     MEMBER = "member", "Committee member"
+    META_REVIEW = "meta_review", "Meta-review"
+    COMMENT = "comment", "Comment"
+    OTHER = "other", "Other record"
 
 
 # An import format's prefix (`hotcrp-papers`) to its system.

@@ -115,9 +115,21 @@ class Bundle:
     review_form: dict[str, SourceField] = field(default_factory=dict)
     # Files that came with the records (a zip's PDFs), by their name in the zip.
     files: dict[str, bytes] = field(default_factory=dict)
+    # Decisions given apart from their papers: (line, paper, the other system's name).
+    decisions: list[tuple[Any, int | str, str]] = field(default_factory=list)
+    # Records with no home here, kept for the chairs with their paper:
+    # (line, paper, kind, source id, data).
+    kept: list[tuple[Any, int | str, str, str, dict[str, Any]]] = field(default_factory=list)
 
     def __len__(self) -> int:
-        return len(self.papers) + len(self.members) + len(self.reviews) + len(self.affinities)
+        return (
+            len(self.papers)
+            + len(self.members)
+            + len(self.reviews)
+            + len(self.affinities)
+            + len(self.decisions)
+            + len(self.kept)
+        )
 
 
 def decode(data: bytes, report: Report) -> str | None:

@@ -1,5 +1,7 @@
-"""OpenReview (API v2): submission notes and review notes (a JSON list, or the
-`{"notes": [...]}` the API returns) and the affinity CSV `paper_id,reviewer_email,score`."""
+"""OpenReview (API v1 and v2): a venue's notes of every kind in one file (a JSON list, the
+API's `{"notes": [...]}`, or openreview-py's `Note.to_json()` of each) and the affinity
+CSV, with a header `paper_id,reviewer_email,score` or headerless as OpenReview's matching
+setup takes it."""
 
 from __future__ import annotations
 
@@ -38,23 +40,100 @@ def _notes(data: bytes, report: Report) -> list[Any]:
     if document is None:
         return []
     if isinstance(document, dict):
-        document = document.get("notes", [])
+        # The API's answer, or one note as openreview-py's Note.to_json() writes it.
+        document = [document] if "content" in document else document.get("notes", [])
     if not isinstance(document, list):
         report.error(0, "Expected a list of notes.")
         return []
     return document
 
 
-def _is_review(note: dict[str, Any]) -> bool:
-    invitations = note.get("invitations") or [note.get("invitation", "")]
-    return note.get("replyto") is not None and any(
-        str(i).endswith(("Official_Review", "Review")) for i in invitations
+def _kind(note: dict[str, Any]) -> str:
+    """What a note is, by its invitation's last part (API v2 `invitations`, v1
+    `invitation`): submission, review, meta_review, decision, comment or other."""
+    if not note.get("replyto") or note.get("replyto") == note.get("id"):
+        return "submission"
+    invitations = [str(i) for i in (note.get("invitations") or [note.get("invitation", "")])]
+    last = {i.rsplit("/", 1)[-1] for i in invitations}
+    if last & {"Official_Review", "Review"}:
+        return "review"
+    if last & {"Meta_Review"}:
+        return "meta_review"
+    if last & {"Decision"}:
+        return "decision"
+    if any("Comment" in x or "Rebuttal" in x for x in last):
+        return "comment"
+    return "other"
+
+
+# A review's fields that are no answer: who wrote it, the note's own ids and times.
+NOTE_PROPS = {"reviewer_email", "title"}
+
+
+def _submission(line: str, note: dict[str, Any], report: Report) -> PaperRecord | None:
+    content = note["content"]
+    number = note.get("number")
+    if number is not None:
+        number = to_int(number, line, "number", report)
+        if number is None:
+            return None
+    title = str(_value(content, "title")).strip()
+    if not title:
+        report.error(line, "The submission has no title.")
+        return None
+    names = _value(content, "authors", []) or []
+    ids = _value(content, "authorids", []) or []
+    if len(names) != len(ids) or not names:
+        report.error(line, "authors and authorids must be lists of the same length.")
+        return None
+    authors = []
+    profiles = {}
+    for name, author_id in zip(names, ids, strict=True):
+        author_id = str(author_id).strip()
+        if "@" in author_id:
+            authors.append(AuthorRecord(author_id.lower(), str(name), "", False))
+        else:
+            # An OpenReview profile id (~Jane_Doe1): the author is kept, without an address.
+            authors.append(AuthorRecord("", str(name), "", False))
+            profiles[str(name)] = author_id
+    with_email = [a for a in authors if a.email]
+    if with_email:
+        with_email[0].contact = True
+    else:
+        report.warn(line, f"“{title}”: no author has an e-mail address here: no contact.")
+    keywords = _value(content, "keywords", [])
+    source: dict[str, Any] = {
+        key: _value(content, key)
+        for key in content
+        if key not in {"title", "abstract", "authors", "authorids", "keywords", "pdf"}
+        and _value(content, key) not in (None, "", [], {})
+    }
+    if profiles:
+        source["OpenReview profiles"] = profiles
+    for key in ("cdate", "tcdate", "pdate", "odate"):
+        if note.get(key):
+            source[key] = note[key]
+    return PaperRecord(
+        line=line,
+        number=number or 0,  # 0: the importer numbers it after the workshop's papers
+        title=title,
+        abstract=str(_value(content, "abstract")),
+        keywords=", ".join(keywords) if isinstance(keywords, list) else str(keywords),
+        authors=authors,
+        topics=[],
+        status="submitted",
+        external_id=str(note.get("forum") or note.get("id") or ""),
+        source=source,
     )
 
 
 def parse_notes(data: bytes, report: Report) -> Bundle:
-    """Submissions (notes with a `number` and no `replyto`) and official reviews
-    (`replyto` = the submission's forum id) from one or several files' notes."""
+    """The notes of one venue, every kind in one file (the API's `{"notes": [...]}`, a list,
+    or openreview-py's `Note.to_json()` of each): submissions, official reviews (their
+    signature is an anonymous group: without `reviewer_email` the review is kept for the
+    chairs), decisions (by their name, as a category), and meta-reviews and comments, kept
+    for the chairs with their paper. Notes without a `number` (to_json of an unpublished
+    submission) are numbered after the file's own numbers."""
     bundle = Bundle()
     for index, note in enumerate(_notes(data, report), start=1):
         line = f"note {index}"
@@ -62,61 +141,43 @@ def parse_notes(data: bytes, report: Report) -> Bundle:
             report.error(line, "Expected a note with a content object.")
             continue
         content = note["content"]
-        if _is_review(note):
-            signature = (note.get("signatures") or [""])[0]
+        kind = _kind(note)
+        if kind == "submission":
+            record = _submission(line, note, report)
+            if record is not None:
+                bundle.papers.append(record)
+            continue
+        forum = str(note.get("forum") or note.get("replyto") or "")
+        if kind == "review":
+            signature = str((note.get("signatures") or [""])[0])
             answers = {
                 k: to_number(_value(content, k))
                 if k in ("rating", "confidence", "soundness", "presentation", "contribution")
                 else _value(content, k)
                 for k in content
+                if k not in NOTE_PROPS
             }
             email = str(_value(content, "reviewer_email") or note.get("reviewer_email") or "")
             bundle.reviews.append(
                 ReviewRecord(
                     line=line,
-                    paper=str(note["replyto"]),
+                    paper=forum,
                     email=email.lower(),
-                    name=signature,
+                    name="" if email else signature,
                     answers=answers,
+                    source_id=str(note.get("id") or ""),
+                    source={"signature": signature, "note": note.get("id")},
                 )
             )
             continue
-        number = to_int(note.get("number"), line, "number", report)
-        title = str(_value(content, "title")).strip()
-        names = _value(content, "authors", []) or []
-        ids = _value(content, "authorids", []) or []
-        if not title:
-            report.error(line, "The submission has no title.")
-        if len(names) != len(ids) or not names:
-            report.error(line, "authors and authorids must be lists of the same length.")
+        if kind == "decision":
+            name = str(_value(content, "decision")).strip()
+            bundle.decisions.append((line, forum, name))
             continue
-        authors = []
-        for name, author_id in zip(names, ids, strict=True):
-            if "@" not in str(author_id):
-                report.error(
-                    line,
-                    f"Author {name!r} has a profile id ({author_id}) but no "
-                    "e-mail address: export the notes with e-mails (authorids).",
-                )
-                continue
-            authors.append(AuthorRecord(str(author_id).lower(), str(name), "", False))
-        if not authors or number is None or not title:
-            continue
-        authors[0].contact = True
-        keywords = _value(content, "keywords", [])
-        bundle.papers.append(
-            PaperRecord(
-                line=line,
-                number=number,
-                title=title,
-                abstract=str(_value(content, "abstract")),
-                keywords=", ".join(keywords) if isinstance(keywords, list) else str(keywords),
-                authors=authors,
-                topics=[],
-                status="submitted",
-                external_id=str(note.get("forum") or note.get("id") or ""),
-            )
-        )
+        # Meta-reviews, comments, anything else: the chairs', with the paper.
+        kept = {k: _value(content, k) for k in content}
+        kept["signatures"] = note.get("signatures") or []
+        bundle.kept.append((line, forum, kind, str(note.get("id") or line), kept))
     return bundle
 
 
