@@ -86,12 +86,13 @@ class Sink:
 
 
 @contextmanager
-def database(url: str):
-    """A throwaway PostgreSQL database on the server of `url`; yields its URL."""
+def database(url: str, prefix: str = "bench_mail"):
+    """A throwaway PostgreSQL database on the server of `url`; yields its URL. Django's own
+    connections to it (a benchmark that runs Django in-process) are closed before the drop."""
     import psycopg2
 
     parts = urlsplit(url)
-    name = f"bench_mail_{os.getpid()}"
+    name = f"{prefix}_{os.getpid()}"
     admin = psycopg2.connect(urlunsplit(parts._replace(path="/postgres")))
     admin.autocommit = True
     with admin.cursor() as cursor:
@@ -100,6 +101,10 @@ def database(url: str):
     try:
         yield urlunsplit(parts._replace(path=f"/{name}"))
     finally:
+        if "django.db" in sys.modules:
+            from django.db import connections
+
+            connections.close_all()
         with admin.cursor() as cursor:
             cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.close()

@@ -28,34 +28,13 @@ import sys
 import time
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.mail import database  # noqa: E402
+
 TOPICS = ("Efficiency", "Evaluation", "Safety", "Retrieval", "Alignment")
-
-
-@contextmanager
-def database(url: str):
-    """A throwaway PostgreSQL database on the server of `url`; yields its URL."""
-    import psycopg2
-
-    parts = urlsplit(url)
-    name = f"bench_transfer_{os.getpid()}"
-    admin = psycopg2.connect(urlunsplit(parts._replace(path="/postgres")))
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        cursor.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield urlunsplit(parts._replace(path=f"/{name}"))
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        with admin.cursor() as cursor:
-            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
 
 
 def pc_csv(lines: int) -> bytes:
@@ -172,7 +151,7 @@ def main() -> None:
     url = os.environ.get("DATABASE_URL", "")
     if not args.sqlite and not url.startswith("postgres"):
         sys.exit("Set DATABASE_URL to a PostgreSQL server (the bench makes its own database).")
-    with sqlite_database() if args.sqlite else database(url) as bench_url:
+    with sqlite_database() if args.sqlite else database(url, prefix="bench_transfer") as bench_url:
         os.environ.update(
             {
                 "DATABASE_URL": bench_url,
