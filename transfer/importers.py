@@ -63,6 +63,7 @@ from .formats import (
     easychair,
     hotcrp,
     openreview,
+    outcome_of,
     to_number,
     words,
 )
@@ -533,16 +534,7 @@ class Applier:
         submission = self.submission_for(ref, line)
         if submission is None:
             return
-        first = (words(name) or [""])[0]
-        outcome = (
-            "desk_reject"
-            if first == "desk"
-            else "accept"
-            if first.startswith("accept")
-            else "reject"
-            if first.startswith("reject")
-            else None
-        )
+        outcome = outcome_of(name)
         if outcome is None:
             raise ServiceError(
                 f"The decision “{name}” is neither an accept nor a reject: create a decision "

@@ -272,3 +272,20 @@ def abbreviates(key: str, name: str) -> bool:
             return False
         at += 1
     return True
+
+
+def outcome_of(name: str) -> str | None:
+    """The outcome a decision's name says, when another system has its own names ("Accepted
+    as poster", "Accept (Poster)", "Desk Rejected"): by its first word; None when it says
+    none."""
+    known = DECISIONS.get(name.strip().lower())
+    if known:
+        return known
+    first = (words(name) or [""])[0]
+    if first == "desk":
+        return "desk_reject"
+    if first.startswith("accept"):
+        return "accept"
+    if first.startswith("reject"):
+        return "reject"
+    return None

@@ -32,10 +32,10 @@ from . import (
     abbreviates,
     csv_rows,
     decode,
+    outcome_of,
     split_name,
     to_int,
     to_number,
-    words,
 )
 
 # The fields of HotCRP's review-field library, with who reads each there by default: used
@@ -306,11 +306,7 @@ def _paper(line: str, item: dict[str, Any], report: Report) -> PaperRecord | Non
     decision = DECISIONS.get(decision_name.lower())
     if decision is None and decision_name.lower() not in ("", "unspecified", "none"):
         # A venue's own decision ("Accepted as poster"): HotCRP's status says its kind.
-        decision = {"accept": "accept", "reject": "reject"}.get(status)
-        if decision is None:
-            first = (words(decision_name) or [""])[0]
-            decision = {"accept": "accept", "accepted": "accept"}.get(first)
-            decision = decision or {"reject": "reject", "rejected": "reject"}.get(first)
+        decision = {"accept": "accept", "reject": "reject"}.get(status) or outcome_of(decision_name)
         if decision is None:
             report.error(
                 line,
@@ -419,18 +415,28 @@ def parse_papers(data: bytes, report: Report) -> Bundle:
         if files:
             record.source.pop("submission", None)
         bundle.papers.append(record)
-        for r_index, review in enumerate(item.get("reviews") or [], start=1):
-            if isinstance(review, dict):
-                review.setdefault("pid", item.get("pid"))
-                parsed = _review(f"{line}, review {r_index}", review, bundle.review_form, report)
-                if parsed is not None:
-                    bundle.reviews.append(parsed)
-    for index, review in enumerate(reviews, start=1):
-        parsed = _review(f"review {index}", review, bundle.review_form, report)
-        if parsed is not None:
-            bundle.reviews.append(parsed)
+    _reviews_into(bundle, reviews, papers, report)
     bundle.files = files
     return bundle
+
+
+def _reviews_into(bundle: Bundle, reviews: list[Any], papers: list[Any], report: Report) -> None:
+    """The file's reviews, alone ("record N") and inside its papers (a paper JSON written
+    with reviews: "paper P, review N"), read against the bundle's review form."""
+    for index, review in enumerate(reviews, start=1):
+        parsed = _review(f"record {index}", review, bundle.review_form, report)
+        if parsed is not None:
+            bundle.reviews.append(parsed)
+    for paper in papers:
+        if not isinstance(paper, dict):
+            continue
+        for index, review in enumerate(paper.get("reviews") or [], start=1):
+            if isinstance(review, dict):
+                review.setdefault("pid", paper.get("pid"))
+                where = f"paper {paper.get('pid')}, review {index}"
+                parsed = _review(where, review, bundle.review_form, report)
+                if parsed is not None:
+                    bundle.reviews.append(parsed)
 
 
 def parse_reviews_json(data: bytes, report: Report) -> Bundle:
@@ -439,21 +445,10 @@ def parse_reviews_json(data: bytes, report: Report) -> Bundle:
     documents, _files = _documents(data, report)
     papers, reviews, settings = _split(documents)
     bundle = Bundle(review_form=review_form(settings) or _library_form())
-    for index, review in enumerate(reviews, start=1):
-        parsed = _review(f"record {index}", review, bundle.review_form, report)
-        if parsed is not None:
-            bundle.reviews.append(parsed)
     for index, paper in enumerate(papers, start=1):
         if not isinstance(paper, dict):
             report.error(f"record {index}", "Expected a review object.")
-            continue
-        for r_index, review in enumerate(paper.get("reviews") or [], start=1):
-            review.setdefault("pid", paper.get("pid"))
-            parsed = _review(
-                f"paper {paper.get('pid')}, review {r_index}", review, bundle.review_form, report
-            )
-            if parsed is not None:
-                bundle.reviews.append(parsed)
+    _reviews_into(bundle, reviews, papers, report)
     if not bundle.reviews and not report.errors:
         report.error(0, "No HotCRP reviews in the file.")
     return bundle
