@@ -150,6 +150,8 @@ class Applier:
         self.form: dict[str, SourceField] = {}
         self.questions: list[ReviewQuestion] | None = None
         self.questions_by_field: dict[str, ReviewQuestion | None] = {}
+        # Each reviewer's conflicts, computed once (papers are all in before reviews).
+        self.conflicts: dict[int, Any] = {}
 
     # --- helpers ------------------------------------------------------------------------------
 
@@ -418,20 +420,26 @@ class Applier:
             .values_list("user__email", "user_id")
         )
         members = {email.lower(): uid for email, uid in members.items()}
-        for kept in SourceRecord.objects.filter(workshop=self.workshop, kind=SourceKind.PAPER):
-            waiting = kept.data.get(PENDING) if isinstance(kept.data, dict) else None
-            if not waiting:
-                continue
-            submission = Submission.objects.get(pk=kept.object_id)
+        waiting = [
+            kept
+            for kept in SourceRecord.objects.filter(
+                workshop=self.workshop, kind=SourceKind.PAPER, data__has_key=PENDING
+            )
+            if kept.data.get(PENDING)
+        ]
+        papers = Submission.objects.in_bulk([kept.object_id for kept in waiting])
+        people = User.objects.in_bulk(list(members.values()))
+        for kept in waiting:
+            submission = papers[kept.object_id]
             left = {}
-            for email, kind in waiting.items():
+            for email, kind in kept.data[PENDING].items():
                 uid = members.get(email.lower())
                 if uid is None:
                     left[email] = kind
                     continue
                 conflict_override_set(
                     submission=submission,
-                    user=User.objects.get(pk=uid),
+                    user=people[uid],
                     conflicted=True,
                     chair=self.chair,
                     reason=f"Imported ({kept.get_system_display()}): {kind}",
@@ -666,7 +674,11 @@ class Applier:
         The conflict is lifted by the chairs' override, with the reason in the activity log,
         and the report warns. Declared conflicts, authorship and the authors' own
         declarations still refuse it (`assignment_add` names them)."""
-        conflicts = conflicts_for(self.workshop, user_ids=[reviewer.pk], include_drafts=True)
+        if reviewer.pk not in self.conflicts:  # once per reviewer, not per review
+            self.conflicts[reviewer.pk] = conflicts_for(
+                self.workshop, user_ids=[reviewer.pk], include_drafts=True
+            )
+        conflicts = self.conflicts[reviewer.pk]
         if not conflicts.is_conflict(submission.pk, reviewer.pk):
             return
         reasons = set(conflicts.reasons[(submission.pk, reviewer.pk)])
