@@ -79,7 +79,9 @@ def transfer_job_create(
             )
     else:
         require(chair, "transfer.export", workshop, message="Only the chairs export data.")
-        fmt = fmt if fmt in EXPORTS else EXPORT_FORMAT
+        fmt = fmt or EXPORT_FORMAT
+        if fmt not in EXPORTS:
+            raise ServiceError(f"Unknown export format {fmt!r}: one of {', '.join(EXPORTS)}.")
         dry_run = False
     job = TransferJob(workshop=workshop, kind=kind, format=fmt, dry_run=dry_run, created_by=chair)
     if data:

@@ -242,3 +242,11 @@ def test_an_administrator_restores_an_archive_as_a_new_workshop(
 def client_as(client, user):  # type: ignore[no-untyped-def]
     client.force_login(user)
     return client
+
+
+def test_an_unknown_export_format_is_refused_not_turned_into_an_archive(world):
+    from transfer.services import transfer_job_create
+    from workshop.errors import ServiceError
+
+    with pytest.raises(ServiceError, match="Unknown export format"):
+        transfer_job_create(workshop=world["ws"], chair=world["chair"], kind="export", fmt="cmt")
