@@ -58,10 +58,6 @@ pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
 CLAIM_SECONDS = 3  # OUTBOX_CLAIM_SECONDS in the workers' environment
 WORKER_ENV = {"OUTBOX_CLAIM_SECONDS": str(CLAIM_SECONDS), "EMAIL_TIMEOUT": "20"}
-# With the broker down a request must at the very least complete (no hang), whatever the
-# number of mails it queues; that it does not wait for the broker at all is asserted by what
-# it calls (`test_redis_down_no_request_waits_for_the_broker`).
-OUTAGE_REQUEST_LIMIT = 20.0
 
 FIGURES: list[dict] = []
 
@@ -250,13 +246,15 @@ def test_redis_down_while_an_author_submits_receipts_arrive_once_after_the_sweep
     enqueue fails, is logged and the rows stay `queued`); once Redis is back the sweep
     delivers every message exactly once, and a second sweep sends nothing more.
 
-    How long the requests take with the broker down is asserted by the test above; here they
-    only have to complete (OUTAGE_REQUEST_LIMIT)."""
+    That the requests do not wait for the broker is asserted by the test above, by what they
+    call; here they only have to complete."""
     require_services()
     started = time.monotonic()
     coauthor_email = "bo@uni-b.example.edu"
     submission, author, timings = submit_with_broker_down(broker, [coauthor_email])
-    assert max(timings.values()) < OUTAGE_REQUEST_LIMIT, f"a request hung: {timings}"
+    # Every request completed (how long they took is printed, never asserted: that none
+    # waits for the broker is asserted by what they call, in the test above).
+    assert set(timings) == {"create", "authors", "upload", "submit"}
 
     submission.refresh_from_db()
     assert submission.status == SubmissionStatus.SUBMITTED
