@@ -142,6 +142,8 @@ class Applier:
         self.report = report
         self.progress = progress
         self.chair = acting_chair(workshop, actor)
+        # The other system the format comes from (`hotcrp-papers`: HotCRP); None for ours.
+        self.system = SYSTEMS.get(fmt.split("-")[0])
         self.accounts: dict[str, User | None] = {}
         self.forums: dict[str, int] = {}
         self.done = 0
@@ -253,10 +255,9 @@ class Applier:
         numbers = set(self.workshop.submissions.values_list("number", flat=True))
         titles = {t.lower() for t in self.workshop.submissions.values_list("title", flat=True)}
         seen: dict[int, Any] = {}
-        system = SYSTEMS.get(self.fmt.split("-")[0])
         known = dict(
             SourceRecord.objects.filter(
-                workshop=self.workshop, system=system, kind=SourceKind.PAPER
+                workshop=self.workshop, system=self.system, kind=SourceKind.PAPER
             ).values_list("source_id", "object_id")
         )
         free = max(numbers | {r.number for r in records}, default=0) + 1
@@ -591,7 +592,7 @@ class Applier:
         if submission is None and isinstance(number, str):
             earlier = SourceRecord.objects.filter(
                 workshop=self.workshop,
-                system=SYSTEMS.get(self.fmt.split("-")[0]),
+                system=self.system,
                 kind=SourceKind.PAPER,
                 source_id=number,
             ).values_list("object_id", flat=True)
@@ -875,11 +876,10 @@ class Applier:
 
     def source(self, kind: str, source_id: str, obj: Any, data: dict[str, Any]) -> None:
         """Remember where `obj` came from (and what of it has no field here)."""
-        system = SYSTEMS.get(self.fmt.split("-")[0])
-        if system is None or not source_id:
+        if self.system is None or not source_id:
             return
         source_record_write(
-            workshop=self.workshop, system=system, kind=kind, source_id=source_id, obj=obj,
+            workshop=self.workshop, system=self.system, kind=kind, source_id=source_id, obj=obj,
             data=data,
         )  # fmt: skip
 
