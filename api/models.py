@@ -18,6 +18,16 @@ class TokenScope(models.TextChoices):
     READ_WRITE = "read-write", "Read and write"
 
 
+class TransferScope(models.TextChoices):
+    """A token's reach into import and export jobs, granted apart from its read or write
+    scope: a job moves a whole workshop's data (an export holds every identity), so a
+    script that reads or writes reviews does not get it by default."""
+
+    NONE = "", "No imports or exports"
+    READ = "transfer:read", "Read import and export jobs, download exports"
+    WRITE = "transfer:write", "Run imports and exports (upload, dry run, apply, export)"
+
+
 def secret_hash(secret: str) -> str:
     """SHA-256 of the whole secret: the database never holds the secret itself."""
     return hashlib.sha256(secret.encode()).hexdigest()
@@ -37,6 +47,10 @@ class ApiToken(models.Model):
     prefix = models.CharField(max_length=16, unique=True)
     hashed_secret = models.CharField(max_length=64, unique=True)
     scope = models.CharField(max_length=20, choices=TokenScope.choices, default=TokenScope.READ)
+    transfer = models.CharField(
+        max_length=20, choices=TransferScope.choices, default=TransferScope.NONE, blank=True,
+        help_text="Import and export jobs: none, read, or write (a read-write token only).",
+    )  # fmt: skip
     workshops = models.ManyToManyField(Workshop, related_name="+")
     expires_at = models.DateTimeField()
     created_at = models.DateTimeField(auto_now_add=True)
@@ -57,3 +71,11 @@ class ApiToken(models.Model):
     @property
     def can_write(self) -> bool:
         return self.scope == TokenScope.READ_WRITE
+
+    @property
+    def can_read_transfers(self) -> bool:
+        return self.transfer in (TransferScope.READ, TransferScope.WRITE)
+
+    @property
+    def can_run_transfers(self) -> bool:
+        return self.transfer == TransferScope.WRITE and self.can_write
