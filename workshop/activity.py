@@ -23,6 +23,37 @@ def concerning(target: models.Model | None) -> dict[str, Any]:
     }
 
 
+def activity_entry(
+    *,
+    actor: Any,
+    action: str,
+    target: models.Model | None = None,
+    workshop: Workshop | None = None,
+    summary: str = "",
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    reason: str = "",
+    authors_see: bool = False,
+) -> Activity:
+    """The entry `activity_record` writes, unsaved: an action that changes many rows at once
+    (an import) writes its entries with one `Activity.objects.bulk_create`, each exactly as
+    the one-row action would."""
+    if workshop is None and target is not None:
+        workshop = workshop_of(target)
+    return Activity(
+        workshop=workshop,
+        actor=actor if isinstance(actor, User) else None,
+        action=action,
+        target_label=str(target)[:255] if target is not None else "",
+        summary=summary[:500],
+        before=before,
+        after=after,
+        reason=reason,
+        authors_see=authors_see,
+        **concerning(target),
+    )
+
+
 def activity_record(
     *,
     actor: Any,
@@ -40,17 +71,9 @@ def activity_record(
     `action` is "<subject>.<verb>" (e.g. "submission.withdraw"); `summary` is what a person
     reads in the log; `before`/`after` hold the changed values where they matter.
     """
-    if workshop is None and target is not None:
-        workshop = workshop_of(target)
-    return Activity.objects.create(
-        workshop=workshop,
-        actor=actor if isinstance(actor, User) else None,
-        action=action,
-        target_label=str(target)[:255] if target is not None else "",
-        summary=summary[:500],
-        before=before,
-        after=after,
-        reason=reason,
-        authors_see=authors_see,
-        **concerning(target),
-    )
+    entry = activity_entry(
+        actor=actor, action=action, target=target, workshop=workshop, summary=summary,
+        before=before, after=after, reason=reason, authors_see=authors_see,
+    )  # fmt: skip
+    entry.save(force_insert=True)
+    return entry
