@@ -43,12 +43,18 @@ from .progress import PaperProgress
 def reviewer_assignments(user: User) -> list[Assignment]:
     """The user's active assignments across workshops, for the dashboard, without papers
     a conflict hides from them (one found after assignment hides the paper too, unless it is
-    only of their own making on a double-blind workshop: `hidden_submission_ids`)."""
+    only of their own making on a double-blind workshop: `hidden_submission_ids`).
+
+    Work to do comes first: every assignment whose review is not submitted (not started,
+    draft, or an area chair's paper) before the submitted ones, each group in deadline order.
+    """
     rows = list(_assignments_of(user))
     hidden: set[int] = set()
     for workshop in {a.submission.workshop for a in rows}:
         hidden |= hidden_submission_ids(workshop, user)
-    return [a for a in rows if a.submission_id not in hidden]
+    shown = [a for a in rows if a.submission_id not in hidden]
+    shown.sort(key=review_submitted)  # stable: the deadline order holds within each group
+    return shown
 
 
 def _assignments_of(user: User) -> QuerySet[Assignment]:
