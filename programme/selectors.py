@@ -20,9 +20,20 @@ def settings_or_default(workshop: Workshop) -> ProgrammeSettings:
     return programme_settings_of(workshop) or ProgrammeSettings(workshop=workshop)
 
 
+def published_programme_workshop_ids() -> frozenset[int]:
+    """Ids of the workshops whose programme is published (one query), for pages that list
+    many workshops and link each one's programme."""
+    return frozenset(
+        ProgrammeSettings.objects.filter(published=True).values_list("workshop_id", flat=True)
+    )
+
+
 def sessions_with_papers(workshop: Workshop) -> QuerySet[Session]:
-    """Sessions in time order with their placed papers (authors included) and speakers."""
-    placements = Placement.objects.select_related("submission", "presenter").prefetch_related(
+    """Sessions in time order with their placed papers (authors and workshop included: each
+    title links to the paper's public page, which the paper's workshop decides) and speakers."""
+    placements = Placement.objects.select_related(
+        "submission__workshop", "presenter"
+    ).prefetch_related(
         Prefetch("submission__authors", queryset=Authorship.objects.order_by("position"))
     )
     return (

@@ -10,11 +10,13 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
+from submissions.models import Submission
 from workshop.models import Workshop
 from workshop.policy import can
 
 from ..models import Placement
-from ..selectors import settings_or_default, slots_by_paper
+from ..permissions import programme_settings_of
+from ..selectors import published_programme_workshop_ids, settings_or_default, slots_by_paper
 
 register = template.Library()
 
@@ -54,3 +56,33 @@ def session_link(slots: dict[int, Placement], submission: object) -> SafeString 
         session.title,
         placement.local_start.strftime("%a %-d %b, %H:%M"),
     )
+
+
+@register.simple_tag
+def programme_published(workshop: Workshop) -> bool:
+    """The workshop's programme is out for everyone (the chairs' unpublished draft is linked
+    from their own tools, not from public pages)."""
+    found = programme_settings_of(workshop)
+    return found is not None and found.published
+
+
+@register.simple_tag
+def published_programmes() -> frozenset[int]:
+    """Ids of the workshops with a published programme, for pages listing many (one query)."""
+    return published_programme_workshop_ids()
+
+
+@register.simple_tag(takes_context=True)
+def paper_page(context: template.Context, submission: Submission) -> str:
+    """The public page of a paper for the asker: its forum when that is public, else its entry
+    on the accepted papers page when that is, else "" (no link)."""
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if user is None:
+        return ""
+    slug = submission.workshop.slug
+    if can(user, "reviews.view_public_forum", submission):
+        return reverse("forum:paper", args=[slug, submission.number])
+    if can(user, "submissions.view_public", submission):
+        return f"{reverse('submissions:accepted', args=[slug])}#paper-{submission.number}"
+    return ""
