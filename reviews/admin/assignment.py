@@ -17,6 +17,7 @@ from ..forms import ManualAssignmentForm, MatchingRunForm
 from ..models import (
     Assignment,
     MatchingRun,
+    Review,
     RunStatus,
 )
 from ..services import assignment as assignment_services
@@ -51,8 +52,24 @@ class AssignmentAdmin(ChairScopedAdmin):
 
     def get_actions(self, request):  # type: ignore[no-untyped-def]
         actions = super().get_actions(request)
-        actions.pop("delete_selected", None)  # unassigning goes through the service
+        actions.pop("delete_selected", None)  # "Unassign" says what it does
         return actions
+
+    def delete_model(self, request, obj) -> None:  # type: ignore[no-untyped-def]
+        """The assignment's delete page unassigns through the service: an activity entry,
+        the paper's stored figures refreshed."""
+        assignment_services.assignment_remove(assignment=obj, chair=request.user)
+
+    def delete_queryset(self, request, queryset) -> None:  # type: ignore[no-untyped-def]
+        for assignment in queryset.select_related("submission__workshop"):
+            self.delete_model(request, assignment)
+
+    def get_deleted_objects(self, objs, request):  # type: ignore[no-untyped-def]
+        """A review goes with its assignment (`assignment_remove` says so on the same page):
+        that chairs cannot delete reviews by themselves does not forbid it."""
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        perms_needed.discard(Review._meta.verbose_name)
+        return deleted, counts, perms_needed, protected
 
     def add_view(self, request, form_url="", extra_context=None):  # type: ignore[no-untyped-def]
         workshops = self.chaired_workshops(request)

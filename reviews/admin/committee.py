@@ -36,6 +36,7 @@ class InvitationAdmin(ChairScopedAdmin):
                        "decline_reason"]  # fmt: skip
     exclude = ["accept_hash", "decline_hash"]
     change_list_template = "admin/reviews/invitation/change_list.html"
+    chairs_may_delete = False  # "Revoke" keeps the record of who was asked
 
     def has_change_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
         return False
@@ -138,6 +139,7 @@ class InvitationAdmin(ChairScopedAdmin):
 @admin.register(ReviewerProfile)
 class ReviewerProfileAdmin(ChairScopedAdmin):
     chairs_may_add = False
+    chairs_may_delete = False  # the member's own data: their expertise, load and declarations
     list_display = ["user", "workshop", "requested_max_load", "load_request_approved",
                     "max_load", "updated_at"]  # fmt: skip
     list_filter = ["workshop", "load_request_approved"]
@@ -201,6 +203,7 @@ class ConflictOverrideAdmin(ChairScopedAdmin):
 @admin.register(Bid)
 class BidAdmin(ChairScopedAdmin):
     chairs_may_add = False
+    chairs_may_delete = False  # a reviewer's own preference; only they change it
     list_display = ["submission", "user", "value", "updated_at"]
     list_filter = ["value", "submission__workshop"]
     search_fields = ["user__name", "user__email", "submission__title"]

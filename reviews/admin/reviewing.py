@@ -19,7 +19,6 @@ from ..models import (
 )
 from ..selectors import progress as progress_selectors
 from ..services import reviewing as reviewing_services
-from ..services.scores import paper_scores_rebuild
 
 
 def _page(raw: str | None) -> int:
@@ -42,10 +41,7 @@ class ReviewQuestionAdmin(ConfigAdminMixin, ChairScopedAdmin):
         return super().has_delete_permission(request, obj)
 
     def save_model(self, request, obj, form, change) -> None:  # type: ignore[no-untyped-def]
-        super().save_model(request, obj, form, change)
-        if {"is_recommendation", "is_confidence"} & set(form.changed_data):
-            # Which answers are scores changed: every paper's stored figures with it.
-            paper_scores_rebuild(obj.workshop)
+        reviewing_services.review_question_save(actor=request.user, question=obj)
 
     def get_actions(self, request):  # type: ignore[no-untyped-def]
         actions = super().get_actions(request)

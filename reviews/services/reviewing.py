@@ -23,6 +23,7 @@ from workshop.models import Role, User, Workshop
 from workshop.outbox import chairs_mail_queue, mail_queue
 from workshop.policy import can, require, require_visible
 from workshop.selectors import chairs_of
+from workshop.services import config_save
 
 from ..models import (
     Answer,
@@ -40,7 +41,7 @@ from ..models import (
 from ..models.reviewing import CommentAudience, PaperVisit
 from ..permissions import review_submitted
 from ..selectors.progress import late_reviewers
-from .scores import paper_scores_refresh
+from .scores import paper_scores_rebuild, paper_scores_refresh
 
 MAX_TEXT = 20000
 
@@ -74,6 +75,29 @@ def default_form_create(workshop: Workshop) -> list[ReviewQuestion]:
         for i, (label, help_text, kind, choices, required, visibility, flags) in enumerate(
             DEFAULT_FORM, start=1)
     ]  # fmt: skip
+
+
+# What makes an answer a score: changing either changes every paper's stored figures.
+SCORE_FLAGS = ("is_recommendation", "is_confidence")
+
+
+@transaction.atomic
+def review_question_save(*, actor: User, question: ReviewQuestion) -> ReviewQuestion:
+    """Create or change one question of the review form, as `config_save` does (asks
+    `workshop.manage`; one activity entry naming the changed fields).
+
+    Side effect: when the change makes other answers the scores (`SCORE_FLAGS`), every
+    paper's stored figures of the workshop are recomputed in the same transaction, so the
+    desk, progress and the plots never read figures of the old form."""
+    before = (
+        ReviewQuestion.objects.filter(pk=question.pk).values(*SCORE_FLAGS).first()
+        if question.pk is not None
+        else None
+    )
+    saved = config_save(actor=actor, instance=question)
+    if before is not None and before != {flag: getattr(saved, flag) for flag in SCORE_FLAGS}:
+        paper_scores_rebuild(saved.workshop)
+    return saved
 
 
 def pseudonyms_fill(submission_ids: list[int]) -> None:

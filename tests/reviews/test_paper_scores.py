@@ -84,3 +84,22 @@ def test_a_rebuild_repairs_figures_written_around_the_services(cached_deep_check
     call_command("paper_scores_rebuild", "--workshop", world.workshop.slug, verbosity=0)
     assert stored(world.p) == computed(world.p)
     assert stored(world.q) == computed(world.q) == (0, 0, 0, None, None, None, None, None, None)
+
+
+def test_changing_which_question_is_the_recommendation_recomputes_the_figures(cached_deep_check):
+    """`review_question_save` is the one way the form changes (the admin calls it): when
+    the score flags move, the stored figures follow in the same transaction."""
+    from reviews.services.reviewing import review_question_save
+
+    world = build_world()
+    p, chair = world.p, world.users["chair-A"]
+    overall = world.workshop.review_questions.get(is_recommendation=True)
+    assert stored(p)[2:4] == (1, 4.0)  # R1's overall merit
+    overall.is_recommendation = False  # no question is the score any more
+    review_question_save(actor=chair, question=overall)
+    assert stored(p) == computed(p)
+    assert stored(p)[2:4] == (0, None)
+    overall.is_recommendation = True
+    review_question_save(actor=chair, question=overall)
+    assert stored(p)[2:4] == (1, 4.0) and stored(p) == computed(p)
+    assert world.workshop.activity.filter(action="reviewquestion.configure").count() == 2

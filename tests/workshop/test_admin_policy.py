@@ -546,3 +546,47 @@ def test_release_switches_are_buttons_that_lead_to_the_release_actions(world, ch
     html = page.content.decode()
     assert reverse("admin:reviews_decision_mails", args=[world["b"]["w"].pk]) in html
     assert "decisions_released" not in page.context["adminform"].form.fields
+
+
+def test_every_delete_a_chair_can_make_goes_through_a_service(world, chair_b):
+    """Walks every registered admin: B's chair either cannot delete B's object (403, the
+    row stays) or the delete writes what the service writes (an activity entry). A new
+    admin that deletes around its service fails here."""
+    b = world["b"]
+    refused, routed = [], []
+    for model, _model_admin in registered():
+        obj = b["objects"].get(model._meta.model_name)
+        target = obj is not None and url(model, "delete", obj.pk)
+        if not target:
+            continue
+        with rolled_back():
+            before = Activity.objects.count()
+            response = chair_b.post(target, {"post": "yes"})
+            still_there = model._default_manager.filter(pk=obj.pk).exists()
+            if response.status_code in (200, 403):  # refused, or protected by its rows
+                assert still_there, model._meta.label
+                refused.append(model._meta.model_name)
+                continue
+            assert response.status_code == 302 and not still_there, model._meta.label
+            assert Activity.objects.count() > before, f"{model._meta.label}: no activity entry"
+            routed.append(model._meta.model_name)
+    # The admins the issue found deleting around their services:
+    assert {"invitation", "reviewerprofile", "bid"} <= set(refused)
+    assert "assignment" in routed
+
+
+def test_deleting_an_assignment_in_the_admin_unassigns_through_the_service(world, chair_b):
+    from reviews.models import PaperScore
+
+    b = world["b"]
+    assignment = b["objects"]["assignment"]
+    PaperScore.objects.update_or_create(submission=b["paper"], defaults={"assigned": 1})
+    with rolled_back():
+        response = chair_b.post(
+            reverse("admin:reviews_assignment_delete", args=[assignment.pk]), {"post": "yes"}
+        )
+        assert response.status_code == 302
+        assert not Assignment.objects.filter(pk=assignment.pk).exists()
+        entry = Activity.objects.get(action="assignment.remove", target_id=assignment.pk)
+        assert entry.actor == b["chair"]
+        assert PaperScore.objects.get(submission=b["paper"]).assigned == 0  # not stale
