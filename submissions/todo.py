@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from workshop.policy import can
 
-from .models import IN_REVIEW, MissingItem, Submission
+from .models import IN_REVIEW, MissingItem, Submission, SubmissionStatus
 from .permissions import is_author
 from .services.lifecycle import REGISTRATION, missing_items
 
@@ -126,7 +126,7 @@ def author_todo(
             )
         )
 
-    if submission.status not in ("rejected", "desk_rejected"):
+    if submission.status not in (SubmissionStatus.REJECTED, SubmissionStatus.DESK_REJECTED):
         if confirmed is None:
             confirmed = confirmed_emails([submission])
         waiting = [
