@@ -13,6 +13,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
+from .deadlines import AOE_NAME, validate_deadline_timezone
+
 
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
@@ -175,6 +177,15 @@ class Workshop(models.Model):
     discussion_ends = models.DateTimeField(null=True, blank=True)
     notification_date = models.DateTimeField()
     camera_ready_deadline = models.DateTimeField("camera-ready deadline", null=True, blank=True)
+    deadline_timezone = models.CharField(
+        "time zone of the deadlines",
+        max_length=64,
+        default=AOE_NAME,
+        validators=[validate_deadline_timezone],
+        help_text="The zone the chairs type and read the milestones in: AoE (UTC−12, the "
+        "default) or the venue's, e.g. Europe/Vienna. They are stored in UTC and shown to "
+        "people in AoE either way.",
+    )
     grace_minutes = models.PositiveSmallIntegerField(
         default=0,
         validators=[MaxValueValidator(24 * 60)],

@@ -12,9 +12,8 @@ from dataclasses import dataclass
 from django.db import models
 from django.utils import timezone
 
+from .deadlines import AOE
 from .models import Workshop
-
-AOE = dt.timezone(dt.timedelta(hours=-12), "AoE")
 
 
 class Phase(models.TextChoices):
