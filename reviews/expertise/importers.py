@@ -29,6 +29,8 @@ from xml.parsers import expat
 
 import bibtexparser
 from bibtexparser import middlewares
+from bibtexparser import model as bibtex_model
+from bibtexparser.exceptions import ParsingException
 
 MAX_BYTES = 5 * 1024 * 1024
 FORMATS = {
@@ -154,19 +156,53 @@ def _person(name: str) -> str:
     return name
 
 
+_NEXT_BLOCK = re.compile(r"(?:Unexpected block start: |but found )`(@\w*)`")
+
+
+def _bibtex_reason(block: bibtex_model.ParsingFailedBlock) -> str:
+    """What is wrong with a block bibtexparser gave up on, in words a person can act on
+    (its exceptions often have no message: their class name meant nothing to anyone)."""
+    if isinstance(block, bibtex_model.DuplicateBlockKeyBlock):
+        return f"the key “{block.key}” is used by an earlier entry too"
+    if isinstance(block, bibtex_model.DuplicateFieldKeyBlock):
+        return "a field appears twice in this entry"
+    error = block.error
+    reason = _clean(getattr(error, "abort_reason", "") or str(error))
+    if not reason:
+        return "this entry is not valid BibTeX"
+    if reason.startswith("Unexpectedly reached end of file"):
+        return 'the file ends inside this entry: a closing } or " is missing'
+    found = _NEXT_BLOCK.search(reason)
+    if found:
+        return (
+            f"the next entry ({found.group(1)}) starts before this one is closed: "
+            'a closing } or " is missing'
+        )
+    if reason.startswith("Expected comma after entry key"):
+        return "a comma is missing after the entry's key (@type{key, field = ...})"
+    return reason.rstrip(".")[:160]
+
+
 def _bibtex(data: str, result: ParseResult) -> None:
-    library = bibtexparser.parse_string(
-        data,
-        append_middleware=[middlewares.LatexDecodingMiddleware(), middlewares.SeparateCoAuthors()],
-    )
+    try:
+        library = bibtexparser.parse_string(
+            data,
+            append_middleware=[
+                middlewares.LatexDecodingMiddleware(),
+                middlewares.SeparateCoAuthors(),
+            ],
+        )
+    except ParsingException as exc:
+        reason = _clean(getattr(exc, "abort_reason", "") or str(exc))
+        result.error(None, f"the file is not valid BibTeX ({reason or 'unreadable'})")
+        return
     for block in library.failed_blocks:
         line = (block.start_line or 0) + 1
-        reason = str(block.error) or type(block.error).__name__
         first = (block.raw or "").strip().splitlines()[:1]
         result.error(
             line,
-            f"this entry could not be read ({reason.splitlines()[0][:160]}): "
-            f"{first[0][:80] if first else ''}",
+            f"this entry could not be read: {_bibtex_reason(block)}"
+            + (f" (it starts “{first[0][:80]}”)" if first else ""),
         )
     for entry in library.entries:
         fields = {k.lower(): v.value for k, v in entry.fields_dict.items()}

@@ -16,10 +16,12 @@ register = template.Library()
 @register.simple_tag(takes_context=True)
 def publication_section(context: Any) -> dict[str, Any]:
     request = context["request"]
-    from ..views.expertise import REPORT_KEY
+    from ..views.expertise import PENDING_KEY, REPORT_KEY
 
+    kept = request.session.get(PENDING_KEY)
     return {
         "publications": list(publications_of(request.user)),
         "report": request.session.pop(REPORT_KEY, None),
         "formats": FORMATS.items(),
+        "kept": {"name": kept.get("name") or "the previewed file"} if kept else None,
     }

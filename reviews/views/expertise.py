@@ -20,10 +20,12 @@ from workshop.errors import ServiceError
 from workshop.posted import posted_text
 from workshop.validators import whole_number
 
+from ..expertise.importers import decode
 from ..services import expertise as services
 from .committee import _workshop
 
 REPORT_KEY = "publication-import-report"
+PENDING_KEY = "publication-import-pending"
 
 
 def _back(slug: str) -> HttpResponse:
@@ -46,25 +48,40 @@ def _fields(request: HttpRequest) -> dict[str, object]:
 @login_required
 @require_POST
 def publications_import(request: HttpRequest, slug: str) -> HttpResponse:
+    """Preview (dry run) or import a file of publications.
+
+    A file that previews without errors is kept in the session (its text, format and name,
+    at most `MAX_UPLOAD`), so that "Import" after "Preview" saves it without choosing it
+    again; a new file or pasted text replaces it, and a real import forgets it.
+    """
     workshop = _workshop(request, slug)
     upload = request.FILES.get("file")
     pasted = posted_text(request.POST, "text")
-    if upload is None and not pasted.strip():
+    fmt = request.POST.get("format", "auto")
+    kept = request.session.get(PENDING_KEY)
+    name = upload.name if upload else ""
+    if upload is not None or pasted.strip():
+        data: bytes | str = upload.read(services.MAX_UPLOAD + 1) if upload else pasted
+    elif isinstance(kept, dict) and isinstance(kept.get("text"), str):
+        data, fmt, name = kept["text"], str(kept.get("format", "auto")), str(kept.get("name", ""))
+    else:
         messages.error(request, "Choose a file to import (or paste its content).")
         return _back(workshop.slug)
-    data: bytes | str = upload.read(services.MAX_UPLOAD + 1) if upload else pasted
+    dry_run = bool(request.POST.get("dry_run"))
     try:
         report = services.publications_import(
-            actor=request.user,
-            owner=request.user,
-            data=data,
-            fmt=request.POST.get("format", "auto"),
-            dry_run=bool(request.POST.get("dry_run")),
+            actor=request.user, owner=request.user, data=data, fmt=fmt, dry_run=dry_run
         )
     except ServiceError as exc:
         messages.error(request, exc.message)
         return _back(workshop.slug)
     request.session[REPORT_KEY] = {**asdict(report), "ok": report.ok}
+    text = data if isinstance(data, str) else decode(data)[0]
+    if dry_run and report.ok and text is not None:
+        request.session[PENDING_KEY] = {"text": text, "format": fmt, "name": name[:200]}
+    elif report.ok or upload is not None or pasted.strip():
+        # Imported, or another file tried: the kept preview is no longer what the person means.
+        request.session.pop(PENDING_KEY, None)
     if report.ok and not report.dry_run:
         messages.success(
             request,
