@@ -183,6 +183,18 @@ def flag_q(value: str, context: SearchContext) -> Q:
     raise SearchError(f"“{value}” is not a flag; use anonymity, hidden or any")
 
 
+def camera_q(value: str, context: SearchContext) -> Q:
+    """Whether the camera-ready version is in: `camera:yes` / `camera:no` (so that
+    `decision:accept -camera:yes`, or `decision:accept camera:no`, finds the accepted
+    papers still owing it)."""
+    text = _text(value).lower()
+    if text in ("yes", "true", "any", "uploaded"):
+        return Q(camera_ready__isnull=False)
+    if text in ("no", "false", "none", "missing"):
+        return Q(camera_ready__isnull=True)
+    raise SearchError(f"“{value}” is not an answer for camera:; use yes or no")
+
+
 def bare_q(value: str, context: SearchContext) -> Q:
     """A bare word: a status (`withdrawn`), a paper number (`#12`, `12`), or text in the
     title, abstract, keywords or author list (names, addresses, affiliations: the search
@@ -229,4 +241,7 @@ search_keyword_register(("reviewer", "re"), reviewer_q, help="reviewer:kim: an a
 search_keyword_register(("author", "au"), author_q, help="author:name/email/affiliation")
 search_keyword_register(("number", "paper"), number_q, help="number:12 (or #12)")
 search_keyword_register("flag", flag_q, help="flag:anonymity / hidden / any: PDF check flags")
+search_keyword_register(
+    ("camera", "cameraready"), camera_q, help="camera:yes / no: the camera-ready is uploaded"
+)
 search_default_register(bare_q)
