@@ -219,13 +219,26 @@ class OutgoingMailAdmin(OneWorkshopAtATime, OneLoopRows, ChairScopedAdmin):
     list_select_related = ["target_type"]
     search_fields = ["to", "subject", "key"]
     actions = ["release_held", "retry_now"]
-    readonly_fields = [f.name for f in OutgoingMail._meta.fields]
+    readonly_fields = [*(f.name for f in OutgoingMail._meta.fields), "body"]
+    # The mail's page reads like the mail: who, what, then the text to proofread (a held
+    # mail's body before its release); the HTML part is the same text, escaped, not shown.
+    fieldsets = (
+        (None, {"fields": ("to", "reply_to", "subject", "body")}),
+        ("Delivery", {"fields": ("workshop", "recipient", "kind", "status", "attempts",
+                                 "last_error", "created_at", "next_attempt_at", "claimed_at",
+                                 "sent_at", "key")}),
+    )  # fmt: skip
 
     def has_change_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
         return False
 
     def lookup_allowed(self, lookup, value, request=None) -> bool:  # type: ignore[no-untyped-def]
         return lookup == "submission_id" or super().lookup_allowed(lookup, value, request)
+
+    @admin.display(description="Text")
+    def body(self, obj: OutgoingMail) -> str:
+        """The plain-text body as the recipient reads it (line breaks and all)."""
+        return format_html('<pre class="outbox-body">{}</pre>', obj.body_text)
 
     @admin.display(description="Concerning")
     def concerning(self, obj: OutgoingMail) -> str:
@@ -260,7 +273,7 @@ class OutgoingMailAdmin(OneWorkshopAtATime, OneLoopRows, ChairScopedAdmin):
                            obj.subject)  # fmt: skip
 
     class Media:
-        css = {"all": ["css/admin-desk.css"]}
+        css = {"all": ["css/admin-desk.css", "css/admin-mail.css"]}
 
     @admin.action(description="Release the selected held mail")
     def release_held(self, request: HttpRequest, queryset: QuerySet[OutgoingMail]) -> None:

@@ -48,6 +48,7 @@ from ..selectors.board import (
 )
 from ..services import decisions as decision_services
 from ..services import searches as search_services
+from .mail import MailComposeViews
 
 UNDO_SECONDS = 300  # how long the board offers to undo its last bulk action
 UNDO_KEY = "decision_desk_undo"
@@ -235,7 +236,7 @@ def _csv(rows: Iterable[BoardRow], filename: str) -> HttpResponse:
 
 
 @admin.register(DecisionBoard)
-class DecisionBoardAdmin(ChairScopedAdmin):
+class DecisionBoardAdmin(MailComposeViews, ChairScopedAdmin):
     chairs_may_add = False
     chairs_may_delete = False
     board_template = "admin/reviews/decisionboard/board.html"
@@ -253,6 +254,7 @@ class DecisionBoardAdmin(ChairScopedAdmin):
             path("plots/", wrap(self.plots_view), name="reviews_decisions_plots"),
             path("searches/", wrap(self.searches_view), name="reviews_decisions_searches"),
             path("mails/<int:workshop_id>/", wrap(self.mails_view), name="reviews_decision_mails"),
+            *self.mail_urls(),
             *super().get_urls(),
         ]
 
