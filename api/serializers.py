@@ -294,9 +294,14 @@ class ActivitySerializer(serializers.ModelSerializer):
 
 
 class OutboxSerializer(serializers.ModelSerializer):
+    """A mail of the outbox, for the chairs (the only readers of `workshop.view_outbox`):
+    `body` is its plain text, so a held mail can be proofread before its release."""
+
+    body = serializers.CharField(source="body_text", read_only=True)
+
     class Meta:
         model = OutgoingMail
-        fields = ["id", "to", "kind", "subject", "status", "attempts", "last_error",
+        fields = ["id", "to", "kind", "subject", "body", "status", "attempts", "last_error",
                   "created_at", "sent_at"]  # fmt: skip
 
 
