@@ -216,10 +216,14 @@ class CommitteeImport:
                     step.staff.append(user)
             report.change(line, "membership.grant", f"{email} as {Role(record.role).label.lower()}")
         if record.topics:
+            changed = 0
             for name, level in record.topics.items():
                 topic = self.topics[name.lower()]
                 step.expertise[(key, topic.pk)] = (user, topic.pk, level)
-            report.change(line, "expertise.set", f"{email}: {len(record.topics)} topics")
+                row = self.levels.get((user.pk, topic.pk)) if user.pk else None
+                changed += row is None or row.level != level
+            if changed:  # the same list again changes nothing, and says so
+                report.change(line, "expertise.set", f"{email}: {len(record.topics)} topics")
 
     # --- write ------------------------------------------------------------------------------
 

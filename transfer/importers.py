@@ -20,6 +20,7 @@ from typing import Any
 
 from allauth.account.models import EmailAddress
 from django.db import transaction
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -42,15 +43,16 @@ from reviews.services.decisions import (
     decision_record,
     default_categories_create,
 )
+from reviews.services.imports import conflict_overrides_import_write_many
 from reviews.services.reviewing import review_import_write, review_question_import
 from submissions.filechecks.errors import FileCheckError
-from submissions.models import Authorship, FileKind, Submission, SubmissionStatus
+from submissions.models import Authorship, FileKind, Submission
 from submissions.services.files import submission_file_write
-from submissions.services.lifecycle import registration_stamp
 from workshop.activity import activity_record
 from workshop.errors import ServiceError
 from workshop.models import Membership, Role, User, Workshop
 
+from .bulk import PaperBatch, ReviewBatch
 from .committee import CommitteeImport, committee_import
 from .formats import (
     DECISIONS,
@@ -69,6 +71,7 @@ from .formats import (
 )
 from .limits import check_size
 from .models import SourceRecord
+from .preferences import ScoreMap, bids_import, score_table, topics_create
 from .report import ImportRefused, Progress, Report
 from .sources import SYSTEMS, SourceKind, source_record_write
 
@@ -88,9 +91,9 @@ FORMATS: dict[str, tuple[str, Parser]] = {
 ARCHIVE = "archive"
 
 RECOMMENDATION = {"overall merit", "overall evaluation", "rating", "recommendation", "overall"}
-CONFIDENCE = {"reviewer expertise", "confidence", "expertise", "reviewer confidence"}
-# Scales of other systems that differ from a 1..n form: mapped linearly onto the question's.
-SCALES = {"overall evaluation": (-3, 3)}
+CONFIDENCE = {
+    "reviewer expertise", "confidence", "expertise", "reviewer confidence", "reviewers confidence",
+}  # fmt: skip
 
 
 # A paper's conflicts with people not in the committee yet, in its source record.
@@ -134,9 +137,20 @@ def acting_chair(workshop: Workshop, actor: Any) -> User | None:
 
 class Applier:
     def __init__(
-        self, workshop: Workshop, actor: Any, fmt: str, report: Report, progress: Progress | None
+        self,
+        workshop: Workshop,
+        actor: Any,
+        fmt: str,
+        report: Report,
+        progress: Progress | None,
+        options: dict[str, Any] | None = None,
     ) -> None:
         self.workshop = workshop
+        # What the chair confirmed after the dry run: `score_maps`, the scores of each
+        # field of the other form (lower-cased name) to ours, {"8": 4, ...}.
+        self.options = options or {}
+        self.score_maps: dict[str, ScoreMap] = {}
+        self.seen_scores: dict[str, set[int]] = {}
         self.actor = actor
         self.fmt = fmt
         self.report = report
@@ -154,6 +168,11 @@ class Applier:
         self.questions_by_field: dict[str, ReviewQuestion | None] = {}
         # Each reviewer's conflicts, computed once (papers are all in before reviews).
         self.conflicts: dict[int, Any] = {}
+        # Addresses that several accounts claim (`resolve`), and the papers by number once
+        # the reviews come (`submission_for`).
+        self.claimed: dict[str, int] = {}
+        self.by_number: dict[int, Submission] | None = None
+        self.committee_ids: set[int] | None = None
 
     # --- helpers ------------------------------------------------------------------------------
 
@@ -168,10 +187,40 @@ class Applier:
         if self.progress:
             self.progress(self.done, self.total)
 
+    def resolve(self, emails: Any) -> None:
+        """Read the accounts of many addresses at once (two queries), for `account`."""
+        emails = {e.lower() for e in emails if e} - set(self.accounts) - set(self.claimed)
+        if not emails:
+            return
+        owners: dict[str, set[int]] = {e: set() for e in emails}
+        for address, pk in (
+            User.objects.annotate(address=Lower("email"))
+            .filter(address__in=emails)
+            .values_list("address", "pk")
+        ):
+            owners[address].add(pk)
+        for address, pk in (
+            EmailAddress.objects.annotate(address=Lower("email"))
+            .filter(address__in=emails)
+            .values_list("address", "user_id")
+        ):
+            owners[address].add(pk)
+        users = User.objects.in_bulk({next(iter(ids)) for ids in owners.values() if len(ids) == 1})
+        for email, ids in owners.items():
+            if len(ids) > 1:
+                self.claimed[email] = len(ids)
+            else:
+                self.accounts[email] = users[ids.pop()] if ids else None
+
     def account(self, email: str, line: Any) -> User | None:
         """The one account that owns `email` (primary or an allauth address); an address
         that two accounts claim is an error, not a guess."""
         email = email.lower()
+        if email in self.claimed:
+            self.report.error(
+                line, f"{email} matches {self.claimed[email]} accounts: merge them first."
+            )
+            return None
         if email not in self.accounts:
             ids = set(User.objects.filter(email__iexact=email).values_list("pk", flat=True))
             ids |= set(
@@ -210,6 +259,14 @@ class Applier:
         self.forums = {p.external_id: p.number for p in bundle.papers if p.external_id}
         # By lower-cased name: CSV readers lower-case their columns.
         self.form = {name.lower(): field for name, field in bundle.review_form.items()}
+        for record in bundle.reviews:  # each score field's values, for its mapping
+            for name, value in record.answers.items():
+                number = to_number(value) if isinstance(value, str) else value
+                if isinstance(number, int) and not isinstance(number, bool):
+                    self.seen_scores.setdefault(name.lower(), set()).add(number)
+        if bundle.topics:
+            topics_create(workshop=self.workshop, chair=self.chair, names=bundle.topics,
+                          report=self.report)  # fmt: skip
         # A zip's PDFs by paper number ("…-paper12.pdf", as HotCRP names them).
         self.pdfs: dict[int, tuple[str, bytes]] = {}
         for name, content in bundle.files.items():
@@ -224,9 +281,7 @@ class Applier:
             ).run(bundle.members, self.advance)
             self.pending_conflicts()
         self.papers(bundle.papers)
-        for review in bundle.reviews:
-            self.review(review)
-            self.tick()
+        self.reviews(bundle.reviews)
         for line, ref, name in bundle.decisions:
             self.attempt(line, lambda a=line, r=ref, n=name: self.decision(a, r, n))
             self.tick()
@@ -239,6 +294,8 @@ class Applier:
         for affinity in bundle.affinities:
             self.affinity(affinity)
             self.tick()
+        if bundle.bids:
+            bids_import(applier=self, records=bundle.bids)
         activity_record(
             actor=self.actor if isinstance(self.actor, User) else self.chair,
             action="transfer.import",
@@ -261,6 +318,11 @@ class Applier:
             ).values_list("source_id", "object_id")
         )
         free = max(numbers | {r.number for r in records}, default=0) + 1
+        self.resolve(
+            [a.email for r in records for a in r.authors]
+            + [e for r in records for e in r.conflicts]
+        )
+        batch = PaperBatch(self, topics)
         for record in records:
             earlier = known.get(record.external_id) if record.external_id else None
             if record.number == 0 and earlier is None:
@@ -308,74 +370,15 @@ class Applier:
             conflicted = {email: self.account(email, record.line) for email in record.conflicts}
             if len(self.report.errors) > errors:
                 continue
-            self.attempt(record.line, lambda r=record, c=conflicted: self.paper(r, c, topics))
+            batch.add(record, conflicted)
             self.tick()
-
-    def paper(
-        self, record: PaperRecord, conflicted: dict[str, User | None], topics: dict[str, Any]
-    ) -> None:
-        chosen = [topics[t.lower()] for t in record.topics]
-        now = timezone.now()
-        status = {"draft": SubmissionStatus.DRAFT, "withdrawn": SubmissionStatus.WITHDRAWN}.get(
-            record.status, SubmissionStatus.SUBMITTED
-        )
-        submission = Submission(
-            workshop=self.workshop,
-            number=record.number,
-            title=record.title[:300],
-            abstract=record.abstract,
-            keywords=record.keywords[:300],
-            primary_topic=chosen[0] if chosen else None,
-            created_by=self.chair,
-            status=status,
-            submitted_at=(_when(record.submitted_at) or now)
-            if status != SubmissionStatus.DRAFT
-            else None,
-            status_before_withdrawal=SubmissionStatus.SUBMITTED
-            if status == SubmissionStatus.WITHDRAWN
-            else "",
-            withdrawn_at=now if status == SubmissionStatus.WITHDRAWN else None,
-        )
-        submission.full_clean(exclude=["paper", "supplementary", "camera_ready"])
-        submission.save()
-        submission.secondary_topics.set(chosen[1:])
-        emails = [a.email for a in record.authors if a.email]
-        if len(set(emails)) != len(emails):
-            twice = sorted({e for e in emails if emails.count(e) > 1})
-            raise ServiceError(f"Two authors of paper {record.number} share {', '.join(twice)}.")
-        for author in record.authors:
-            if not author.email:
-                self.report.field("paper", "author without e-mail", "imported: listed, no account")
-        Authorship.objects.bulk_create(
-            Authorship(
-                submission=submission,
-                position=i,
-                name=a.name[:200],
-                email=a.email,
-                affiliation=a.affiliation[:200],
-                is_contact=a.contact,
-            )
-            for i, a in enumerate(record.authors, start=1)
-        )
-        registration_stamp(submission)
-        self.report.change(record.line, "paper.create", f"#{record.number} {record.title}")
-        for key in record.source:
-            self.report.field("paper", key, "kept for the chairs (source data)")
-        if record.number in self.pdfs:
-            self.paper_file(submission, record)
-        if record.decision:
-            decision_record(submission=submission, chair=self.chair, category=self.category(record))
-            self.report.change(
-                record.line, "decision.record", f"#{record.number}: {record.decision}"
-            )
-        self.paper_conflicts(submission, record, conflicted)
+        batch.write()
 
     def paper_conflicts(
         self, submission: Submission, record: PaperRecord, conflicted: dict[str, User | None]
     ) -> None:
-        """The other system's conflicts of a paper, by the chairs' override. A person not
-        in the committee yet waits in the paper's source record and is applied when the
-        committee arrives (`pending_conflicts`), so the order of the files does not matter."""
+        """The other system's conflicts of a paper imported before (`conflicts_of`), and
+        its source record."""
         committee = set(
             Membership.objects.filter(workshop=self.workshop)
             .exclude(role=Role.CHAIR)
@@ -386,6 +389,26 @@ class Applier:
                 "user_id", flat=True
             )
         )
+        items: list[tuple[Submission, User, bool, str]] = []
+        waiting = self.conflicts_of(record, conflicted, committee, already, items, submission)
+        assert self.chair is not None
+        conflict_overrides_import_write_many(workshop=self.workshop, chair=self.chair, items=items)
+        data = {**record.source, PENDING: waiting} if waiting else record.source
+        self.source(SourceKind.PAPER, record.external_id, submission, data)
+
+    def conflicts_of(
+        self,
+        record: PaperRecord,
+        conflicted: dict[str, User | None],
+        committee: set[int],
+        already: set[int],
+        items: list[tuple[Submission, User, bool, str]],
+        submission: Submission,
+    ) -> dict[str, str]:
+        """The other system's conflicts of a paper, as the chairs' overrides to write (added
+        to `items`; `already`: the people the paper has one with). A person not in the
+        committee yet waits in the paper's source record (returned) and is applied when the
+        committee arrives (`pending_conflicts`), so the order of the files does not matter."""
         waiting: dict[str, str] = {}
         for email, user in conflicted.items():
             if user is None or user.pk not in committee:
@@ -393,12 +416,8 @@ class Applier:
                 continue
             if user.pk in already:
                 continue
-            conflict_override_set(
-                submission=submission,
-                user=user,
-                conflicted=True,
-                chair=self.chair,
-                reason=f"Imported ({self.fmt}): {record.conflicts[email]}",
+            items.append(
+                (submission, user, True, f"Imported ({self.fmt}): {record.conflicts[email]}")
             )
             self.report.change(record.line, "conflict.set", f"#{record.number} / {email}")
         if waiting:
@@ -410,8 +429,7 @@ class Applier:
             self.report.field(
                 "paper", "pc_conflicts", "kept: set when they join the committee", len(waiting)
             )
-        data = {**record.source, PENDING: waiting} if waiting else record.source
-        self.source(SourceKind.PAPER, record.external_id, submission, data)
+        return waiting
 
     def pending_conflicts(self) -> None:
         """Set the conflicts that papers imported before the committee were waiting for."""
@@ -584,11 +602,14 @@ class Applier:
         """A paper by its number, or by the other system's id: one in the same file, or
         one an earlier import recorded (an OpenReview forum id in a later affinity file)."""
         number = self.forums.get(ref, ref) if isinstance(ref, str) else ref
-        submission = (
-            self.workshop.submissions.filter(number=number).first()
-            if isinstance(number, int)
-            else None
-        )
+        if self.by_number is not None and isinstance(number, int):
+            submission = self.by_number.get(number)
+        else:
+            submission = (
+                self.workshop.submissions.filter(number=number).first()
+                if isinstance(number, int)
+                else None
+            )
         if submission is None and isinstance(number, str):
             earlier = SourceRecord.objects.filter(
                 workshop=self.workshop,
@@ -627,7 +648,11 @@ class Applier:
                 )
                 return None
             user = found[0]
-        if user is not None and committee.filter(pk=user.pk).exists():
+        if user is not None and (
+            user.pk in self.committee_ids
+            if self.committee_ids is not None
+            else committee.filter(pk=user.pk).exists()
+        ):
             return user
         if user is not None:
             why = f"{user.email} is not in the committee"
@@ -685,20 +710,30 @@ class Applier:
         reasons = set(conflicts.reasons[(submission.pk, reviewer.pk)])
         if not reasons <= GUESSED_CONFLICTS:
             return
-        kinds = ", ".join(sorted(reasons))
-        conflict_override_set(
-            submission=submission,
-            user=reviewer,
-            conflicted=False,
+        assert self.chair is not None
+        conflict_overrides_import_write_many(
+            workshop=self.workshop,
             chair=self.chair,
-            reason=f"Imported ({self.fmt}): reviewed there despite {kinds}",
+            items=[self.lift_planned(submission, reviewer, record, reasons)],
         )
+
+    def lift_planned(
+        self, submission: Submission, reviewer: User, record: ReviewRecord, reasons: set[str]
+    ) -> tuple[Submission, User, bool, str]:
+        """The override that lifts a guessed conflict (`lift_computed_conflict`), reported."""
+        kinds = ", ".join(sorted(reasons))
         self.report.warn(
             record.line,
             f"#{submission.number} / {reviewer.email}: the {kinds} conflict found here is "
             "lifted, since the review was written there.",
         )
         self.report.change(record.line, "conflict.lift", f"#{submission.number} / {reviewer.email}")
+        return (
+            submission,
+            reviewer,
+            False,
+            f"Imported ({self.fmt}): reviewed there despite {kinds}",
+        )
 
     def answers(self, record: ReviewRecord) -> dict[int, Any]:
         """The record's answers by question. Each field of the other form goes to the
@@ -780,10 +815,8 @@ class Applier:
         return question
 
     def score(self, name: str, value: Any, question: ReviewQuestion, line: Any) -> int | None:
-        """A score on the question's scale. A scale the other system states (its settings
-        JSON; EasyChair's -3..3) is mapped value by value, and the report shows the map;
-        an unstated scale is taken as it is, and a value outside the question's scale is
-        an error that names both, never a guess."""
+        """A score on the question's scale, through the field's mapping (`score_map`); a
+        value the mapping does not hold is an error naming the line, field and value."""
         ours = sorted(question.score_labels())
         if isinstance(value, bool):
             return None  # HotCRP writes false for a score left empty
@@ -798,23 +831,22 @@ class Applier:
                 return None
             value = number
         field = self.form.get(name.lower())
-        scale = field.scale if field and field.scale else SCALES.get(name.lower())
+        scale = field.scale if field and field.scale else None
         if scale and not scale[0] <= value <= scale[1]:
             self.report.error(
                 line, f"{name}: {value} is outside its scale ({scale[0]}–{scale[1]})."
             )
             return None
-        if scale and ours and (scale[0], scale[1]) != (ours[0], ours[-1]):
-            low, high = scale
-            mapped = round(ours[0] + (value - low) * (ours[-1] - ours[0]) / (high - low))
-            table = ", ".join(
-                f"{v}→{round(ours[0] + (v - low) * (ours[-1] - ours[0]) / (high - low))}"
-                for v in range(low, high + 1)
-            )
-            self.report.field(
-                "review", name, f"scale {low}–{high} mapped to {ours[0]}–{ours[-1]}: {table}"
-            )
-            return mapped
+        mapping = self.score_map(name, question, ours)
+        if mapping is not None:
+            if int(value) != value or int(value) not in mapping.table:
+                self.report.error(
+                    line,
+                    f"{name}: {value} has no place in the mapping to “{question.label}” "
+                    f"({mapping.describe()}).",
+                )
+                return None
+            return mapping.table[int(value)]
         if int(value) != value or int(value) not in ours:
             self.report.error(
                 line,
@@ -824,7 +856,92 @@ class Applier:
             return None
         return int(value)
 
-    def review(self, record: ReviewRecord) -> None:
+    def score_map(self, name: str, question: ReviewQuestion, ours: list[int]) -> ScoreMap | None:
+        """How the scores of the other form's field `name` become ours: None when they are
+        taken as they are (its stated scale is ours, or, unstated, every value in the file
+        is on our scale). Otherwise a table, value by value: the one the chair confirmed
+        (`options["score_maps"]`), or a proposal (linear, from the stated scale or the
+        values seen) that the report shows. A proposal is applied in a dry run only (with a
+        warning): a real run refuses it until the chair confirms it."""
+        key = name.lower()
+        if key in self.score_maps:
+            return self.score_maps[key]
+        field = self.form.get(key)
+        seen = sorted(self.seen_scores.get(key, set())) or ours
+        confirmed = (self.options.get("score_maps") or {}).get(key)
+        mapping: ScoreMap | None
+        if confirmed is not None:
+            table = score_table(confirmed)
+            outside = sorted({v for v in table.values() if v not in ours})
+            if outside:
+                self.report.error(
+                    0,
+                    f"{name}: the confirmed mapping gives {', '.join(map(str, outside))}, "
+                    f"outside the scale of “{question.label}” ({ours[0]}–{ours[-1]}).",
+                )
+            mapping = ScoreMap(name, question.label, table, confirmed=True)
+        else:
+            low, high = field.scale if field and field.scale else (min(seen), max(seen))
+            if (low, high) == (ours[0], ours[-1]) or (
+                not (field and field.scale) and all(v in ours for v in seen)
+            ):
+                self.score_maps[key] = None  # type: ignore[assignment]
+                self.report.mapping(name, question.label, {v: v for v in seen}, confirmed=True)
+                return None
+            span = max(high - low, 1)
+            table = {
+                v: round(ours[0] + (v - low) * (ours[-1] - ours[0]) / span)
+                for v in range(low, high + 1)
+            }
+            mapping = ScoreMap(name, question.label, table, confirmed=False)
+            if self.report.dry_run:
+                self.report.warn(
+                    0,
+                    f"{name}: its scores are mapped to “{question.label}” as {mapping.describe()}"
+                    ": confirm this mapping (or correct it) to import them.",
+                )
+            else:
+                self.report.error(
+                    0,
+                    f"{name}: its scores ({low}–{high}) are not on the scale of "
+                    f"“{question.label}” ({ours[0]}–{ours[-1]}); the mapping "
+                    f"{mapping.describe()} needs the chair's confirmation (a dry run shows it).",
+                )
+        self.report.mapping(name, question.label, mapping.table, confirmed=mapping.confirmed)
+        self.report.field(
+            "review",
+            name,
+            f"scores mapped to “{question.label}”: {mapping.describe()}"
+            + ("" if mapping.confirmed else " (proposed: to confirm)"),
+        )
+        self.score_maps[key] = mapping
+        return mapping
+
+    def reviews(self, records: list[ReviewRecord]) -> None:
+        """The file's reviews, planned and written in bulk (`transfer.bulk.ReviewBatch`)."""
+        if not records:
+            return
+        self.by_number = {}
+        for submission in self.workshop.submissions.all():
+            submission.workshop = self.workshop
+            self.by_number[submission.number] = submission
+        self.resolve(record.email for record in records)
+        batch = ReviewBatch(self)
+        self.committee_ids = set(batch.roles)
+        for record in records:
+            batch.add(record)
+            self.tick()
+        batch.write()
+
+    def question_map(self) -> dict[int, ReviewQuestion]:
+        """Every question of the form by id, retired ones and those this import added."""
+        if self.questions is None:
+            self.questions = list(ReviewQuestion.objects.filter(workshop=self.workshop))
+        return {q.pk: q for q in self.questions}
+
+    def review_one(self, record: ReviewRecord) -> None:
+        """One review through the one-row actions: a review imported before that changes,
+        a pair assigned before and declined, the same review twice in a file."""
         submission = self.submission_for(record.paper, record.line)
         reviewer = self.reviewer_for(record)
         if submission is None or reviewer is None:
@@ -930,8 +1047,10 @@ def run_import(
     dry_run: bool = False,
     progress: Progress | None = None,
     slug: str | None = None,
+    options: dict[str, Any] | None = None,
 ) -> Report:
     """Import `data` in format `fmt`: everything or nothing, in one transaction.
+    `options`: what the chair confirmed after the dry run (`score_maps`, see `Applier`).
 
     Returns the report: errors by line (then nothing changed), the changes made (or, for a
     dry run, the changes a real run would make; nothing is kept and no mail is queued).
@@ -953,12 +1072,16 @@ def run_import(
     bundle = FORMATS[fmt][1](data, report)
     if report.errors:
         return report
-    if bundle.members and len(bundle) == len(bundle.members) and not bundle.files:
+    if (
+        bundle.members
+        and len(bundle) == len(bundle.members)
+        and not (bundle.files or bundle.topics)
+    ):
         _committee_alone(workshop, actor, fmt, bundle, report, dry_run, progress)
         return report
     try:
         with transaction.atomic():
-            Applier(workshop, actor, fmt, report, progress).apply(bundle)
+            Applier(workshop, actor, fmt, report, progress, options).apply(bundle)
             report.refuse_if_errors()
             if dry_run:
                 raise _DryRun

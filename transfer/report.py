@@ -30,6 +30,10 @@ class Report:
     # What became of each field of the other system's records: (kind, field, fate) -> how
     # many values. Fates say "mapped to …", "kept for the chairs: …" or "dropped: …".
     fates: Counter = field(default_factory=Counter)
+    # How the scores of each field of the other form become ours: {"field", "question",
+    # "table": [[theirs, ours], ...], "identity", "confirmed"}; a mapping that is not
+    # confirmed is a proposal the chair confirms (or corrects) after the dry run.
+    mappings: list[dict[str, Any]] = field(default_factory=list)
 
     def error(self, line: Any, message: str) -> None:
         self.errors.append({"line": line, "message": message})
@@ -44,6 +48,26 @@ class Report:
         """One more value of the other system's field `name` (of a `kind` of record) went
         where `fate` says."""
         self.fates[(kind, name, fate)] += count
+
+    def mapping(self, name: str, question: str, table: dict[int, int], *, confirmed: bool) -> None:
+        self.mappings.append(
+            {
+                "field": name,
+                "question": question,
+                "table": [[k, v] for k, v in sorted(table.items())],
+                "identity": all(k == v for k, v in table.items()),
+                "confirmed": confirmed,
+            }
+        )
+
+    def score_maps(self) -> dict[str, dict[str, int]]:
+        """The mappings as a real run takes them (`options["score_maps"]`): what the chair
+        confirms by confirming the dry run."""
+        return {
+            m["field"].lower(): {str(k): v for k, v in m["table"]}
+            for m in self.mappings
+            if not m["identity"]
+        }
 
     def fields(self) -> list[dict[str, Any]]:
         return [
@@ -67,6 +91,7 @@ class Report:
             "changes": self.changes,
             "counts": self.counts(),
             "fields": self.fields(),
+            "mappings": self.mappings,
         }
 
     def refuse_if_errors(self) -> None:

@@ -50,14 +50,6 @@ def load(name: str) -> bytes:
     return (DATA / name).read_bytes()
 
 
-def easychair_zip() -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for path in sorted((DATA / "easychair").iterdir()):
-            archive.writestr(f"easychair/{path.name}", path.read_bytes())
-    return buffer.getvalue()
-
-
 def run(ws, fmt: str, data: bytes, **kwargs):
     return run_import(workshop=ws["workshop"], actor=ws["chair"], fmt=fmt, data=data, **kwargs)
 
@@ -241,64 +233,7 @@ def test_a_later_headerless_affinity_file_resolves_papers_by_their_forum_id(ws):
     assert "OpenReview profile id" in bad.errors[0]["message"]
 
 
-# --- EasyChair -------------------------------------------------------------------------------
-
-
-def test_easychair_files_import(ws):
-    workshop = ws["workshop"]
-    report = run(ws, "easychair", easychair_zip())
-    assert report.ok, report.errors
-    paper = Submission.objects.get(workshop=workshop, number=7)
-    assert paper.status == SubmissionStatus.ACCEPTED
-    assert paper.submitted_at.isoformat().startswith("2026-03-01T10:00")
-    assert paper.keywords == "tokenization, multilinguality"
-    authors = list(paper.authors.order_by("position").values_list("email", "is_contact"))
-    assert authors == [("hal@uni-h.example.edu", True), ("ivy@uni-i.example.edu", False)]
-    roles = dict(Membership.objects.filter(workshop=workshop).values_list("user__email", "role"))
-    assert roles["max@pc.example.org"] == Role.AREA_CHAIR
-    review = Review.objects.get(assignment__submission=paper)
-    assert review.assignment.reviewer.email == "kim@pc.example.org"
-    answers = {a.question.label: a.value for a in review.answers.all()}
-    assert answers["Overall recommendation"] == 4  # EasyChair's 2 on -3..3 is 4 on 1..5
-    # EasyChair's one review text, which its authors read, keeps its own (retired)
-    # question: no prefix, nothing merged into an answer of ours.
-    assert (
-        answers["Review"].startswith("ZQEASYCHAIRREVIEW")
-        or "ZQEASYCHAIRREVIEW" in (answers["Review"])
-    )
-    assert not answers["Review"].startswith("text")
-    question = ReviewQuestion.objects.get(workshop=workshop, label="Review")
-    assert question.visibility == "authors" and not question.active
-    # Our form's required questions that EasyChair's form lacks stay empty: the review
-    # is submitted as the other system had it.
-    assert review.status == ReviewStatus.SUBMITTED and "Strengths" not in answers
-    assert review.submitted_at.isoformat().startswith("2026-04-10T09:30")
-    other = Review.objects.get(
-        assignment__submission__number=8, assignment__submission__workshop=workshop
-    )
-    assert other.answers.get(question__is_recommendation=True).value == 2
-
-
-def test_an_easychair_score_outside_the_scale_names_the_line_and_changes_nothing(ws):
-    before = counts()
-    data = easychair_zip().replace(b"", b"")
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(buffer, "w") as out:
-        for name in source.namelist():
-            content = source.read(name)
-            if name.endswith("review.csv"):
-                lines = content.decode().splitlines(keepends=True)
-                header = [h.strip().lower() for h in lines[0].split(",")]
-                at = header.index("overall evaluation")
-                cells = lines[1].split(",")
-                cells[at] = "9"
-                lines[1] = ",".join(cells)
-                content = "".join(lines).encode()
-            out.writestr(name, content)
-    report = run(ws, "easychair", buffer.getvalue())
-    assert not report.ok
-    assert report.errors[0]["line"] == "review.csv:2"
-    assert counts() == before
+# --- EasyChair: tests/transfer/test_real_easychair.py, on EasyChair's real layout ----------
 
 
 # --- Bad input -------------------------------------------------------------------------------

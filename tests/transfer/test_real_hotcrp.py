@@ -313,8 +313,8 @@ def test_a_zip_whose_checksum_lies_is_reported_by_member(migrated, fmt, member):
     else:
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w") as archive:
-            sample = REAL.parent.parent / "easychair"
-            for path in sorted(sample.iterdir()):
+            sample = REAL.parent / "easychair"
+            for path in sorted(sample.glob("*.csv")):
                 archive.writestr(f"easychair/{path.name}", path.read_bytes())
         data = buffer.getvalue()
     report = run_import(

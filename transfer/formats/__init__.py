@@ -29,6 +29,8 @@ DECISIONS = {
     "desk reject": "desk_reject",
     "desk rejected": "desk_reject",
 }
+# Decision words that say "no decision yet".
+UNDECIDED = {"", "-", "no decision", "undecided", "none"}
 
 
 @dataclass
@@ -104,6 +106,17 @@ class AffinityRecord:
 
 
 @dataclass
+class BidRecord:
+    """A committee member's bid on a paper, in our words (eager, willing, not_willing,
+    conflict)."""
+
+    line: Any
+    paper: int | str
+    email: str
+    value: str
+
+
+@dataclass
 class Bundle:
     """Everything one file holds."""
 
@@ -120,6 +133,9 @@ class Bundle:
     # Records with no home here, kept for the chairs with their paper:
     # (line, paper, kind, source id, data).
     kept: list[tuple[Any, int | str, str, str, dict[str, Any]]] = field(default_factory=list)
+    # The other system's topic list (created here when missing) and its members' bids.
+    topics: list[str] = field(default_factory=list)
+    bids: list[BidRecord] = field(default_factory=list)
 
     def __len__(self) -> int:
         return (
@@ -129,6 +145,7 @@ class Bundle:
             + len(self.affinities)
             + len(self.decisions)
             + len(self.kept)
+            + len(self.bids)
         )
 
 
@@ -141,40 +158,47 @@ def decode(data: bytes, report: Report) -> str | None:
 
 
 def csv_rows(
-    data: bytes, report: Report, required: tuple[str, ...]
-) -> Iterator[tuple[int, dict[str, str]]]:
+    data: bytes, report: Report, required: tuple[str, ...], *, name: str = ""
+) -> Iterator[tuple[Any, dict[str, str]]]:
     """(line, row) with lower-cased, stripped column names; missing columns are reported
-    once (line 1) and yield nothing."""
+    once (line 1) and yield nothing. `line` is a record's FIRST line (a quoted cell may run
+    over several), as "file:line" when `name` (the file's name, in a zip) is given."""
     text = decode(data, report)
     if text is None:
         return
+
+    def at(line: int) -> Any:
+        return f"{name}:{line}" if name else line
+
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = [h.strip().lower() for h in next(reader)]
     except StopIteration:
-        report.error(1, "The file is empty.")
+        report.error(at(1), "The file is empty.")
         return
     except csv.Error as exc:
-        report.error(1, f"Malformed CSV: {exc}")
+        report.error(at(1), f"Malformed CSV: {exc}")
         return
     missing = [c for c in required if c not in header]
     if missing:
-        report.error(1, f"Missing column(s): {', '.join(missing)}.")
+        where = f" of {name}" if name else ""
+        report.error(at(1), f"Missing column(s){where}: {', '.join(missing)}.")
         return
     while True:
+        first = reader.line_num + 1
         try:
             values = next(reader)
         except StopIteration:
             return
         except csv.Error as exc:
-            report.error(reader.line_num, f"Malformed CSV: {exc}")
+            report.error(at(first), f"Malformed CSV: {exc}")
             return
         if not any(v.strip() for v in values):
             continue
         if len(values) > len(header):
-            report.error(reader.line_num, f"{len(values)} fields, the header has {len(header)}.")
+            report.error(at(first), f"{len(values)} fields, the header has {len(header)}.")
             continue
-        yield reader.line_num, {h: v.strip() for h, v in zip(header, values, strict=False)}
+        yield at(first), {h: v.strip() for h, v in zip(header, values, strict=False)}
 
 
 def json_document(data: bytes, report: Report) -> Any:
