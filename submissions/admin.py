@@ -19,6 +19,7 @@ from workshop.admin_scoping import (
     ConfigAdminMixin,
     OneWorkshopAtATime,
     ReadOnlyInline,
+    ScrollingTabularInline,
     user_links_register,
 )
 from workshop.csvexport import csv_response
@@ -67,7 +68,7 @@ class SubmissionTypeAdmin(ConfigAdminMixin, ChairScopedAdmin):
     list_filter = ["workshop"]
 
 
-class AuthorshipInline(ReadOnlyInline, admin.TabularInline):
+class AuthorshipInline(ReadOnlyInline, ScrollingTabularInline):
     """Chairs see the authors; authors change them on their paper's page (a service)."""
 
     model = Authorship
@@ -76,7 +77,7 @@ class AuthorshipInline(ReadOnlyInline, admin.TabularInline):
     readonly_fields = fields
 
 
-class FileInline(ReadOnlyInline, admin.TabularInline):
+class FileInline(ReadOnlyInline, ScrollingTabularInline):
     model = SubmissionFile
     extra = 0
     fields = ["kind", "uploaded_at", "pages", "size", "sha256", "check_status",
@@ -96,7 +97,7 @@ class FileInline(ReadOnlyInline, admin.TabularInline):
         return format_html_join("", "<div><strong>{}</strong>: {}</div>", items)
 
 
-class ConflictInline(ReadOnlyInline, admin.TabularInline):
+class ConflictInline(ReadOnlyInline, ScrollingTabularInline):
     """Conflicts the authors declared; chairs set or lift conflicts as overrides."""
 
     model = AuthorConflict

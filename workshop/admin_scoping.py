@@ -334,6 +334,14 @@ class ChairScopedAdmin(ForgedChangelistInput, ChairScopedMixin, admin.ModelAdmin
         return super().history_view(request, object_id, extra_context)
 
 
+class ScrollingTabularInline(admin.TabularInline):
+    """A tabular inline whose table scrolls sideways in a box of its own, one that the
+    keyboard reaches and that is named after the inline, so that a wide table (a paper's file
+    versions) never makes the page wider than the screen, at 1,280 px as at 375 px."""
+
+    template = "admin/edit_inline/tabular_scroll.html"
+
+
 class ChairScopedInline(ChairScopedMixin):
     """For inlines: the parent object decides (a chair edits children of their workshop)."""
 
