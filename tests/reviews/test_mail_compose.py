@@ -223,7 +223,12 @@ def compose_data(**extra: str) -> dict[str, str]:
 
 
 def test_the_desk_links_here_with_its_search_and_the_form_starts_filled(client, world):
-    response = chair(client, world).get(url(world) + "?q=decision%3Aaccept+camera%3Ano&topic=3")
+    desk = reverse("admin:reviews_decisionboard_changelist")
+    query = f"?workshop={world.workshop.pk}&q=decision%3Aaccept+camera%3Ano&topic=3"
+    board = chair(client, world).get(desk + query).content.decode()
+    link = re.search(r'<a href="([^"]+)">Mail the authors of these papers</a>', board).group(1)
+    assert link == url(world) + query.replace("&", "&amp;")
+    response = client.get(link.replace("&amp;", "&"))
     assert response.status_code == 200
     page = response.content.decode()
     assert 'value="decision:accept camera:no"' in page
