@@ -121,12 +121,19 @@ def profile(request: HttpRequest, slug: str) -> HttpResponse:
         except ServiceError as exc:
             messages.error(request, exc.message)
         else:
+            # Stay on the profile: the person may keep editing (or import publications below);
+            # the page itself offers the next step (bidding, when open).
             messages.success(request, "Profile saved.")
-            if can(request.user, "reviews.bid", workshop):
-                return redirect("reviews:bids", workshop.slug)
-            return redirect("reviews:dashboard")
+            return redirect("reviews:profile", workshop.slug)
     return render(
-        request, "reviews/profile.html", {"form": form, "workshop": workshop, "profile": instance}
+        request,
+        "reviews/profile.html",
+        {
+            "form": form,
+            "workshop": workshop,
+            "profile": instance,
+            "bidding_open": can(request.user, "reviews.bid", workshop),
+        },
     )
 
 

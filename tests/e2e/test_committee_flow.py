@@ -237,10 +237,13 @@ def _rita_joins_and_bids(rita, base, accept_url, artifacts_dir, workshop) -> Non
     rita.screenshot(path=artifacts_dir / "committee-3-profile.png", full_page=True)
     main.get_by_role("button", name="Save profile").click()
 
-    # Bidding is open: straight to the bidding page, best fit first, authors never shown.
+    # Saved, still on the profile; bidding is open: the page leads on to it.
+    expect(messages).to_contain_text("Profile saved.")
+    expect(rita).to_have_url(f"{base}/reviewing/{workshop.slug}/profile/")
+    main.get_by_role("link", name="Next: bid on papers →").click()
+    # The bidding page: best fit first, authors never shown.
     bids_url = f"{base}/reviewing/{workshop.slug}/bids/"
     expect(rita).to_have_url(bids_url)
-    expect(messages).to_contain_text("Profile saved.")
     papers = main.locator("article.paper")
     expect(papers).to_have_count(len(PAPERS))
     first = papers.first

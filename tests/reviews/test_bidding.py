@@ -648,7 +648,11 @@ def test_profile_saves_expertise_links_and_a_load_request_needing_approval(
         ),
     )
     assert response.status_code == 302
-    assert response.url == bids_url(workshop)  # bidding is open: straight to the papers
+    # Saving stays on the profile (issue 24), which leads on to bidding while it is open.
+    assert response.url == url
+    saved = client.get(url).content.decode()
+    assert "Profile saved." in saved
+    assert f'<a href="{bids_url(workshop)}">Next: bid on papers →</a>' in saved
     profile = ReviewerProfile.objects.get(workshop=workshop, user=reviewer)
     levels = {e.topic.name: e.level for e in profile.topics.select_related("topic")}
     assert levels == {
