@@ -59,7 +59,8 @@ def api_exception_handler(exc, context):
     if isinstance(exc, NotFound | Http404 | ObjectDoesNotExist | exceptions.NotFound):
         return Response(NOT_FOUND_BODY, status=status.HTTP_404_NOT_FOUND)
     if isinstance(exc, ServiceError):
-        return Response(error_body(_service_code(exc), exc.message), status=exc.status_code)
+        fields = getattr(exc, "fields", None)  # e.g. an unreadable import: its problems
+        return Response(error_body(_service_code(exc), exc.message, fields), status=exc.status_code)
     if isinstance(exc, FileCheckError):
         return Response(error_body(f"file_{exc.code}", exc.message, {"file": [exc.message]}), 400)
     if isinstance(exc, SearchError):

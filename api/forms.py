@@ -10,7 +10,7 @@ from django.utils import timezone
 from workshop.models import User
 from workshop.validators import OneLineInputs
 
-from .models import TokenScope
+from .models import TokenScope, TransferScope
 from .selectors import token_workshops_for
 
 
@@ -23,6 +23,11 @@ class TokenForm(OneLineInputs, forms.Form):
     )
     scope = forms.ChoiceField(choices=TokenScope.choices, widget=forms.RadioSelect,
                               initial=TokenScope.READ)  # fmt: skip
+    transfer = forms.ChoiceField(
+        choices=TransferScope.choices, widget=forms.RadioSelect, initial=TransferScope.NONE,
+        required=False, label="Imports and exports",
+        help_text="Chairs: migration jobs through /api/v1/ (running them needs read and write).",
+    )  # fmt: skip
     expires_in_days = forms.IntegerField(
         label="Expires in (days)", min_value=1, max_value=366, initial=90
     )

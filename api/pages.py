@@ -30,6 +30,7 @@ def token_new(request: HttpRequest) -> HttpResponse:
                 name=form.cleaned_data["name"],
                 workshops=form.cleaned_data["workshops"],
                 scope=form.cleaned_data["scope"],
+                transfer=form.cleaned_data["transfer"] or "",
                 expires_at=form.expires_at(),
             )
         except ServiceError as exc:

@@ -13,7 +13,7 @@ from workshop.activity import activity_record
 from workshop.errors import NotFound, ServiceError
 from workshop.models import User, Workshop
 
-from .models import TOKEN_PREFIX, ApiToken, TokenScope, secret_hash
+from .models import TOKEN_PREFIX, ApiToken, TokenScope, TransferScope, secret_hash
 from .selectors import token_workshops_for
 
 MAX_LIFETIME = dt.timedelta(days=366)
@@ -26,10 +26,12 @@ def token_create(
     name: str,
     workshops: Iterable[Workshop],
     scope: str = TokenScope.READ,
+    transfer: str = TransferScope.NONE,
     expires_at: dt.datetime | None = None,
 ) -> tuple[ApiToken, str]:
     """A new token for `user`, limited to `workshops` (each one the user is a member or an
-    author of), with `scope` and an expiry (default 90 days, at most a year).
+    author of), with `scope`, a `transfer` scope (import and export jobs; running them needs
+    a read-write token) and an expiry (default 90 days, at most a year).
 
     Returns the token and its secret, which is never stored and cannot be shown again.
     Side effects: one `api_token.create` activity entry (no workshop: it is personal).
@@ -44,6 +46,11 @@ def token_create(
         raise ServiceError("A token reaches only workshops you are a member or an author of.")
     if scope not in TokenScope.values:
         raise ServiceError("Unknown scope.")
+    if transfer not in TransferScope.values:
+        raise ServiceError("Unknown transfer scope: none, transfer:read or transfer:write.")
+    if transfer == TransferScope.WRITE and scope != TokenScope.READ_WRITE:
+        raise ServiceError("A read-only token cannot run imports or exports: choose read and "
+                           "write, or transfer:read.")  # fmt: skip
     now = timezone.now()
     expires_at = expires_at or now + dt.timedelta(days=90)
     if expires_at <= now:
@@ -58,6 +65,7 @@ def token_create(
         prefix=prefix,
         hashed_secret=secret_hash(secret),
         scope=scope,
+        transfer=transfer,
         expires_at=expires_at,
     )
     token.workshops.set(chosen)
@@ -67,7 +75,7 @@ def token_create(
         target=token,
         summary=f"API token {token.name!r} created ({token.get_scope_display().lower()}, "
         f"{', '.join(w.short_name for w in chosen)})",
-        after={"scope": scope, "workshops": sorted(w.pk for w in chosen)},
+        after={"scope": scope, "transfer": transfer, "workshops": sorted(w.pk for w in chosen)},
     )
     return token, secret
 

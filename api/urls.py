@@ -3,7 +3,7 @@
 from django.urls import path, re_path, register_converter
 from drf_spectacular.views import SpectacularAPIView
 
-from .views import committee, discussion, reviewing, submissions, workshops
+from .views import committee, discussion, reviewing, submissions, transfer, workshops
 from .views.base import unknown_path
 from .views.docs import ApiDocs
 
@@ -107,6 +107,22 @@ v1 = [
     ),
     path(
         "workshops/<str:slug>/profile/", discussion.ReviewerProfileDetail.as_view(), name="profile"
+    ),
+    path("workshops/<str:slug>/imports/", transfer.ImportList.as_view(), name="imports"),
+    path("workshops/<str:slug>/imports/<id:pk>/", transfer.ImportDetail.as_view(), name="import"),
+    path(
+        "workshops/<str:slug>/imports/<id:pk>/apply/",
+        transfer.ImportApply.as_view(),
+        name="import-apply",
+    ),
+    path("workshops/<str:slug>/exports/", transfer.ExportList.as_view(), name="exports"),
+    path(
+        "workshops/<str:slug>/exports/<id:pk>/", transfer.ExportDetail.as_view(), name="export-job"
+    ),
+    path(
+        "workshops/<str:slug>/exports/<id:pk>/download/",
+        transfer.ExportDownload.as_view(),
+        name="export-download",
     ),
     path("submissions/", submissions.SubmissionList.as_view(), name="submissions"),
     path("submissions/<id:pk>/", submissions.SubmissionDetail.as_view(), name="submission"),

@@ -20,7 +20,7 @@ from workshop.policy import require
 from .archive import archive_restore
 from .exporters import EXPORTS
 from .importers import ARCHIVE, FORMATS, run_import
-from .limits import max_upload_bytes
+from .limits import check_size, max_upload_bytes
 from .models import JobKind, JobStatus, TransferJob
 from .report import Report
 
@@ -32,6 +32,63 @@ LOST_AFTER = dt.timedelta(minutes=10)
 # A lost running job starts again this many times (it changed nothing: its transaction
 # died with its worker), then fails with a message that says so.
 RESTARTS = 2
+
+
+class UnreadableImport(ServiceError):
+    """The uploaded file cannot be read in the format it was uploaded as: no job is made.
+    `problems` are the parser's errors ({"line", "message"}), every one of them."""
+
+    api_code = "invalid_file"
+
+    def __init__(self, message: str, problems: list[dict[str, Any]]) -> None:
+        super().__init__(message)
+        self.problems = problems
+
+    @property
+    def fields(self) -> dict[str, list[str]]:
+        """Every problem, by line, as the file field's errors (the API's error shape)."""
+        return {
+            "file": [
+                f"{p['line']}: {p['message']}" if p.get("line") else str(p["message"])
+                for p in self.problems
+            ]
+        }
+
+
+class JobNotFinished(ServiceError):
+    """The job is still waiting or running: what was asked needs its outcome."""
+
+    status_code = 409
+    api_code = "not_finished"
+
+
+# How many of a file's problems the refusal's message names (all are in `problems`).
+NAMED_PROBLEMS = 5
+
+
+def import_file_check(*, fmt: str, data: bytes) -> None:
+    """Refuse (`UnreadableImport`) a file the format's parser finds errors in: not JSON,
+    not a zip, a missing column, a value that is no e-mail address, each by line. Parsing
+    reads no database and is quick next to the import itself, so an API client learns at
+    upload what the job could only tell it after a dry run. Problems of meaning (an
+    unknown reviewer, a paper of another number) are the dry run's to find."""
+    if not data:
+        raise UnreadableImport("The file is empty.", [{"line": 0, "message": "Empty file."}])
+    report = Report()
+    if fmt in FORMATS and check_size(data, report):
+        FORMATS[fmt][1](data, report)
+    if not report.errors:
+        return
+    label = FORMATS[fmt][0] if fmt in FORMATS else fmt
+    named = "; ".join(
+        f"{e['line']}: {e['message']}" if e["line"] else e["message"]
+        for e in report.errors[:NAMED_PROBLEMS]
+    )
+    more = len(report.errors) - NAMED_PROBLEMS
+    message = f"The file cannot be imported as {label}: {named}" + (
+        f" (and {more} more problems)." if more > 0 else ""
+    )
+    raise UnreadableImport(message, report.errors)
 
 
 def _progress_key(job_id: int) -> str:
@@ -61,9 +118,11 @@ def transfer_job_create(
     fmt: str,
     data: bytes = b"",
     dry_run: bool = True,
+    check_file: bool = False,
 ) -> TransferJob:
     """Queue an import (`transfer.import`; a dry run unless told otherwise) or an export
-    (`transfer.export`) of `workshop`.
+    (`transfer.export`) of `workshop`. With `check_file` (the API), a file its format's
+    parser cannot read is refused here (`UnreadableImport`) instead of in the job's report.
 
     Side effects: the job row with the uploaded file; one `transfer.export` activity entry
     for an export (an import writes its `transfer.import` entry when it runs); the task
@@ -77,6 +136,8 @@ def transfer_job_create(
             raise ServiceError(
                 f"The file is over the import limit of {max_upload_bytes():,} bytes."
             )
+        if check_file:
+            import_file_check(fmt=fmt, data=data)
     else:
         require(chair, "transfer.export", workshop, message="Only the chairs export data.")
         fmt = fmt or EXPORT_FORMAT
@@ -126,6 +187,10 @@ def transfer_job_confirm(*, job: TransferJob, chair: User) -> TransferJob:
     file)."""
     if job.kind == JobKind.EXPORT or not job.dry_run:
         raise ServiceError("Only a dry run can be confirmed.")
+    if not job.finished:
+        raise JobNotFinished(
+            "The dry run has not finished yet: confirm it once its report is there."
+        )
     if job.status != JobStatus.DONE or not job.report.get("ok"):
         raise ServiceError("The dry run found problems: fix the file and upload it again.")
     with job.upload.open("rb") as handle:

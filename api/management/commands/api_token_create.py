@@ -7,7 +7,7 @@ import datetime as dt
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from api.models import TokenScope
+from api.models import TokenScope, TransferScope
 from api.services import token_create
 from workshop.errors import ServiceError
 from workshop.models import User, Workshop
@@ -24,6 +24,10 @@ class Command(BaseCommand):
         parser.add_argument("--workshop", action="append", required=True,
                             help="A workshop slug (repeat for several).")  # fmt: skip
         parser.add_argument("--scope", choices=sorted(SCOPES), default="r")
+        parser.add_argument(
+            "--transfer", choices=["none", "read", "write"], default="none",
+            help="Import and export jobs (write: a read-write token only).",
+        )  # fmt: skip
         parser.add_argument("--name", default="command-line token")
         parser.add_argument("--days", type=int, default=90, help="Days until it expires.")
 
@@ -39,6 +43,8 @@ class Command(BaseCommand):
             token, secret = token_create(
                 user=user, name=options["name"], workshops=workshops,
                 scope=SCOPES[options["scope"]],
+                transfer={"none": TransferScope.NONE, "read": TransferScope.READ,
+                          "write": TransferScope.WRITE}[options["transfer"]],
                 expires_at=timezone.now() + dt.timedelta(days=options["days"]),
             )  # fmt: skip
         except ServiceError as exc:
