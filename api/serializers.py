@@ -47,7 +47,11 @@ WORKSHOP_COMMITTEE_FIELDS = WORKSHOP_PUBLIC_FIELDS | {
 
 class WorkshopSerializer(serializers.ModelSerializer):
     """Every setting; the view passes `shown` (from the policy: `WORKSHOP_PUBLIC_FIELDS`
-    unless told otherwise) and the others are left out of the answer."""
+    unless told otherwise) and the others are left out of the answer.
+
+    Milestones are ISO 8601 instants with their offset, answered in UTC; one sent without
+    an offset is read as UTC. `deadline_timezone` (chairs) is the zone the chairs' settings
+    page shows and takes them in; it does not change what the API reads or writes."""
 
     class Meta:
         model = Workshop
@@ -58,7 +62,8 @@ class WorkshopSerializer(serializers.ModelSerializer):
             "authors_withdraw_anytime", "submission_opens", "abstract_deadline",
             "paper_deadline", "supplementary_deadline", "bidding_deadline", "review_deadline",
             "rebuttal_opens", "rebuttal_closes", "discussion_ends", "notification_date",
-            "camera_ready_deadline", "grace_minutes", "reviews_released", "decisions_released",
+            "camera_ready_deadline", "deadline_timezone", "grace_minutes", "reviews_released",
+            "decisions_released",
         ]  # fmt: skip
         read_only_fields = ["id", "slug", "reviews_released", "decisions_released"]
         # Not every caller gets every field: the schema must not promise them.

@@ -20,6 +20,7 @@ from django.utils.html import conditional_escape, escape, format_html
 from django.utils.text import Truncator
 
 from . import services
+from .admin_forms import WorkshopSettingsForm
 from .admin_rows import OneLoopRows
 from .admin_scoping import (
     ChairScopedAdmin,
@@ -98,6 +99,7 @@ class WorkshopAdmin(ConfigAdminMixin, ChairScopedAdmin):
 
     chairs_may_add = False
     chairs_may_delete = False
+    form = WorkshopSettingsForm
     list_display = ["short_name", "name", "phase", "paper_deadline", "anonymity"]
     search_fields = ["name", "short_name", "slug"]
     prepopulated_fields = {"slug": ("short_name",)}
@@ -109,8 +111,9 @@ class WorkshopAdmin(ConfigAdminMixin, ChairScopedAdmin):
                            "call_for_papers", "authors_withdraw_anytime")}),
         ("Reviewing", {"fields": ("anonymity", "reviews_per_paper", "other_reviews_visibility",
                                   "page_limit", "upload_limit_mb", "openness")}),
-        ("Milestones (UTC; shown to people in AoE)", {"fields": (
-            "submission_opens", "abstract_deadline", "paper_deadline",
+        ("Milestones (in the time zone chosen here; stored in UTC, shown to people in AoE)",
+         {"fields": (
+            "deadline_timezone", "submission_opens", "abstract_deadline", "paper_deadline",
             "supplementary_deadline", "bidding_deadline", "review_deadline",
             "rebuttal_opens", "rebuttal_closes", "discussion_ends", "notification_date",
             "camera_ready_deadline", "grace_minutes")}),
@@ -118,6 +121,10 @@ class WorkshopAdmin(ConfigAdminMixin, ChairScopedAdmin):
                                          "release_controls")}),
         ("Activity", {"fields": ("activity_link",)}),
     )  # fmt: skip
+
+    class Media:
+        # The milestones' UTC line and the viewer's local time, live as the chair types.
+        js = ["js/admin-deadlines.js"]
 
     @admin.display(description="Phase")
     def phase(self, obj: Workshop) -> str:

@@ -404,9 +404,8 @@ def form_data(response) -> dict[str, Any]:
                 if value:
                     data[form.add_prefix(field_name)] = "on"
                 continue
-            if isinstance(value, dt.datetime):
-                data[form.add_prefix(field_name) + "_0"] = value.strftime("%Y-%m-%d")
-                data[form.add_prefix(field_name) + "_1"] = value.strftime("%H:%M:%S")
+            if isinstance(value, dt.datetime):  # one datetime-local input per milestone
+                data[form.add_prefix(field_name)] = value.strftime("%Y-%m-%dT%H:%M")
                 continue
             data[form.add_prefix(field_name)] = value
     return data
