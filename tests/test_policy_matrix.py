@@ -63,7 +63,7 @@ from reviews.models import (
 from reviews.services.reviewing import DEFAULT_FORM
 from submissions.models import Authorship, Submission, SubmissionStatus, SubmissionType
 from tests.factories import TopicFactory, UserFactory, WorkshopFactory
-from workshop.models import Membership, Role, User, Workshop
+from workshop.models import Membership, OutgoingMail, Role, User, Workshop
 from workshop.phases import Phase, current_phase
 from workshop.policy import can, permission_names
 
@@ -599,6 +599,13 @@ ROUTES = [
           lambda w: reverse("admin:reviews_decision_mails", args=[w.a.pk]),
           data=lambda w: {"action": "release_reviews"}, admin=True, phases="r",
           effect=lambda w: Workshop.objects.get(pk=w.a.pk).reviews_released),
+    Route("workshop.send_mail", "A", "POST",
+          lambda w: reverse("admin:reviews_mail_compose", args=[w.a.pk]),
+          data=lambda w: {"do": "hold", "recipients": "authors", "q": "", "token": "t" * 24,
+                          "subject": f"{MARKER} news", "body": "Dear {name}"},
+          admin=True,
+          effect=lambda w: sorted(OutgoingMail.objects.filter(kind="chair_mail")
+                                  .values_list("to", "status"))),
     Route("programme.manage", "A", "GET", lambda w: reverse("programme:edit", args=[w.a.slug]),
           visible=(("programme.view", "A"),)),
     Route("programme.view_slot", "P", "GET",
