@@ -226,3 +226,32 @@ def test_the_job_list_reads_a_fixed_number_of_queries(client, world, django_asse
     with django_assert_max_num_queries(8) as large:
         assert len(client.get(url, **auth(key)).json()["results"]) == 12
     assert len(large.captured_queries) == len(small.captured_queries)
+
+
+def test_the_token_page_and_the_command_grant_the_transfer_scope(client, world):
+    import io
+
+    from django.core.management import call_command
+
+    from api.models import ApiToken
+
+    chair = world["chair"]
+    client.force_login(chair)
+    form = client.get(reverse("api_tokens:new")).content.decode()
+    assert 'value="transfer:write"' in form and "Imports and exports" in form
+    client.post(reverse("api_tokens:new"), {
+        "name": "mover", "workshops": [world["ws"].pk], "scope": "read-write",
+        "transfer": "transfer:write", "expires_in_days": "30"})  # fmt: skip
+    assert ApiToken.objects.get(name="mover").transfer == "transfer:write"
+    refused = client.post(reverse("api_tokens:new"), {
+        "name": "ro-mover", "workshops": [world["ws"].pk], "scope": "read",
+        "transfer": "transfer:write", "expires_in_days": "30"}).content.decode()  # fmt: skip
+    assert "read-only token cannot run imports" in refused
+    assert not ApiToken.objects.filter(name="ro-mover").exists()
+    out = io.StringIO()
+    call_command("api_token_create", "--user", chair.email, "--workshop", "api-move",
+                 "--scope", "rw", "--transfer", "read",
+                 stdout=out, stderr=io.StringIO())  # fmt: skip
+    key = out.getvalue().strip()
+    assert client.get(reverse("api:exports", args=["api-move"]), **auth(key)).status_code == 200
+    assert client.post(reverse("api:exports", args=["api-move"]), **auth(key)).status_code == 403

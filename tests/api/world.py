@@ -76,7 +76,8 @@ def build_api_world() -> ApiWorld:
         user = User.objects.get(pk=pk)
         _, secret = token_create(user=user, name=f"{role} script",
                                  workshops=list(token_workshops_for(user)),
-                                 scope="read-write")  # fmt: skip
+                                 scope="read-write",
+                                 transfer="transfer:write")  # fmt: skip
         secrets[role] = secret
     assert ApiToken.objects.count() == len(secrets)
     return ApiWorld(base=world, secrets=secrets, beta_paper=beta)
