@@ -64,3 +64,36 @@ def source_object_id(*, workshop: Workshop, system: str, kind: str, source_id: s
         .values_list("object_id", flat=True)
         .first()
     )
+
+
+def source_records_write_many(
+    *,
+    workshop: Workshop,
+    system: str,
+    kind: str,
+    items: list[tuple[str, models.Model, dict[str, Any]]],
+) -> None:
+    """`source_record_write` for many (source id, object, data) of one kind, in one upsert
+    per thousand: the same rows, whatever was there before (a source id named twice keeps
+    its last object and data)."""
+    last = {str(source_id)[:200]: (obj, data) for source_id, obj, data in items if source_id}
+    if not last:
+        return
+    SourceRecord.objects.bulk_create(
+        [
+            SourceRecord(
+                workshop=workshop,
+                system=system,
+                kind=kind,
+                source_id=source_id,
+                content_type=ContentType.objects.get_for_model(obj),
+                object_id=obj.pk,
+                data=data,
+            )
+            for source_id, (obj, data) in last.items()
+        ],
+        update_conflicts=True,
+        unique_fields=["workshop", "system", "kind", "source_id"],
+        update_fields=["content_type", "object_id", "data", "imported_at"],
+        batch_size=1000,
+    )
