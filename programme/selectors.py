@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, Prefetch, QuerySet
 
 from submissions.models import Authorship, Submission, SubmissionStatus
 from workshop.models import Workshop
@@ -103,4 +104,19 @@ def placement_for_paper(workshop: Workshop, number: int) -> Placement | None:
         Placement.objects.filter(session__workshop=workshop, submission__number=number)
         .select_related("session__workshop", "submission__workshop", "presenter")
         .first()
+    )
+
+
+def scheduled_counts(workshop_ids: Iterable[int]) -> dict[int, int]:
+    """{workshop id: accepted papers placed in a session}, one query for any number of
+    workshops (the chairs' home; the editor lists the others: `unplaced_papers`)."""
+    return dict(
+        Placement.objects.filter(
+            submission__workshop__in=list(workshop_ids),
+            submission__status=SubmissionStatus.ACCEPTED,
+        )
+        .order_by()
+        .values("submission__workshop_id")
+        .annotate(n=Count("pk"))
+        .values_list("submission__workshop_id", "n")
     )

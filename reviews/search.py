@@ -62,15 +62,16 @@ HOLDS = {
 def _aggregate(fn: str, value: str, context: SearchContext) -> Q:
     """Papers whose stored figure (`PaperScore`, kept by the review services) compares as
     asked: a filter on one small joined row per paper, flat in the workshop's size. A paper
-    with no submitted review has 0 reviews done (so that `reviews:<3` finds it) and no
-    score (so that no `score:` comparison does)."""
+    with no submitted review has 0 reviews done (so that `reviews:<3` finds it), one never
+    assigned has 0 reviewers (`assigned:<3`), and neither has a score (so that no `score:`
+    comparison finds them)."""
     lookup, number = parse_comparison(value)
     field_name = f"score__{fn}"
     if lookup == "ne":
         condition = Q(**{f"{field_name}__isnull": False}) & ~Q(**{field_name: number})
     else:
         condition = Q(**{f"{field_name}__{lookup}": number})
-    if fn == "done" and HOLDS[lookup](0, number):
+    if fn in ("done", "assigned") and HOLDS[lookup](0, number):
         return condition | Q(score__isnull=True)
     return condition
 
@@ -129,6 +130,10 @@ def high_q(value: str, context: SearchContext) -> Q:
 
 def reviews_q(value: str, context: SearchContext) -> Q:
     return _aggregate("done", value, context)
+
+
+def assigned_q(value: str, context: SearchContext) -> Q:
+    return _aggregate("assigned", value, context)
 
 
 def disagree_q(value: str, context: SearchContext) -> Q:
@@ -231,6 +236,9 @@ search_keyword_register(
 search_keyword_register("min", low_q, help="min:<2: lowest recommendation")
 search_keyword_register("max", high_q, help="max:5: highest recommendation")
 search_keyword_register("reviews", reviews_q, help="reviews:<3: submitted reviews")
+search_keyword_register(
+    "assigned", assigned_q, help="assigned:<3: active reviewers (short of reviewers)"
+)
 search_keyword_register(
     "disagree",
     disagree_q,

@@ -5,6 +5,7 @@ double-blind workshop, none that only the member's own input made) never appear.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.core.cache import cache
@@ -25,7 +26,7 @@ from ..affinity import (
     topic_scores,
 )
 from ..expertise.embedding import load_model
-from ..models import POSITIVE_BIDS, Bid, ReviewerProfile
+from ..models import POSITIVE_BIDS, Assignment, Bid, ReviewerProfile
 from ..permissions import bidding_facts_prefill
 from .conflicts import ConflictMap, conflicts_for, hidden_submission_ids
 from .expertise import FitExplanation, included_publications
@@ -237,15 +238,26 @@ def committee_overview(workshop: Workshop) -> list[CommitteeRow]:
     for b in bid_counts:
         members[b["user_id"]].bids = b["n"]
         members[b["user_id"]].positive_bids = b["positive"]
-    from ..models import Assignment
-
-    for a in (
-        Assignment.objects.filter(submission__workshop=workshop, reviewer_id__in=members)
-        .values("reviewer_id")
-        .annotate(n=Count("pk"))
-    ):
-        members[a["reviewer_id"]].load = a["n"]
+    for (_, uid), load in member_loads([workshop.pk]).items():
+        if uid in members:
+            members[uid].load = load
     return sorted(members.values(), key=lambda r: r.user.name.lower())
+
+
+def member_loads(workshop_ids: Iterable[int]) -> dict[tuple[int, int], int]:
+    """{(workshop id, user id): the person's active assignments (any role, not declined)}:
+    the load the committee overview shows and the chairs' home spreads; one query for any
+    number of workshops."""
+    return {
+        (wid, uid): n
+        for wid, uid, n in Assignment.objects.filter(
+            submission__workshop__in=list(workshop_ids), declined_at__isnull=True
+        )
+        .order_by()
+        .values("submission__workshop_id", "reviewer_id")
+        .annotate(n=Count("pk"))
+        .values_list("submission__workshop_id", "reviewer_id", "n")
+    }
 
 
 def bid_coverage(workshop: Workshop) -> list[dict]:

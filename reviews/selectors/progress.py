@@ -3,11 +3,12 @@ and who is late (for the chairs' reminder and the periodic one)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from statistics import mean
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -99,11 +100,7 @@ def review_progress(
         role=Role.REVIEWER,
         declined_at__isnull=True,
     ).order_by()
-    # The totals from each paper's stored figures (one small row per paper), not from
-    # every assignment and review of the workshop.
-    totals = PaperScore.objects.filter(
-        submission__workshop=workshop, submission__status=SubmissionStatus.SUBMITTED
-    ).aggregate(assigned=Coalesce(Sum("assigned"), 0), submitted=Coalesce(Sum("done"), 0))
+    total_assigned, total_submitted = review_totals([workshop.pk]).get(workshop.pk, (0, 0))
     paper_page = _page_of(
         papers_qs.order_by("number").only("pk", "number", "title"), page, page_size
     )
@@ -141,8 +138,8 @@ def review_progress(
         papers=list(papers.values()),
         reviewers=list(reviewers.values()),
         overdue=timezone.now() > workshop.review_deadline,
-        total_assigned=totals["assigned"],
-        total_submitted=totals["submitted"],
+        total_assigned=total_assigned,
+        total_submitted=total_submitted,
         page=paper_page.number,
         pages=paper_page.paginator.num_pages,
         reviewer_page=people_page.number,
@@ -152,20 +149,56 @@ def review_progress(
     )
 
 
+def review_totals(workshop_ids: Iterable[int]) -> dict[int, tuple[int, int]]:
+    """{workshop id: (reviews assigned, reviews submitted)} over the papers under review, in
+    one query for any number of workshops (the progress page's totals and the chairs' home).
+
+    From each paper's stored figures (one small row per paper, kept by the review services),
+    not from every assignment and review of the workshops."""
+    return {
+        wid: (assigned, done)
+        for wid, assigned, done in PaperScore.objects.filter(
+            submission__workshop__in=list(workshop_ids),
+            submission__status=SubmissionStatus.SUBMITTED,
+        )
+        .order_by()
+        .values("submission__workshop_id")
+        .annotate(assigned=Coalesce(Sum("assigned"), 0), done=Coalesce(Sum("done"), 0))
+        .values_list("submission__workshop_id", "assigned", "done")
+    }
+
+
+def _reviews_owed(workshop_ids: Iterable[int]) -> QuerySet[Assignment]:
+    """The one definition of a review still owed: an active reviewer assignment of a paper
+    under review whose review is not submitted (late once the review deadline has passed)."""
+    return Assignment.objects.filter(
+        submission__workshop__in=list(workshop_ids),
+        role=Role.REVIEWER,
+        declined_at__isnull=True,
+        submission__status=SubmissionStatus.SUBMITTED,
+    ).exclude(review__status=ReviewStatus.SUBMITTED)
+
+
 def late_reviewers(workshop: Workshop) -> dict[int, tuple[User, list[Submission]]]:
     """Reviewers with unsubmitted reviews of papers under review, and those papers (by
     number), keyed by user id; one query."""
     late: dict[int, tuple[User, list[Submission]]] = {}
     for a in (
-        Assignment.objects.filter(
-            submission__workshop=workshop,
-            role=Role.REVIEWER,
-            declined_at__isnull=True,
-            submission__status=SubmissionStatus.SUBMITTED,
-        )
-        .exclude(review__status=ReviewStatus.SUBMITTED)
+        _reviews_owed([workshop.pk])
         .select_related("reviewer", "submission")
         .order_by("submission__number")
     ):
         late.setdefault(a.reviewer_id, (a.reviewer, []))[1].append(a.submission)
     return late
+
+
+def late_reviewer_counts(workshop_ids: Iterable[int]) -> dict[int, int]:
+    """{workshop id: how many reviewers `late_reviewers` lists}, one query for any number of
+    workshops (the chairs' home)."""
+    return dict(
+        _reviews_owed(workshop_ids)
+        .order_by()
+        .values("submission__workshop_id")
+        .annotate(n=Count("reviewer_id", distinct=True))
+        .values_list("submission__workshop_id", "n")
+    )
