@@ -91,9 +91,15 @@ class InviteForm(OneLineInputs, forms.Form):
         self.fields["workshop"].queryset = workshops
 
     def clean(self) -> dict:
+        """The good rows in `rows`; each bad line in `problems` (why) and `bad_lines` (its
+        text): the good are invited and the bad reported by themselves, HotCRP's way. Only
+        when no line is good is the form invalid."""
         data = super().clean()
         role = data.get("role", Role.REVIEWER)
-        rows, problems = parse_invitation_rows(data.get("people") or "", default_role=role)
+        bad_lines: list[str] = []
+        rows, problems = parse_invitation_rows(
+            data.get("people") or "", default_role=role, bad_lines=bad_lines
+        )
         upload = data.get("csv_file")
         if upload:
             if upload.size > 1024 * 1024:
@@ -103,14 +109,14 @@ class InviteForm(OneLineInputs, forms.Form):
             except UnicodeDecodeError:
                 raise forms.ValidationError("The CSV file must be UTF-8 text.") from None
             # Parsed on its own: its header and line numbers are the file's.
-            csv_rows, csv_problems = parse_invitation_rows(text, default_role=role)
+            csv_rows, csv_problems = parse_invitation_rows(
+                text, default_role=role, bad_lines=bad_lines
+            )
             rows += csv_rows
             problems += [f"CSV file, {p[0].lower()}{p[1:]}" for p in csv_problems]
-        if problems:
-            raise forms.ValidationError(problems)
         if not rows:
-            raise forms.ValidationError("Give at least one email address.")
-        data["rows"] = rows
+            raise forms.ValidationError(problems or ["Give at least one email address."])
+        data["rows"], data["problems"], data["bad_lines"] = rows, problems, bad_lines
         return data
 
 

@@ -8,6 +8,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
+from django.utils.translation import ngettext
 
 from workshop.admin_scoping import ChairScopedAdmin
 from workshop.errors import ServiceError
@@ -67,18 +68,31 @@ class InvitationAdmin(ChairScopedAdmin):
         workshops = self.chaired_workshops(request)
         form = InviteForm(request.POST or None, request.FILES or None, workshops=workshops,
                           initial={"workshop": workshops.first()})  # fmt: skip
+        not_invited: list[str] = []
         if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
             made, skipped = invitations.invitations_bulk(
-                workshop=form.cleaned_data["workshop"],
-                rows=form.cleaned_data["rows"],
-                invited_by=request.user,
+                workshop=data["workshop"], rows=data["rows"], invited_by=request.user
             )
-            self.message_user(request, f"{len(made)} invitation(s) sent.", messages.SUCCESS)
+            sent = ngettext("%(n)d invitation sent.", "%(n)d invitations sent.", len(made))
+            self.message_user(request, sent % {"n": len(made)}, messages.SUCCESS)
             for reason in skipped:
                 self.message_user(request, f"Skipped: {reason}", messages.WARNING)
-            return redirect("admin:reviews_invitation_changelist")
+            if not data["problems"]:
+                return redirect("admin:reviews_invitation_changelist")
+            # The good ones are invited; the bad lines come back in the box, each with why.
+            not_invited = data["problems"]
+            form = InviteForm(
+                workshops=workshops,
+                initial={
+                    "workshop": data["workshop"],
+                    "role": data["role"],
+                    "people": "\n".join(data["bad_lines"]),
+                },
+            )
         context = {
             **self.admin_site.each_context(request),
+            "not_invited": not_invited,
             "form": form,
             "title": "Invite to the programme committee",
             "opts": self.model._meta,
@@ -127,7 +141,8 @@ class InvitationAdmin(ChairScopedAdmin):
                 done += 1
             except ServiceError as exc:
                 self.message_user(request, f"{inv.email}: {exc.message}", messages.WARNING)
-        self.message_user(request, f"{done} invitation(s) re-sent.", messages.SUCCESS)
+        again = ngettext("%(n)d invitation re-sent.", "%(n)d invitations re-sent.", done)
+        self.message_user(request, again % {"n": done}, messages.SUCCESS)
 
     @admin.action(description="Revoke the selected invitations")
     def revoke(self, request: HttpRequest, queryset: QuerySet[Invitation]) -> None:

@@ -41,13 +41,14 @@ class InvitationRow:
     role: str
 
 
-def parse_invitation_rows(text: str, *, default_role: str = Role.REVIEWER) -> tuple[
-    list[InvitationRow], list[str]
-]:  # fmt: skip
+def parse_invitation_rows(
+    text: str, *, default_role: str = Role.REVIEWER, bad_lines: list[str] | None = None
+) -> tuple[list[InvitationRow], list[str]]:
     """Rows from pasted text or CSV: "name, email[, role]", "Name <email>" or "email".
 
-    Returns the rows and a list of problems (line number and what is wrong), so that a chair
-    sees every bad line at once and nothing is half-imported.
+    Returns the good rows and a list of problems (line number and what is wrong), so that a
+    chair sees every bad line at once, each by itself; `bad_lines`, when given, receives each
+    bad line's text (its cells joined by ", "), for the form to offer back for correction.
     """
     rows: list[InvitationRow] = []
     problems: list[str] = []
@@ -70,13 +71,18 @@ def parse_invitation_rows(text: str, *, default_role: str = Role.REVIEWER) -> tu
             name, email = cells[0], cells[1]
             if len(cells) > 2:
                 role = _role(cells[2])
+        problem = ""
         try:
             validate_email(email)
         except ValidationError:
-            problems.append(f"Line {number}: “{email}” is not an email address.")
-            continue
-        if role is None:
-            problems.append(f"Line {number}: the role must be reviewer or area chair.")
+            problem = f"Line {number}: “{email}” is not an email address."
+        else:
+            if role is None:
+                problem = f"Line {number}: the role must be reviewer or area chair."
+        if problem:
+            problems.append(problem)
+            if bad_lines is not None:
+                bad_lines.append(", ".join(cells))
             continue
         rows.append(InvitationRow(name=name, email=email.lower(), role=role))
     return rows, problems

@@ -110,7 +110,7 @@ def test_chair_invites_reviewer_who_signs_up_profiles_and_bids(
     page.get_by_role("button", name="Send invitations").click()
 
     expect(page).to_have_url(f"{base}/admin/reviews/invitation/")
-    expect(page.locator("ul.messagelist")).to_contain_text("1 invitation(s) sent.")
+    expect(page.locator("ul.messagelist")).to_contain_text("1 invitation sent.")
     row = page.locator("#result_list tbody tr").filter(has_text=RITA_EMAIL)
     expect(row).to_have_count(1)
     expect(row.locator("td.field-name")).to_have_text("Rita Reviewer")

@@ -115,7 +115,7 @@ def test_chair_invites_one_person_and_the_mail_has_two_links(client, workshop, c
             follow=True,
         )
     assert response.redirect_chain[-1][0] == reverse(CHANGELIST_URL)
-    assert "1 invitation(s) sent." in messages_of(response)
+    assert "1 invitation sent." in messages_of(response)
     invitation = Invitation.objects.get()
     assert (invitation.workshop, invitation.email, invitation.role, invitation.status) == (
         workshop,
@@ -154,7 +154,7 @@ def test_bulk_invite_from_pasted_rows(client, workshop, chair):
             {"workshop": workshop.pk, "role": Role.REVIEWER, "people": people},
             follow=True,
         )
-    assert "5 invitation(s) sent." in messages_of(response)
+    assert "5 invitations sent." in messages_of(response)
     got = {(i.email, i.name, i.role) for i in Invitation.objects.all()}
     assert got == {
         ("ada@lab-a.org", "Ada Lovelace", Role.AREA_CHAIR),
@@ -196,7 +196,7 @@ def test_bulk_invite_from_csv_file_with_header_row(client, workshop, chair):
             {"workshop": workshop.pk, "role": Role.REVIEWER, "people": "", "csv_file": csv_file},
             follow=True,
         )
-    assert "2 invitation(s) sent." in messages_of(response)
+    assert "2 invitations sent." in messages_of(response)
     got = {(i.email, i.name, i.role) for i in Invitation.objects.all()}
     assert got == {
         ("ada@lab-a.org", "Ada Lovelace", Role.REVIEWER),
@@ -225,7 +225,7 @@ def test_bulk_invite_from_pasted_text_and_csv_file_together(client, workshop, ch
     }
 
 
-def test_bad_lines_are_all_reported_with_line_numbers_and_nothing_is_imported(
+def test_bad_lines_are_reported_each_by_itself_and_the_good_ones_are_invited(
     client, workshop, chair
 ):
     client.force_login(chair)
@@ -240,16 +240,52 @@ def test_bad_lines_are_all_reported_with_line_numbers_and_nothing_is_imported(
         response = client.post(
             reverse(INVITE_URL), {"workshop": workshop.pk, "role": Role.REVIEWER, "people": people}
         )
+    # The two good lines are invited and mailed (HotCRP's way: one bad address blocks nobody).
+    assert set(Invitation.objects.values_list("email", flat=True)) == {
+        "ada@lab-a.org",
+        "alan@lab-b.org",
+    }
+    assert sorted(m.to[0] for m in mail.outbox) == ["ada@lab-a.org", "alan@lab-b.org"]
+    assert "2 invitations sent." in messages_of(response)
+    # The page stays, lists each bad line with why, and offers the bad lines back to fix.
+    assert response.status_code == 200
+    problems = response.context["not_invited"]
+    assert len(problems) == 3
+    assert problems[0].startswith("Line 2:") and "not-an-address" in problems[0]
+    assert problems[1].startswith("Line 4:") and "role" in problems[1]
+    assert problems[2].startswith("Line 5:")
+    html = response.content.decode()
+    assert "These 3 lines were not invited; fix them below and send again:" in html
+    assert "Line 2:" in html and "Line 4:" in html and "Line 5:" in html
+    assert response.context["form"]["people"].value() == (
+        "Bad Person, not-an-address\nGrace Hopper, grace@lab-c.org, janitor\nalso wrong@"
+    )
+    # Fixed and sent again: the rest are invited, nothing twice.
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        response = client.post(
+            reverse(INVITE_URL),
+            {
+                "workshop": workshop.pk,
+                "role": Role.REVIEWER,
+                "people": "Bad Person, bad@lab-f.org\nGrace Hopper, grace@lab-c.org, reviewer",
+            },
+            follow=True,
+        )
+    assert "2 invitations sent." in messages_of(response)
+    assert Invitation.objects.count() == 4
+
+
+def test_only_bad_lines_invite_nobody_and_keep_the_input(client, workshop, chair):
+    client.force_login(chair)
+    response = client.post(
+        reverse(INVITE_URL),
+        {"workshop": workshop.pk, "role": Role.REVIEWER, "people": "nobody\nalso wrong@"},
+    )
     assert response.status_code == 200
     errors = response.context["form"].non_field_errors()
-    assert len(errors) == 3
-    assert errors[0].startswith("Line 2:") and "not-an-address" in errors[0]
-    assert errors[1].startswith("Line 4:") and "role" in errors[1]
-    assert errors[2].startswith("Line 5:")
-    html = response.content.decode()
-    assert "Line 2:" in html and "Line 4:" in html and "Line 5:" in html
+    assert [e[:7] for e in errors] == ["Line 1:", "Line 2:"]
+    assert response.context["form"]["people"].value() == "nobody\nalso wrong@"
     assert not Invitation.objects.exists()
-    assert not OutgoingMail.objects.exists()
     assert mail.outbox == []
 
 
@@ -293,7 +329,7 @@ def test_duplicate_pending_invitation_is_skipped_with_a_message(client, workshop
             follow=True,
         )
     shown = messages_of(response)
-    assert "2 invitation(s) sent." in shown
+    assert "2 invitations sent." in shown
     skipped = [m for m in shown if m.startswith("Skipped:")]
     assert len(skipped) == 2
     assert any("ada@lab-a.org" in m and "pending invitation" in m for m in skipped)
@@ -314,7 +350,7 @@ def test_current_member_in_that_role_is_skipped(client, workshop, chair):
         {"workshop": workshop.pk, "role": Role.REVIEWER, "people": "rita@rev-lab.org"},
         follow=True,
     )
-    assert "0 invitation(s) sent." in messages_of(response)
+    assert "0 invitations sent." in messages_of(response)
     assert any("already on the committee" in m for m in messages_of(response))
     assert not Invitation.objects.exists()
 
@@ -509,7 +545,7 @@ def test_resend_makes_new_links_and_the_old_ones_stop_working(client, workshop, 
     old_accept, old_decline = links(invitation)
     client.force_login(chair)
     response = admin_action(client, "resend", invitation)
-    assert "1 invitation(s) re-sent." in messages_of(response)
+    assert "1 invitation re-sent." in messages_of(response)
     invitation.refresh_from_db()
     assert invitation.sent_count == 2
     assert OutgoingMail.objects.filter(kind="committee_invitation").count() == 2
