@@ -32,6 +32,8 @@ from workshop.models import Membership, Role, Workshop
 
 from .archive import archive_export
 from .report import Progress
+from .writers.easychair import easychair_export
+from .writers.openreview import openreview_export
 
 # Our readers of a question, in HotCRP's words.
 VISIBILITY = {"authors": "au", "committee": "re", "chairs": "admin"}
@@ -213,6 +215,17 @@ EXPORTS: dict[str, tuple[str, Exporter, str]] = {
         "HotCRP: paper JSON, review JSON with the form's settings, PC info CSV (zip)",
         hotcrp_export,
         "hotcrp.zip",
+    ),
+    "openreview": (
+        "OpenReview: API v2 notes and committee groups, as openreview-py's to_json writes "
+        "them (JSON)",
+        openreview_export,
+        "openreview.json",
+    ),
+    "easychair": (
+        "EasyChair: submission, author, committee, review, topic and bidding CSVs (zip)",
+        easychair_export,
+        "easychair.zip",
     ),
 }
 

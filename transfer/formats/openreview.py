@@ -17,8 +17,10 @@ from . import (
     AffinityRecord,
     AuthorRecord,
     Bundle,
+    MemberRecord,
     PaperRecord,
     ReviewRecord,
+    SourceField,
     csv_rows,
     decode,
     json_document,
@@ -64,6 +66,29 @@ def _kind(note: dict[str, Any]) -> str:
     if any("Comment" in x or "Rebuttal" in x for x in last):
         return "comment"
     return "other"
+
+
+def _label(key: str) -> str:
+    """A content field's name as a question's label: `overall_recommendation` is
+    "Overall recommendation"; a name with capitals or spaces is kept as it is."""
+    if key != key.lower() or " " in key:
+        return key
+    text = key.replace("_", " ").strip()
+    return text[:1].upper() + text[1:]
+
+
+def _audience(field: Any) -> str:
+    """Who reads a content field, by its own `readers` (API v2): the paper's authors, the
+    committee, or the programme chairs alone; "" when the field does not say."""
+    readers = field.get("readers") if isinstance(field, dict) else None
+    if not readers:
+        return ""
+    last = {str(r).rsplit("/", 1)[-1] for r in readers}
+    if "Authors" in last or "everyone" in readers:
+        return "authors"
+    if last & {"Reviewers", "Area_Chairs", "Senior_Area_Chairs"}:
+        return "committee"
+    return "chairs"
 
 
 # A review's fields that are no answer: who wrote it, the note's own ids and times.
@@ -121,10 +146,37 @@ def _submission(line: str, note: dict[str, Any], report: Report) -> PaperRecord 
         keywords=", ".join(keywords) if isinstance(keywords, list) else str(keywords),
         authors=authors,
         topics=[],
-        status="submitted",
+        status="withdrawn"
+        if str(_value(content, "venueid")).endswith("/Withdrawn_Submission")
+        else "submitted",
         external_id=str(note.get("forum") or note.get("id") or ""),
         source=source,
     )
+
+
+# A venue's committee groups (`Group.to_json()`), by the last part of their id.
+GROUP_ROLES = {
+    "Reviewers": "reviewer",
+    "Area_Chairs": "area_chair",
+    "Senior_Area_Chairs": "area_chair",
+    "Program_Chairs": "chair",
+}
+
+
+def _group(line: str, group: dict[str, Any], bundle: Bundle, report: Report) -> None:
+    """A committee group's members: those named by address join the committee; a member
+    named by a profile id is reported (the profiles, or a mapping, give the address)."""
+    role = GROUP_ROLES.get(str(group.get("id", "")).rsplit("/", 1)[-1])
+    if role is None:
+        report.field("group", str(group.get("id", "")), "dropped: not a committee group")
+        return
+    for member in group.get("members") or []:
+        member = str(member).strip()
+        if "@" in member:
+            bundle.members.append(MemberRecord(line=line, email=member.lower(), name="", role=role))
+        else:
+            report.warn(line, f"{group['id']}: member {member} has no address here: not imported.")
+            report.field("group", "members", "dropped: a profile id, no address")
 
 
 def parse_notes(data: bytes, report: Report) -> Bundle:
@@ -137,6 +189,9 @@ def parse_notes(data: bytes, report: Report) -> Bundle:
     bundle = Bundle()
     for index, note in enumerate(_notes(data, report), start=1):
         line = f"note {index}"
+        if isinstance(note, dict) and "members" in note and "content" not in note:
+            _group(line, note, bundle, report)
+            continue
         if not isinstance(note, dict) or not isinstance(note.get("content"), dict):
             report.error(line, "Expected a note with a content object.")
             continue
@@ -157,6 +212,11 @@ def parse_notes(data: bytes, report: Report) -> Bundle:
                 for k in content
                 if k not in NOTE_PROPS
             }
+            for key in answers:
+                if key not in bundle.review_form:
+                    bundle.review_form[key] = SourceField(
+                        name=_label(key), visibility=_audience(content.get(key))
+                    )
             email = str(_value(content, "reviewer_email") or note.get("reviewer_email") or "")
             bundle.reviews.append(
                 ReviewRecord(

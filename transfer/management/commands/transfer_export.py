@@ -15,7 +15,10 @@ from ...exporters import EXPORTS
 
 
 class Command(BaseCommand):
-    help = "Write a workshop: our full archive (every row and file, signed) or HotCRP's shapes."
+    help = (
+        "Write a workshop: our full archive (every row and file, signed), or HotCRP's, "
+        "OpenReview's or EasyChair's shapes."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--workshop", required=True, help="slug of the workshop")
@@ -24,7 +27,7 @@ class Command(BaseCommand):
             "--format",
             choices=sorted(EXPORTS),
             default="archive",
-            help="archive (ours, every row and file) or hotcrp (HotCRP's shapes)",
+            help="archive (ours, every row and file), hotcrp, openreview or easychair",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
