@@ -47,6 +47,12 @@ class TransferJob(models.Model):
         default=False,
         help_text="A restore: the administrator allowed an archive this deployment did not sign.",
     )
+    options = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="An import: what the chair confirmed after the dry run (`score_maps`: each "
+        "score field of the other form, value by value, to our question's scale).",
+    )
     status = models.CharField(max_length=10, choices=JobStatus.choices, default=JobStatus.PENDING)
     progress_done = models.PositiveIntegerField(default=0)
     progress_total = models.PositiveIntegerField(default=0)
