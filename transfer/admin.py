@@ -131,6 +131,9 @@ class TransferJobAdmin(ChairScopedAdmin):
             "percent": percent,
             "JobStatus": JobStatus,
             "report": job.report or {},
+            "proposed_maps": [
+                m for m in (job.report or {}).get("mappings", []) if not m.get("identity")
+            ],
         }
 
     def progress_view(self, request: HttpRequest, job_id: int) -> HttpResponse:
@@ -142,12 +145,29 @@ class TransferJobAdmin(ChairScopedAdmin):
         context = {"job": job, **self._state(job)}
         return TemplateResponse(request, "transfer/_progress.html", context)
 
+    @staticmethod
+    def _corrections(request: HttpRequest) -> dict[str, dict[str, str]]:
+        """The score mappings as the chair left them on the dry run's page: field ->
+        {value in the file: score here} (the service checks them)."""
+        maps: dict[str, dict[str, str]] = {}
+        for key, field in request.POST.items():
+            if key.startswith("map-field-"):
+                prefix = f"map-{key.removeprefix('map-field-')}-"
+                maps[field] = {
+                    name.removeprefix(prefix): value
+                    for name, value in request.POST.items()
+                    if name.startswith(prefix)
+                }
+        return maps
+
     def confirm_view(self, request: HttpRequest, job_id: int) -> HttpResponse:
         job = self._job(request, job_id)
         if request.method != "POST":
             return redirect("admin:transfer_transferjob_change", job.pk)
         try:
-            new = services.transfer_job_confirm(job=job, chair=request.user)
+            new = services.transfer_job_confirm(
+                job=job, chair=request.user, score_maps=self._corrections(request)
+            )
         except ServiceError as exc:
             self.message_user(request, exc.message, messages.ERROR)
             return redirect("admin:transfer_transferjob_change", job.pk)

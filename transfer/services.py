@@ -22,6 +22,7 @@ from .exporters import EXPORTS
 from .importers import ARCHIVE, FORMATS, run_import
 from .limits import check_size, max_upload_bytes
 from .models import JobKind, JobStatus, TransferJob
+from .preferences import score_table
 from .report import Report
 
 EXPORT_FORMAT = "archive"
@@ -119,10 +120,12 @@ def transfer_job_create(
     data: bytes = b"",
     dry_run: bool = True,
     check_file: bool = False,
+    options: dict[str, Any] | None = None,
 ) -> TransferJob:
     """Queue an import (`transfer.import`; a dry run unless told otherwise) or an export
     (`transfer.export`) of `workshop`. With `check_file` (the API), a file its format's
     parser cannot read is refused here (`UnreadableImport`) instead of in the job's report.
+    `options`: what the chair confirmed after the dry run (`transfer_job_confirm`).
 
     Side effects: the job row with the uploaded file; one `transfer.export` activity entry
     for an export (an import writes its `transfer.import` entry when it runs); the task
@@ -144,7 +147,10 @@ def transfer_job_create(
         if fmt not in EXPORTS:
             raise ServiceError(f"Unknown export format {fmt!r}: one of {', '.join(EXPORTS)}.")
         dry_run = False
-    job = TransferJob(workshop=workshop, kind=kind, format=fmt, dry_run=dry_run, created_by=chair)
+    job = TransferJob(
+        workshop=workshop, kind=kind, format=fmt, dry_run=dry_run, created_by=chair,
+        options=options or {},
+    )  # fmt: skip
     if data:
         job.upload.save(f"{workshop.slug}-{fmt}", ContentFile(data), save=False)
     job.save()
@@ -182,9 +188,12 @@ def transfer_restore_create(
     return job
 
 
-def transfer_job_confirm(*, job: TransferJob, chair: User) -> TransferJob:
+def transfer_job_confirm(
+    *, job: TransferJob, chair: User, score_maps: dict[str, Any] | None = None
+) -> TransferJob:
     """Run for real the import (or restore) a successful dry run previewed (the same
-    file)."""
+    file). Confirming also confirms the dry run's score mappings (`confirmed_score_maps`):
+    the ones it proposed, or the chair's corrections of them (`score_maps`)."""
     if job.kind == JobKind.EXPORT or not job.dry_run:
         raise ServiceError("Only a dry run can be confirmed.")
     if not job.finished:
@@ -207,7 +216,36 @@ def transfer_job_confirm(*, job: TransferJob, chair: User) -> TransferJob:
         fmt=job.format,
         data=data,
         dry_run=False,
+        options={**job.options, "score_maps": confirmed_score_maps(job, score_maps)},
     )
+
+
+def confirmed_score_maps(
+    job: TransferJob, corrections: dict[str, Any] | None = None
+) -> dict[str, dict[str, int]]:
+    """The score mappings a confirmation applies: each non-identity mapping the dry run
+    showed, value by value, unless the chair corrected it (`corrections`, by field name:
+    {"Overall evaluation": {"8": 4, ...}}). A correction must map every value the dry run
+    showed, onto whole numbers; otherwise it is refused, naming the field and value."""
+    maps: dict[str, dict[str, int]] = {}
+    fixed = {str(k).lower(): v for k, v in (corrections or {}).items()}
+    for mapping in (job.report or {}).get("mappings", []):
+        if mapping.get("identity"):
+            continue
+        key = str(mapping["field"]).lower()
+        proposal = {str(k): int(v) for k, v in mapping["table"]}
+        given = fixed.get(key)
+        if given is None:
+            maps[key] = proposal
+            continue
+        table = score_table(given)
+        for value in proposal:
+            if int(value) not in table:
+                raise ServiceError(
+                    f"{mapping['field']}: the corrected mapping gives no score for {value}."
+                )
+        maps[key] = {str(k): v for k, v in table.items()}
+    return maps
 
 
 def _enqueue(job_id: int) -> bool:
@@ -277,6 +315,7 @@ def transfer_job_run(job_id: int) -> str:
                 data=data,
                 dry_run=job.dry_run,
                 progress=progress,
+                options=job.options,
             ).as_dict()
         status = JobStatus.DONE
     except Exception as exc:  # noqa: BLE001 - recorded on the job, which the chair reads

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from django.apps import apps
+from django.urls import reverse
 
 from reviews.models import Bid, Review, ReviewQuestion, ReviewStatus, TopicExpertise
 from reviews.services.reviewing import default_form_create
@@ -21,7 +22,7 @@ from submissions.models import Submission, SubmissionStatus
 from tests.factories import TopicFactory, WorkshopFactory, make_chair
 from transfer.formats import easychair
 from transfer.importers import run_import
-from transfer.models import SourceRecord
+from transfer.models import SourceRecord, TransferJob
 from transfer.report import Report
 from workshop.models import Membership, Role
 
@@ -261,7 +262,7 @@ def test_a_malformed_score_line_names_file_first_line_column_and_value(ws):
 def test_a_missing_column_names_the_file_inside_the_zip(ws):
     committee = (REAL / "committee.csv").read_bytes().replace(b",email,", b",e-mail,", 1)
     report = run(ws, zipped(files(**{"committee.csv": committee})), dry_run=True)
-    assert {"line": "committee.csv:1", "message": "Missing column(s) of committee.csv: email."} in (
+    assert {"line": "committee.csv:1", "message": "Missing column of committee.csv: email."} in (
         report.errors
     )
 
@@ -341,3 +342,42 @@ def test_importing_again_changes_nothing(migrated):
     assert after.pop("workshop.Activity") == before.pop("workshop.Activity") + 1
     assert after == before
     assert again.changes == []
+
+
+def test_the_chair_confirms_or_corrects_the_mapping_on_the_dry_runs_page(
+    client, ws, django_capture_on_commit_callbacks
+):
+    """The admin's flow: the dry run's page shows each score's mapping, with the proposal
+    in fields the chair may correct; confirming imports with exactly what was confirmed."""
+    client.force_login(ws["chair"])
+    upload = io.BytesIO(zipped(files()))
+    upload.name = "easychair.zip"
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("admin:transfer_transferjob_add"),
+            {"workshop": ws["workshop"].pk, "format": "easychair", "file": upload, "dry_run": "on"},
+        )
+    job = TransferJob.objects.get(workshop=ws["workshop"])
+    assert job.report["ok"], job.report["errors"]
+    page = client.get(response.url).content.decode()
+    assert "Scores to confirm" in page and "Overall evaluation" in page
+    assert 'name="map-0-8" value="5"' in page  # the proposal: 1..8 seen, onto 1..5
+    assert "as it is" in page  # the confidence, on our own scale
+    form = {"map-field-0": "Overall evaluation"}
+    form |= {f"map-0-{k}": str(v) for k, v in [(1, 1), (2, 1), (3, 2), (4, 2), (5, 3)]}
+    form |= {f"map-0-{k}": str(v) for k, v in [(6, 3), (7, 4), (8, 4)]}
+    with django_capture_on_commit_callbacks(execute=True):
+        confirmed = client.post(reverse("admin:transfer_confirm", args=[job.pk]), form)
+    real = TransferJob.objects.exclude(pk=job.pk).get(workshop=ws["workshop"])
+    assert confirmed.url.endswith(f"/{real.pk}/change/")
+    assert real.report["ok"], real.report["errors"]
+    assert real.options["score_maps"]["overall evaluation"]["8"] == 4
+    review = Review.objects.get(
+        assignment__submission__workshop=ws["workshop"],
+        assignment__reviewer__email="kim@pc.example.org",
+    )
+    assert _answers(review)["Overall recommendation"] == 4  # corrected: 8 → 4, not 5
+    # A correction that leaves a value without a score is refused, naming it.
+    form.pop("map-0-3")
+    refused = client.post(reverse("admin:transfer_confirm", args=[job.pk]), form, follow=True)
+    assert "gives no score for 3" in refused.content.decode()
