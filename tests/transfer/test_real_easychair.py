@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import zipfile
 from pathlib import Path
 
 import pytest
 from django.apps import apps
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from reviews.models import Bid, Review, ReviewQuestion, ReviewStatus, TopicExpertise
@@ -381,3 +383,27 @@ def test_the_chair_confirms_or_corrects_the_mapping_on_the_dry_runs_page(
     form.pop("map-0-3")
     refused = client.post(reverse("admin:transfer_confirm", args=[job.pk]), form, follow=True)
     assert "gives no score for 3" in refused.content.decode()
+
+
+def test_the_import_command_prints_the_proposal_and_takes_the_confirmed_mapping(ws, tmp_path):
+    archive = tmp_path / "easychair.zip"
+    archive.write_bytes(zipped(files()))
+    slug = ws["workshop"].slug
+    out = io.StringIO()
+    call_command("transfer_import", "easychair", archive, workshop=slug, dry_run=True, stdout=out)
+    assert "scores Overall evaluation → Overall recommendation: 1→1" in out.getvalue()
+    assert "(proposed: confirm with --score-maps)" in out.getvalue()
+    assert "scores Reviewer's confidence → Confidence: as it is" in out.getvalue()
+    with pytest.raises(CommandError, match="nothing was changed"):
+        call_command("transfer_import", "easychair", archive, workshop=slug, stdout=io.StringIO())
+    maps = tmp_path / "maps.json"
+    maps.write_text(json.dumps({"Overall evaluation": OVERALL}))
+    call_command(
+        "transfer_import", "easychair", archive, workshop=slug, score_maps=maps,
+        stdout=io.StringIO(),
+    )  # fmt: skip
+    review = Review.objects.get(
+        assignment__submission__workshop=ws["workshop"],
+        assignment__reviewer__email="kim@pc.example.org",
+    )
+    assert _answers(review)["Overall recommendation"] == 4

@@ -39,6 +39,12 @@ class Command(BaseCommand):
             "--as", dest="as_email", help="e-mail of the chair to act as (default: the system)"
         )
         parser.add_argument("--json", action="store_true", help="print the report as JSON")
+        parser.add_argument(
+            "--score-maps",
+            type=Path,
+            help="a JSON file of the score mappings you confirm, by field of the file: "
+            '{"Overall evaluation": {"8": 4, "7": 4, ...}} (a dry run prints the proposals)',
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         fmt = options["format"]
@@ -66,9 +72,19 @@ class Command(BaseCommand):
                 allow_unsigned=options["allow_unsigned"],
             )
         else:
+            confirmed: dict[str, Any] = {}
+            if options["score_maps"]:
+                try:
+                    given = json.loads(options["score_maps"].read_text())
+                except (OSError, ValueError) as exc:
+                    raise CommandError(f"--score-maps: {exc}") from exc
+                if not isinstance(given, dict):
+                    raise CommandError("--score-maps: expected an object of fields.")
+                confirmed = {"score_maps": {str(k).lower(): v for k, v in given.items()}}
             report = run_import(
-                workshop=workshop, actor=actor, fmt=fmt, data=data, dry_run=options["dry_run"]
-            )
+                workshop=workshop, actor=actor, fmt=fmt, data=data, dry_run=options["dry_run"],
+                options=confirmed,
+            )  # fmt: skip
         if options["json"]:
             self.stdout.write(json.dumps(report.as_dict(), indent=1, default=str))
         else:
@@ -76,6 +92,12 @@ class Command(BaseCommand):
                 self.stdout.write(f"error  {error['line']}: {error['message']}")
             for warning in report.warnings:
                 self.stdout.write(f"warn   {warning['line']}: {warning['message']}")
+            for m in report.mappings:
+                table = ", ".join(f"{k}→{v}" for k, v in m["table"])
+                state = "as it is" if m["identity"] else table
+                if not m["confirmed"]:
+                    state += " (proposed: confirm with --score-maps)"
+                self.stdout.write(f"scores {m['field']} → {m['question']}: {state}")
             for change in report.changes:
                 self.stdout.write(f"{change['action']:<18} {change['line']}: {change['object']}")
         if not report.ok:
