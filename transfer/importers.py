@@ -65,6 +65,7 @@ from .formats import (
     easychair,
     hotcrp,
     openreview,
+    openreview_people,
     outcome_of,
     to_number,
     words,
@@ -82,7 +83,14 @@ FORMATS: dict[str, tuple[str, Parser]] = {
     "hotcrp-reviews-csv": ("HotCRP review CSV", hotcrp.parse_reviews_csv),
     "hotcrp-reviews-json": ("HotCRP review JSON", hotcrp.parse_reviews_json),
     "hotcrp-pc": ("HotCRP PC list CSV", hotcrp.parse_pc),
-    "openreview-notes": ("OpenReview notes JSON (submissions, reviews)", openreview.parse_notes),
+    "openreview-notes": (
+        "OpenReview notes JSON, or a zip with its profiles, groups and a profile mapping CSV",
+        openreview_people.parse_notes,
+    ),
+    "openreview-committee": (
+        "OpenReview committee groups (Reviewers, Area_Chairs), with profiles or a mapping",
+        openreview_people.parse_committee,
+    ),
     "openreview-affinity": ("OpenReview affinity CSV", openreview.parse_affinity),
     "easychair": ("EasyChair CSV files (zip)", easychair.parse_bundle),
     "easychair-committee": ("EasyChair committee CSV", easychair.parse_committee),
