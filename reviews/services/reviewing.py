@@ -123,17 +123,30 @@ def pseudonyms_fill(submission_ids: list[int]) -> None:
                 a.save(update_fields=["pseudonym"])
 
 
+def _score_range(scores: list[int]) -> str:
+    """A question's scores in words: "1 to 5", or each of them when the scale has gaps."""
+    if scores and scores == list(range(scores[0], scores[-1] + 1)) and len(scores) > 2:
+        return f"{scores[0]} to {scores[-1]}"
+    return ", ".join(str(s) for s in scores) or "none: the question has no scores"
+
+
 def _clean_value(question: ReviewQuestion, raw: object) -> object:
     """An answer in its stored form; raises ServiceError naming the question."""
     if raw in (None, "", []):
         return None
     if question.kind == QuestionKind.SCORE:
+        scores = sorted(question.score_labels())
         try:
             value = int(raw)
         except (TypeError, ValueError):
-            raise ServiceError(f"“{question.label}”: choose one of the scores.") from None
-        if value not in question.score_labels():
-            raise ServiceError(f"“{question.label}”: choose one of the scores.")
+            raise ServiceError(
+                f"“{question.label}”: “{str(raw)[:40]}” is not a score: choose one of "
+                f"{_score_range(scores)}."
+            ) from None
+        if value not in scores:
+            raise ServiceError(
+                f"“{question.label}”: {value} is not one of its scores ({_score_range(scores)})."
+            )
         return value
     if question.kind == QuestionKind.CHOICE:
         if str(raw) not in [str(c) for c in question.choices]:

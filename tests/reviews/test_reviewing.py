@@ -127,7 +127,13 @@ def test_autosave_refuses_a_score_off_the_scale(client, world):
     overall = world.questions["Overall recommendation"]
     response = login(client, world, R3).post(url(world, "autosave"), {f"q_{overall.pk}": "9"})
     assert response.status_code == 400
-    assert "“Overall recommendation”: choose one of the scores." in response.content.decode()
+    assert "“Overall recommendation”: 9 is not one of its scores (1 to 5)." in (
+        response.content.decode()
+    )
+    worded = login(client, world, R3).post(url(world, "autosave"), {f"q_{overall.pk}": "great"})
+    assert "“Overall recommendation”: “great” is not a score: choose one of 1 to 5." in (
+        worded.content.decode()
+    )
     assert not Answer.objects.filter(review__assignment=world.assignments[R3]).exists()
 
 
