@@ -133,7 +133,12 @@ class MatchingRunForm(OneLineInputs, forms.Form):
         widget=forms.RadioSelect,
         initial=MatchMode.MAX_TOTAL,
     )
-    reviews_per_paper = forms.IntegerField(min_value=1, max_value=20)
+    reviews_per_paper = forms.IntegerField(
+        min_value=1,
+        max_value=20,
+        required=False,
+        help_text="Empty: the workshop's own setting.",
+    )
     min_load = forms.IntegerField(
         min_value=0,
         max_value=50,
@@ -184,7 +189,7 @@ class MatchingRunForm(OneLineInputs, forms.Form):
     def parameters(self) -> dict:
         d = self.cleaned_data
         return {
-            "reviews_per_paper": d["reviews_per_paper"],
+            "reviews_per_paper": d.get("reviews_per_paper") or d["workshop"].reviews_per_paper,
             "min_load": d.get("min_load") or 0,
             "max_load": d.get("max_load"),
             "weights": {

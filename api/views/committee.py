@@ -3,7 +3,7 @@ chairs all), chair-set conflicts, and assignment runs (start, poll, commit)."""
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
@@ -96,6 +96,14 @@ class RunCreateSerializer(serializers.Serializer):
     mode = serializers.ChoiceField(choices=MatchingRun._meta.get_field("mode").choices,
                                    default="max_total")  # fmt: skip
     parameters = serializers.DictField(required=False, default=dict)
+
+
+class RunCommitSerializer(serializers.Serializer):
+    during_bidding = serializers.BooleanField(
+        default=False,
+        help_text="Commit although the workshop's bidding is still open (refused with 409 "
+        "`bidding_open` without it, as the chairs' page asks first).",
+    )
 
 
 class CommitResultSerializer(serializers.Serializer):
@@ -368,11 +376,24 @@ class RunDetail(ApiView):
 
 
 class RunCommit(ApiView):
-    """Make a finished run the assignment (refused if the assignment changed meanwhile)."""
+    """Make a finished run the assignment (refused if the assignment changed meanwhile).
+    While the workshop's bidding is open it answers 409 (`bidding_open`, naming when bidding
+    closes) unless the body says `"during_bidding": true`."""
 
     serializer_class = CommitResultSerializer
 
-    @extend_schema(request=None, responses={200: CommitResultSerializer})
+    @extend_schema(request=RunCommitSerializer, responses={
+        200: CommitResultSerializer,
+        409: OpenApiResponse(
+            response={"$ref": "#/components/schemas/Error"},
+            description="Bidding is still open and `during_bidding` was not sent (code "
+            "`bidding_open`; the message says when bidding closes).",
+        ),
+    })  # fmt: skip
     def post(self, request, slug: str, pk: int):
-        counts = matching_run_commit(run=_run(request, slug, pk), chair=request.user)
+        run = _run(request, slug, pk)
+        data = RunCommitSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        during_bidding = data.validated_data["during_bidding"]
+        counts = matching_run_commit(run=run, chair=request.user, during_bidding=during_bidding)
         return Response(counts)

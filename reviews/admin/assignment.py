@@ -163,13 +163,10 @@ class MatchingRunAdmin(ChairScopedAdmin):
 
     def add_view(self, request, form_url="", extra_context=None):  # type: ignore[no-untyped-def]
         workshops = self.chaired_workshops(request)
-        first = workshops.first()
-        if first is None:
+        if not workshops.exists():
             raise Http404
         form = MatchingRunForm(
-            request.POST or None,
-            workshops=workshops,
-            initial={"workshop": first, "reviews_per_paper": first.reviews_per_paper},
+            request.POST or None, workshops=workshops, initial=self._run_initial(request)
         )
         if request.method == "POST" and form.is_valid():
             try:
@@ -192,6 +189,19 @@ class MatchingRunAdmin(ChairScopedAdmin):
         }
         return TemplateResponse(request, "admin/reviews/run_new.html", context)
 
+    def _run_initial(self, request: HttpRequest) -> dict:
+        """The workshop the chair came from (`?workshop=`, as the chairs' panel links), or
+        their only one; with several and none named, none is preselected, so that a run is
+        never started on a workshop the chair did not pick."""
+        if request.GET.get("workshop"):
+            workshop = self.chaired_workshop(request, request.GET["workshop"])
+        else:
+            workshops = list(self.chaired_workshops(request)[:2])
+            workshop = workshops[0] if len(workshops) == 1 else None
+        if workshop is None:
+            return {}
+        return {"workshop": workshop, "reviews_per_paper": workshop.reviews_per_paper}
+
     def change_view(self, request, object_id, form_url="", extra_context=None):  # type: ignore[no-untyped-def]
         run = self._run(request, whole_number(object_id) or 0)
         others = self.get_queryset(request).filter(workshop=run.workshop).exclude(pk=run.pk)
@@ -204,6 +214,7 @@ class MatchingRunAdmin(ChairScopedAdmin):
             "stale": run.status == "done"
             and assignment_services.current_pairs(run.workshop) != run.baseline,
             "per_paper": _per_paper(run),
+            "bidding_closes": assignment_services.bidding_closes(run.workshop),
         }
         return TemplateResponse(
             request, "admin/reviews/run_detail.html", {**context, "RunStatus": RunStatus}
@@ -231,7 +242,11 @@ class MatchingRunAdmin(ChairScopedAdmin):
         if request.method != "POST":
             return redirect("admin:reviews_matchingrun_change", run.pk)
         try:
-            counts = assignment_services.matching_run_commit(run=run, chair=request.user)
+            counts = assignment_services.matching_run_commit(
+                run=run,
+                chair=request.user,
+                during_bidding=request.POST.get("during_bidding") == "1",
+            )
         except ServiceError as exc:
             self.message_user(request, exc.message, messages.ERROR)
         else:

@@ -23,12 +23,14 @@ from workshop.activity import activity_record
 from workshop.errors import NotFound, ServiceError
 from workshop.models import Activity, Role, User, Workshop
 from workshop.outbox import mail_queue, task_enqueue
+from workshop.phases import AOE
 from workshop.policy import require
 from workshop.validators import has_non_finite
 
+from ..balance import balance_of
 from ..matching import solve
 from ..models import Assignment, MatchingRun, MatchMode, ReviewerProfile, RunStatus
-from ..permissions import assignment_review
+from ..permissions import assignment_review, bidding_open
 from ..selectors.committee import COMMITTEE_ROLES
 from ..selectors.conflicts import conflicts_for
 from ..selectors.matching import MatchingInput, matching_input
@@ -189,6 +191,10 @@ def summarise(
     by_paper: dict[int, list[str]] = defaultdict(list)
     for i, j in result.pairs.tolist():
         by_paper[i].append(reviewers[j].name)
+    balance = balance_of(
+        (int(n) for n in result.loads),
+        {p.number: len(by_paper.get(i, [])) for i, p in enumerate(papers)},
+    )
     worst = sorted(range(len(papers)), key=lambda i: sums[i])[:10]
     proposed = {(s, u) for s, u, _ in pairs}
     before = {(s, u) for s, u in baseline}
@@ -223,6 +229,7 @@ def summarise(
             }
             for j, u in enumerate(reviewers)
         ],
+        "balance": balance.as_dict(),
         "added": len(proposed - before),
         "removed": len(before - proposed),
         "kept": len(proposed & before),
@@ -256,11 +263,29 @@ def matching_run_cancel(*, run: MatchingRun, chair: User) -> MatchingRun:
     return run
 
 
+class BiddingStillOpen(ServiceError):
+    """A commit while reviewers may still bid, without the chair's say-so (answered 409)."""
+
+    status_code = 409
+    api_code = "bidding_open"
+
+
+def bidding_closes(workshop: Workshop) -> str:
+    """When the open bidding closes, in AoE ("" when bidding is not open): what the chair
+    reads before committing, and what the refusal names."""
+    if not bidding_open(workshop):
+        return ""
+    return workshop.bidding_deadline.astimezone(AOE).strftime("%a %-d %b %Y, %H:%M AoE")
+
+
 @transaction.atomic
-def matching_run_commit(*, run: MatchingRun, chair: User) -> dict[str, int]:
+def matching_run_commit(*, run: MatchingRun, chair: User, during_bidding: bool = False
+                        ) -> dict[str, int]:  # fmt: skip
     """Make a previewed run the assignment.
 
-    Refused if the assignment changed since the run started (the preview would lie).
+    Refused if the assignment changed since the run started (the preview would lie), and
+    while the workshop's bidding is open unless the chair says so (`during_bidding`):
+    committing mails the reviewers their papers before the late bids are in.
     Unlocked assignments that the run drops are removed; locked ones are kept by the engine.
     Asks `reviews.assign`. Side effects: one `matching.commit` activity entry; one mail per
     reviewer whose papers changed, listing their papers by number and title (no author
@@ -271,6 +296,12 @@ def matching_run_commit(*, run: MatchingRun, chair: User) -> dict[str, int]:
     require(chair, "reviews.assign", workshop, message="Only the chairs commit an assignment.")
     if run.status != RunStatus.DONE:
         raise ServiceError(f"This run is {run.get_status_display().lower()}: nothing to commit.")
+    if not during_bidding and (closes := bidding_closes(workshop)):
+        raise BiddingStillOpen(
+            f"Bidding is still open: it closes {closes}, and committing now mails the "
+            "reviewers their papers before every bid is in. Confirm that you want to commit "
+            'anyway (in the API: "during_bidding": true).'
+        )
     if current_pairs(workshop) != run.baseline:
         raise ServiceError(
             "The assignment changed since this run started, so its preview is out of date. "
@@ -300,7 +331,8 @@ def matching_run_commit(*, run: MatchingRun, chair: User) -> dict[str, int]:
     entry = activity_record(
         actor=chair, target=run, action="matching.commit",
         summary=f"Assignment run {run.pk} committed: {len(added)} added, {len(removed)} removed",
-        after={"added": len(added), "removed": len(removed)},
+        after={"added": len(added), "removed": len(removed),
+               **({"during_bidding": True} if bidding_open(workshop) else {})},
     )  # fmt: skip
     assignment_notices_queue(workshop=workshop, reviewer_ids=changed, event=entry, target=run)
     return {"added": len(added), "removed": len(removed), "notified": len(changed)}

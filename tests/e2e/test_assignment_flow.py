@@ -165,6 +165,11 @@ def test_chair_runs_compares_and_commits_an_assignment(
     # --- Commit the first run. ----------------------------------------------------------------
     table.locator("thead").get_by_role("link", name=f"Run {first.pk}").click()
     expect(page).to_have_url(f"{base}/admin/reviews/matchingrun/{first.pk}/change/")
+    # Bidding is still open: the commit asks first (issue 24), and the server refuses
+    # without the confirmation.
+    confirm = page.get_by_label(re.compile(r"^Bidding closes .* AoE; commit anyway$"))
+    expect(confirm).not_to_be_checked()
+    confirm.check()
     page.get_by_role("button", name="Commit this assignment and notify reviewers").click()
     expect(page.locator("ul.messagelist")).to_contain_text("Assignment committed")
     expect(page.get_by_role("button", name=re.compile("^Commit"))).to_have_count(0)

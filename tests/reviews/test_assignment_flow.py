@@ -11,6 +11,7 @@ MARK so that a test can prove no author identity reaches a reviewer's mail.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections import Counter
 from types import SimpleNamespace
@@ -21,6 +22,7 @@ from django.test import TestCase
 from django.urls import reverse
 from django.utils import timezone
 
+from reviews.balance import balance_of
 from reviews.models import (
     Assignment,
     Bid,
@@ -44,7 +46,8 @@ from tests.factories import (
     make_chair,
 )
 from workshop.demo import bidding_dates
-from workshop.models import OutgoingMail, Role
+from workshop.models import Activity, OutgoingMail, Role, Workshop
+from workshop.phases import AOE
 
 pytestmark = pytest.mark.django_db
 
@@ -57,6 +60,7 @@ COMMIT = "admin:reviews_run_commit"
 COMPARE = "admin:reviews_run_compare"
 ASSIGN = "admin:reviews_assignment_add"
 ASSIGNMENTS = "admin:reviews_assignment_changelist"
+CONFIRMED = {"during_bidding": "1"}  # "Bidding closes ...; commit anyway" (the fixture bids)
 MINUS = "\u2212"  # the preview writes "+N / \u2212M"
 
 
@@ -562,7 +566,7 @@ def test_chair_runs_previews_compares_and_commits(client, workshop, chair, commi
 
     # Commit the best-total run.
     with TestCase.captureOnCommitCallbacks(execute=True):
-        response = client.post(reverse(COMMIT, args=[best.pk]), follow=True)
+        response = client.post(reverse(COMMIT, args=[best.pk]), CONFIRMED, follow=True)
     assert response.redirect_chain[-1][0] == reverse(RUN_PAGE, args=[best.pk])
     reviewers_with_papers = {u for _, u in a_pairs}
     assert (
@@ -597,13 +601,13 @@ def test_chair_runs_previews_compares_and_commits(client, workshop, chair, commi
 
     # Committing again does nothing more.
     with TestCase.captureOnCommitCallbacks(execute=True):
-        response = client.post(reverse(COMMIT, args=[best.pk]), follow=True)
+        response = client.post(reverse(COMMIT, args=[best.pk]), CONFIRMED, follow=True)
     assert "This run is committed: nothing to commit." in messages_of(response)
     assert assigned() == a_pairs and Assignment.objects.count() == 8
     assert OutgoingMail.objects.filter(kind="assignment_notice").count() == len(mails)
 
     # The fair run started from the empty assignment: its preview is out of date now.
-    response = client.post(reverse(COMMIT, args=[fair.pk]), follow=True)
+    response = client.post(reverse(COMMIT, args=[fair.pk]), CONFIRMED, follow=True)
     assert any("changed since this run started" in m for m in messages_of(response))
     fair.refresh_from_db()
     assert fair.status == RunStatus.DONE
@@ -622,7 +626,7 @@ def test_commit_is_refused_when_someone_assigned_by_hand_after_the_run(
     assert assigned() == {(p3.pk, committee.max.pk)}
     mails = OutgoingMail.objects.count()
 
-    response = client.post(reverse(COMMIT, args=[run.pk]), follow=True)
+    response = client.post(reverse(COMMIT, args=[run.pk]), CONFIRMED, follow=True)
     assert (
         "The assignment changed since this run started, so its preview is out of date. "
         "Run it again." in messages_of(response)
@@ -659,7 +663,7 @@ def test_a_run_keeps_locked_and_started_assignments_and_drops_an_unwanted_one(
     assert f"+6 / {MINUS}1</strong>2 kept" in html
 
     with TestCase.captureOnCommitCallbacks(execute=True):
-        response = client.post(reverse(COMMIT, args=[run.pk]), follow=True)
+        response = client.post(reverse(COMMIT, args=[run.pk]), CONFIRMED, follow=True)
     assert any(
         m.startswith("Assignment committed: 6 added, 1 removed") for m in messages_of(response)
     )
@@ -687,7 +691,7 @@ def test_the_notice_does_not_list_a_paper_the_reviewer_declined(client, workshop
     run = start_run(client, workshop)
     assert (p1.pk, ana.pk) not in pairs_of(MatchingRun.objects.get(pk=run.pk))
     with TestCase.captureOnCommitCallbacks(execute=True):
-        client.post(reverse(COMMIT, args=[run.pk]))
+        client.post(reverse(COMMIT, args=[run.pk]), CONFIRMED)
     mail = OutgoingMail.objects.get(kind="assignment_notice", to=ana.email)
     assert "#" in mail.body_text
     assert p1.title not in mail.body_text, mail.body_text
@@ -731,7 +735,7 @@ def test_a_queued_run_can_be_cancelled_and_its_task_then_does_nothing(
     assert assignment_services.matching_run_execute(run.pk) == "skipped"
     run.refresh_from_db()
     assert run.status == RunStatus.CANCELLED and run.result == {}
-    response = client.post(reverse(COMMIT, args=[run.pk]), follow=True)
+    response = client.post(reverse(COMMIT, args=[run.pk]), CONFIRMED, follow=True)
     assert "This run is cancelled: nothing to commit." in messages_of(response)
     assert not Assignment.objects.exists()
 
@@ -835,6 +839,127 @@ def test_the_preview_shows_the_maximum_the_run_used(client, workshop, chair, com
     assert maxima["Ana Analyst"] == 2 and maxima["Lena Limited"] == 1
 
 
+# --------------------------------------------------------------------------- warnings before harm
+
+
+def test_committing_while_bidding_is_open_asks_first_and_the_service_refuses_without(
+    client, workshop, chair, committee
+):
+    client.force_login(chair)
+    run = start_run(client, workshop)
+    closes = workshop.bidding_deadline.astimezone(AOE).strftime("%a %-d %b %Y, %H:%M AoE")
+    html = client.get(reverse(RUN_PAGE, args=[run.pk])).content.decode()
+    assert (
+        '<input type="checkbox" name="during_bidding" value="1" id="run-during-bidding" required>'
+        f' <label for="run-during-bidding">Bidding closes {closes}; commit anyway</label>'
+    ) in html
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        response = client.post(reverse(COMMIT, args=[run.pk]), follow=True)
+    assert any(f"Bidding is still open: it closes {closes}" in m for m in messages_of(response))
+    run.refresh_from_db()
+    assert run.status == RunStatus.DONE and not Assignment.objects.exists()
+    assert not OutgoingMail.objects.filter(kind="assignment_notice").exists()
+    with pytest.raises(assignment_services.BiddingStillOpen) as refused:
+        assignment_services.matching_run_commit(run=run, chair=chair)
+    assert refused.value.status_code == 409
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        response = client.post(reverse(COMMIT, args=[run.pk]), CONFIRMED, follow=True)
+    assert any(m.startswith("Assignment committed: 8 added") for m in messages_of(response))
+    entry = Activity.objects.get(action="matching.commit")
+    assert entry.after == {"added": 8, "removed": 0, "during_bidding": True}
+
+
+def test_once_bidding_has_closed_a_commit_asks_nothing(client, workshop, chair, committee):
+    client.force_login(chair)
+    run = start_run(client, workshop)
+    Workshop.objects.filter(pk=workshop.pk).update(
+        bidding_deadline=timezone.now() - dt.timedelta(hours=1)
+    )
+    html = client.get(reverse(RUN_PAGE, args=[run.pk])).content.decode()
+    assert "during_bidding" not in html and "Commit this assignment" in html
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        response = client.post(reverse(COMMIT, args=[run.pk]), follow=True)
+    assert any(m.startswith("Assignment committed: 8 added") for m in messages_of(response))
+    assert "during_bidding" not in Activity.objects.get(action="matching.commit").after
+
+
+def selected_workshop(response) -> str | None:
+    menu = response.content.decode().split('name="workshop"')[1].split("</select>")[0]
+    found = re.search(r'<option value="(\d+)" selected>', menu)
+    return found.group(1) if found else None
+
+
+def test_the_run_form_preselects_the_workshop_the_chair_came_from(client, workshop, chair):
+    client.force_login(chair)
+    home = client.get(reverse("admin:index")).content.decode()
+    assert f'href="{reverse(RUN_ADD)}?workshop={workshop.pk}">Run the assignment<' in home
+    only = client.get(reverse(RUN_ADD))
+    assert selected_workshop(only) == str(workshop.pk)  # the chair's only workshop
+    assert only.context["form"]["reviews_per_paper"].value() == workshop.reviews_per_paper
+    second = WorkshopFactory(slug="gamma", short_name="GAMMA", reviews_per_paper=4)
+    make_chair_of(second, chair)
+    assert selected_workshop(client.get(reverse(RUN_ADD))) is None  # two: the chair picks
+    came_from = client.get(reverse(RUN_ADD), {"workshop": second.pk})
+    assert selected_workshop(came_from) == str(second.pk)
+    assert came_from.context["form"]["reviews_per_paper"].value() == 4
+    foreign = WorkshopFactory(slug="delta", short_name="DELTA")
+    assert client.get(reverse(RUN_ADD), {"workshop": foreign.pk}).status_code == 404
+    assert client.get(reverse(RUN_ADD), {"workshop": "x"}).status_code == 404
+    # With the number left empty, the run takes the chosen workshop's own setting.
+    run = start_run(client, second, reviews_per_paper="")
+    assert run.parameters["reviews_per_paper"] == 4
+
+
+def make_chair_of(workshop, user) -> None:
+    from workshop.services import membership_grant
+
+    membership_grant(workshop=workshop, user=user, role=Role.CHAIR)
+
+
+def test_the_balance_of_loads_and_papers_is_stated_with_a_hint_when_unbalanced():
+    balance = balance_of([0, 1, 6, 6, 6, 6, 6, 6], {1: 3, 2: 2, 3: 2, 4: 3})
+    assert (balance.load_min, balance.load_median, balance.load_max) == (0, 6.0, 6)
+    assert balance.at_max == 6 and balance.reviewers == 8 and balance.unbalanced
+    assert (balance.paper_min, balance.at_paper_min, balance.papers) == (2, [2, 3], 4)
+    even = balance_of([2, 2, 3, 3, 4], {1: 2})
+    assert not even.unbalanced and even.load_median == 3.0 and even.at_max == 1
+    assert balance_of([], {}).as_dict()["unbalanced"] is False
+
+
+def test_the_preview_states_the_load_spread_and_the_papers_at_the_minimum(
+    client, workshop, chair, committee
+):
+    client.force_login(chair)
+    run = start_run(client, workshop)
+    run.refresh_from_db()
+    loads = sorted(row["load"] for row in run.result["loads"])
+    balance = run.result["balance"]
+    assert (balance["load_min"], balance["load_max"]) == (loads[0], loads[-1])
+    assert balance["at_max"] == loads.count(loads[-1]) and balance["reviewers"] == 6
+    assert balance["paper_min"] == 2 and balance["at_paper_min"] == [1, 2, 3, 4]
+    text = text_of(client.get(reverse(RUN_PAGE, args=[run.pk])).content.decode())
+    median = f"{balance['load_median']:g}"
+    assert (
+        f"Load spread: {loads[0]} / {median} / {loads[-1]} papers per reviewer (min / median / "
+        f"max); {balance['at_max']} of 6 reviewers at the maximum of {loads[-1]}."
+    ) in text
+    assert "Papers at the minimum: 4 of 4 papers have 2 reviewers (#1, #2, #3, #4)." in text
+    assert ("The loads are unbalanced" in text) is (loads[-1] - loads[0] > 2)
+
+
+def test_an_unbalanced_run_says_so(client, workshop, chair, committee):
+    client.force_login(chair)
+    run = start_run(client, workshop)
+    result = MatchingRun.objects.get(pk=run.pk).result
+    result["balance"] = balance_of([0, 1, 6, 6], {1: 2}).as_dict()
+    MatchingRun.objects.filter(pk=run.pk).update(result=result)
+    text = text_of(client.get(reverse(RUN_PAGE, args=[run.pk])).content.decode())
+    assert "The loads are unbalanced (0 to 6 papers)" in text
+    assert "2 of 4 reviewers at the maximum of 6." in text
+
+
 # --------------------------------------------------------------------------- scoping
 
 
@@ -884,7 +1009,7 @@ def test_reviewers_are_sent_to_the_admin_login(client, workshop, chair, committe
     ):
         response = client.get(url)
         assert response.status_code == 302 and reverse("admin:login") in response.url, url
-    response = client.post(reverse(COMMIT, args=[run.pk]))
+    response = client.post(reverse(COMMIT, args=[run.pk]), CONFIRMED)
     assert response.status_code == 302 and reverse("admin:login") in response.url
     run.refresh_from_db()
     assert run.status == RunStatus.DONE and not Assignment.objects.exists()
