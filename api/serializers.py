@@ -243,8 +243,26 @@ class DecisionBulkSerializer(serializers.Serializer):
     papers = serializers.ListField(
         child=serializers.IntegerField(**ID_BOUNDS), min_length=1, max_length=500
     )
-    outcome = serializers.ChoiceField(choices=Outcome.choices)
+    category = serializers.CharField(
+        required=False,
+        max_length=80,
+        help_text='The decision category: its id or its name ("Accept (poster)").',
+    )
+    outcome = serializers.ChoiceField(
+        choices=Outcome.choices,
+        required=False,
+        help_text="Instead of `category`, where the workshop has one category of this "
+        "outcome; refused (400, naming the categories in `fields.category`) "
+        "where it has several, e.g. an oral and a poster accept.",
+    )
     dry_run = serializers.BooleanField(default=False)
+
+    def validate(self, data: dict) -> dict:
+        if bool(data.get("category")) == bool(data.get("outcome")):
+            raise serializers.ValidationError(
+                {"category": ["Name the decision: `category` (id or name), or `outcome`."]}
+            )
+        return data
 
 
 class DecisionChangeSerializer(serializers.Serializer):

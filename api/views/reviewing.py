@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.db.models import Prefetch
 from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from reviews.models import Answer, Assignment, Decision, Review, ReviewStatus
@@ -12,7 +13,9 @@ from reviews.permissions import paper_facts_prefill, visible_question
 from reviews.selectors.reviewing import reviewer_assignments
 from reviews.services.assignment import assignment_add, assignment_remove
 from reviews.services.decisions import (
+    AmbiguousDecision,
     author_visible_reviews,
+    bulk_category,
     decision_mails_compose,
     decisions_bulk_record,
     decisions_release,
@@ -273,7 +276,9 @@ class WorkshopReviews(ApiView):
 
 class DecisionBulk(ApiView):
     __doc__ = (
-        "Set decisions in bulk (chairs), each paper through `decision_record`. "
+        "Set decisions in bulk (chairs), each paper through `decision_record`: name the "
+        "`category` (id or name); a bare `outcome` is refused with 400 "
+        "(the choices in `fields.category`) where several categories share it. "
         "With `dry_run: true` nothing changes and no mail is queued."
     )
 
@@ -293,11 +298,23 @@ class DecisionBulk(ApiView):
         if missing:
             raise ServiceError(f"No such paper: {', '.join(f'#{n}' for n in missing)}.")
 
+        choice = {
+            "category": data.validated_data.get("category"),
+            "outcome": data.validated_data.get("outcome"),
+        }
+        try:  # refused before any change: nothing named, or an ambiguous outcome
+            bulk_category(workshop, **choice)
+        except AmbiguousDecision as exc:
+            raise ValidationError(
+                {
+                    "outcome": [exc.message],
+                    "category": [f"{c.pk}: {c.name}" for c in exc.choices],
+                }
+            ) from None
+
         def work():
             changes = decisions_bulk_record(
-                submissions=[found[n] for n in numbers],
-                outcome=data.validated_data["outcome"],
-                chair=request.user,
+                submissions=[found[n] for n in numbers], chair=request.user, **choice
             )
             return changes, True
 

@@ -52,11 +52,10 @@ from .mail import MailComposeViews
 
 UNDO_SECONDS = 300  # how long the board offers to undo its last bulk action
 UNDO_KEY = "decision_desk_undo"
-BULK_OUTCOMES = {
-    "accept": Outcome.ACCEPT,
-    "reject": Outcome.REJECT,
-    "desk_reject": Outcome.DESK_REJECT,
-}
+# A bulk action names a category (`category-<id>`, the board's buttons) or, from scripts
+# and old forms, an outcome: refused where several categories share it (`bulk_category`).
+BULK_OUTCOMES = frozenset(Outcome.values)
+BULK_CATEGORY = "category-"
 DESK_WORKSHOP_KEY = "desk_workshop"
 # The board's columns: (key, label, sort key or "").
 COLUMNS = [
@@ -86,6 +85,14 @@ def _int(value: Any, default: int | None = None) -> int | None:
         return int(str(value))
     except (TypeError, ValueError):
         return default
+
+
+def _bulk_choice(action: str) -> dict[str, str]:
+    """What a bulk action names, as `bulk_category` takes it (a category id, or an
+    outcome from scripts and old forms), or {} for anything else."""
+    if action.startswith(BULK_CATEGORY) and action.removeprefix(BULK_CATEGORY).isdigit():
+        return {"category": action.removeprefix(BULK_CATEGORY)}
+    return {"outcome": action} if action in BULK_OUTCOMES else {}
 
 
 def _float(value: Any) -> float | None:
@@ -395,9 +402,8 @@ class DecisionBoardAdmin(MailComposeViews, ChairScopedAdmin):
             "here": request.get_full_path(),
             "undo": self._undo_offer(request, workshop),
             "bulk_outcomes": [
-                ("accept", "Accept"),
-                ("reject", "Reject"),
-                ("desk_reject", "Desk-reject"),
+                (f"{BULK_CATEGORY}{c.pk}", decision_services.bulk_action_label(c))
+                for c in categories
             ],
         }
         return TemplateResponse(request, self.board_template, context)
@@ -438,7 +444,7 @@ class DecisionBoardAdmin(MailComposeViews, ChairScopedAdmin):
             )
             ids = list(papers.values_list("pk", flat=True))
             return _csv(board_rows(ids, required=None), "decision-board.csv")
-        if action not in BULK_OUTCOMES:
+        if not _bulk_choice(action):
             self.message_user(request, "No such action.", messages.WARNING)
             return self._back(request, workshop)
         return self._bulk(request, workshop, ids, action)
@@ -449,20 +455,24 @@ class DecisionBoardAdmin(MailComposeViews, ChairScopedAdmin):
             self.message_user(request, "Tick the papers first.", messages.WARNING)
             return self._back(request, workshop)
         selected = list(self._papers(request, workshop).filter(pk__in=ids).order_by("number"))
-        changes = decision_services.decisions_bulk_record(
-            submissions=selected, outcome=BULK_OUTCOMES[action], chair=request.user
-        )
+        try:
+            changes = decision_services.decisions_bulk_record(
+                submissions=selected, chair=request.user, **_bulk_choice(action)
+            )
+        except ServiceError as exc:
+            self.message_user(request, exc.message, messages.ERROR)
+            return self._back(request, workshop)
         self._report(request, workshop, changes, verb="changed")
         return self._back(request, workshop)
 
     def save_view(self, request: HttpRequest) -> HttpResponse:
         """The board's one form: the decisions chosen in the list (`do=save`), or a bulk
-        action on the ticked papers (`do=accept|reject|desk_reject`)."""
+        action on the ticked papers (`do=category-<id>`, one button per category)."""
         if request.method != "POST":
             return redirect("admin:reviews_decisionboard_changelist")
         workshop = self._posted_workshop(request)
         action = request.POST.get("do", "save")
-        if action in BULK_OUTCOMES:
+        if _bulk_choice(action):
             ids = [i for i in (_int(v) for v in request.POST.getlist("ids")) if i]
             return self._bulk(request, workshop, ids, action)
         chosen = {}
@@ -520,7 +530,7 @@ class DecisionBoardAdmin(MailComposeViews, ChairScopedAdmin):
         if unchanged:
             self.message_user(
                 request,
-                f"{len(unchanged)} paper(s) already had that outcome and were left as they "
+                f"{len(unchanged)} paper(s) already had that decision and were left as they "
                 "were: " + ", ".join(f"#{c.number} ({c.before})" for c in unchanged) + ".",
                 messages.INFO,
             )

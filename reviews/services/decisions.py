@@ -191,28 +191,105 @@ class DecisionChange:
         return not self.unchanged and not self.error
 
 
+class AmbiguousDecision(ServiceError):
+    """A bulk action named an outcome ("accept") that several categories share."""
+
+    api_code = "ambiguous_decision"
+
+    def __init__(self, message: str, choices: list[DecisionCategory]) -> None:
+        super().__init__(message)
+        self.choices = choices
+
+
+def bulk_action_label(category: DecisionCategory) -> str:
+    """What a bulk button says for a category: "Accept (poster)" reads "Accept as poster";
+    a name without a parenthesis is itself ("Reject", "Desk reject")."""
+    match = re.fullmatch(r"\s*(.+?)\s*\((.+)\)\s*", category.name)
+    return f"{match.group(1)} as {match.group(2)}" if match else category.name
+
+
+def bulk_category(
+    workshop: Workshop, *, category: str | int | None = None, outcome: str | None = None
+) -> DecisionCategory:
+    """The category a bulk decision names: `category`, its id or its name (any case, or
+    its button's label, "Accept as poster"); or `outcome` ("accept", "reject",
+    "desk_reject") where the workshop has exactly one category of that outcome.
+
+    An outcome that several categories share is refused (`AmbiguousDecision`, listing
+    them): "accept" where there are an oral and a poster accept would pick one silently.
+    """
+    categories = default_categories_create(workshop)
+    if category is not None and str(category).strip():
+        text = str(category).strip()
+        if text.isdigit():
+            found = next((c for c in categories if c.pk == int(text)), None)
+        else:
+            wanted = text.casefold()
+            found = next((c for c in categories
+                          if wanted in (c.name.casefold(), bulk_action_label(c).casefold())),
+                         None)  # fmt: skip
+        if found is None:
+            names = ", ".join(f"“{c.name}”" for c in categories)
+            raise ServiceError(
+                f"No decision “{text}” in {workshop.short_name}: choose one of {names}."
+            )
+        return found
+    if outcome not in Outcome.values:
+        raise ServiceError("Name the decision: a category, or an outcome (accept, reject, ...).")
+    of_outcome = [c for c in categories if c.outcome == outcome]
+    if not of_outcome:
+        raise ServiceError(
+            f"No decision category for “{Outcome(outcome).label}” in {workshop.short_name}: "
+            "add one first."
+        )
+    if len(of_outcome) > 1:
+        names = " or ".join(f"“{c.name}” ({c.pk})" for c in of_outcome)
+        raise AmbiguousDecision(
+            f"“{outcome}” is ambiguous in {workshop.short_name}, which has "
+            f"{len(of_outcome)} {Outcome(outcome).label.lower()} decisions: say which, "
+            f"{names}. Nothing was changed.",
+            of_outcome,
+        )
+    return of_outcome[0]
+
+
 def decisions_bulk_record(
-    *, submissions: Iterable[Submission], outcome: str, chair: User
+    *,
+    submissions: Iterable[Submission],
+    chair: User,
+    category: str | int | None = None,
+    outcome: str | None = None,
 ) -> list[DecisionChange]:
-    """The board's bulk actions (accept, reject, desk-reject the selection): each paper
-    through `decision_record` (its permission, lock, one `decision.record` entry, mails),
-    each in its own transaction, so that one refused paper leaves the others decided.
-    A paper whose decision has this outcome already is left as it is.
+    """The board's bulk actions (a category for the selection: "Accept as poster",
+    "Reject", ...): each paper through `decision_record` (its permission, lock, one
+    `decision.record` entry, mails), each in its own transaction, so that one refused paper
+    leaves the others decided. A paper that has this decision already is left as it is.
+
+    `category` or `outcome` name the category as `bulk_category` reads them, in each
+    paper's workshop; one that names nothing or is ambiguous there refuses the whole action
+    before any change.
 
     Returns one `DecisionChange` per paper, in the order given (what the chair reads, and
     what an undo restores)."""
+    submissions = list(submissions)
+    chosen: dict[int, DecisionCategory] = {}
+    for submission in submissions:
+        if submission.workshop_id not in chosen:
+            chosen[submission.workshop_id] = bulk_category(
+                submission.workshop, category=category, outcome=outcome
+            )
     changes = []
     for submission in submissions:
+        category = chosen[submission.workshop_id]
         current = Decision.objects.select_related("category").filter(submission=submission).first()
         before_id = current.category_id if current else None
         before = current.category.name if current else None
         base = {"submission_id": submission.pk, "number": submission.number,
                 "title": submission.title, "before_id": before_id, "before": before}  # fmt: skip
-        if current is not None and current.category.outcome == outcome:
+        if current is not None and current.category_id == category.pk:
             changes.append(DecisionChange(**base, after_id=before_id, after=before, unchanged=True))
             continue
         try:
-            category = category_for(submission.workshop, outcome)
             decision_record(submission=submission, category=category, chair=chair)
         except ServiceError as exc:
             changes.append(DecisionChange(**base, error=exc.message))

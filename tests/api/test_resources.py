@@ -10,7 +10,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from reviews.models import Assignment, Decision, Review, ReviewStatus
+from reviews.models import Assignment, Decision, DecisionCategory, Review, ReviewStatus
 from submissions.models import Submission, SubmissionStatus
 from tests.pdfs import make_pdf
 from tests.test_policy_matrix import enter_phase
@@ -128,10 +128,36 @@ def test_bulk_decisions_dry_run_then_real(client, api_world, django_capture_on_c
     assert real.json()["applied"] is True and real.json()["results"][0]["error"] == ""
     assert Decision.objects.get(submission=world.q).category.outcome == "accept"
     no_category = _json(client, "post", url, chair, {"papers": [2], "outcome": "reject"})
-    assert no_category.json()["results"][0]["error"]  # the service's refusal, per paper
+    assert no_category.status_code == 400  # refused as a whole, before any paper
+    assert "No decision category for “Reject”" in no_category.json()["error"]["message"]
     denied = _json(client, "post", url, api_world.secrets["AC-of-P"],
                    {"papers": [2], "outcome": "accept"})  # fmt: skip
     assert denied.status_code == 403
+
+
+def test_bulk_decisions_name_the_category_and_refuse_an_ambiguous_accept(client, api_world):
+    enter_phase(api_world.base, "x")
+    world = api_world.base
+    url = reverse("api:decisions-bulk", args=[world.a.slug])
+    chair = api_world.secrets["chair-A"]
+    poster = DecisionCategory.objects.create(workshop=world.a, name="Accept (poster)",
+                                             outcome="accept", order=5)  # fmt: skip
+    ambiguous = _json(client, "post", url, chair, {"papers": [2], "outcome": "accept"})
+    assert ambiguous.status_code == 400, ambiguous.json()
+    error = ambiguous.json()["error"]
+    assert "“accept” is ambiguous" in error["message"]
+    assert "Nothing was changed." in error["message"]
+    assert error["fields"]["category"] == [f"{world.accept.pk}: Accept",
+                                           f"{poster.pk}: Accept (poster)"]  # fmt: skip
+    assert not Decision.objects.filter(submission=world.q).exists()
+    neither = _json(client, "post", url, chair, {"papers": [2]})
+    assert neither.status_code == 400 and "category" in neither.json()["error"]["fields"]
+    by_name = _json(client, "post", url, chair, {"papers": [2], "category": "accept (poster)"})
+    assert by_name.status_code == 200 and by_name.json()["results"][0]["after"] == poster.name
+    assert Decision.objects.get(submission=world.q).category == poster
+    by_id = _json(client, "post", url, chair, {"papers": [2], "category": str(world.accept.pk)})
+    assert by_id.json()["results"][0]["after"] == "Accept"
+    assert Decision.objects.get(submission=world.q).category == world.accept
 
 
 def test_a_reviewer_saves_a_draft_then_submits_with_the_forms_validation(client, api_world):
@@ -214,6 +240,31 @@ def test_a_matching_run_is_started_polled_and_committed(
     other = client.get(reverse("api:matching-run", args=[slug, run["id"]]),
                        **auth(api_world.secrets["R1-submitted"]))  # fmt: skip
     assert other.status_code == 403
+
+
+def test_committing_during_bidding_needs_the_explicit_flag(
+    client, api_world, django_capture_on_commit_callbacks
+):
+    enter_phase(api_world.base, "b")
+    slug = api_world.base.a.slug
+    chair = api_world.secrets["chair-A"]
+    with django_capture_on_commit_callbacks(execute=True):
+        started = _json(client, "post", reverse("api:matching-runs", args=[slug]), chair,
+                        {"mode": "max_total"})  # fmt: skip
+    url = reverse("api:matching-run-commit", args=[slug, started.json()["id"]])
+    refused = client.post(url, **auth(chair))
+    assert refused.status_code == 409, refused.content
+    error = refused.json()["error"]
+    assert error["code"] == "bidding_open"
+    assert "Bidding is still open: it closes" in error["message"] and "AoE" in error["message"]
+    assert not Activity.objects.filter(action="matching.commit").exists()
+    unflagged = _json(client, "post", url, chair, {"during_bidding": False})
+    assert unflagged.status_code == 409
+    with django_capture_on_commit_callbacks(execute=True):
+        done = _json(client, "post", url, chair, {"during_bidding": True})
+    assert done.status_code == 200, done.content
+    entry = Activity.objects.get(action="matching.commit")
+    assert entry.after["during_bidding"] is True
 
 
 def test_a_body_that_is_not_an_object_is_refused_in_the_error_shape(client, api_world):

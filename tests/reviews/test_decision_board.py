@@ -63,6 +63,12 @@ def bulk(client, desk, action: str, papers) -> object:
     )  # fmt: skip
 
 
+def oral(desk) -> str:
+    """The board's button for "Accept as oral" (one button per category)."""
+    category = DecisionCategory.objects.get(workshop=desk.workshop, name="Accept (oral)")
+    return f"category-{category.pk}"
+
+
 def undo_token(client) -> str:
     return client.session[board_admin.UNDO_KEY]["token"]
 
@@ -73,7 +79,7 @@ def test_bulk_accept_says_which_papers_changed_from_what_to_what(client, desks):
     undecided, rejected, accepted = a.papers[1], a.papers[4], a.papers[2]
     decision_record(submission=accepted, category=category_for(a.workshop, "accept"),
                     chair=a.chair)  # fmt: skip
-    response = bulk(client, a, "accept", [undecided, rejected, accepted])
+    response = bulk(client, a, oral(a), [undecided, rejected, accepted])
     assert response.status_code == 302
     assert response["Location"].endswith("&sort=-mean")  # back where the chair was
     said = messages_of(client, response)
@@ -82,7 +88,7 @@ def test_bulk_accept_says_which_papers_changed_from_what_to_what(client, desks):
         f"#{rejected.number} Reject → Accept (oral)."
     ) in said
     assert (
-        f"1 paper(s) already had that outcome and were left as they were: "
+        f"1 paper(s) already had that decision and were left as they were: "
         f"#{accepted.number} (Accept (oral))."
     ) in said
     for paper in (undecided, rejected):
@@ -126,7 +132,7 @@ def test_undo_puts_every_paper_back(client, desks):
 
 def test_undo_is_offered_for_five_minutes_only(client, desks, monkeypatch):
     a, _, _ = desks
-    bulk(client, a, "accept", [a.papers[1]])
+    bulk(client, a, oral(a), [a.papers[1]])
     token = undo_token(client)
     later = board_admin.time.time() + board_admin.UNDO_SECONDS + 1
     monkeypatch.setattr(board_admin.time, "time", lambda: later)
@@ -139,7 +145,7 @@ def test_undo_is_offered_for_five_minutes_only(client, desks, monkeypatch):
 def test_undo_leaves_a_paper_decided_again_since(client, desks):
     a, _, _ = desks
     first, second = a.papers[1], a.papers[2]
-    bulk(client, a, "accept", [first, second])
+    bulk(client, a, oral(a), [first, second])
     poster = DecisionCategory.objects.get(workshop=a.workshop, name="Accept (poster)")
     decision_record(submission=second, category=poster, chair=a.chair)
     response = client.post(reverse(UNDO), {"workshop": a.workshop.pk, "token": undo_token(client)})
@@ -164,7 +170,7 @@ def test_undo_leaves_a_decision_whose_mail_has_gone_out(desks):
 
 def test_undo_with_a_wrong_token_or_another_chair_does_nothing(client, desks):
     a, _, c = desks
-    bulk(client, a, "accept", [a.papers[1]])
+    bulk(client, a, oral(a), [a.papers[1]])
     response = client.post(reverse(UNDO), {"workshop": a.workshop.pk, "token": "forged"})
     assert "There is nothing to undo." in messages_of(client, response)
     client.force_login(c.chair)
@@ -174,11 +180,73 @@ def test_undo_with_a_wrong_token_or_another_chair_does_nothing(client, desks):
 
 def test_bulk_actions_never_reach_another_workshop(client, desks):
     a, _, c = desks
-    response = bulk(client, a, "accept", [c.papers[1], a.papers[1]])
+    response = bulk(client, a, oral(a), [c.papers[1], a.papers[1]])
     assert f"1 paper(s) changed: #{a.papers[1].number} not decided → Accept (oral)." in (
         messages_of(client, response)
     )
     assert not Decision.objects.filter(submission=c.papers[1]).exists()
+
+
+# --- Bulk decisions name the category (issue 24) ------------------------------------------
+def test_the_bulk_buttons_name_every_category_of_the_workshop(client, desks):
+    a, b, _ = desks
+    html = board(client, a)
+    bar = html[html.index('class="desk-bulk"') :].split("</div>")[0]
+    buttons = re.findall(r'<button type="submit" name="do" value="(category-\d+)"[^>]*>([^<]*)<',
+                         bar)  # fmt: skip
+    ids = {c.name: c.pk for c in DecisionCategory.objects.filter(workshop=a.workshop)}
+    assert buttons == [
+        (f"category-{ids['Accept (oral)']}", "Accept as oral"),
+        (f"category-{ids['Accept (poster)']}", "Accept as poster"),
+        (f"category-{ids['Reject']}", "Reject"),
+        (f"category-{ids['Desk reject']}", "Desk reject"),
+    ]
+    assert ">ZQFOREIGNCAT</button>" in board(client, b)  # B's own categories, on B's board
+
+
+def test_bulk_accept_as_poster_records_the_poster_category(client, desks):
+    a, _, _ = desks
+    poster = DecisionCategory.objects.get(workshop=a.workshop, name="Accept (poster)")
+    oral_paper = a.papers[2]
+    decision_record(submission=oral_paper, category=category_for(a.workshop, "accept"),
+                    chair=a.chair)  # fmt: skip
+    response = bulk(client, a, f"category-{poster.pk}", [a.papers[1], oral_paper])
+    said = messages_of(client, response)
+    assert (
+        f"2 paper(s) changed: #{a.papers[1].number} not decided → Accept (poster); "
+        f"#{oral_paper.number} Accept (oral) → Accept (poster)."
+    ) in said
+    for paper in (a.papers[1], oral_paper):
+        assert Decision.objects.get(submission=paper).category == poster
+
+
+@pytest.mark.parametrize("protocol", ["board", "admin action"])
+def test_a_bare_accept_is_refused_where_several_accept_categories_exist(client, desks, protocol):
+    a, _, _ = desks
+    client.force_login(a.chair)
+    before = Activity.objects.count()
+    if protocol == "board":
+        response = bulk(client, a, "accept", [a.papers[1], a.papers[2]])
+    else:
+        response = client.post(reverse(BOARD), {"workshop": a.workshop.pk, "action": "accept",
+                                                "_selected_action": [a.papers[1].pk]})  # fmt: skip
+    assert response.status_code == 302
+    said = messages_of(client, response)
+    ids = {c.name: c.pk for c in DecisionCategory.objects.filter(workshop=a.workshop)}
+    assert (
+        "“accept” is ambiguous in DESKA, which has 2 accept decisions: say which, "
+        f"“Accept (oral)” ({ids['Accept (oral)']}) or “Accept (poster)” "
+        f"({ids['Accept (poster)']}). Nothing was changed."
+    ) in said
+    assert not Decision.objects.filter(submission__in=[a.papers[1], a.papers[2]]).exists()
+    assert Activity.objects.count() == before
+
+
+def test_a_bare_outcome_is_taken_where_the_workshop_has_one_category_of_it(client, desks):
+    a, _, _ = desks
+    response = bulk(client, a, "reject", [a.papers[1]])
+    said = messages_of(client, response)
+    assert f"1 paper(s) changed: #{a.papers[1].number} not decided → Reject." in said
 
 
 # --- Filters, switcher, layout -------------------------------------------------------------

@@ -35,9 +35,12 @@ from reviews.models import (
     ReviewStatus,
 )
 from reviews.services.decisions import (
+    AmbiguousDecision,
+    bulk_category,
     category_for,
     decision_mails_compose,
     decision_record,
+    decisions_bulk_record,
     default_categories_create,
 )
 from reviews.services.reviewing import default_form_create, review_submit
@@ -50,7 +53,8 @@ from tests.factories import (
     WorkshopFactory,
     make_chair,
 )
-from workshop.models import MailStatus, OutgoingMail, Role, Workshop
+from workshop.errors import ServiceError
+from workshop.models import Activity, MailStatus, OutgoingMail, Role, Workshop
 
 from .conftest import (
     AUTHOR_P,
@@ -505,21 +509,24 @@ def test_the_save_endpoint_ignores_garbage_fields(client, board, field):
 
 
 @pytest.mark.parametrize(
-    ("action", "category", "status"),
+    ("category", "status"),
     [
-        ("accept", "Accept (oral)", "accepted"),
-        ("reject", "Reject", "rejected"),
-        ("desk_reject", "Desk reject", "desk_rejected"),
+        ("Accept (oral)", "accepted"),
+        ("Accept (poster)", "accepted"),
+        ("Reject", "rejected"),
+        ("Desk reject", "desk_rejected"),
     ],
 )
-def test_bulk_actions_decide_the_selected_papers(client, board, action, category, status):
+def test_bulk_actions_decide_the_selected_papers(client, board, category, status):
     chosen = [board.paper("A"), board.paper("B")]
     untouched = board.paper("C")
+    default_categories_create(board.workshop)
+    pk = DecisionCategory.objects.get(workshop=board.workshop, name=category).pk
     client.force_login(board.chair)
     response = client.post(
         reverse(BOARD),
         {
-            "action": action,
+            "action": f"category-{pk}",
             "_selected_action": [s.pk for s in chosen] + [board.other_paper.pk],
             "index": 0,
         },
@@ -533,13 +540,38 @@ def test_bulk_actions_decide_the_selected_papers(client, board, action, category
     assert Submission.objects.get(pk=board.other_paper.pk).status == "submitted"
 
 
-def test_bulk_accept_uses_the_first_accept_category_in_the_chairs_order(client, board):
-    paper = board.paper("A")
+def test_a_bulk_choice_names_a_category_by_id_name_label_or_unambiguous_outcome(board):
+    w = board.workshop
+    oral, poster, reject, desk = default_categories_create(w)
+    assert bulk_category(w, category=str(poster.pk)) == poster
+    assert bulk_category(w, category=poster.pk) == poster
+    assert bulk_category(w, category="accept (POSTER)") == poster
+    assert bulk_category(w, category="Accept as oral") == oral
+    assert bulk_category(w, outcome="reject") == reject
+    assert bulk_category(w, outcome="desk_reject") == desk
+    with pytest.raises(AmbiguousDecision) as refused:
+        bulk_category(w, outcome="accept")
+    assert refused.value.choices == [oral, poster]
+    assert "say which, “Accept (oral)”" in refused.value.message
+    with pytest.raises(ServiceError, match="No decision “maybe”"):
+        bulk_category(w, category="maybe")
+    with pytest.raises(ServiceError, match="Name the decision"):
+        bulk_category(w, outcome="maybe")
+    foreign = default_categories_create(board.other)[0]
+    with pytest.raises(ServiceError, match=f"No decision “{foreign.pk}” in"):
+        bulk_category(w, category=foreign.pk)
+    poster.delete()
+    assert bulk_category(w, outcome="accept") == oral  # one accept left: no ambiguity
+
+
+def test_an_ambiguous_bulk_accept_is_refused_by_the_service_before_any_change(board):
+    papers = [board.paper("A"), board.paper("B")]
     default_categories_create(board.workshop)
-    DecisionCategory.objects.filter(workshop=board.workshop, name="Accept (poster)").update(order=0)
-    client.force_login(board.chair)
-    client.post(reverse(BOARD), {"action": "accept", "_selected_action": [paper.pk]})
-    assert Decision.objects.get(submission=paper).category.name == "Accept (poster)"
+    before = Activity.objects.count()
+    with pytest.raises(AmbiguousDecision):
+        decisions_bulk_record(submissions=papers, outcome="accept", chair=board.chair)
+    assert not Decision.objects.filter(submission__in=papers).exists()
+    assert Activity.objects.count() == before
 
 
 def test_default_categories_are_created_once_and_configurable(board):
