@@ -67,6 +67,7 @@ from .formats import (
     openreview,
     openreview_people,
     outcome_of,
+    own,
     to_number,
     words,
 )
@@ -95,6 +96,11 @@ FORMATS: dict[str, tuple[str, Parser]] = {
     "easychair": ("EasyChair CSV files (zip)", easychair.parse_bundle),
     "easychair-committee": ("EasyChair committee CSV", easychair.parse_committee),
     "easychair-reviews": ("EasyChair review CSV", easychair.parse_reviews),
+    "own-submissions-csv": (
+        "Our own submissions CSV (the admin's or the API's export)",
+        own.parse_submissions_csv,
+    ),
+    "own-api-json": ("Our own API's JSON (papers, reviews, decisions)", own.parse_api_json),
 }
 ARCHIVE = "archive"
 
