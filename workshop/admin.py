@@ -29,6 +29,7 @@ from .admin_scoping import (
     ForgedChangelistInput,
     OneWorkshopAtATime,
     ScopedValuesFilter,
+    ScrollingTabularInline,
 )
 from .csvexport import csv_response
 from .errors import ServiceError
@@ -72,7 +73,7 @@ class EmailAddressAdmin(ForgedChangelistInput, AllauthEmailAddressAdmin):
     pass
 
 
-class TopicInline(ChairScopedInline, admin.TabularInline):
+class TopicInline(ChairScopedInline, ScrollingTabularInline):
     model = Topic
     extra = 0
     fields = ["order", "name", "description"]

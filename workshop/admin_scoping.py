@@ -341,6 +341,20 @@ class ScrollingTabularInline(admin.TabularInline):
 
     template = "admin/edit_inline/tabular_scroll.html"
 
+    def get_formset(self, request, obj=None, **kwargs):  # type: ignore[no-untyped-def]
+        """Each input named after its column and row (a tabular inline shows the label only
+        once, in the header, so its inputs had no name for a screen reader: axe `label`)."""
+        formset = super().get_formset(request, obj, **kwargs)
+
+        class LabelledFormSet(formset):  # type: ignore[misc, valid-type]
+            def add_fields(self, form, index):  # type: ignore[no-untyped-def]
+                super().add_fields(form, index)
+                row = "" if index is None else f", row {index + 1}"
+                for field in form.fields.values():
+                    field.widget.attrs.setdefault("aria-label", f"{field.label}{row}")
+
+        return LabelledFormSet
+
 
 class ChairScopedInline(ChairScopedMixin):
     """For inlines: the parent object decides (a chair edits children of their workshop)."""
