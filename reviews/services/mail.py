@@ -30,6 +30,7 @@ from workshop.activity import activity_record, concerning
 from workshop.errors import NotFound, ServiceError
 from workshop.models import Activity, MailStatus, OutgoingMail, User, Workshop
 from workshop.phases import AOE
+from workshop.plurals import counted
 from workshop.policy import require
 from workshop.services import outbox_release
 
@@ -122,7 +123,7 @@ def relevant_deadline(workshop: Workshop, kind: str, now: dt.datetime | None = N
     return chosen.astimezone(AOE).strftime("%a %-d %b %Y, %H:%M AoE")
 
 
-def _links(kind: str, paper: Submission) -> dict[str, str]:
+def _links(workshop: Workshop, kind: str, paper: Submission) -> dict[str, str]:
     site = settings.SITE_URL
     if kind in AUTHOR_KINDS:
         return {
@@ -130,7 +131,7 @@ def _links(kind: str, paper: Submission) -> dict[str, str]:
             "review_url": site + reverse("author_reviews", args=[paper.pk]),
             "camera_ready_url": site + reverse("submissions:camera_ready", args=[paper.pk]),
         }
-    page = site + reverse("reviews:paper", args=[paper.workshop.slug, paper.number])
+    page = site + reverse("reviews:paper", args=[workshop.slug, paper.number])
     return {"paper_url": page, "review_url": page}
 
 
@@ -226,7 +227,7 @@ def mail_campaign_compose(
         values = {**common, "name": first.name}
         if per_paper:
             values |= {"paper_number": str(paper.number), "paper_title": paper.title,
-                       **_links(kind, paper)}  # fmt: skip
+                       **_links(workshop, kind, paper)}  # fmt: skip
         mails.append(
             CampaignMail(
                 to=first.email, name=first.name, user_id=first.user_id,
@@ -292,7 +293,7 @@ def mail_campaign_hold(
     label = RecipientKind(kind).label.split(" (")[0].lower()
     entry = activity_record(
         actor=chair, target=workshop, action=CAMPAIGN_ACTION,
-        summary=f"Mail “{subject[:200]}” to {len(draft.mails)} recipient(s) ({label}), "
+        summary=f"Mail “{subject[:200]}” to {counted(len(draft.mails), 'recipient')} ({label}), "
         "held for release",
         after={"token": token, "kind": kind, "query": query, "subject": subject,
                "mails": len(draft.mails), "people": draft.people,
@@ -373,8 +374,8 @@ def mail_campaign_discard(*, workshop: Workshop, chair: User, campaign_id: objec
     if cancelled:
         activity_record(
             actor=chair, target=workshop, action="mail.campaign_discard",
-            summary=f"{cancelled} held mail(s) of “{(entry.after or {}).get('subject', '')}” "
-            "discarded",
+            summary=f"{counted(cancelled, 'held mail')} of "
+            f"“{(entry.after or {}).get('subject', '')}” discarded",
             after={"campaign": entry.pk, "cancelled": cancelled},
         )  # fmt: skip
     return cancelled
