@@ -191,6 +191,8 @@ class ReviewBatch:
         reviewer = applier.reviewer_for(record)
         if submission is None or reviewer is None:
             return
+        if applier.kept_as_withdrawn(record, submission):
+            return
         pair = (submission.pk, reviewer.pk)
         if pair in self.planned:
             self.later.append(record)  # the same review twice in a file: after the first

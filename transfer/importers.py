@@ -684,6 +684,29 @@ class Applier:
             )
         return None
 
+    def kept_as_withdrawn(self, record: ReviewRecord, submission: Submission) -> bool:
+        """A review of a withdrawn paper (HotCRP exports the reviews written before the
+        withdrawal): a withdrawn paper takes no reviews here, so the review is kept whole
+        for the chairs, with the paper, and the report says which paper and why."""
+        if not submission.is_withdrawn:
+            return False
+        self.report.warn(
+            record.line,
+            f"A review of #{submission.number} “{submission.title[:80]}”, which was "
+            "withdrawn: a withdrawn paper takes no reviews here, so the review is kept for "
+            "the chairs only, with the paper.",
+        )
+        self.report.field(
+            "review", "(whole review)", "kept for the chairs: its paper was withdrawn"
+        )
+        self.source(
+            SourceKind.REVIEW,
+            record.source_id,
+            submission,
+            {**record.source, "reviewer": record.email or record.name, "answers": record.answers},
+        )
+        return True
+
     def keep_review(self, record: ReviewRecord, why: str) -> None:
         """A submitted review whose reviewer is not in the committee (an external reviewer,
         or a committee not imported yet): kept whole, for the chairs only, with the paper;
@@ -958,7 +981,7 @@ class Applier:
         a pair assigned before and declined, the same review twice in a file."""
         submission = self.submission_for(record.paper, record.line)
         reviewer = self.reviewer_for(record)
-        if submission is None or reviewer is None:
+        if submission is None or reviewer is None or self.kept_as_withdrawn(record, submission):
             return
 
         def create() -> None:
