@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from submissions.models import Submission
 from workshop.errors import ServiceError
 from workshop.models import Workshop
+from workshop.plurals import counted
 from workshop.validators import whole_number
 
 from . import selectors, services
@@ -136,7 +137,9 @@ def publish(request: HttpRequest, slug: str) -> HttpResponse:
         messages.error(request, exc.message)
     else:
         if on:
-            messages.success(request, f"The programme is public; {queued} slot mail(s) queued.")
+            messages.success(
+                request, f"The programme is public; {counted(queued, 'slot mail')} queued."
+            )
         else:
             messages.success(request, "The programme is hidden again.")
     return redirect("programme:edit", slug)

@@ -21,6 +21,7 @@ from submissions.models import Authorship, SubmissionStatus
 from workshop.activity import activity_record
 from workshop.models import Role, User, Workshop
 from workshop.outbox import MailSpec, mails_queue_bulk
+from workshop.plurals import counted
 from workshop.policy import SYSTEM, require
 
 from .models import Assignment, ReviewStatus
@@ -192,7 +193,7 @@ def upcoming(workshop: Workshop, now: dt.datetime | None = None, days: int = 14)
         for d in steps:
             at = deadline - d * DAY
             if now <= at <= now + days * DAY:
-                rows.append({"kind": kind, "at": at, "label": f"{d} day(s) before"})
+                rows.append({"kind": kind, "at": at, "label": f"{counted(d, 'day')} before"})
     for n in range(1, MAX_OVERDUE + 1):
         at = workshop.review_deadline + workshop.grace + (n - 1) * DAY
         if now <= at <= now + days * DAY:

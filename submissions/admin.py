@@ -24,6 +24,7 @@ from workshop.admin_scoping import (
 )
 from workshop.csvexport import csv_response
 from workshop.errors import ServiceError
+from workshop.plurals import counted
 from workshop.search import SearchContext, SearchError, search_compile
 from workshop.selectors import chaired_workshop_ids
 
@@ -281,7 +282,7 @@ class SubmissionAdmin(OneWorkshopAtATime, OneLoopRows, ChairScopedAdmin):
                 restored += 1
             except ServiceError as exc:
                 self.message_user(request, f"#{submission.number}: {exc.message}", messages.ERROR)
-        self.message_user(request, f"{restored} submission(s) restored.", messages.SUCCESS)
+        self.message_user(request, f"{counted(restored, 'submission')} restored.", messages.SUCCESS)
 
 
 @admin.register(ProceedingsBundle)

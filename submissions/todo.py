@@ -22,7 +22,9 @@ from allauth.account.models import EmailAddress
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import ngettext
 
+from workshop.plurals import counted
 from workshop.policy import can
 
 from .models import IN_REVIEW, MissingItem, Submission, SubmissionStatus
@@ -137,7 +139,8 @@ def author_todo(
             items.append(
                 TodoItem(
                     "coauthors",
-                    f"{len(waiting)} co-author(s) have not confirmed their address yet "
+                    f"{counted(len(waiting), 'co-author')} "
+                    f"{ngettext('has', 'have', len(waiting))} not confirmed their address yet "
                     f"({names}): ask them to sign up with it",
                     _url("submissions:authors", submission)
                     if may_edit

@@ -176,7 +176,7 @@ def test_stored_non_finite_affinities_count_as_missing(world, caplog):
                                  source="other", score=float("inf"))  # fmt: skip
     with caplog.at_level("WARNING"):
         instance = matching_input(world.workshop)
-    assert "2 imported affinity score(s) are not finite" in caplog.text
+    assert "imported affinity scores that are not finite numbers, left out: 2" in caplog.text
     assert bool(instance.affinity.size) and all(map(math.isfinite, instance.affinity.flat))
     imported = instance.parts["imported"]
     pidx, ridx = instance.paper_index(), instance.reviewer_index()

@@ -37,6 +37,7 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 
 from workshop.activity import activity_record
 from workshop.models import MailStatus, OutgoingMail, Role, User, Workshop
+from workshop.plurals import counted
 
 from .limits import open_zip, read_member
 from .report import Progress, Report
@@ -515,7 +516,8 @@ class _Restorer:
             self.report.change(
                 "workshop.OutgoingMail",
                 "mail.cancel",
-                f"{sum(cancelled.values())} mail(s) restored as history, cancelled ({was})",
+                f"{counted(sum(cancelled.values()), 'mail')} restored as history, "
+                f"cancelled ({was})",
             )
 
     def restore(self, progress: Progress | None) -> Workshop:

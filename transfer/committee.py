@@ -36,6 +36,7 @@ from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.contrib.contenttypes.models import ContentType
 from django.db import DatabaseError, connection, transaction
 from django.db.models.functions import Lower
+from django.utils.translation import ngettext
 
 from reviews.models import ReviewerProfile, TopicExpertise
 from workshop.models import Activity, Membership, Role, User, Workshop
@@ -178,7 +179,11 @@ class CommitteeImport:
         report, line, email = self.report, record.line, record.email
         unknown = [name for name in record.topics if name.lower() not in self.topics]
         if unknown:
-            report.error(line, f"Unknown topic(s): {', '.join(unknown)}.")
+            report.error(
+                line,
+                f"{ngettext('Unknown topic', 'Unknown topics', len(unknown))}: "
+                f"{', '.join(unknown)}.",
+            )
             return
         if email.lower() in self.ambiguous:
             count = self.ambiguous[email.lower()]

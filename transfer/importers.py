@@ -23,6 +23,7 @@ from django.db import transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import ngettext
 
 from reviews.models import (
     AffinityScore,
@@ -51,6 +52,7 @@ from submissions.services.files import submission_file_write
 from workshop.activity import activity_record
 from workshop.errors import ServiceError
 from workshop.models import Membership, Role, User, Workshop
+from workshop.plurals import counted
 
 from .bulk import PaperBatch, ReviewBatch
 from .committee import CommitteeImport, committee_import
@@ -375,7 +377,11 @@ class Applier:
             titles.add(record.title.lower())
             unknown = [t for t in record.topics if t.lower() not in topics]
             if unknown:
-                self.report.error(record.line, f"Unknown topic(s): {', '.join(unknown)}.")
+                self.report.error(
+                    record.line,
+                    f"{ngettext('Unknown topic', 'Unknown topics', len(unknown))}: "
+                    f"{', '.join(unknown)}.",
+                )
                 continue
             errors = len(self.report.errors)
             for author in record.authors:
@@ -505,7 +511,10 @@ class Applier:
                 changed.append(name)
         unknown = [t for t in record.topics if t.lower() not in topics]
         if unknown:
-            raise ServiceError(f"Unknown topic(s): {', '.join(unknown)}.")
+            raise ServiceError(
+                f"{ngettext('Unknown topic', 'Unknown topics', len(unknown))}: "
+                f"{', '.join(unknown)}."
+            )
         chosen = [topics[t.lower()] for t in record.topics]
         if (submission.primary_topic_id, {t.pk for t in chosen[1:]}) != (
             chosen[0].pk if chosen else None,
@@ -658,7 +667,8 @@ class Applier:
             if len(found) != 1:
                 self.report.error(
                     record.line,
-                    f"Reviewer “{record.name}” matches {len(found) or 'no'} committee member(s).",
+                    f"Reviewer “{record.name}” matches "
+                    f"{counted(len(found), 'committee member') if found else 'no committee member'}.",
                 )
                 return None
             user = found[0]

@@ -11,6 +11,7 @@ from django.db.models import Max
 from reviews.models import Bid, BidValue
 from workshop.activity import activity_record
 from workshop.models import Membership, Role, Topic, User, Workshop
+from workshop.plurals import counted
 
 from .formats import BidRecord
 from .report import Report
@@ -67,7 +68,7 @@ def topics_create(*, workshop: Workshop, chair: User, names: list[str], report: 
         report.change("topics.csv", "topic.create", name)
     activity_record(
         actor=chair, action="topic.import", target=workshop, workshop=workshop,
-        summary=f"{len(new)} topic(s) imported: {', '.join(new)}",
+        summary=f"{counted(len(new), 'topic')} imported: {', '.join(new)}",
     )  # fmt: skip
 
 

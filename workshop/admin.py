@@ -19,6 +19,8 @@ from django.utils import formats, timezone
 from django.utils.html import conditional_escape, escape, format_html
 from django.utils.text import Truncator
 
+from workshop.plurals import counted
+
 from . import services
 from .admin_forms import WorkshopSettingsForm
 from .admin_rows import OneLoopRows
@@ -292,7 +294,9 @@ class OutgoingMailAdmin(OneWorkshopAtATime, OneLoopRows, ChairScopedAdmin):
         except ServiceError as exc:
             self.message_user(request, exc.message, messages.ERROR)
             return
-        self.message_user(request, f"{moved} message(s) released for delivery.", messages.SUCCESS)
+        self.message_user(
+            request, f"{counted(moved, 'message')} released for delivery.", messages.SUCCESS
+        )
 
     @admin.action(description="Retry the selected failed or queued mail now")
     def retry_now(self, request: HttpRequest, queryset: QuerySet[OutgoingMail]) -> None:
@@ -306,7 +310,7 @@ class OutgoingMailAdmin(OneWorkshopAtATime, OneLoopRows, ChairScopedAdmin):
         except ServiceError as exc:
             self.message_user(request, exc.message, messages.ERROR)
             return
-        self.message_user(request, f"{moved} message(s) queued again.", messages.SUCCESS)
+        self.message_user(request, f"{counted(moved, 'message')} queued again.", messages.SUCCESS)
 
 
 def _changes(obj: Activity) -> str:

@@ -622,7 +622,7 @@ def _defer(mails: list[OutgoingMail], error: Exception) -> None:
         next_attempt_at=timezone.now() + dt.timedelta(seconds=SERVER_RETRY_SECONDS),
         last_error=f"mail server unreachable: {type(error).__name__}: {error}"[:2000],
     )
-    log.warning("Mail server unreachable (%s): %s message(s) put back.", error, len(ids))
+    log.warning("Mail server unreachable (%s): messages put back: %s.", error, len(ids))
     if not settings.CELERY_TASK_ALWAYS_EAGER:
         from .tasks import outbox_deliver_batch
 

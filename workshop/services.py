@@ -7,6 +7,8 @@ from typing import Any
 
 from django.db import models, transaction
 
+from workshop.plurals import counted
+
 from .activity import activity_record
 from .errors import NotAllowed
 from .models import Membership, OutgoingMail, Role, User, Workshop
@@ -231,7 +233,7 @@ def _outbox_act(actor: Any, mail_ids: list[int], *, move: Any, action: str, what
         if count:
             activity_record(
                 actor=actor, action=action, workshop=workshop,
-                summary=f"{count} message(s) {what}", after={"mails": ids[:200]},
+                summary=f"{counted(count, 'message')} {what}", after={"mails": ids[:200]},
             )  # fmt: skip
         moved += count
     return moved

@@ -18,6 +18,7 @@ from submissions.models import Submission
 from workshop.activity import activity_record
 from workshop.errors import NotFound, ServiceError
 from workshop.models import Workshop
+from workshop.plurals import counted
 from workshop.policy import can, require
 from workshop.validators import whole_number
 
@@ -138,7 +139,7 @@ class CsvRefused(ServiceError):
     """A CSV file with errors: nothing was placed. `errors` names each line."""
 
     def __init__(self, errors: list[str]) -> None:
-        super().__init__(f"Nothing was placed: {len(errors)} error(s) in the file.")
+        super().__init__(f"Nothing was placed: {counted(len(errors), 'error')} in the file.")
         self.errors = errors
 
 
@@ -218,7 +219,7 @@ def papers_place_csv(*, actor: Any, workshop: Workshop, text: str) -> int:
         actor=actor,
         target=workshop,
         action="programme.place_csv",
-        summary=f"{len(rows)} paper(s) placed from a CSV file",
+        summary=f"{counted(len(rows), 'paper')} placed from a CSV file",
         after={"placed": {f"#{r.submission.number}": r.session.title for r in rows}},
     )
     slot_mails_queue(

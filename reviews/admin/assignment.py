@@ -11,6 +11,7 @@ from django.urls import path
 
 from workshop.admin_scoping import ChairScopedAdmin
 from workshop.errors import ServiceError
+from workshop.plurals import counted
 from workshop.validators import whole_number
 
 from ..forms import ManualAssignmentForm, MatchingRunForm
@@ -123,7 +124,7 @@ class AssignmentAdmin(ChairScopedAdmin):
         for a in queryset.select_related("submission__workshop"):
             assignment_services.assignment_remove(assignment=a, chair=request.user)
             count += 1
-        self.message_user(request, f"{count} assignment(s) removed.", messages.SUCCESS)
+        self.message_user(request, f"{counted(count, 'assignment')} removed.", messages.SUCCESS)
 
 
 @admin.register(MatchingRun)
@@ -253,7 +254,7 @@ class MatchingRunAdmin(ChairScopedAdmin):
             self.message_user(
                 request,
                 f"Assignment committed: {counts['added']} added, {counts['removed']} removed; "
-                f"{counts['notified']} reviewer(s) notified.",
+                f"{counted(counts['notified'], 'reviewer')} notified.",
                 messages.SUCCESS,
             )
         return redirect("admin:reviews_matchingrun_change", run.pk)

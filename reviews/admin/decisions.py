@@ -31,6 +31,7 @@ from workshop.csvexport import csv_response
 from workshop.errors import ServiceError
 from workshop.models import MailStatus, OutgoingMail, Topic, Workshop
 from workshop.phases import most_pressing
+from workshop.plurals import counted
 from workshop.search import SearchContext, SearchError, search_compile, search_keywords
 from workshop.validators import whole_number
 
@@ -522,7 +523,7 @@ class DecisionBoardAdmin(MailComposeViews, ChairScopedAdmin):
         if done:
             self.message_user(
                 request,
-                f"{len(done)} paper(s) {verb}: " + "; ".join(arrow(c) for c in done) + ".",
+                f"{counted(len(done), 'paper')} {verb}: " + "; ".join(arrow(c) for c in done) + ".",
                 messages.SUCCESS,
             )
         else:
@@ -530,8 +531,8 @@ class DecisionBoardAdmin(MailComposeViews, ChairScopedAdmin):
         if unchanged:
             self.message_user(
                 request,
-                f"{len(unchanged)} paper(s) already had that decision and were left as they "
-                "were: " + ", ".join(f"#{c.number} ({c.before})" for c in unchanged) + ".",
+                f"{counted(len(unchanged), 'paper')} already had that decision and were left "
+                "as they were: " + ", ".join(f"#{c.number} ({c.before})" for c in unchanged) + ".",
                 messages.INFO,
             )
         for c in failed:
@@ -675,12 +676,13 @@ class DecisionBoardAdmin(MailComposeViews, ChairScopedAdmin):
                     chair=request.user,
                     include_reviews=request.POST.get("include_reviews") == "on",
                 )
-                self.message_user(request, f"{count} decision mail(s) composed and held.")
+                self.message_user(request, f"{counted(count, 'decision mail')} composed and held.")
             elif action == "release":
                 count = decision_services.decisions_release(workshop=workshop, chair=request.user)
                 self.message_user(
                     request,
-                    f"{count} decision mail(s) released; decisions are now visible to authors.",
+                    f"{counted(count, 'decision mail')} released; "
+                    "decisions are now visible to authors.",
                     messages.SUCCESS,
                 )
             elif action in ("release_reviews", "hide_reviews"):

@@ -22,6 +22,7 @@ from django.urls import path, reverse
 
 from workshop.errors import ServiceError
 from workshop.models import Workshop
+from workshop.plurals import counted
 
 from ..selectors.mail import CAMPAIGN_KIND, RecipientKind, mail_campaigns
 from ..services import mail as mail_services
@@ -136,14 +137,14 @@ class MailComposeViews:
         if held.created:
             self.message_user(  # type: ignore[attr-defined]
                 request,
-                f"{held.mails} mail(s) held for release. Nothing is sent until you release "
-                "them below.",
+                f"{counted(held.mails, 'mail')} held for release. Nothing is sent until you "
+                "release them below.",
                 messages.SUCCESS,
             )
         else:
             self.message_user(  # type: ignore[attr-defined]
                 request,
-                f"This mail was held already ({held.mails} mail(s)); nothing was added.",
+                f"This mail was held already ({counted(held.mails, 'mail')}); nothing was added.",
                 messages.INFO,
             )
         return redirect(reverse("admin:reviews_mail_compose", args=[workshop.pk]))
@@ -156,7 +157,7 @@ class MailComposeViews:
                     workshop=workshop, chair=request.user, campaign_id=campaign
                 )
                 text = (
-                    f"{count} mail(s) released for delivery."
+                    f"{counted(count, 'mail')} released for delivery."
                     if count
                     else ("No mail of this campaign is held any more: nothing was released.")
                 )
@@ -164,7 +165,7 @@ class MailComposeViews:
                 count = mail_services.mail_campaign_discard(
                     workshop=workshop, chair=request.user, campaign_id=campaign
                 )
-                text = f"{count} held mail(s) discarded."
+                text = f"{counted(count, 'held mail')} discarded."
         except ServiceError as exc:
             self.message_user(request, exc.message, messages.ERROR)  # type: ignore[attr-defined]
         else:

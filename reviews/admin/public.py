@@ -12,6 +12,7 @@ from django.utils.text import Truncator
 
 from workshop.admin_scoping import ChairScopedAdmin
 from workshop.errors import ServiceError
+from workshop.plurals import counted
 
 from ..models import PublicComment
 from ..services.openness import public_comments_moderate
@@ -70,7 +71,7 @@ class PublicCommentAdmin(ChairScopedAdmin):
             self.message_user(request, exc.message, messages.ERROR)
             return
         verb = "approved" if approve else "rejected"
-        self.message_user(request, f"{changed} comment(s) {verb}.", messages.SUCCESS)
+        self.message_user(request, f"{counted(changed, 'comment')} {verb}.", messages.SUCCESS)
 
     @admin.action(description="Approve the selected comments (publish them)")
     def approve(self, request: HttpRequest, queryset: QuerySet) -> None:

@@ -11,6 +11,7 @@ from django.urls import path
 from django.utils import timezone
 
 from workshop.admin_scoping import ChairScopedAdmin, ConfigAdminMixin
+from workshop.plurals import counted
 from workshop.validators import whole_number
 
 from ..models import (
@@ -95,7 +96,7 @@ class ReviewAdmin(ChairScopedAdmin):
         workshop = self.chaired_workshop(request, workshop_id)
         if request.method == "POST" and request.POST.get("action") == "remind":
             count = reviewing_services.late_reviewers_remind(workshop=workshop, chair=request.user)
-            self.message_user(request, f"{count} reviewer(s) reminded.", messages.SUCCESS)
+            self.message_user(request, f"{counted(count, 'reviewer')} reminded.", messages.SUCCESS)
             return redirect("admin:reviews_progress", workshop.pk)
         context = {
             **self.admin_site.each_context(request),

@@ -82,7 +82,7 @@ def imported_affinity(
     finite = [row for row in rows if row[2] is not None and math.isfinite(row[2])]
     if len(finite) < len(rows):
         logger.warning(
-            "Workshop %s: %d imported affinity score(s) are not finite numbers and are left out.",
+            "Workshop %s: imported affinity scores that are not finite numbers, left out: %d.",
             workshop.slug,
             len(rows) - len(finite),
         )

@@ -16,6 +16,7 @@ from submissions.models import Submission
 from workshop.activity import activity_record
 from workshop.errors import ServiceError
 from workshop.models import Topic, User, Workshop
+from workshop.plurals import counted
 from workshop.policy import require, require_open, require_visible
 
 from ..models import (
@@ -193,7 +194,7 @@ def declarations_replace(
     )
     activity_record(
         actor=user, target=workshop, action="conflict.declare",
-        summary=f"{user} declares {len(rows)} conflict(s)",
+        summary=f"{user} declares {counted(len(rows), 'conflict')}",
         before={"declarations": [list(map(str, r)) for r in before]},
         after={"declarations": [list(map(str, r)) for r in after]},
     )  # fmt: skip

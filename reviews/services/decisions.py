@@ -25,6 +25,7 @@ from workshop.activity import activity_record
 from workshop.errors import ServiceError
 from workshop.models import Activity, MailStatus, OutgoingMail, User, Workshop
 from workshop.outbox import mail_store, mails_release
+from workshop.plurals import counted
 from workshop.policy import require
 from workshop.richtext import mail_text
 
@@ -450,7 +451,8 @@ def decision_mails_compose(*, workshop: Workshop, chair: User, include_reviews: 
     count = sum(len(d.submission.authors.all()) for d in due)
     entry = activity_record(
         actor=chair, target=workshop, action="decision.mails_compose",
-        summary=f"{count} decision mail(s) composed for {len(due)} paper(s), held for release",
+        summary=f"{counted(count, 'decision mail')} composed for "
+        f"{counted(len(due), 'paper')}, held for release",
         after={"mails": count, "papers": len(due), "include_reviews": include_reviews},
     )  # fmt: skip
     for decision in due:
@@ -483,7 +485,7 @@ def decisions_release(*, workshop: Workshop, chair: User) -> int:
     workshop.decisions_released = True
     activity_record(
         actor=chair, target=workshop, action="decisions.release",
-        summary=f"Decisions released; {released} decision mail(s) sent",
+        summary=f"Decisions released; {counted(released, 'decision mail')} sent",
         before={"decisions_released": locked.decisions_released},
         after={"decisions_released": True, "mails_released": released},
     )  # fmt: skip

@@ -21,6 +21,7 @@ from workshop.activity import activity_record
 from workshop.errors import DeadlinePassed, NotAllowed, ServiceError
 from workshop.models import Role, User, Workshop
 from workshop.outbox import chairs_mail_queue, mail_queue
+from workshop.plurals import counted
 from workshop.policy import can, require, require_visible
 from workshop.selectors import chairs_of
 from workshop.services import config_save
@@ -637,7 +638,7 @@ def late_reviewers_remind(*, workshop: Workshop, chair: User) -> int:
         queued += int(created)
     if queued:
         activity_record(actor=chair, target=workshop, action="reminders.send",
-                        summary=f"Reminded {queued} reviewer(s) of late reviews",
+                        summary=f"Reminded {counted(queued, 'reviewer')} of late reviews",
                         after={"queued": queued, "kind": "review_reminder"})  # fmt: skip
     return queued
 
@@ -677,7 +678,7 @@ def paper_reviewers_remind(*, submission: Submission, actor: User) -> int:
     if queued:
         activity_record(
             actor=actor, target=submission, action="reminders.send",
-            summary=f"Reminded {queued} reviewer(s) of #{submission.number}",
+            summary=f"Reminded {counted(queued, 'reviewer')} of #{submission.number}",
             after={"queued": queued, "kind": "review_reminder"},
         )  # fmt: skip
     return queued

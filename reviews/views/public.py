@@ -16,6 +16,7 @@ from submissions.models import Submission
 from submissions.views import file_response
 from workshop.errors import NotFound, ServiceError
 from workshop.models import Workshop
+from workshop.plurals import counted
 from workshop.policy import can
 from workshop.posted import posted_text
 
@@ -139,7 +140,7 @@ def moderation(request: HttpRequest, slug: str) -> HttpResponse:
                 messages.error(request, exc.message)
             else:
                 done = "approved" if verdict == "approve" else "rejected"
-                messages.success(request, f"{changed} comment(s) {done}.")
+                messages.success(request, f"{counted(changed, 'comment')} {done}.")
         return redirect("forum:moderation", slug)
     return render(
         request,

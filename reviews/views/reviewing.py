@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from workshop.errors import ServiceError
 from workshop.models import OtherReviewsVisibility, Workshop
+from workshop.plurals import counted
 from workshop.policy import can
 from workshop.posted import posted_text
 from workshop.richtext import render_markdown
@@ -309,7 +310,7 @@ def remind_reviewers(request: HttpRequest, slug: str, number: int) -> HttpRespon
         messages.error(request, exc.message)
     else:
         if queued:
-            messages.success(request, f"Reminded {queued} reviewer(s) of #{number}.")
+            messages.success(request, f"Reminded {counted(queued, 'reviewer')} of #{number}.")
         else:
             messages.info(request, f"Nobody new to remind on #{number} today.")
     back = request.POST.get("next", "")

@@ -8,6 +8,7 @@ from django.db import transaction
 
 from workshop.errors import ServiceError
 from workshop.models import User
+from workshop.plurals import counted
 
 from ..models import AuthorConflict, Authorship, Submission, SubmissionAction
 from ..permissions import verified_emails
@@ -144,6 +145,8 @@ def conflicts_declare(
         submission=submission,
         actor=user,
         action=SubmissionAction.CONFLICTS,
-        summary=f"{len(members)} committee member(s), {len(names)} institution(s)",
+        summary=(
+            f"{counted(len(members), 'committee member')}, {counted(len(names), 'institution')}"
+        ),
     )
     return submission

@@ -158,7 +158,7 @@ def test_chair_invites_reviewer_who_signs_up_profiles_and_bids(
     expect(cells.nth(0)).to_contain_text("Rita Reviewer")
     expect(cells.nth(1)).to_have_text("New Lab")
     expect(cells.nth(2)).to_have_text("Reviewer")
-    expect(cells.nth(3)).to_contain_text("4 topic(s)")
+    expect(cells.nth(3)).to_contain_text("4 topics")
     expect(cells.nth(5)).to_have_text("2 of 12 (2 positive)")
     page.screenshot(path=artifacts_dir / "committee-5-overview.png", full_page=True)
     invitation.refresh_from_db()

@@ -274,7 +274,7 @@ def _decide(chair: Person, board_row, number: int, category: str) -> None:
     save = chair.page.get_by_role("button", name="Save the decisions chosen in the list")
     assert save.evaluate("button => button.form !== null"), "the save button has no form"
     save.click()
-    expect(chair.admin_messages).to_contain_text("1 paper(s) changed: #")
+    expect(chair.admin_messages).to_contain_text("1 paper changed: #")
 
 
 def _mail_figures(inbox: Inbox) -> dict:
@@ -517,7 +517,7 @@ def _story(
     chair.page.get_by_role("button", name=re.compile("^Release the reviews to authors")).click()
     expect(chair.admin_messages).to_contain_text("Reviews are now visible to authors.")
     chair.page.get_by_role("button", name="Compose decision mails").click()
-    expect(chair.admin_messages).to_contain_text("1 decision mail(s) composed and held.")
+    expect(chair.admin_messages).to_contain_text("1 decision mail composed and held.")
     preview = chair.page.locator("#content pre")
     expect(preview).to_contain_text("Accept (poster)")
     expect(preview).to_contain_text("--- Reviewer A ---")
@@ -527,16 +527,16 @@ def _story(
     dialogs: list[str] = []
     chair.page.once("dialog", lambda d: (dialogs.append(d.message), d.accept()))
     chair.page.get_by_role(
-        "button", name="Release 1 decision mail(s) and show decisions to authors"
+        "button", name="Release 1 decision mail and show decisions to authors"
     ).click()
-    expect(chair.admin_messages).to_contain_text("1 decision mail(s) released")
-    assert dialogs == ["Send 1 decision mail(s) now? This cannot be undone."]
+    expect(chair.admin_messages).to_contain_text("1 decision mail released")
+    assert dialogs == ["Send 1 decision mail now? This cannot be undone."]
     decision_subject = f"[OSLLM] Decision on paper #{paper.number}: Accept (poster)"
     decision_mail = _await_mail(inbox, AUTHOR["email"], decision_subject)
     # Composing again after the release holds nothing: a decision is mailed once.
     chair.page.get_by_role("button", name="Compose decision mails").click()
-    expect(chair.admin_messages).to_contain_text("0 decision mail(s) composed and held.")
-    expect(chair.page.locator("#content")).to_contain_text("1 decision mail(s) sent so far")
+    expect(chair.admin_messages).to_contain_text("0 decision mails composed and held.")
+    expect(chair.page.locator("#content")).to_contain_text("1 decision mail sent so far")
     expect(chair.page.get_by_role("button", name=re.compile("^Release 0 decision"))).to_be_visible()
     assert "ZQCONFIDENTIAL" not in _text(decision_mail)
     for reviewer in REVIEWERS.values():
@@ -660,6 +660,6 @@ def test_decision_board_save_button_submits_the_choices(live_server, browser):
         select = chair.page.get_by_label(f"Decision on #{paper.number}")
         select.select_option(label="Accept (poster)")
         chair.page.get_by_role("button", name="Save the decisions chosen in the list").click()
-        expect(chair.admin_messages).to_contain_text("1 paper(s) changed: #", timeout=3_000)
+        expect(chair.admin_messages).to_contain_text("1 paper changed: #", timeout=3_000)
     decision = Decision.objects.select_related("category").get(submission=paper)
     assert decision.category.name == "Accept (poster)"

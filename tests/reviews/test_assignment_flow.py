@@ -570,7 +570,7 @@ def test_chair_runs_previews_compares_and_commits(client, workshop, chair, commi
     assert response.redirect_chain[-1][0] == reverse(RUN_PAGE, args=[best.pk])
     reviewers_with_papers = {u for _, u in a_pairs}
     assert (
-        f"Assignment committed: 8 added, 0 removed; {len(reviewers_with_papers)} reviewer(s) "
+        f"Assignment committed: 8 added, 0 removed; {len(reviewers_with_papers)} reviewers "
         "notified." in messages_of(response)
     )
     best.refresh_from_db()
@@ -786,7 +786,7 @@ def test_an_infeasible_instance_is_explained_by_paper_number(client, workshop, c
     assert not re.search(r"\b[Pp]apers? [0-9]", diagnosis), diagnosis  # no engine index
     html = client.get(reverse(RUN_PAGE, args=[run.pk])).content.decode()
     assert "cannot be solved" in html
-    assert "(2 review(s) missing)" in html
+    assert "(2 reviews missing)" in html
     listed = re.findall(r"<li>(.*?)</li>", html.split('class="diagnosis"', 1)[1].split("</ul>")[0])
     assert len(listed) == len(run.result["diagnosis"]) >= 1
     assert any(f"#{papers[0].number}" in line for line in listed)
@@ -1150,7 +1150,7 @@ def test_lock_unlock_and_unassign_actions(client, workshop, chair, committee, st
     a.refresh_from_db()
     b.refresh_from_db()
     assert a.locked and not b.locked
-    assert messages_of(act("unassign", a)) == ["1 assignment(s) removed."]
+    assert messages_of(act("unassign", a)) == ["1 assignment removed."]
     assert list(Assignment.objects.all()) == [b]
 
 

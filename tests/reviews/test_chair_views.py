@@ -143,14 +143,14 @@ def test_committee_overview_lists_members_with_roles_profile_bids_and_load(
     assert "rita@rev-lab.org" in member_cell
     assert " ".join(affiliation) == "Reviewer Lab"
     assert " ".join(roles) == "Reviewer"
-    assert " ".join(profile_cell) == "2 topic(s), 120 chars of papers"
+    assert " ".join(profile_cell) == "2 topics, 120 chars of papers"
     assert " ".join(load) == "6 (asks 2)"  # not approved yet: the default applies
     assert " ".join(bids) == "4 of 12 (2 positive)"
     assert assigned == ["2"]
 
     _, _, roles, profile_cell, load, bids, assigned = cells(row_of(html, "Alan Areachair"))
     assert " ".join(roles) == "Area chair, Reviewer"
-    assert " ".join(profile_cell) == "0 topic(s), 0 chars of papers"
+    assert " ".join(profile_cell) == "0 topics, 0 chars of papers"
     assert load == ["3"]  # approved request
     assert " ".join(bids) == "1 of 12 (0 positive)"
     assert assigned == ["1"]

@@ -84,11 +84,11 @@ def test_bulk_accept_says_which_papers_changed_from_what_to_what(client, desks):
     assert response["Location"].endswith("&sort=-mean")  # back where the chair was
     said = messages_of(client, response)
     assert (
-        f"2 paper(s) changed: #{undecided.number} not decided → Accept (oral); "
+        f"2 papers changed: #{undecided.number} not decided → Accept (oral); "
         f"#{rejected.number} Reject → Accept (oral)."
     ) in said
     assert (
-        f"1 paper(s) already had that decision and were left as they were: "
+        f"1 paper already had that decision and were left as they were: "
         f"#{accepted.number} (Accept (oral))."
     ) in said
     for paper in (undecided, rejected):
@@ -116,7 +116,7 @@ def test_undo_puts_every_paper_back(client, desks):
     response = client.post(reverse(UNDO), {"workshop": a.workshop.pk, "token": token})
     said = messages_of(client, response)
     assert (
-        f"2 paper(s) restored: #{undecided.number} Desk reject → not decided; "
+        f"2 papers restored: #{undecided.number} Desk reject → not decided; "
         f"#{rejected.number} Desk reject → Reject."
     ) in said
     undecided.refresh_from_db()
@@ -150,7 +150,7 @@ def test_undo_leaves_a_paper_decided_again_since(client, desks):
     decision_record(submission=second, category=poster, chair=a.chair)
     response = client.post(reverse(UNDO), {"workshop": a.workshop.pk, "token": undo_token(client)})
     said = messages_of(client, response)
-    assert f"1 paper(s) restored: #{first.number} Accept (oral) → not decided." in said
+    assert f"1 paper restored: #{first.number} Accept (oral) → not decided." in said
     assert f"#{second.number}: its decision has changed since; left as it is" in said
     assert Decision.objects.get(submission=second).category == poster
 
@@ -181,7 +181,7 @@ def test_undo_with_a_wrong_token_or_another_chair_does_nothing(client, desks):
 def test_bulk_actions_never_reach_another_workshop(client, desks):
     a, _, c = desks
     response = bulk(client, a, oral(a), [c.papers[1], a.papers[1]])
-    assert f"1 paper(s) changed: #{a.papers[1].number} not decided → Accept (oral)." in (
+    assert f"1 paper changed: #{a.papers[1].number} not decided → Accept (oral)." in (
         messages_of(client, response)
     )
     assert not Decision.objects.filter(submission=c.papers[1]).exists()
@@ -213,7 +213,7 @@ def test_bulk_accept_as_poster_records_the_poster_category(client, desks):
     response = bulk(client, a, f"category-{poster.pk}", [a.papers[1], oral_paper])
     said = messages_of(client, response)
     assert (
-        f"2 paper(s) changed: #{a.papers[1].number} not decided → Accept (poster); "
+        f"2 papers changed: #{a.papers[1].number} not decided → Accept (poster); "
         f"#{oral_paper.number} Accept (oral) → Accept (poster)."
     ) in said
     for paper in (a.papers[1], oral_paper):
@@ -246,7 +246,7 @@ def test_a_bare_outcome_is_taken_where_the_workshop_has_one_category_of_it(clien
     a, _, _ = desks
     response = bulk(client, a, "reject", [a.papers[1]])
     said = messages_of(client, response)
-    assert f"1 paper(s) changed: #{a.papers[1].number} not decided → Reject." in said
+    assert f"1 paper changed: #{a.papers[1].number} not decided → Reject." in said
 
 
 # --- Filters, switcher, layout -------------------------------------------------------------

@@ -629,7 +629,7 @@ def test_progress_shows_late_reviews_after_the_deadline_and_reminds_once_a_day(
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(progress_url(world), {"action": "remind"})
     assert response.status_code == 302
-    assert messages_of(client, response) == ["2 reviewer(s) reminded."]
+    assert messages_of(client, response) == ["2 reviewers reminded."]
     mails = list(OutgoingMail.objects.filter(kind="review_reminder"))
     assert sorted(m.to for m in mails) == sorted(world.users[k].email for k in (R2, R3))
     for mail in mails:

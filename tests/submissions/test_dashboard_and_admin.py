@@ -360,7 +360,7 @@ def test_restore_action_restores_a_withdrawn_paper_of_the_chairs_workshop_only(
             follow=True,
         )
     assert response.status_code == 200
-    assert "1 submission(s) restored." in response.content.decode()
+    assert "1 submission restored." in response.content.decode()
     paper.refresh_from_db()
     b_paper.refresh_from_db()
     assert paper.status == SubmissionStatus.SUBMITTED

@@ -136,7 +136,7 @@ BAD = HEADER.replace("\n", ",topic: nonexistent\n") + (
 
 BAD_ERRORS = [
     {"line": 3, "message": "twice@pc.example.org matches 2 accounts: merge them first."},
-    {"line": 4, "message": "Unknown topic(s): nonexistent."},
+    {"line": 4, "message": "Unknown topic: nonexistent."},
     {"line": 5, "message": "twice@pc.example.org matches 2 accounts: merge them first."},
 ]
 

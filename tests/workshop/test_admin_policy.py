@@ -525,7 +525,7 @@ def test_restoring_through_the_admin_action_logs_once_and_mails_the_authors(worl
             {"action": "restore_withdrawn", "_selected_action": [paper.pk]},
             follow=True,
         )
-    assert "1 submission(s) restored." in response.content.decode()
+    assert "1 submission restored." in response.content.decode()
     paper.refresh_from_db()
     assert paper.status == SubmissionStatus.SUBMITTED
     new_entries = Activity.objects.exclude(pk__in=entries_before)

@@ -343,10 +343,10 @@ def test_chairs_see_upcoming_reminders_and_switch_kinds_off(client, scene):
     rows = response.context["upcoming"]
     # The bidding deadline is 6 days away: its 3-day and 1-day reminders are upcoming.
     assert [(r["kind"], r["label"]) for r in rows] == [
-        ("bidding", "3 day(s) before"),
-        ("bidding", "1 day(s) before"),
+        ("bidding", "3 days before"),
+        ("bidding", "1 day before"),
     ]
-    assert f"{KINDS['bidding']} — 3 day(s) before" in html
+    assert f"{KINDS['bidding']} — 3 days before" in html
     assert "switched off" not in html
 
     response = client.post(url, {"kind-bidding": "", "kind-camera_ready": "on"})

@@ -18,6 +18,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils.translation import ngettext
+
 from ..report import Report
 
 # Decision words of the other systems' exports, to our outcomes.
@@ -182,7 +184,11 @@ def csv_rows(
     missing = [c for c in required if c not in header]
     if missing:
         where = f" of {name}" if name else ""
-        report.error(at(1), f"Missing column(s){where}: {', '.join(missing)}.")
+        report.error(
+            at(1),
+            f"{ngettext('Missing column', 'Missing columns', len(missing))}{where}: "
+            f"{', '.join(missing)}.",
+        )
         return
     while True:
         first = reader.line_num + 1

@@ -2,6 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from reviews.services.scores import paper_scores_rebuild
 from workshop.models import Workshop
+from workshop.plurals import counted
 
 
 class Command(BaseCommand):
@@ -17,4 +18,4 @@ class Command(BaseCommand):
             if target is None:
                 raise CommandError(f"No workshop with the slug {workshop!r}.")
         count = paper_scores_rebuild(target)
-        self.stdout.write(f"Figures recomputed for {count} paper(s).")
+        self.stdout.write(f"Figures recomputed for {counted(count, 'paper')}.")

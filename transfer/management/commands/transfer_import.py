@@ -10,6 +10,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from workshop.models import User, Workshop
+from workshop.plurals import counted
 from workshop.policy import SYSTEM
 
 from ...archive import archive_restore
@@ -101,6 +102,6 @@ class Command(BaseCommand):
             for change in report.changes:
                 self.stdout.write(f"{change['action']:<18} {change['line']}: {change['object']}")
         if not report.ok:
-            raise CommandError(f"{len(report.errors)} problem(s): nothing was changed.")
+            raise CommandError(f"{counted(len(report.errors), 'problem')}: nothing was changed.")
         verb = "Would make" if options["dry_run"] else "Made"
-        self.stdout.write(self.style.SUCCESS(f"{verb} {len(report.changes)} change(s)."))
+        self.stdout.write(self.style.SUCCESS(f"{verb} {counted(len(report.changes), 'change')}."))
