@@ -14,6 +14,7 @@ from workshop.policy import can
 from workshop.validators import whole_number
 
 from . import services
+from .exporters import EXPORTS
 from .forms import ExportForm, ImportForm, RestoreForm
 from .models import JobKind, JobStatus, SourceRecord, TransferJob
 
@@ -181,11 +182,12 @@ class TransferJobAdmin(ChairScopedAdmin):
             or not can(request.user, "transfer.export", job.workshop)
         ):
             raise Http404("No export here.")
+        suffix = EXPORTS.get(job.format, EXPORTS["archive"])[2]
         response = FileResponse(
             job.result.open("rb"),
             as_attachment=True,
-            filename=f"{job.workshop.slug}-archive.zip",
-            content_type="application/zip",
+            filename=f"{job.workshop.slug}-{suffix}",
+            content_type="application/json" if suffix.endswith(".json") else "application/zip",
         )
         response["X-Content-Type-Options"] = "nosniff"
         return response

@@ -21,6 +21,7 @@ from submissions.models import Submission
 from tests.factories import TopicFactory, WorkshopFactory, make_chair
 from transfer.exporters import EXPORTS
 from transfer.importers import run_import
+from transfer.models import JobStatus, TransferJob
 from transfer.writers.easychair import REVIEW_HEADER
 from workshop.models import Membership, Role
 
@@ -264,3 +265,29 @@ def test_our_api_json_imports_back(source, client):
         for label, (_, seen) in got.items():
             assert seen in (answers[label][1], "chairs"), label
     assert _outcomes(workshop) == _outcomes(source)
+
+
+@pytest.mark.parametrize(
+    ("fmt", "label", "filename"),
+    [
+        ("openreview", "Download the OpenReview notes", "leaving-openreview.json"),
+        ("easychair", "Download the EasyChair files", "leaving-easychair.zip"),
+    ],
+)
+def test_the_admins_export_page_offers_and_downloads_each_format(
+    source, client, django_capture_on_commit_callbacks, fmt, label, filename
+):
+    chair = Membership.objects.filter(workshop=source, role=Role.CHAIR).order_by("pk")[0].user
+    client.force_login(chair)
+    page = client.get(reverse("admin:transfer_export")).content.decode()
+    assert f'value="{fmt}"' in page
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("admin:transfer_export"), {"workshop": source.pk, "format": fmt}
+        )
+    job = TransferJob.objects.get(workshop=source, kind="export", format=fmt)
+    assert job.status == JobStatus.DONE, job.report
+    assert label in client.get(response.url).content.decode()
+    download = client.get(reverse("admin:transfer_download", args=[job.pk]))
+    assert filename in download["Content-Disposition"]
+    assert b"".join(download.streaming_content) == EXPORTS[fmt][1](workshop=source)

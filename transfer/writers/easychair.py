@@ -198,11 +198,15 @@ def easychair_files(snap: Snapshot) -> dict[str, bytes]:
 
 
 def easychair_export(*, workshop: Workshop, progress: Progress | None = None) -> bytes:
-    """The workshop as EasyChair's CSV files, zipped (see the module). Reads only."""
+    """The workshop as EasyChair's CSV files, zipped (see the module); the same workshop
+    gives the same bytes. Reads only."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, content in easychair_files(snapshot(workshop)).items():
-            archive.writestr(name, content)
+            # A fixed time in each entry: the same workshop gives the same bytes.
+            entry = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(entry, content)
     if progress:
         progress(1, 1)
     return buffer.getvalue()
