@@ -6,10 +6,13 @@
 (function () {
   "use strict";
   const AOE = "AoE";
-  const utcFormat = new Intl.DateTimeFormat("en-GB", {
-    timeZone: "UTC", weekday: "short", day: "numeric", month: "short", year: "numeric",
-    hour: "2-digit", minute: "2-digit", hourCycle: "h23",
-  });
+  const DAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+  const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov",
+    "Dec"];
+  const pad = (n) => String(n).padStart(2, "0");
+  // As the server writes it under the field: "Tue 2 Mar 2027, 11:59 UTC".
+  const utcText = (at) => `${DAYS[at.getUTCDay()]} ${at.getUTCDate()} ${MONTHS[at.getUTCMonth()]} `
+    + `${at.getUTCFullYear()}, ${pad(at.getUTCHours())}:${pad(at.getUTCMinutes())} UTC`;
   const localFormat = new Intl.DateTimeFormat(undefined, {
     weekday: "short", day: "numeric", month: "short", year: "numeric",
     hour: "2-digit", minute: "2-digit", timeZoneName: "short",
@@ -52,7 +55,7 @@
     try {
       const at = instant(input.value, zone);
       if (at === null) return;
-      out.textContent = `= ${utcFormat.format(at)} UTC · your time: ${localFormat.format(at)}`;
+      out.textContent = `= ${utcText(at)} · your time: ${localFormat.format(at)}`;
     } catch (e) {
       // A zone this browser does not know: the server's line stays.
     }
