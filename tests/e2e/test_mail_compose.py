@@ -126,7 +126,7 @@ def test_chair_mails_accepted_papers_without_a_camera_ready(
     # Hold: stored, held, nothing sent.
     mail.outbox.clear()
     page.get_by_role("button", name="Hold for release").click()
-    expect(page.locator(".messagelist")).to_contain_text("2 mail(s) held for release")
+    expect(page.locator(".messagelist")).to_contain_text("2 mails held for release")
     held = OutgoingMail.objects.filter(workshop=workshop, kind="chair_mail")
     assert sorted(held.values_list("to", "status")) == [
         ("author0@uni0.example.edu", MailStatus.HELD),
@@ -144,8 +144,10 @@ def test_chair_mails_accepted_papers_without_a_camera_ready(
     assert _axe_serious(page) == []
     page.screenshot(path=artifacts_dir / "mail-2-held-375.png", full_page=True)
 
+    asked: list[str] = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
     page.get_by_role("button", name="Release 2 mails").click()
-    expect(page.locator(".messagelist")).to_contain_text("2 mail(s) released for delivery")
+    expect(page.locator(".messagelist")).to_contain_text("2 mails released for delivery")
     assert sorted(held.values_list("to", "status")) == [
         ("author0@uni0.example.edu", MailStatus.SENT),
         ("bo@uni9.example.edu", MailStatus.SENT),
@@ -155,4 +157,5 @@ def test_chair_mails_accepted_papers_without_a_camera_ready(
         "bo@uni9.example.edu",
     ]
     expect(page.get_by_role("button", name=re.compile("^Release"))).to_have_count(0)
+    assert asked == ["Send 2 mails now? This cannot be undone."]
     assert broken == [] and errors == [], (broken, errors)

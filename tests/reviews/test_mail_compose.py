@@ -274,6 +274,11 @@ def test_hold_stores_held_mails_and_one_entry_and_sends_nothing(client, world):
     assert entries.get().after["query"] == "decision:accept camera:no"
     page = client.get(url(world)).content.decode()
     assert "Release 1 mail" in page
+    # The outbox, filtered to this page's held mail, is where the texts can be proofread too.
+    outbox = re.search(r'<a href="([^"]+)">Proofread the held mails', page).group(1)
+    listing = client.get(outbox.replace("&amp;", "&"))
+    assert listing.status_code == 200
+    assert [m.pk for m in listing.context["cl"].result_list] == [held[0].pk]
 
 
 def test_a_double_submit_holds_the_mails_once(client, world):
