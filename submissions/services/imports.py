@@ -14,6 +14,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 
@@ -57,7 +59,8 @@ def submission_import_check(
     """One paper of another system as it would be written (unsaved): `topics` in order
     (the first is the primary one), `authors` as (name, e-mail or "", affiliation,
     contact). A withdrawn paper was submitted before. Raises ValidationError (a field, as
-    the forms word it) or ServiceError (two authors with one address)."""
+    the forms word it; an author's address that is none, naming the author, the paper and
+    the value) or ServiceError (two authors with one address)."""
     now = timezone.now()
     submission = Submission(
         workshop=workshop,
@@ -76,6 +79,17 @@ def submission_import_check(
     )
     submission.clean_fields(exclude=UNCHECKED)
     submission.clean()
+    for position, (name, email, _, _) in enumerate(authors, start=1):
+        if not email:
+            continue  # an author the other system kept without an address: no account
+        try:
+            validate_email(email)
+        except ValidationError:
+            who = f" (“{name[:80]}”)" if name else ""
+            raise ValidationError(
+                f"Author {position}{who} of paper {number}: “{email[:100]}” is not an e-mail "
+                "address."
+            ) from None
     emails = [email for _, email, _, _ in authors if email]
     if len(set(emails)) != len(emails):
         twice = sorted({e for e in emails if emails.count(e) > 1})

@@ -308,7 +308,7 @@ def _resolve_notes(sources: Sources, report: Report) -> list[Any]:
     `authorids`, and a review's signer (its profile id, or the member of its anonymous
     group) as the note's `reviewer_email`, which never becomes an answer."""
     book, resolved = sources.book, 0
-    for note in sources.notes:
+    for number, note in enumerate(sources.notes, start=1):
         if not isinstance(note, dict) or not isinstance(note.get("content"), dict):
             continue
         content = note["content"]
@@ -320,6 +320,13 @@ def _resolve_notes(sources: Sources, report: Report) -> list[Any]:
             new_ids = []
             for index, author_id in enumerate(ids):
                 text = str(author_id).strip()
+                if "@" not in text and not is_profile_id(text):
+                    name = names[index] if isinstance(names, list) and index < len(names) else ""
+                    report.error(
+                        f"note {number}",
+                        f"Author {index + 1}{f' (“{name}”)' if name else ''}: “{text[:100]}” is "
+                        "neither an e-mail address nor an OpenReview profile id (~Name1).",
+                    )
                 email = _address(text, book)[0] if is_profile_id(text) else ""
                 new_ids.append(email or author_id)
                 resolved += bool(email)
