@@ -79,12 +79,14 @@ FORM = [
 ]  # fmt: skip
 
 
-def member_email(i: int) -> str:
-    return f"member{i}@pc{i % 37}.example.org"
+def member_email(i: int, site: str = "example.org") -> str:
+    return f"member{i}@pc{i % 37}.{site}"
 
 
-def hotcrp_zip(papers: int, members: int, seed: int = 23) -> bytes:
-    """The migration's files in one zip: papers.json, reviews.json, settings.json, pc.csv."""
+def hotcrp_zip(papers: int, members: int, seed: int = 23, site: str = "example.org") -> bytes:
+    """The migration's files in one zip: papers.json, reviews.json, settings.json, pc.csv
+    (the committee's addresses under `site`; tests/transfer/test_import_bulk.py imports two
+    of these into one database)."""
     rng = random.Random(seed)
     pc = ["given_name,family_name,email,affiliation,roles," + ",".join(
         f"topic: {t}" for t in TOPICS
@@ -93,7 +95,9 @@ def hotcrp_zip(papers: int, members: int, seed: int = 23) -> bytes:
         levels = ["0"] * len(TOPICS)
         levels[i % len(TOPICS)] = "2"
         role = "pc metareviewer" if i % 10 == 0 else "pc"
-        pc.append(f"Given{i},Family{i},{member_email(i)},PC Lab {i % 37},{role},{','.join(levels)}")
+        pc.append(
+            f"Given{i},Family{i},{member_email(i, site)},PC Lab {i % 37},{role},{','.join(levels)}"
+        )
     reviewers = [i for i in range(members) if i % 10]
     records, reviews = [], []
     for pid in range(1, papers + 1):
@@ -107,7 +111,7 @@ def hotcrp_zip(papers: int, members: int, seed: int = 23) -> bytes:
         if pid % 5 == 0 and pid > 1:
             authors[2] = dict(records[-1]["authors"][0])
         chosen = rng.sample(reviewers, 5)
-        conflicts = {member_email(i): "collaborator" for i in chosen[3:]}
+        conflicts = {member_email(i, site): "collaborator" for i in chosen[3:]}
         record = {
             "object": "paper",
             "pid": pid,
@@ -130,7 +134,7 @@ def hotcrp_zip(papers: int, members: int, seed: int = 23) -> bytes:
                 {
                     "object": "review", "pid": pid, "rid": len(reviews) + 1, "ordinal": letter,
                     "status": "complete", "reviewer": f"Given{i} Family{i}",
-                    "reviewer_email": member_email(i),
+                    "reviewer_email": member_email(i, site),
                     "submitted_at": 1_700_100_000 + len(reviews),
                     "modified_at": 1_700_100_000 + len(reviews),
                     "Overall merit": rng.randint(1, 5), "Reviewer expertise": rng.randint(1, 5),

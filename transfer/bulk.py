@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 
-from reviews.models import Answer, Assignment, Review, ReviewStatus
+from reviews.models import Answer, Assignment, ConflictOverride, Decision, Review, ReviewStatus
 from reviews.selectors.conflicts import ConflictMap, conflicts_for
 from reviews.services.imports import (
     ReviewImport,
@@ -41,7 +41,7 @@ from workshop.errors import ServiceError
 from workshop.models import Membership, Role, User
 
 from .formats import PaperRecord, ReviewRecord
-from .sources import SourceKind, source_records_write_many
+from .sources import PENDING, SourceKind, source_records_write_many
 
 if TYPE_CHECKING:
     from .importers import Applier
@@ -63,6 +63,86 @@ class PaperBatch:
         self.applier = applier
         self.topics = topics
         self.planned: list[tuple[PaperRecord, PaperImport, dict[str, User | None], Any]] = []
+        # Papers imported before, read once when the first comes again (`unchanged`).
+        self.earlier: dict[int, Submission] | None = None
+        self.decided: dict[int, int] = {}
+        self.overrides: dict[int, set[int]] = {}
+        self.committee: set[int] = set()
+        self.sources: list[tuple[str, Any, dict[str, Any]]] = []
+
+    def read_earlier(self, ids: set[int]) -> None:
+        """The papers imported before, with their topics, authors, decisions and the
+        chairs' conflicts: five queries for all of them."""
+        workshop = self.applier.workshop
+        self.earlier = {
+            s.pk: s
+            for s in workshop.submissions.filter(pk__in=ids).prefetch_related(
+                "secondary_topics", "authors"
+            )
+        }
+        for submission in self.earlier.values():
+            submission.workshop = workshop
+        self.decided = dict(
+            Decision.objects.filter(submission_id__in=ids).values_list(
+                "submission_id", "category_id"
+            )
+        )
+        for sid, uid in ConflictOverride.objects.filter(
+            submission_id__in=ids, conflicted=True
+        ).values_list("submission_id", "user_id"):
+            self.overrides.setdefault(sid, set()).add(uid)
+        self.committee = set(
+            Membership.objects.filter(workshop=workshop)
+            .exclude(role=Role.CHAIR)
+            .values_list("user_id", flat=True)
+        )
+
+    def unchanged(
+        self, record: PaperRecord, submission_id: int, conflicted: dict[str, User | None]
+    ) -> bool:
+        """A paper imported before that the record would not change (`paper_update`
+        compares the same fields): reported as unchanged, its source record rewritten in
+        bulk. False when something would change: the one-row update then writes it."""
+        assert self.earlier is not None
+        submission = self.earlier.get(submission_id)
+        if submission is None or any(t.lower() not in self.topics for t in record.topics):
+            return False
+        chosen = [self.topics[t.lower()] for t in record.topics]
+        authors = [(a.name[:200], a.email, a.affiliation[:200], a.contact) for a in record.authors]
+        same = (
+            submission.title == record.title[:300]
+            and submission.abstract == record.abstract
+            and submission.keywords == record.keywords[:300]
+            and submission.primary_topic_id == (chosen[0].pk if chosen else None)
+            and {t.pk for t in submission.secondary_topics.all()} == {t.pk for t in chosen[1:]}
+            and [
+                (a.name, a.email, a.affiliation, a.is_contact)
+                for a in sorted(submission.authors.all(), key=lambda a: a.position)
+            ]
+            == authors
+        )
+        if not same:
+            return False
+        if record.decision:
+            try:
+                category = self.applier.category(record)
+            except ServiceError:
+                return False
+            if self.decided.get(submission_id) != category.pk:
+                return False
+        already = self.overrides.get(submission_id, set())
+        if any(
+            user is not None and user.pk in self.committee and user.pk not in already
+            for user in conflicted.values()
+        ):
+            return False
+        self.applier.report.field("paper", "(whole paper)", "unchanged: imported before")
+        waiting = self.applier.conflicts_of(
+            record, conflicted, self.committee, already, [], submission
+        )
+        data = {**record.source, PENDING: waiting} if waiting else record.source
+        self.sources.append((record.external_id, submission, data))
+        return True
 
     def add(self, record: PaperRecord, conflicted: dict[str, User | None]) -> None:
         applier, report = self.applier, self.applier.report
@@ -96,11 +176,14 @@ class PaperBatch:
         self.planned.append((record, paper, conflicted, category))
 
     def write(self) -> None:
-        from .importers import PENDING
-
+        applier = self.applier
+        if self.sources and applier.system is not None:
+            source_records_write_many(
+                workshop=applier.workshop, system=applier.system, kind=SourceKind.PAPER,
+                items=self.sources,
+            )  # fmt: skip
         if not self.planned:
             return
-        applier = self.applier
         workshop, chair = applier.workshop, applier.chair
         assert chair is not None
         submissions_import_write_many(

@@ -1,14 +1,19 @@
 """Apply parsed records to a workshop: the other face of the browser's actions.
 
-Every import is one transaction: all of it or nothing. Users, memberships, assignments,
-reviews, decisions and conflicts go through the services (`membership_grant`,
-`assignment_add`, `review_submit`, `decision_record`, `conflict_override_set`) acting as
-the chair who runs the import (or, from a command, the workshop's first chair: the
-services store who decided or assigned), so the same validation applies. Papers and their
-authors have no browser action a chair could take for somebody else, and accounts none a
-chair could take at all: `transfer.import` writes them itself, validated like the forms
-(`full_clean`), with one activity entry per import. A dry run runs everything, keeps the
-report and rolls back; mail is queued through the outbox after commit, so nothing escapes.
+Every import is one transaction: all of it or nothing. Assignments, reviews, decisions and
+conflicts are written by the services' own writers, acting as the chair who runs the
+import (or, from a command, the workshop's first chair: the services store who decided or
+assigned), so the same permissions and checks apply and the same rows and activity
+entries are written. New records go in bulk (`transfer.bulk`: planned per record, then
+`assignments_import_write_many`, `review_import_write_many`,
+`conflict_overrides_import_write_many`, `decisions_import_write_many`), what exists
+already through the one-row actions (`assignment_add`, `review_import_write`,
+`decision_record`), which compare and keep history. Papers and their authors have no
+browser action a chair could take for somebody else, and accounts none a chair could take
+at all: `submissions_import_write_many` and the committee import (`transfer.committee`)
+write them, validated like the forms, with one activity entry per import. A dry run runs
+everything, keeps the report and rolls back; mail is queued through the outbox after
+commit, so nothing escapes.
 """
 
 from __future__ import annotations
@@ -37,7 +42,6 @@ from reviews.models import (
 )
 from reviews.selectors.conflicts import conflicts_for
 from reviews.services.assignment import assignment_add
-from reviews.services.committee import conflict_override_set
 from reviews.services.decisions import (
     category_for,
     category_import,
@@ -77,7 +81,7 @@ from .limits import check_size
 from .models import SourceRecord
 from .preferences import ScoreMap, bids_import, score_table, topics_create
 from .report import ImportRefused, Progress, Report
-from .sources import SYSTEMS, SourceKind, source_record_write
+from .sources import PENDING, SYSTEMS, SourceKind, source_record_write
 
 Parser = Callable[[bytes, Report], Bundle]
 
@@ -112,8 +116,6 @@ CONFIDENCE = {
 }  # fmt: skip
 
 
-# A paper's conflicts with people not in the committee yet, in its source record.
-PENDING = "pc_conflicts waiting for the committee"
 # Conflicts this system infers on its own: an imported review overrides them.
 GUESSED_CONFLICTS = {"domain", "coauthor", "publication", "publication-similar"}
 # Who reads a question, narrowest first: an answer never goes to a question read by more
@@ -189,6 +191,7 @@ class Applier:
         self.claimed: dict[str, int] = {}
         self.by_number: dict[int, Submission] | None = None
         self.committee_ids: set[int] | None = None
+        self.categories: dict[tuple[str, str | None], Any] = {}
 
     # --- helpers ------------------------------------------------------------------------------
 
@@ -339,6 +342,7 @@ class Applier:
             + [e for r in records for e in r.conflicts]
         )
         batch = PaperBatch(self, topics)
+        batch.read_earlier({known[r.external_id] for r in records if r.external_id in known})
         for record in records:
             earlier = known.get(record.external_id) if record.external_id else None
             if record.number == 0 and earlier is None:
@@ -348,10 +352,13 @@ class Applier:
             if earlier is not None and record.number not in seen:
                 seen[record.number] = record.line
                 conflicted = {email: self.account(email, record.line) for email in record.conflicts}
-                self.attempt(
-                    record.line,
-                    lambda r=record, c=conflicted, pk=earlier: self.paper_update(r, pk, c, topics),
-                )
+                if not batch.unchanged(record, earlier, conflicted):
+                    self.attempt(
+                        record.line,
+                        lambda r=record, c=conflicted, pk=earlier: self.paper_update(
+                            r, pk, c, topics
+                        ),
+                    )
                 self.tick()
                 continue
             if record.number in seen:
@@ -452,7 +459,8 @@ class Applier:
         return waiting
 
     def pending_conflicts(self) -> None:
-        """Set the conflicts that papers imported before the committee were waiting for."""
+        """Set the conflicts that papers imported before the committee were waiting for
+        (in bulk: a few statements however many papers wait)."""
         members = dict(
             Membership.objects.filter(workshop=self.workshop)
             .exclude(role=Role.CHAIR)
@@ -466,8 +474,13 @@ class Applier:
             )
             if kept.data.get(PENDING)
         ]
-        papers = Submission.objects.in_bulk([kept.object_id for kept in waiting])
+        if not waiting:
+            return
+        papers = Submission.objects.select_related("workshop").in_bulk(
+            [kept.object_id for kept in waiting]
+        )
         people = User.objects.in_bulk(list(members.values()))
+        items: list[tuple[Submission, User, bool, str]] = []
         for kept in waiting:
             submission = papers[kept.object_id]
             left = {}
@@ -476,18 +489,16 @@ class Applier:
                 if uid is None:
                     left[email] = kind
                     continue
-                conflict_override_set(
-                    submission=submission,
-                    user=people[uid],
-                    conflicted=True,
-                    chair=self.chair,
-                    reason=f"Imported ({kept.get_system_display()}): {kind}",
-                )
+                reason = f"Imported ({kept.get_system_display()}): {kind}"
+                items.append((submission, people[uid], True, reason))
                 self.report.change(0, "conflict.set", f"#{submission.number} / {email}")
             kept.data = {k: v for k, v in kept.data.items() if k != PENDING} | (
                 {PENDING: left} if left else {}
             )
-            kept.save(update_fields=["data", "imported_at"])
+            kept.imported_at = timezone.now()
+        assert self.chair is not None
+        conflict_overrides_import_write_many(workshop=self.workshop, chair=self.chair, items=items)
+        SourceRecord.objects.bulk_update(waiting, ["data", "imported_at"], batch_size=1000)
 
     def paper_update(
         self,
@@ -603,7 +614,14 @@ class Applier:
     def category(self, record: PaperRecord) -> Any:
         """The decision category of a paper: the one of the other system's name for it; a
         plain "Accepted" or "Rejected" is the workshop's one category of that outcome when
-        it has one; any other name becomes a category of its own (reported)."""
+        it has one; any other name becomes a category of its own (reported). Found once
+        per name and outcome in an import (a thousand decisions ask the database once)."""
+        key = (record.decision_name.strip().lower(), record.decision)
+        if key not in self.categories:
+            self.categories[key] = self.find_category(record)
+        return self.categories[key]
+
+    def find_category(self, record: PaperRecord) -> Any:
         name = record.decision_name.strip()
         if not name:
             return category_for(self.workshop, record.decision)

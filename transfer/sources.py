@@ -21,6 +21,10 @@ class SourceKind(models.TextChoices):
     OTHER = "other", "Other record"
 
 
+# A paper's conflicts with people not in the committee yet, kept in its source record until
+# they join it.
+PENDING = "pc_conflicts waiting for the committee"
+
 # An import format's prefix (`hotcrp-papers`) to its system.
 SYSTEMS = {
     "hotcrp": SourceSystem.HOTCRP,
