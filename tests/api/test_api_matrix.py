@@ -128,7 +128,7 @@ ENDPOINTS = [
              body=lambda w: {"dry_run": True, "remove": [
                  {"paper": 1, "reviewer": "nobody@example.org"}]}),
     Endpoint("decisions.bulk", "POST", _a("api:decisions-bulk"), (), ("decisions.decide", "A"),
-             body=lambda w: {"dry_run": True, "papers": [1], "outcome": "reject"}),
+             body=lambda w: {"dry_run": True, "papers": [1], "category": "Accept"}),
     Endpoint("reviews.release", "POST", _a("api:reviews-release"), (),
              ("decisions.release_reviews", "A"), body=lambda w: {"released": True}),
     # Lists: always answered; what they contain is checked by the marker rules.
