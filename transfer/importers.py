@@ -98,7 +98,10 @@ FORMATS: dict[str, tuple[str, Parser]] = {
         "OpenReview committee groups (Reviewers, Area_Chairs), with profiles or a mapping",
         openreview_people.parse_committee,
     ),
-    "openreview-affinity": ("OpenReview affinity CSV", openreview.parse_affinity),
+    "openreview-affinity": (
+        "OpenReview affinity CSV, or a zip with it and the profiles or a profile mapping",
+        openreview_people.parse_affinity,
+    ),
     "easychair": ("EasyChair CSV files (zip)", easychair.parse_bundle),
     "easychair-committee": ("EasyChair committee CSV", easychair.parse_committee),
     "easychair-reviews": ("EasyChair review CSV", easychair.parse_reviews),

@@ -159,3 +159,31 @@ def test_a_file_without_committee_groups_says_what_it_expected():
                                       b'"members": ["a@example.org"]}]', report)  # fmt: skip
     assert report.errors[-1]["message"].startswith("No committee group here")
     assert "not a committee group" in report.warnings[0]["message"]
+
+
+def test_affinities_by_profile_id_resolve_through_the_mapping_in_their_zip(ws):
+    """OpenReview's matching data names reviewers by profile id (headerless rows of forum
+    id, profile id, score): with the profiles or a mapping next to it, they resolve."""
+    from reviews.models import AffinityScore
+
+    workshop, chair = ws
+    notes = _zip("notes.json", "profiles.json", "mapping.csv", "groups.json")
+    assert run_import(workshop=workshop, actor=chair, fmt="openreview-notes", data=notes).ok
+    scores = b"fPaper3,~Rey_Four1,0.75\nfPaper3,~Sam_Area1,0.5\n"
+    alone = run_import(workshop=workshop, actor=chair, fmt="openreview-affinity", data=scores,
+                       dry_run=True)  # fmt: skip
+    assert not alone.ok and "profile id" in alone.errors[0]["message"]
+    data = _zip("profiles.json", "mapping.csv", extra={"affinity.csv": scores})
+    report = run_import(workshop=workshop, actor=chair, fmt="openreview-affinity", data=data)
+    assert report.ok, report.errors
+    stored = {
+        (a.user.email, a.score)
+        for a in AffinityScore.objects.filter(workshop=workshop).select_related("user")
+    }
+    assert stored == {("rey@pc.example.org", 0.75), ("sam@pc.example.org", 0.5)}
+    two = _zip("mapping.csv", extra={"a.csv": scores, "b.csv": scores})
+    refused = run_import(workshop=workshop, actor=chair, fmt="openreview-affinity", data=two,
+                         dry_run=True)  # fmt: skip
+    assert refused.errors[0]["message"] == (
+        "Expected one affinity CSV next to the profiles or the mapping, found a.csv, b.csv."
+    )

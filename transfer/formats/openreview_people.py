@@ -91,12 +91,21 @@ class ProfileBook:
     """Profile id -> the person, from the profiles and the mapping (the mapping wins)."""
 
     people: dict[str, Person] = field(default_factory=dict)
+    lowered: dict[str, Person] = field(default_factory=dict)  # built when first asked
 
     def __len__(self) -> int:
         return len(self.people)
 
     def get(self, profile_id: str) -> Person | None:
-        return self.people.get(profile_id.strip())
+        """By the id as OpenReview writes it, or lower-cased (as readers of CSV files that
+        lower-case addresses pass it on)."""
+        key = profile_id.strip()
+        found = self.people.get(key)
+        if found is None:
+            if not self.lowered:
+                self.lowered = {k.lower(): p for k, p in self.people.items()}
+            found = self.lowered.get(key.lower())
+        return found
 
     def add_profile(self, line: Any, profile: dict[str, Any], report: Report) -> None:
         content = profile.get("content") or {}
@@ -126,6 +135,7 @@ class ProfileBook:
         person = Person(email=email, name=_preferred_name(names), source=f"profile {ids[0]}")
         for profile_id in ids:
             self.people.setdefault(profile_id, person)
+        self.lowered = {}
 
     def add_mapping(self, data: bytes, report: Report, *, name: str = "") -> None:
         """Rows `profile_id,email[,name]`, with that header or none. A row whose address is
@@ -170,6 +180,7 @@ class ProfileBook:
             if known and not person.name:
                 person.name = known.name
             self.people[profile_id] = person
+        self.lowered = {}
 
 
 def _preferred_email(content: dict[str, Any]) -> str:
@@ -243,8 +254,17 @@ def _take_items(items: list[Any], label: str, sources: Sources, report: Report) 
             sources.notes.append(item)
 
 
-def read_sources(data: bytes, report: Report) -> Sources:
-    """A zip of JSON files and mapping CSVs, or one JSON document."""
+def _is_mapping(name: str, content: bytes) -> bool:
+    """A mapping CSV: named so, or headed `profile_id`."""
+    lower = name.rsplit("/", 1)[-1].lower()
+    head = content[:200].lstrip(b"\xef\xbb\xbf").lower()
+    return "mapping" in lower or "profile" in lower or head.startswith(b"profile_id")
+
+
+def read_sources(data: bytes, report: Report, *, others: list | None = None) -> Sources:
+    """A zip of JSON files and mapping CSVs, or one JSON document. A CSV of the zip that
+    is no mapping goes to `others` as (name, content) when asked for (the affinity scores),
+    else it is reported as dropped."""
     sources = Sources()
     if data[:4] == b"PK\x03\x04":
         archive = open_zip(data, report)
@@ -260,8 +280,10 @@ def read_sources(data: bytes, report: Report) -> Sources:
                 report.error(member, str(exc))
                 continue
             lower = member.lower()
-            if lower.endswith(".csv"):
+            if lower.endswith(".csv") and (others is None or _is_mapping(member, content)):
                 mappings.append((member, content))
+            elif lower.endswith(".csv"):
+                others.append((member, content))
             elif lower.endswith(".json"):
                 document = json_document(content, _Prefixed(report, member))
                 if document is not None:
@@ -283,14 +305,24 @@ def read_sources(data: bytes, report: Report) -> Sources:
 
 
 class _Prefixed(Report):
-    """A report that files a zip member's errors under its name."""
+    """A report that files a zip member's problems under its name (its field fates as
+    they are)."""
 
     def __init__(self, report: Report, name: str) -> None:
         super().__init__()
         self._report, self._name = report, name
 
+    def _at(self, line: Any) -> Any:
+        return f"{self._name}:{line}" if line else self._name
+
     def error(self, line: Any, message: str) -> None:
-        self._report.error(f"{self._name}:{line}" if line else self._name, message)
+        self._report.error(self._at(line), message)
+
+    def warn(self, line: Any, message: str) -> None:
+        self._report.warn(self._at(line), message)
+
+    def field(self, kind: str, name: str, fate: str, count: int = 1) -> None:
+        self._report.field(kind, name, fate, count)
 
 
 def _address(value: str, book: ProfileBook) -> tuple[str, str]:
@@ -422,3 +454,33 @@ def committee_members(sources: Sources, report: Report) -> list[MemberRecord]:
                 chosen[email] = MemberRecord(line=where, email=email, name=name or email,
                                              role=role)  # fmt: skip
     return list(chosen.values())
+
+
+def parse_affinity(data: bytes, report: Report) -> Bundle:
+    """OpenReview's affinity scores (`openreview.parse_affinity`: a CSV with or without its
+    header), alone or in a zip with the profiles or the mapping (a CSV named `…mapping…` or
+    `…profile…`, or headed `profile_id`): a reviewer named by profile id is then known by
+    the address they give."""
+    if data[:4] != b"PK\x03\x04":
+        return openreview.parse_affinity(data, report)
+    scores: list[tuple[str, bytes]] = []
+    sources = read_sources(data, report, others=scores)
+    if report.errors:
+        return Bundle()
+    if len(scores) != 1:
+        found = ", ".join(name for name, _ in scores) or "none"
+        report.error(0, f"Expected one affinity CSV next to the profiles or the mapping, found "
+                     f"{found}.")  # fmt: skip
+        return Bundle()
+    name, content = scores[0]
+    bundle = openreview.parse_affinity(content, _Prefixed(report, name))
+    resolved = 0
+    for record in bundle.affinities:
+        if is_profile_id(record.email):
+            person = sources.book.get(record.email)
+            if person is not None:
+                record.email = person.email
+                resolved += 1
+    if resolved:
+        report.field("affinity", "reviewer", "profile ids mapped to addresses", resolved)
+    return bundle
