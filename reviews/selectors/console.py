@@ -70,8 +70,8 @@ class WorkshopFigures:
     under_review: int = 0
     short_of_reviewers: int = 0
     loads: list[int] = field(default_factory=list)
-    # Reviews of the papers under review; reviewers still owing one; papers whose scores
-    # disagree (all, and those without a decision).
+    # Reviews of the papers in review (under review or decided after review); reviewers
+    # still owing one; papers whose scores disagree (all, and those without a decision).
     reviews_assigned: int = 0
     reviews_done: int = 0
     reviewers_owing: int = 0

@@ -12,7 +12,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from submissions.models import Submission, SubmissionStatus
+from submissions.models import IN_REVIEW, Submission, SubmissionStatus
 from workshop.models import Role, User, Workshop
 
 from ..models import Answer, Assignment, PaperScore, ReviewStatus
@@ -150,16 +150,16 @@ def review_progress(
 
 
 def review_totals(workshop_ids: Iterable[int]) -> dict[int, tuple[int, int]]:
-    """{workshop id: (reviews assigned, reviews submitted)} over the papers under review, in
-    one query for any number of workshops (the progress page's totals and the chairs' home).
+    """{workshop id: (reviews assigned, reviews submitted)} over the papers in review (under
+    review, or decided after review: the totals stay true once decisions are made), in one
+    query for any number of workshops (the progress page's totals and the chairs' home).
 
     From each paper's stored figures (one small row per paper, kept by the review services),
     not from every assignment and review of the workshops."""
     return {
         wid: (assigned, done)
         for wid, assigned, done in PaperScore.objects.filter(
-            submission__workshop__in=list(workshop_ids),
-            submission__status=SubmissionStatus.SUBMITTED,
+            submission__workshop__in=list(workshop_ids), submission__status__in=IN_REVIEW
         )
         .order_by()
         .values("submission__workshop_id")
