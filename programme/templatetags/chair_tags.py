@@ -16,7 +16,7 @@ from django import template
 from django.urls import reverse
 from django.utils import timezone
 
-from reviews.selectors.console import WorkshopFigures, console_figures
+from reviews.selectors.console import BOARD_SEARCHES, WorkshopFigures, console_figures
 from workshop.models import Workshop
 from workshop.phases import current_phase, next_milestone
 from workshop.selectors import chaired_workshop_ids
@@ -75,10 +75,10 @@ def figure_links(workshop: Workshop) -> dict[str, str]:
         "load_spread": committee,
         "reviews_done": progress,
         "reviewers_owing": progress,
-        "disagreements": board("disagree:", sort="-spread"),
-        "disagreements_undecided": board("disagree: decision:none", sort="-spread"),
-        "decided": board("decision:any"),
-        "undecided": board("decision:none"),
+        "disagreements": board(BOARD_SEARCHES["disagreements"], sort="-spread"),
+        "disagreements_undecided": board(BOARD_SEARCHES["disagreements_undecided"], sort="-spread"),
+        "decided": board(BOARD_SEARCHES["decided"]),
+        "undecided": board(BOARD_SEARCHES["undecided"]),
         "mails_held": f"{outbox}?workshop__id__exact={pk}&status__exact=held",
         "camera_ready": papers(status__exact="accepted"),
         "camera_ready_missing": papers(status__exact="accepted", q="camera:no"),

@@ -3,9 +3,10 @@ lifecycle (submissions, committee, assignment, reviews, decisions, camera-ready)
 number of workshops in a constant number of queries (each grouped by workshop).
 
 A figure shown here is the figure of the page it links to, computed once:
-- papers, decisions and disagreements count what the decision board's search counts
-  (`board_papers` with `decision:none`, `disagree:`, `assigned:<n>`), through the same
-  stored per-paper figures (`PaperScore`);
+- papers, decisions and disagreements count what the decision board's searches count
+  (`board_papers` with `decision:none`, `disagree:`, ...: `BOARD_SEARCHES`, compiled by the
+  board's own search language; `assigned:<n>` per workshop), on the stored per-paper
+  figures (`PaperScore`);
 - reviews done / assigned and late reviewers are the progress page's own functions
   (`review_totals`, `late_reviewer_counts`, beside `late_reviewers`);
 - members, loads and bidders are the committee overview's rows (`member_loads`), and a
@@ -25,13 +26,23 @@ from django.db.models import Count, F, Q
 
 from submissions.models import DECIDABLE, Submission, SubmissionStatus
 from workshop.models import MailStatus, Membership, OutgoingMail, Role, Topic, Workshop
+from workshop.search import SearchContext, search_compile
 
+from .. import search as _board_keywords  # noqa: F401 - registers the board's keywords
 from ..models import Bid, Invitation, InvitationStatus, ReviewerProfile
 from ..services.committee import profile_missing
 from .committee import COMMITTEE_ROLES, member_loads
-from .progress import DISAGREEMENT_SPREAD, late_reviewer_counts, review_totals
+from .progress import late_reviewer_counts, review_totals
 
 FLAGGED = Q(paper__anonymity_flag=True) | Q(paper__hidden_text_flag=True)
+# The decision board's searches behind the figures that link to the board: each figure
+# counts the search's own compiled condition, and its link carries the same text.
+BOARD_SEARCHES = {
+    "disagreements": "disagree:",
+    "disagreements_undecided": "disagree: decision:none",
+    "decided": "decision:any",
+    "undecided": "decision:none",
+}
 
 
 @dataclass
@@ -103,12 +114,17 @@ class WorkshopFigures:
 
 def paper_counts(workshop_ids: list[int]) -> dict[int, dict[str, int]]:
     """Every per-paper figure of the workshops, one grouped query: statuses, check flags,
-    reviewers short (the stored `assigned` against the workshop's `reviews_per_paper`: no
-    stored row means none assigned), disagreements, decisions, camera-ready versions."""
-    on_board = Q(status__in=DECIDABLE)
+    papers short of reviewers (the board's `assigned:<n` with each workshop's own
+    `reviews_per_paper`: no stored figures means none assigned), the board's searches
+    (`BOARD_SEARCHES`) on the board's papers, camera-ready versions."""
+    on_board = Q(status__in=DECIDABLE)  # `board_papers`
     under_review = Q(status=SubmissionStatus.SUBMITTED)
-    disagree = Q(score__spread__gte=DISAGREEMENT_SPREAD)
     short = Q(score__isnull=True) | Q(score__assigned__lt=F("workshop__reviews_per_paper"))
+    context = SearchContext(frozenset(workshop_ids))
+    searched = {
+        name: Count("pk", filter=on_board & search_compile(text, context))
+        for name, text in BOARD_SEARCHES.items()
+    }
     rows = (
         Submission.objects.filter(workshop__in=workshop_ids)
         .order_by()
@@ -120,12 +136,7 @@ def paper_counts(workshop_ids: list[int]) -> dict[int, dict[str, int]]:
             flagged=Count("pk", filter=under_review & FLAGGED),
             under_review=Count("pk", filter=under_review),
             short_of_reviewers=Count("pk", filter=under_review & short),
-            disagreements=Count("pk", filter=on_board & disagree),
-            disagreements_undecided=Count(
-                "pk", filter=on_board & disagree & Q(decision__isnull=True)
-            ),
-            decided=Count("pk", filter=on_board & Q(decision__isnull=False)),
-            undecided=Count("pk", filter=on_board & Q(decision__isnull=True)),
+            **searched,
             accepted=Count("pk", filter=Q(status=SubmissionStatus.ACCEPTED)),
             camera_ready=Count(
                 "pk", filter=Q(status=SubmissionStatus.ACCEPTED, camera_ready__isnull=False)
