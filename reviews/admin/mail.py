@@ -86,7 +86,20 @@ class MailComposeViews:
         }
         form = MailComposeForm(initial=initial)
         carried = {k: request.GET[k] for k in DESK_FILTERS if request.GET.get(k)}
-        return self._mail_page(request, workshop, form, carried, draft=None)
+        draft = None
+        if "q" in request.GET or "recipients" in request.GET:
+            # From the desk: who the search reaches, before a word is written.
+            condition, error = self._condition(workshop, request.GET)  # type: ignore[attr-defined]
+            if error:
+                self.message_user(  # type: ignore[attr-defined]
+                    request, f"The search cannot be read: {error}.", messages.ERROR
+                )
+            elif initial["recipients"] in RecipientKind.values:
+                draft = mail_services.mail_campaign_compose(
+                    workshop=workshop, actor=request.user, kind=initial["recipients"],
+                    subject="", body="", condition=condition,
+                )  # fmt: skip
+        return self._mail_page(request, workshop, form, carried, draft=draft)
 
     def _mail_compose(self, request: HttpRequest, workshop: Workshop, data: QueryDict,
                       action: str) -> HttpResponse:  # fmt: skip

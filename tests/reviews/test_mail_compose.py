@@ -237,6 +237,17 @@ def test_the_desk_links_here_with_its_search_and_the_form_starts_filled(client, 
     assert len(token) >= 16
     for name in ("recipients", "q", "subject", "body"):
         assert f'for="id_{name}"' in page  # a label for every field
+    # Who the search reaches is on the page before a word is written.
+    response = client.get(url(world) + "?q=&recipients=authors")
+    assert [m.to for m in response.context["draft"].mails] == [
+        AUTHOR_P[1], AUTHOR_P[4], AUTHOR_Q[1]
+    ]  # fmt: skip
+    page = response.content.decode()
+    assert "<strong>3</strong> mails to <strong>3</strong> people" in page
+    assert "Preview the mail of" not in page  # nothing to preview yet
+    response = client.get(url(world) + "?q=%28")
+    assert response.context["draft"] is None
+    assert any("cannot be read" in str(m) for m in response.context["messages"])
 
 
 def test_preview_lists_the_recipients_and_renders_the_one_picked(client, world):
