@@ -15,7 +15,15 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from api.services import token_create
-from reviews.models import Bid, Decision, MetaRecommendation, MetaReview, Review
+from reviews.models import (
+    Answer,
+    Bid,
+    Decision,
+    MetaRecommendation,
+    MetaReview,
+    Review,
+    ReviewQuestion,
+)
 from reviews.services.reviewing import default_form_create
 from submissions.models import Submission
 from tests.factories import TopicFactory, WorkshopFactory, make_chair
@@ -54,6 +62,16 @@ def source():
     )  # fmt: skip
     assert report.ok, report.errors
     paper = Submission.objects.get(workshop=workshop, number=1)
+    # A chairs-only answer next to the committee's remarks: two confidential fields.
+    Answer.objects.create(
+        review=Review.objects.get(
+            assignment__submission=paper, assignment__reviewer__email="kim@pc.example.org"
+        ),
+        question=ReviewQuestion.objects.get(
+            workshop=workshop, label="Confidential comment to the chairs"
+        ),
+        value="Only for the chairs.",
+    )
     area_chair = Membership.objects.filter(workshop=workshop, role=Role.AREA_CHAIR).first().user
     MetaReview.objects.create(
         submission=paper, author=area_chair, recommendation=MetaRecommendation.values[0],

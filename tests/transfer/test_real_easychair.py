@@ -407,3 +407,22 @@ def test_the_import_command_prints_the_proposal_and_takes_the_confirmed_mapping(
         assignment__reviewer__email="kim@pc.example.org",
     )
     assert _answers(review)["Overall recommendation"] == 4
+
+
+def test_what_follows_the_confidential_remarks_never_reaches_the_authors():
+    """A line in the remarks for the committee that looks like a title ("(SUMMARY)") does
+    not start a field the authors read; a short bracketed line ("(A)") is no title."""
+    text = (
+        "(SUMMARY)\nGood.\n(A)\nStill the summary.\n\n"
+        "(CONFIDENTIAL REMARKS FOR THE PROGRAMME COMMITTEE)\nI reviewed it before.\n"
+        "(SUMMARY)\nThe authors are my students.\n"
+        "(CONFIDENTIAL COMMENT TO THE CHAIRS)\nFor the chairs."
+    )
+    assert easychair.review_sections(text) == [
+        ("Summary", "Good.\n(A)\nStill the summary."),
+        (
+            "Confidential remarks for the programme committee",
+            "I reviewed it before.\n(SUMMARY)\nThe authors are my students.",
+        ),
+        ("Confidential comment to the chairs", "For the chairs."),
+    ]

@@ -58,7 +58,8 @@ REVIEW_COLUMNS = (
 # The one text field of a review whose text has no titled sections.
 REVIEW_TEXT = "Review"
 # A section of a review's text: its title in capitals and brackets, on a line of its own.
-SECTION = re.compile(r"^\(([A-Z][A-Z0-9 ,;:'’&/\-]*)\)[ \t]*$", re.MULTILINE)
+# Four characters at least: "(A)" or "(IV)" in a review's own text is no title.
+SECTION = re.compile(r"^\(([A-Z][A-Z0-9 ,;:'’&/\-]{3,})\)[ \t]*$", re.MULTILINE)
 # A line of the `scores` cell: "Field name: value".
 SCORE_LINE = re.compile(r"^(?P<name>[^:]+?)\s*:\s*(?P<value>.*)$")
 # Data of a record that is no answer: the chairs' to read, never text others read.
@@ -95,8 +96,18 @@ def _visibility(section: str) -> str:
 
 def review_sections(text: str) -> list[tuple[str, str]]:
     """The text fields of a review's `text` cell, in order, as (label, text); a text with no
-    titled section is the one field "Review"."""
-    found = list(SECTION.finditer(text))
+    titled section is the one field "Review". After a confidential section's title only
+    another confidential title starts a field (EasyChair writes the remarks for the
+    committee last): a line in them that looks like a title of a field the authors read
+    never makes what follows such a field."""
+    found: list[re.Match[str]] = []
+    confidential = False
+    for match in SECTION.finditer(text):
+        private = _visibility(match.group(1)) != "authors"
+        if confidential and not private:
+            continue  # part of the confidential section before it
+        found.append(match)
+        confidential = confidential or private
     if not found:
         return [(REVIEW_TEXT, text.strip())] if text.strip() else []
     sections = []

@@ -128,9 +128,14 @@ def easychair_files(snap: Snapshot) -> dict[str, bytes]:
             for q, v in answers.items()
             if questions[q].kind == QuestionKind.SCORE
         ]
+        # What the authors read first: after a confidential title, EasyChair's readers
+        # (and ours) take every field as confidential.
         texts = [
             f"{_section(questions[q].label, questions[q].visibility)}\n{v}"
-            for q, v in answers.items()
+            for q, v in sorted(
+                answers.items(),
+                key=lambda pair: questions[pair[0]].visibility != QuestionVisibility.AUTHORS,
+            )
             if questions[q].kind != QuestionKind.SCORE
         ]
         overall = next((v for q, v in answers.items() if questions[q].is_recommendation), "")
