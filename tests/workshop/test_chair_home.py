@@ -234,3 +234,20 @@ def test_a_chair_sees_only_the_workshops_they_chair(client, world):
     client.force_login(staff)
     html = client.get(reverse(HOME)).content.decode()
     assert "data-workshop=" not in html and "What needs you now" not in html
+
+
+def test_a_paper_nobody_was_ever_assigned_is_short_of_reviewers_on_the_board_too(client, world):
+    """No stored figures at all (never assigned) counts as none assigned, in the figure and
+    in the board's `assigned:<n` search alike."""
+    from submissions.models import Submission
+
+    desk = world["desks"][5]
+    before, _, _ = _figures_and_links(desk.chair, desk.workshop)
+    Submission.objects.create(
+        workshop=desk.workshop, number=99, title="Nobody's yet", status="submitted",
+        created_by=desk.papers[0].created_by,
+    )  # fmt: skip
+    after, links, _ = _figures_and_links(desk.chair, desk.workshop)
+    assert after.short_of_reviewers == before.short_of_reviewers + 1
+    client.force_login(desk.chair)
+    assert client.get(links["short_of_reviewers"]).context["page"].count == after.short_of_reviewers
