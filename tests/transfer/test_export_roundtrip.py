@@ -29,7 +29,7 @@ from submissions.models import Submission
 from tests.factories import TopicFactory, WorkshopFactory, make_chair
 from transfer.exporters import EXPORTS
 from transfer.importers import run_import
-from transfer.models import JobStatus, TransferJob
+from transfer.models import JobStatus, SourceRecord, TransferJob
 from transfer.writers.easychair import REVIEW_HEADER
 from workshop.models import Membership, Role
 
@@ -170,7 +170,7 @@ def test_easychair_files_import_back_as_they_were(source):
         review = archive.read("review.csv").decode()
     assert names == {
         "submission.csv", "author.csv", "committee.csv", "committee_topic.csv", "topics.csv",
-        "submission_topic.csv", "bidding.csv", "review.csv",
+        "submission_topic.csv", "bidding.csv", "review.csv", "metareview.csv",
     }  # fmt: skip
     assert review.splitlines()[0] == ",".join(REVIEW_HEADER)
     assert "Overall recommendation: 4\nConfidence: 4" in review
@@ -200,6 +200,10 @@ def test_easychair_files_import_back_as_they_were(source):
         for w in (source, workshop)
     ]
     assert bids[0] == bids[1] and len(bids[0]) == 6
+    # The meta-review: kept for the chairs with its paper (EasyChair's own is no review).
+    kept = SourceRecord.objects.get(workshop=workshop, kind="meta_review")
+    assert kept.data["text"] == "Accept: clear gains." and kept.data["recommendation"] == "accept"
+    assert kept.target.number == 1
     again = run_import(workshop=workshop, actor=chair, fmt="easychair", data=data)
     assert again.ok and again.changes == [], again.changes[:3]
 

@@ -185,6 +185,12 @@ def test_scores_from_the_one_cell_and_text_by_its_sections(migrated):
     assert _answers(plain)["Review"] == "Solid and useful. ZQPLAINREVIEW"
 
 
+def test_a_meta_review_is_kept_for_the_chairs_with_its_paper(migrated):
+    kept = SourceRecord.objects.get(workshop=migrated["workshop"], kind="meta_review")
+    assert kept.target.number == 1 and kept.data["recommendation"] == "accept"
+    assert kept.data["pc-only part"] == "Kim knows the group; I checked the review."
+
+
 def test_a_subreviewers_identity_stays_with_the_chairs(migrated):
     workshop = migrated["workshop"]
     review = Review.objects.get(

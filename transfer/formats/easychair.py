@@ -1,6 +1,7 @@
 """EasyChair: the CSV files of its "conference data" download, as its chairs get them: a
 zip (or one file at a time) of submission.csv, author.csv, committee.csv, review.csv,
-topics.csv, submission_topic.csv, committee_topic.csv and bidding.csv.
+topics.csv, submission_topic.csv, committee_topic.csv, bidding.csv and metareview.csv
+(meta-reviews: kept for the chairs with their paper).
 
 The layout is EasyChair's own (see tests/data/transfer/real/easychair/README.md for where
 it was learnt): UTF-8 without a byte-order mark, one header line, cells that run over
@@ -343,6 +344,21 @@ def parse_reviews(
     return bundle
 
 
+def parse_metareviews(data: bytes, report: Report, name: str = "metareview.csv") -> Bundle:
+    """metareview.csv's meta-reviews (`recommendation`, `text`, `PC-only part`): kept for
+    the chairs with their paper, as EasyChair had them (who wrote them, when)."""
+    bundle = Bundle()
+    for line, row in csv_rows(data, report, ("submission #", "recommendation"), name=name):
+        number = to_int(row["submission #"], line, "submission #", report)
+        if number is None:
+            continue
+        kept = {k: row[k] for k in row if row[k].strip()}
+        bundle.kept.append(
+            (line, number, "meta_review", f"{number}/{row.get('member #', '')}", kept)
+        )
+    return bundle
+
+
 def parse_topics(data: bytes, report: Report, name: str = "topics.csv") -> list[str]:
     """The topics of topics.csv, without the area headings (`header?` yes)."""
     return [
@@ -440,6 +456,9 @@ def parse_bundle(data: bytes, report: Report) -> Bundle:
     if reviews:
         parsed = parse_reviews(reviews[1], report, reviews[0], members)
         bundle.reviews, bundle.review_form = parsed.reviews, parsed.review_form
+    metareviews = read("metareview.csv")
+    if metareviews:
+        bundle.kept = parse_metareviews(metareviews[1], report, metareviews[0]).kept
     bids = read("bidding.csv")
     if bids:
         if committee:

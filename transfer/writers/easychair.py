@@ -1,11 +1,12 @@
 """The workshop as EasyChair's "conference data" CSV files, in the layout EasyChair's own
 download has (see tests/data/transfer/real/easychair/README.md): submission.csv,
 author.csv, committee.csv, committee_topic.csv, topics.csv, submission_topic.csv,
-bidding.csv and review.csv, zipped. A review keeps its scores in one `scores` cell, a line
-per question ("Overall recommendation: 4"), and its text answers in one `text` cell, each
-after its label in capitals and brackets; the answers only the committee or the chairs read
-are marked "(CONFIDENTIAL …)" so that EasyChair's readers, and ours, keep them from the
-authors. The `easychair` import takes the zip back.
+bidding.csv, review.csv and metareview.csv, zipped. A review keeps its scores in one
+`scores` cell, a line per question ("Overall recommendation: 4"), and its text answers in
+one `text` cell, each after its label in capitals and brackets; the answers only the
+committee or the chairs read are marked "(CONFIDENTIAL …)" and come last, so that
+EasyChair's readers, and ours, keep them from the authors. The `easychair` import takes
+the zip back.
 
 EasyChair has no place for drafts (papers or reviews), conflicts set by the chairs, or who
 of several reviewers on a paper is which pseudonym: those are left out. Every cell goes
@@ -147,6 +148,15 @@ def easychair_files(snap: Snapshot) -> dict[str, bytes]:
             when.strftime("%Y-%m-%d") if when else "", when.strftime("%H:%M") if when else "",
             "no",
         ])  # fmt: skip
+    metareview_rows = [
+        [
+            number_of[pid], by_user.get(meta.author_id, ""), meta.author.name,
+            meta.get_recommendation_display().lower(), meta.text, "",
+            meta.updated_at.strftime("%Y-%m-%d"), meta.updated_at.strftime("%H:%M"),
+        ]
+        for pid, meta in snap.meta_reviews.items()
+        if pid in number_of
+    ]  # fmt: skip
     topics = sorted(snap.workshop.topics.values_list("name", flat=True))
     return {
         "submission.csv": _csv(
@@ -199,6 +209,19 @@ def easychair_files(snap: Snapshot) -> dict[str, bytes]:
         "submission_topic.csv": _csv(["submission #", "topic"], topic_rows),
         "bidding.csv": _csv(["member #", "member name", "submission #", "bid"], bidding_rows),
         "review.csv": _csv(REVIEW_HEADER, review_rows),
+        "metareview.csv": _csv(
+            [
+                "submission #",
+                "member #",
+                "member name",
+                "recommendation",
+                "text",
+                "PC-only part",
+                "date",
+                "time",
+            ],
+            sorted(metareview_rows),
+        ),
     }
 
 

@@ -224,6 +224,28 @@ FILES = {
         ["7", "Pat Park", "3", "yes"],
         ["7", "Pat Park", "2", "maybe"],
     ],
+    "metareview.csv": [
+        [
+            "submission #",
+            "member #",
+            "member name",
+            "recommendation",
+            "text",
+            "PC-only part",
+            "date",
+            "time",
+        ],
+        [
+            "1",
+            "3",
+            "Max Mo",
+            "accept",
+            "Both reviews agree: clear gains, one dataset.",
+            "Kim knows the group; I checked the review.",
+            "2026-04-20",
+            "10:05",
+        ],
+    ],
     "review.csv": [
         [
             "#",
