@@ -19,7 +19,7 @@ from django.test import TestCase
 from django.urls import reverse
 
 from reviews.selectors.mail import CAMPAIGN_ACTION, CAMPAIGN_KIND, RecipientKind, mail_pairs
-from reviews.selectors.progress import late_reviewers
+from reviews.selectors.progress import late_reviewers, review_progress
 from reviews.services.decisions import decision_record, default_categories_create
 from reviews.services.mail import (
     mail_campaign_compose,
@@ -93,6 +93,16 @@ def test_recipients_per_kind(world):
     late = mail_pairs(w, kind=RecipientKind.LATE_REVIEWERS)
     assert sorted(emails(late)) == [(PEOPLE["R2-draft"][1], 1), (PEOPLE["R3-not-started"][1], 1)]
     assert {p.user_id for p in late} == set(late_reviewers(w))
+
+    # The same people the progress page counts as late (one mail each for a general text).
+    progress = review_progress(w, page_size=None)
+    draft = mail_campaign_compose(
+        workshop=w, actor=world.users["chair-A"], kind=RecipientKind.LATE_REVIEWERS,
+        subject="S", body="B",
+    )  # fmt: skip
+    assert sorted(m.to for m in draft.mails) == sorted(
+        r.email for r in progress.reviewers if r.late
+    )
 
 
 def test_the_desk_search_selects_the_papers_and_camera_is_a_keyword(world):
