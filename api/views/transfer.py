@@ -51,6 +51,19 @@ class FateSerializer(serializers.Serializer):
     count = serializers.IntegerField()
 
 
+class MappingSerializer(serializers.Serializer):
+    field = serializers.CharField(help_text="The other form's score field.")
+    question = serializers.CharField(help_text="Our question it goes to.")
+    table = serializers.ListField(
+        child=serializers.ListField(child=serializers.JSONField()),
+        help_text="[[their value, our score], …]",
+    )
+    identity = serializers.BooleanField(help_text="Every value stays as it is.")
+    confirmed = serializers.BooleanField(
+        help_text="False: a proposal, which applying the dry run confirms (or corrects)."
+    )
+
+
 class ReportSerializer(serializers.Serializer):
     """What the job found or did. Empty lists (and `ok` null) while it has not finished."""
 
@@ -61,6 +74,7 @@ class ReportSerializer(serializers.Serializer):
     changes = ChangeSerializer(many=True)
     counts = serializers.DictField(child=serializers.IntegerField(), help_text="Per action.")
     fields = FateSerializer(many=True, help_text="Per kind of record and field: its fate.")
+    mappings = MappingSerializer(many=True, help_text="How each score field maps onto ours.")
 
 
 class ProgressSerializer(serializers.Serializer):
@@ -77,6 +91,9 @@ class JobSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=JobStatus.choices)
     progress = ProgressSerializer()
     report = ReportSerializer()
+    options = serializers.DictField(
+        child=serializers.JSONField(), help_text="What the chair confirmed (`score_maps`)."
+    )
     created_by = serializers.EmailField(allow_null=True)
     created_at = serializers.DateTimeField()
     started_at = serializers.DateTimeField(allow_null=True)
@@ -118,7 +135,9 @@ def job_data(job: TransferJob) -> dict[str, Any]:
             "changes": [c for c in report.get("changes") or [] if isinstance(c, dict)],
             "counts": report.get("counts") or {},
             "fields": report.get("fields") or [],
+            "mappings": report.get("mappings") or [],
         },
+        "options": job.options if isinstance(job.options, dict) else {},
         "created_by": job.created_by.email if job.created_by else None,
         "created_at": job.created_at,
         "started_at": job.started_at,
@@ -137,6 +156,15 @@ class ImportCreateSerializer(serializers.Serializer):
     format = serializers.ChoiceField(choices=format_choices())
     dry_run = serializers.BooleanField(
         default=True, help_text="Show what would change, changing nothing (then apply it)."
+    )
+
+
+class ApplySerializer(serializers.Serializer):
+    score_maps = serializers.DictField(
+        child=serializers.DictField(child=serializers.IntegerField()),
+        required=False,
+        help_text="Corrections of the dry run's proposed score mappings, by field: "
+        '{"Overall evaluation": {"8": 4, …}} (every value the dry run showed).',
     )
 
 
@@ -225,10 +253,14 @@ class ImportDetail(TransferView):
 
 class ImportApply(TransferView):
     """Apply a dry run that found no problem: a new job imports the same file for real
-    (201, the new job). A dry run still running answers 409; one with problems 400."""
+    (201, the new job), with the score mappings the dry run proposed (`report.mappings`)
+    or the chair's corrections of them (`score_maps`). A dry run still running answers
+    409; one with problems, or a correction that leaves a value without a score, 400."""
+
+    parser_classes = [JSONParser, FormParser, MultiPartParser]  # an empty body: any
 
     @extend_schema(
-        request=None,
+        request=ApplySerializer,
         responses={
             201: JobSerializer,
             409: OpenApiResponse(
@@ -238,7 +270,11 @@ class ImportApply(TransferView):
     )
     def post(self, request, slug: str, pk: int):
         job = self._job(request, slug, pk)
-        new = services.transfer_job_confirm(job=job, chair=request.user)
+        data = ApplySerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        new = services.transfer_job_confirm(
+            job=job, chair=request.user, score_maps=data.validated_data.get("score_maps")
+        )
         return self._created(new)
 
 

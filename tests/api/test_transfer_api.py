@@ -255,3 +255,40 @@ def test_the_token_page_and_the_command_grant_the_transfer_scope(client, world):
     key = out.getvalue().strip()
     assert client.get(reverse("api:exports", args=["api-move"]), **auth(key)).status_code == 200
     assert client.post(reverse("api:exports", args=["api-move"]), **auth(key)).status_code == 403
+
+
+def test_apply_confirms_or_corrects_the_score_mappings_of_the_dry_run(
+    client, world, django_capture_on_commit_callbacks
+):
+    """EasyChair's 1..10 "Overall evaluation" onto our 1..5: the dry run's job shows the
+    proposed mapping; apply takes it, or the chair's correction, or refuses a correction
+    that leaves a value without a score (naming it)."""
+    from reviews.services.reviewing import default_form_create
+    from tests.transfer.test_real_easychair import files, zipped
+
+    default_form_create(world["ws"])  # our form: "Overall recommendation" 1..5
+    key = world["chair_key"]
+    with django_capture_on_commit_callbacks(execute=True):
+        dry = _upload(client, key, fmt="easychair", content=zipped(files())).json()
+    job = client.get(reverse("api:import", args=["api-move", dry["id"]]), **auth(key)).json()
+    assert job["report"]["ok"], job["report"]["errors"]
+    overall = next(m for m in job["report"]["mappings"] if m["field"] == "Overall evaluation")
+    assert overall["identity"] is False and overall["confirmed"] is False
+    assert [8, 5] in overall["table"]  # the proposal: 8 of 10 is 5 of 5
+    apply = reverse("api:import-apply", args=["api-move", dry["id"]])
+    table = {str(k): (k + 1) // 2 for k, _ in overall["table"]}
+    refused = client.post(apply, {"score_maps": {"Overall evaluation": {"1": 1}}},
+                          content_type="application/json", **auth(key))  # fmt: skip
+    assert refused.status_code == 400
+    assert (
+        "Overall evaluation: the corrected mapping gives no score for"
+        in (refused.json()["error"]["message"])
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        applied = client.post(apply, {"score_maps": {"Overall evaluation": table}},
+                              content_type="application/json", **auth(key))  # fmt: skip
+    assert applied.status_code == 201, applied.content
+    real = client.get(reverse("api:import", args=["api-move", applied.json()["id"]]),
+                      **auth(key)).json()  # fmt: skip
+    assert real["report"]["ok"], real["report"]["errors"]
+    assert real["options"]["score_maps"]["overall evaluation"]["8"] == 4
