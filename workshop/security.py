@@ -9,6 +9,9 @@
   network) nor the same account elsewhere. The eleventh try raises `LoginLockedOut`, which
   `LoginLockoutMiddleware` turns into a 429 with Retry-After instead of a form error (200).
 - `too_many_requests` is the project's `handler429` (allauth's other limits use it).
+- `SiteNotFoundMiddleware` answers a mistyped URL with the site's own templates/404.html
+  even with DEBUG on (the demo's `DJANGO_DEBUG=True`): Django's technical 404 page lists
+  every URL pattern of the site.
 """
 
 from __future__ import annotations
@@ -18,8 +21,10 @@ import time
 from collections.abc import Callable
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import Resolver404, is_valid_path
+from django.views.defaults import page_not_found
 
 RETRY_AFTER_DEFAULT = 60
 
@@ -90,4 +95,30 @@ class LoginLockoutMiddleware:
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if isinstance(exception, LoginLockedOut):
             return too_many_requests(request, exception.retry_after)
+        return None
+
+
+class SiteNotFoundMiddleware:
+    """With DEBUG on, a 404 is the site's own page, as with DEBUG off.
+
+    Django shows its technical 404 page (every URL pattern, the settings' name) whenever DEBUG
+    is on, whatever `handler404` says. Two ways lead there: a path that matches no pattern
+    (resolved before any view, so no `process_exception` sees it: checked here first) and a
+    view raising Http404 (`process_exception`). Both render templates/404.html through
+    Django's own `page_not_found`, the view DEBUG off uses. CommonMiddleware, above this one,
+    still turns a 404 into the slash-appended redirect where that path exists. With DEBUG
+    off nothing changes: Django already renders the page.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if settings.DEBUG and not is_valid_path(request.path_info, getattr(request, "urlconf", None)):
+            return page_not_found(request, Resolver404({"path": request.path_info}))
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if settings.DEBUG and isinstance(exception, Http404):
+            return page_not_found(request, exception)
         return None

@@ -74,6 +74,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "workshop.security.LoginLockoutMiddleware",
+    # The site's own 404 page even with DEBUG on (Django's technical one lists every URL).
+    "workshop.security.SiteNotFoundMiddleware",
 ]
 
 ROOT_URLCONF = "workshop.urls"
