@@ -114,7 +114,8 @@ class SiteNotFoundMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if settings.DEBUG and not is_valid_path(request.path_info, getattr(request, "urlconf", None)):
+        urlconf = getattr(request, "urlconf", None)
+        if settings.DEBUG and not is_valid_path(request.path_info, urlconf):
             return page_not_found(request, Resolver404({"path": request.path_info}))
         return self.get_response(request)
 
