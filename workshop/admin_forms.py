@@ -21,6 +21,7 @@ from django.utils.html import format_html
 from .deadlines import AOE_NAME, from_wall, to_wall, zone_choices, zone_label, zone_names
 from .models import Workshop
 from .phases import MILESTONE_FIELDS
+from .validators import OneLineInputs
 
 WALL_FORMAT = "%Y-%m-%dT%H:%M"
 
@@ -68,7 +69,7 @@ def _utc_line(value: dt.datetime | None, key: str) -> str:
     return format_html('<span class="milestone-preview" id="milestone-{}">{}</span>', key, stored)
 
 
-class WorkshopSettingsForm(forms.ModelForm):
+class WorkshopSettingsForm(OneLineInputs, forms.ModelForm):
     """The workshop's settings; the milestones in `deadline_timezone` (see the module)."""
 
     deadline_timezone = forms.ChoiceField(
