@@ -20,6 +20,8 @@ from typing import Any
 
 from django.utils.translation import ngettext
 
+from workshop.csvexport import FORMULA_PREFIXES
+
 from ..report import Report
 
 # Decision words of the other systems' exports, to our outcomes.
@@ -159,6 +161,15 @@ def decode(data: bytes, report: Report) -> str | None:
         return None
 
 
+# What our CSV writer (`workshop.csvexport.neutralise`) puts before a cell a spreadsheet
+# would take for a formula: read back, the apostrophe goes and the value is as it was.
+NEUTRALISED = tuple("'" + prefix for prefix in FORMULA_PREFIXES)
+
+
+def unneutralised(value: str) -> str:
+    return value[1:] if value.startswith(NEUTRALISED) else value
+
+
 def csv_rows(
     data: bytes, report: Report, required: tuple[str, ...], *, name: str = ""
 ) -> Iterator[tuple[Any, dict[str, str]]]:
@@ -204,7 +215,7 @@ def csv_rows(
         if len(values) > len(header):
             report.error(at(first), f"{len(values)} fields, the header has {len(header)}.")
             continue
-        yield at(first), {h: v.strip() for h, v in zip(header, values, strict=False)}
+        yield at(first), {h: unneutralised(v.strip()) for h, v in zip(header, values, strict=False)}
 
 
 def json_document(data: bytes, report: Report) -> Any:
