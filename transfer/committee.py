@@ -52,6 +52,23 @@ CHUNK = 500
 # (it polls every 100 ms at most) to get the lock, so back-to-back chunks never starve it.
 PAUSE = 0.15
 UNSET_FIELDS = [f.name for f in User._meta.fields if f.name not in ("email", "name", "affiliation")]
+
+
+def _refusal_of(user: User, exc: Exception) -> str:
+    """A new account's refusal naming each field and the value it refused ("name “”:
+    This field cannot be blank."), not Django's bare "Enter a valid email address."."""
+    by_field = getattr(exc, "message_dict", None)
+    if not by_field:
+        messages = getattr(exc, "messages", None)
+        return "; ".join(messages) if messages else str(exc)
+    worded = []
+    for name, messages in by_field.items():
+        value = str(getattr(user, name, "") or "")[:100] if name != "__all__" else ""
+        label = f"{name} “{value}”: " if name != "__all__" else ""
+        worded += [f"{label}{message}" for message in messages]
+    return "; ".join(worded)
+
+
 GRANT_REFUSED = "Only the chairs give roles."
 
 
@@ -199,8 +216,7 @@ class CommitteeImport:
                 user.clean_fields(exclude=UNSET_FIELDS)
                 user.clean()
             except Exception as exc:  # noqa: BLE001 - ValidationError, as `attempt` reports it
-                messages = getattr(exc, "messages", None)
-                report.error(line, "; ".join(messages) if messages else str(exc))
+                report.error(line, f"{email}: {_refusal_of(user, exc)}")
                 return
         if not self.allowed:
             report.error(line, GRANT_REFUSED)

@@ -108,3 +108,17 @@ def test_a_multi_line_record_is_reported_at_its_first_line(ws):
     lines = [e["line"] for e in report.errors]
     assert lines == [2, 5], report.errors
     assert "not-an-address" in report.errors[0]["message"]
+
+
+def test_a_new_account_refused_names_the_address_the_field_and_its_value(ws):
+    """A committee member without a name: not Django's bare "This field cannot be blank."
+    but whose account, which field and what it held."""
+    committee = (
+        "#,person #,first name,last name,email,country,affiliation,Web page,role\n"
+        "1,1,,,nameless@pc.example.org,,,,PC member\n"
+    )
+    report = _import(ws, "easychair-committee", committee.encode(), dry_run=True)
+    assert report.errors == [{
+        "line": "committee.csv:2",
+        "message": "nameless@pc.example.org: name “”: This field cannot be blank.",
+    }], report.errors  # fmt: skip
