@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from api.services import token_create
@@ -25,7 +27,7 @@ from reviews.models import (
     ReviewQuestion,
 )
 from reviews.services.reviewing import default_form_create
-from submissions.models import Submission
+from submissions.models import Authorship, Submission
 from tests.factories import TopicFactory, WorkshopFactory, make_chair
 from transfer.exporters import EXPORTS
 from transfer.importers import run_import
@@ -318,3 +320,28 @@ def test_the_admins_export_page_offers_and_downloads_each_format(
     download = client.get(reverse("admin:transfer_download", args=[job.pk]))
     assert filename in download["Content-Disposition"]
     assert b"".join(download.streaming_content) == EXPORTS[fmt][1](workshop=source)
+
+
+@pytest.mark.parametrize("fmt", ["openreview", "easychair"])
+def test_an_exports_queries_do_not_grow_with_its_papers(source, fmt):
+    """The same number of queries for 6 papers and for 16 (authors, topics, reviews and
+    their answers are read in bulk)."""
+    chair = Membership.objects.filter(workshop=source, role=Role.CHAIR).order_by("pk")[0].user
+    export = EXPORTS[fmt][1]
+    with CaptureQueriesContext(connection) as small:
+        export(workshop=source)
+    papers = Submission.objects.filter(workshop=source)
+    topic = source.topics.first()
+    for number in range(11, 21):
+        paper = Submission.objects.create(
+            workshop=source, number=number, title=f"Extra {number}", abstract="More.",
+            created_by=chair, status="submitted", primary_topic=topic,
+        )  # fmt: skip
+        Authorship.objects.create(
+            submission=paper, position=1, name=f"Author {number}",
+            email=f"a{number}@uni.example.edu", is_contact=True,
+        )  # fmt: skip
+    assert papers.count() == 16
+    with CaptureQueriesContext(connection) as large:
+        export(workshop=source)
+    assert len(large) == len(small), [q["sql"][:80] for q in large]
