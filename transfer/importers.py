@@ -670,10 +670,12 @@ class Applier:
         """The committee member who wrote the review. Somebody else (an external reviewer,
         or a committee not imported yet): an unsubmitted review is not imported, a
         submitted one is kept for the chairs (`keep_review`); both are reported."""
-        committee = User.objects.filter(
-            memberships__workshop=self.workshop,
-            memberships__role__in=(Role.REVIEWER, Role.AREA_CHAIR),
-        )
+        def committee() -> Any:
+            return User.objects.filter(
+                memberships__workshop=self.workshop,
+                memberships__role__in=(Role.REVIEWER, Role.AREA_CHAIR),
+            )
+
         if record.email:
             user = self.account(record.email, record.line)
             if user is None and self.ambiguous(record.email):
@@ -684,7 +686,7 @@ class Applier:
             # them is not in the export.
             user, why = None, f"signed by OpenReview's anonymous group {record.name}"
         else:
-            found = list(committee.filter(name__iexact=record.name.strip()).distinct()[:2])
+            found = list(committee().filter(name__iexact=record.name.strip()).distinct()[:2])
             if len(found) != 1:
                 self.report.error(
                     record.line,
@@ -696,7 +698,7 @@ class Applier:
         if user is not None and (
             user.pk in self.committee_ids
             if self.committee_ids is not None
-            else committee.filter(pk=user.pk).exists()
+            else committee().filter(pk=user.pk).exists()
         ):
             return user
         if user is not None:

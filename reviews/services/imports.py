@@ -21,6 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from submissions.models import Submission
@@ -59,16 +60,21 @@ def _require_each(chair: User, perm: str, objects: Iterable[object], message: st
             raise NotAllowed(message)
 
 
-def pseudonyms_fill_many(submission_ids: Iterable[int]) -> None:
-    """`pseudonyms_fill` for many papers in two reads and one bulk update: each reviewer
-    of these papers gets a stable letter (A, B, ...; then AA, AB, ...), never one that a
-    comment on the paper was signed with (it must keep pointing at one person)."""
-    ids = set(submission_ids)
+def pseudonyms_fill_many(new: list[Assignment]) -> None:
+    """`pseudonyms_fill` for assignments about to be written (`new`, in the order they will
+    be: after the papers' existing ones) in two reads: each reviewer gets the next free
+    letter of their paper (A, B, ...; then AA, AB, ...), never one that an assignment or a
+    comment on the paper was given (a letter must keep pointing at one person); an
+    existing assignment still without one gets its letter too (it comes first)."""
+    ids = {a.submission_id for a in new}
     if not ids:
         return
     rows: dict[int, list[Assignment]] = defaultdict(list)
     for a in Assignment.objects.filter(submission_id__in=ids, role=Role.REVIEWER).order_by("pk"):
         rows[a.submission_id].append(a)
+    for a in new:
+        if a.role == Role.REVIEWER:
+            rows[a.submission_id].append(a)
     signed: dict[int, set[str]] = defaultdict(set)
     for sid, signature in (
         Comment.objects.filter(submission_id__in=ids, signature__startswith="Reviewer ")
@@ -84,7 +90,8 @@ def pseudonyms_fill_many(submission_ids: Iterable[int]) -> None:
         for a in assignments:
             if not a.pseudonym:
                 a.pseudonym = next(free)
-                changed.append(a)
+                if a.pk is not None:
+                    changed.append(a)
     Assignment.objects.bulk_update(changed, ["pseudonym"], batch_size=BATCH)
 
 
@@ -131,18 +138,12 @@ def assignments_import_write_many(
             raise ServiceError(
                 f"{reviewer.name} is in conflict with #{submission.number} ({reasons})."
             )
-    assignments = Assignment.objects.bulk_create(
-        [Assignment(submission=s, reviewer=u, role=role, created_by=chair) for s, u, role in pairs],
-        batch_size=BATCH,
-    )
-    papers = {s.pk for s, _, _ in pairs}
-    pseudonyms_fill_many(papers)
-    letters = dict(
-        Assignment.objects.filter(pk__in=[a.pk for a in assignments]).values_list("pk", "pseudonym")
-    )
-    for assignment in assignments:
-        assignment.pseudonym = letters[assignment.pk]
-    paper_scores_refresh(papers)
+    assignments = [
+        Assignment(submission=s, reviewer=u, role=role, created_by=chair) for s, u, role in pairs
+    ]
+    pseudonyms_fill_many(assignments)
+    Assignment.objects.bulk_create(assignments, batch_size=BATCH)
+    paper_scores_refresh({s.pk for s, _, _ in pairs})
     Activity.objects.bulk_create(
         (
             activity_entry(
@@ -228,10 +229,15 @@ def review_import_write_many(
         if review.status == ReviewStatus.SUBMITTED
     ]
     ReviewVersion.objects.bulk_create(versions, batch_size=BATCH)
-    # A version's time is set on creation; an imported one keeps the other system's.
+    # A version's time is set on creation; an imported one keeps the other system's, which
+    # is its review's (one statement, not one per version).
+    ReviewVersion.objects.filter(pk__in=[v.pk for v in versions]).update(
+        submitted_at=Subquery(
+            Review.objects.filter(pk=OuterRef("review_id")).values("submitted_at")[:1]
+        )
+    )
     for version in versions:
         version.submitted_at = version.review.submitted_at
-    ReviewVersion.objects.bulk_update(versions, ["submitted_at"], batch_size=BATCH)
     paper_scores_refresh(
         r.assignment.submission_id for r in reviews if r.status == ReviewStatus.SUBMITTED
     )
