@@ -291,6 +291,26 @@ def test_an_unknown_role_or_decision_is_named_with_its_value(ws):
     assert line == "submission.csv:6"
 
 
+def test_a_deleted_submission_with_a_decision_is_withdrawn_and_its_decision_kept(ws):
+    """EasyChair keeps the decision of a submission deleted afterwards (its chairs' scripts
+    skip "deleted submissions w/o status"): withdrawn here, the decision for the chairs."""
+    submission = (REAL / "submission.csv").read_bytes()
+    end = b'"Small models fail in new ways.",no'  # Red-Teaming, rejected, then deleted
+    assert submission.count(end) == 1
+    submission = submission.replace(end, end[:-2] + b"yes")
+    data = zipped(files(**{"submission.csv": submission}))
+    confirmed = {"score_maps": {"overall evaluation": OVERALL}}
+    report = run(ws, data, options=confirmed)
+    assert report.ok, report.errors
+    paper = Submission.objects.get(workshop=ws["workshop"], number=3)
+    assert paper.status == SubmissionStatus.WITHDRAWN and not hasattr(paper, "decision")
+    kept = SourceRecord.objects.get(workshop=ws["workshop"], kind="paper", source_id="3")
+    assert kept.data["decision (deleted submission)"] == "reject"
+    assert any(
+        w["line"] == "submission.csv:6" and "deleted" in w["message"] for w in report.warnings
+    )
+
+
 def test_review_csv_without_its_header_line_and_without_total_score(ws):
     """Scripts that read EasyChair's review.csv by position (scores in the 8th column)
     meet it without a header; and the 2024 layout has no `total score` column."""

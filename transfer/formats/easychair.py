@@ -207,6 +207,17 @@ def parse_submissions(
         source: dict[str, Any] = {
             k: row[k] for k in PAPER_SOURCE if row.get(k, "").strip() and k != "authors"
         }
+        if withdrawn and decision:
+            # A deleted submission that had been decided: withdrawn here, where a withdrawn
+            # paper has no decision; EasyChair's is kept for the chairs.
+            report.warn(
+                line,
+                f"deleted?: submission {number} is deleted, with the decision "
+                f"{decision_raw!r}: imported as withdrawn, the decision kept for the chairs.",
+            )
+            report.field("paper", "decision", "kept for the chairs: a deleted submission")
+            source["decision (deleted submission)"] = decision_raw
+            decision = None
         if any(people.get(number, [])):
             source["authors (EasyChair)"] = people[number]
         bundle.papers.append(
