@@ -166,6 +166,11 @@ ENDPOINTS = [
              body=lambda w: {"expertise_text": "ZQ retrieval, evaluation"}),
     Endpoint("matching.start", "POST", _a("api:matching-runs"), (), ("reviews.assign", "A"),
              body=lambda w: {"mode": "max_total"}, ok=201),
+    # Import and export jobs: the admin's rules (the world's tokens carry transfer:write).
+    Endpoint("imports", "GET", _a("api:imports"), (), ("transfer.import", "A")),
+    Endpoint("exports", "GET", _a("api:exports"), (), ("transfer.export", "A")),
+    Endpoint("export.start", "POST", _a("api:exports"), (), ("transfer.export", "A"),
+             body=lambda w: {"format": "archive"}, ok=201),
 ]  # fmt: skip
 
 
