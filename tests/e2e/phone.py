@@ -55,12 +55,16 @@ class PhoneCheck:
     revisit would not see); `sweep(page, base, pages)` visits each page at every width.
     """
 
-    def __init__(self, test: str, broken: list[str] | None = None) -> None:
+    def __init__(
+        self, test: str, broken: list[str] | None = None, errors: list[str] | None = None
+    ) -> None:
         from axe_playwright_python.sync_playwright import Axe
 
         self.axe = Axe()
         self.test = test
-        self.broken = broken  # the `watch` list of the page's HTTP errors, if any
+        # The page's HTTP and console errors (`watch`), if the test collects them: what axe
+        # itself causes is taken out of them (see `check`).
+        self.watched = [found for found in (broken, errors) if found is not None]
         self.failures: list[str] = []
         self.found: list[dict] = []
         self.checked: list[str] = []
@@ -71,13 +75,14 @@ class PhoneCheck:
         before = len(self.failures)
         if width < 1280 and (wide := overflow(page)):
             self.failures.append(f"{where}: scrolls sideways, {wide}")
-        # axe fetches the page's stylesheets again to read them (its CSSOM preload) and
-        # resolves Django's `@import url('widgets.css')` against the page's address: its 404s
-        # are axe's, not the page's.
-        mark = len(self.broken) if self.broken is not None else 0
+        # axe fetches the page's stylesheets again to read them (its CSSOM preload), resolves
+        # Django's `@import url('widgets.css')` against the page's address (a 404) and puts
+        # what it read in a <style> element that the CSP blocks (a console error): both are
+        # axe's doing, not the page's.
+        marks = [len(found) for found in self.watched]
         problems, found = axe_problems(page, self.axe, self.test)
-        if self.broken is not None:
-            del self.broken[mark:]
+        for watched, mark in zip(self.watched, marks, strict=True):
+            del watched[mark:]
         self.failures += [f"{where}: {problem}" for problem in problems]
         self.found += found
         self.checked.append(page.url)

@@ -60,8 +60,8 @@ def test_every_chair_page_fits_a_phone_and_passes_axe(live_server, browser):
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
     context.set_default_timeout(10_000)
     page = context.new_page()
-    broken, _errors = watch(page)
-    checks = PhoneCheck("chair-pages", broken)
+    broken, errors = watch(page)
+    checks = PhoneCheck("chair-pages", broken, errors)
     try:
         page.goto(f"{base}/accounts/login/?next=/admin/")
         main = page.get_by_role("main")
@@ -85,4 +85,4 @@ def test_every_chair_page_fits_a_phone_and_passes_axe(live_server, browser):
         context.close()
     problems = checks.report()
     assert not problems, problems
-    assert not broken, broken
+    assert not broken and not errors, (broken, errors)
