@@ -31,7 +31,7 @@ from reviews.services.imports import (
     review_answers_clean,
     review_import_write_many,
 )
-from submissions.models import Submission, SubmissionStatus
+from submissions.models import DECIDABLE, Submission, SubmissionStatus
 from submissions.services.imports import (
     PaperImport,
     submission_import_check,
@@ -162,6 +162,10 @@ class PaperBatch:
                 authors=[(a.name, a.email, a.affiliation, a.contact) for a in record.authors],
             )
             category = applier.category(record) if record.decision else None
+            status = paper.submission.status
+            if category is not None and status not in DECIDABLE:
+                # What `decision_record` answers for a paper that is not under review.
+                raise ServiceError(f"#{record.number} is {SubmissionStatus(status).label.lower()}.")
         except (ValidationError, ServiceError) as exc:
             report.error(record.line, _refusal(exc))
             return

@@ -8,6 +8,7 @@ papers, the reviews and HotCRP's settings JSON), at 10 and 50 papers."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pytest
 from django.db import connection
@@ -208,3 +209,17 @@ def test_the_bulk_writers_write_what_the_one_row_actions_write():
         }  # fmt: skip
 
     assert rows(one) == rows(bulk)
+
+
+def test_a_decision_on_a_withdrawn_paper_is_refused_by_its_line():
+    workshop, chair = world()
+    papers = [
+        {"pid": n, "title": f"Paper {n}", "abstract": "A.", "topics": [TOPICS[0]],
+         "authors": [{"email": f"a{n}@uni.example.edu", "given_name": "A", "family_name": "B"}],
+         "submitted": True, "decision": "Accepted", "withdrawn": n == 2}
+        for n in (1, 2)
+    ]  # fmt: skip
+    data = json.dumps(papers).encode()
+    report = run_import(workshop=workshop, actor=chair, fmt="hotcrp-papers", data=data)
+    assert report.errors == [{"line": "record 2", "message": "#2 is withdrawn."}]
+    assert not workshop.submissions.exists() and not Decision.objects.exists()
