@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import time
 from functools import partial
 from typing import Any
@@ -24,6 +25,8 @@ from .limits import check_size, max_upload_bytes
 from .models import JobKind, JobStatus, TransferJob
 from .preferences import score_table
 from .report import Report
+
+logger = logging.getLogger(__name__)
 
 EXPORT_FORMAT = "archive"
 # A job is taken for lost when its task has not started this long after it was queued, or
@@ -77,7 +80,11 @@ def import_file_check(*, fmt: str, data: bytes) -> None:
         raise UnreadableImport("The file is empty.", [{"line": 0, "message": "Empty file."}])
     report = Report()
     if fmt in FORMATS and check_size(data, report):
-        FORMATS[fmt][1](data, report)
+        try:
+            FORMATS[fmt][1](data, report)
+        except Exception as exc:  # a parser's defect: the upload is refused, not a 500
+            logger.exception("The %s parser failed on an upload", fmt)
+            report.error(0, f"The file could not be read ({type(exc).__name__}: {exc}).")
     if not report.errors:
         return
     label = FORMATS[fmt][0] if fmt in FORMATS else fmt

@@ -292,3 +292,18 @@ def test_apply_confirms_or_corrects_the_score_mappings_of_the_dry_run(
                       **auth(key)).json()  # fmt: skip
     assert real["report"]["ok"], real["report"]["errors"]
     assert real["options"]["score_maps"]["overall evaluation"]["8"] == 4
+
+
+def test_a_parser_that_fails_refuses_the_upload_instead_of_a_server_error(
+    client, world, monkeypatch
+):
+    from transfer.importers import FORMATS
+
+    def broken(data, report):
+        raise KeyError("scores")
+
+    monkeypatch.setitem(FORMATS, "hotcrp-pc", ("HotCRP PC list CSV", broken))
+    refused = _upload(client, world["chair_key"], fmt="hotcrp-pc", content=b"email\na@b.org\n")
+    assert refused.status_code == 400
+    assert "could not be read (KeyError: 'scores')" in refused.json()["error"]["message"]
+    assert not TransferJob.objects.exists()
