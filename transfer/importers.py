@@ -81,7 +81,13 @@ from .limits import check_size
 from .models import SourceRecord
 from .preferences import ScoreMap, bids_import, score_table, topics_create
 from .report import ImportRefused, Progress, Report
-from .sources import PENDING, SYSTEMS, SourceKind, source_record_write
+from .sources import (
+    PENDING,
+    SYSTEMS,
+    SourceKind,
+    source_record_write,
+    source_records_write_many,
+)
 
 Parser = Callable[[bytes, Report], Bundle]
 
@@ -195,6 +201,8 @@ class Applier:
         self.by_number: dict[int, Submission] | None = None
         self.committee_ids: set[int] | None = None
         self.categories: dict[tuple[str, str | None], Any] = {}
+        # Source records of the reviews' step, written at its end in bulk (`source`).
+        self.deferred: list[tuple[str, str, Any, dict[str, Any]]] | None = None
 
     # --- helpers ------------------------------------------------------------------------------
 
@@ -670,6 +678,7 @@ class Applier:
         """The committee member who wrote the review. Somebody else (an external reviewer,
         or a committee not imported yet): an unsubmitted review is not imported, a
         submitted one is kept for the chairs (`keep_review`); both are reported."""
+
         def committee() -> Any:
             return User.objects.filter(
                 memberships__workshop=self.workshop,
@@ -998,10 +1007,18 @@ class Applier:
         self.resolve(record.email for record in records)
         batch = ReviewBatch(self)
         self.committee_ids = set(batch.roles)
+        self.deferred = []
         for record in records:
             batch.add(record)
             self.tick()
         batch.write()
+        deferred, self.deferred = self.deferred, None
+        if deferred and self.system is not None:
+            for kind in dict.fromkeys(k for k, _, _, _ in deferred):
+                source_records_write_many(
+                    workshop=self.workshop, system=self.system, kind=kind,
+                    items=[(sid, obj, data) for k, sid, obj, data in deferred if k == kind],
+                )  # fmt: skip
 
     def question_map(self) -> dict[int, ReviewQuestion]:
         """Every question of the form by id, retired ones and those this import added."""
@@ -1062,8 +1079,12 @@ class Applier:
         self.attempt(record.line, create)
 
     def source(self, kind: str, source_id: str, obj: Any, data: dict[str, Any]) -> None:
-        """Remember where `obj` came from (and what of it has no field here)."""
+        """Remember where `obj` came from (and what of it has no field here); while the
+        reviews are planned, kept for one bulk write (`reviews`)."""
         if self.system is None or not source_id:
+            return
+        if self.deferred is not None:
+            self.deferred.append((kind, source_id, obj, data))
             return
         source_record_write(
             workshop=self.workshop, system=self.system, kind=kind, source_id=source_id, obj=obj,
