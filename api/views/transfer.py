@@ -312,7 +312,8 @@ class ExportDetail(TransferView):
 
 
 class ExportDownload(TransferView):
-    """The exported file, as an attachment; 409 while the export has not finished."""
+    """The exported file, as an attachment (named by the workshop and the format, as the
+    admin's download); 409 while the export has not finished."""
 
     kind = JobKind.EXPORT
     serializer_class = None
@@ -320,10 +321,11 @@ class ExportDownload(TransferView):
     @extend_schema(
         responses={
             (200, "application/zip"): OpenApiResponse(
-                OpenApiTypes.BINARY, description="The export (every format is a zip today)."
+                OpenApiTypes.BINARY,
+                description="A zip: our archive, HotCRP's or EasyChair's files.",
             ),
-            (200, "application/octet-stream"): OpenApiResponse(
-                OpenApiTypes.BINARY, description="An export that is no zip."
+            (200, "application/json"): OpenApiResponse(
+                OpenApiTypes.BINARY, description="One JSON file: OpenReview's notes and groups."
             ),
             409: OpenApiResponse(
                 {"$ref": "#/components/schemas/Error"}, description="Not finished, or failed."
@@ -345,9 +347,7 @@ class ExportDownload(TransferView):
             job.result.open("rb"),
             as_attachment=True,
             filename=f"{job.workshop.slug}-{suffix}",
-            content_type="application/zip"
-            if suffix.endswith(".zip")
-            else "application/octet-stream",
+            content_type="application/json" if suffix.endswith(".json") else "application/zip",
         )
         response["X-Content-Type-Options"] = "nosniff"
         response["Cache-Control"] = "private, no-store"

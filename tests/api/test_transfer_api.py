@@ -103,8 +103,17 @@ def test_the_whole_flow_dry_run_report_apply_list_export_download(
     assert download["Content-Disposition"].startswith("attachment")
     files = zipfile.ZipFile(io.BytesIO(b"".join(download.streaming_content))).namelist()
     assert "papers.json" in files
+    with django_capture_on_commit_callbacks(execute=True):
+        notes = client.post(reverse("api:exports", args=["api-move"]), {"format": "openreview"},
+                            content_type="application/json", **auth(key)).json()  # fmt: skip
+    notes = client.get(
+        reverse("api:export-job", args=["api-move", notes["id"]]), **auth(key)
+    ).json()
+    as_json = client.get(notes["download_url"], **auth(key))
+    assert as_json["Content-Type"] == "application/json"
+    assert 'filename="api-move-openreview.json"' in as_json["Content-Disposition"]
     exports = client.get(reverse("api:exports", args=["api-move"]), **auth(key)).json()
-    assert [j["id"] for j in exports["results"]] == [export_id]  # imports are not exports
+    assert [j["id"] for j in exports["results"]] == [notes["id"], export_id]  # no imports
 
 
 def test_an_unfinished_dry_run_cannot_be_applied_nor_an_export_downloaded(client, world):
