@@ -30,11 +30,16 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import hashlib
+import shutil
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
 from django.test import TestCase
+from django.test.utils import override_settings
 from django.utils import timezone
 
 from reviews.models import Assignment, Comment, MetaReview, Review, ReviewQuestion
@@ -278,10 +283,7 @@ def mails_about(obj: object):  # -> QuerySet[OutgoingMail]
 _DEEP_CHECKS: dict[tuple, object] = {}
 
 
-@pytest.fixture
-def cached_deep_check(monkeypatch):
-    """The sandboxed deep check of the same bytes gives the same report: run it once per
-    session (it is the slow part of a world), then reuse the report."""
+def _cache_deep_check(monkeypatch: pytest.MonkeyPatch) -> None:
     from submissions.services import files
 
     real = files.run_deep_check
@@ -296,8 +298,79 @@ def cached_deep_check(monkeypatch):
 
 
 @pytest.fixture
+def cached_deep_check(monkeypatch):
+    """The sandboxed deep check of the same bytes gives the same report: run it once per
+    session (it is the slow part of a world), then reuse the report."""
+    _cache_deep_check(monkeypatch)
+
+
+@pytest.fixture
 def world(db, cached_deep_check) -> World:
     return build_world()
+
+
+@dataclass
+class BuiltWorld:
+    """A world built once for a module: its rows live in an open outer transaction, its
+    files in `media`. `checkout` hands a test its own copy."""
+
+    world: World
+    media: Path
+
+    def checkout(self, settings, media_root: Path) -> World:  # type: ignore[no-untyped-def]
+        """A copy of the world for one test: the files copied to the test's own media root
+        (what the test writes there dies with it) and the Python objects deep-copied (what
+        the test changes on them does not reach the next test). The rows are the test's
+        savepoint's to change: pytest-django rolls it back at the end of the test."""
+        shutil.copytree(self.media, media_root, dirs_exist_ok=True)
+        settings.MEDIA_ROOT = media_root
+        return copy.deepcopy(self.world)
+
+
+@pytest.fixture(scope="module")
+def world_once(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[BuiltWorld]:
+    """build_world() once per module, inside a transaction rolled back when the module ends.
+
+    Each test that asks for it runs in pytest-django's savepoint inside that transaction, so
+    a test's writes are undone before the next one starts, as with a world of its own. The
+    build runs with the settings the function-scoped autouse fixtures of tests/conftest.py
+    give a test (tasks in-process, mail in memory, fast hashing, files on disk), since those
+    are not yet in force when a module fixture runs."""
+    from django.conf import settings
+
+    from workshop.celery import app as celery_app
+
+    media = tmp_path_factory.mktemp("world-media")
+    storages = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    }
+    eager = (celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates)
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+    try:
+        with (
+            django_db_blocker.unblock(),
+            pytest.MonkeyPatch.context() as monkeypatch,
+            override_settings(
+                MEDIA_ROOT=media,
+                STORAGES=storages,
+                EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
+                PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+            ),
+        ):
+            _cache_deep_check(monkeypatch)
+            celery_app.conf.task_always_eager = celery_app.conf.task_eager_propagates = True
+            try:
+                built = BuiltWorld(build_world(), media)
+            finally:
+                celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates = eager
+        yield built
+    finally:
+        with django_db_blocker.unblock():
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
 
 
 @pytest.fixture

@@ -39,7 +39,7 @@ from reviews.models import (
     ReviewVersion,
 )
 from tests.factories import MembershipFactory, UserFactory
-from workshop.models import OtherReviewsVisibility, OutgoingMail, Role
+from workshop.models import OtherReviewsVisibility, OutgoingMail, Role, Workshop
 
 from .conftest import (
     AUTHOR_P,
@@ -54,11 +54,26 @@ from .conftest import (
     R1_TEXT,
     ROLES,
     World,
-    build_world,
     identity_markers,
 )
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def world(world_once, db, _media_root, settings, tmp_path) -> World:
+    """The world, built once for the ~140 cases of this module (tests/reviews/conftest.py
+    `world_once`); each case gets its own copy and its writes are rolled back after it."""
+    return world_once.checkout(settings, tmp_path / "world-media")
+
+
+def _with_visibility(world: World, visibility: str) -> World:
+    """The world as if its workshop had been created with `visibility` (nothing else in the
+    world depends on it)."""
+    Workshop.objects.filter(pk=world.workshop.pk).update(other_reviews_visibility=visibility)
+    world.workshop.refresh_from_db()
+    return world
+
 
 # Columns: paper = GET paper page, pdf = GET paper.pdf (download), save = POST autosave,
 # submit / decline / comment / meta = POST, dash = GET reviewer dashboard,
@@ -381,8 +396,8 @@ def test_a_draft_of_another_reviewer_stays_hidden_after_submitting(client, world
     assert DRAFT not in html and 'id="review-B"' not in html
 
 
-def test_never_keeps_other_reviews_hidden_even_after_submitting(client, db, cached_deep_check):
-    world = build_world(visibility=OtherReviewsVisibility.NEVER)
+def test_never_keeps_other_reviews_hidden_even_after_submitting(client, world):
+    world = _with_visibility(world, OtherReviewsVisibility.NEVER)
     _submit(client, world, "R3-not-started", Summary="ZQR3SUBMITTEDTEXT")
     for role, other_text in (("R3-not-started", R1_TEXT), ("R1-submitted", "ZQR3SUBMITTEDTEXT")):
         html = _paper(client, world, role)
@@ -395,8 +410,8 @@ def test_never_keeps_other_reviews_hidden_even_after_submitting(client, db, cach
         assert R1_TEXT in html and 'id="review-C"' in html
 
 
-def test_always_shows_other_reviews_before_writing_one(client, db, cached_deep_check):
-    world = build_world(visibility=OtherReviewsVisibility.ALWAYS)
+def test_always_shows_other_reviews_before_writing_one(client, world):
+    world = _with_visibility(world, OtherReviewsVisibility.ALWAYS)
     html = _paper(client, world, "R3-not-started")
     assert R1_TEXT in _article(html, "A")
     assert_no_markers(html, [DRAFT, CONFIDENTIAL, *identity_markers("R1-submitted"),
@@ -499,3 +514,21 @@ def test_an_assigned_reviewer_with_a_conflict_cannot_write_to_the_paper(
     response = client.post(url_of(world, column), post_data(world, column))
     assert response.status_code == 404, column
     assert snapshot(world) == before
+
+
+# --- One world per module, one copy per case ---------------------------------------------------
+@pytest.mark.parametrize("turn", ["first", "second"])
+def test_each_case_starts_from_the_world_as_built(client, world, turn):
+    """Whichever of the two runs second finds what the first changed gone: the rows (the
+    savepoint rolled back), the Python objects (a deep copy) and the files (a copy)."""
+    assert world.review_of("R3-not-started") is None
+    assert world.workshop.other_reviews_visibility == OtherReviewsVisibility.AFTER_OWN
+    assert Comment.objects.filter(submission=world.p).count() == 1
+    assert world.p.title.startswith(P_TITLE)
+    reviewer_copy = world.p.paper.reviewer_copy
+    assert reviewer_copy.storage.exists(reviewer_copy.name)
+
+    _submit(client, world, "R3-not-started", Summary=f"ZQTURN {turn}")
+    _with_visibility(world, OtherReviewsVisibility.NEVER)
+    world.p.title = "changed in memory"
+    reviewer_copy.storage.delete(reviewer_copy.name)
