@@ -9,7 +9,7 @@ from django.urls import reverse
 from tests.factories import MembershipFactory, UserFactory, WorkshopFactory
 from workshop.models import Role
 
-from .test_reviewing_queries import _papers
+from .papers import dashboard_papers
 
 pytestmark = pytest.mark.django_db
 
@@ -20,7 +20,7 @@ def test_unfinished_reviews_are_listed_above_submitted_ones(client):
     workshop = WorkshopFactory()
     MembershipFactory(workshop=workshop, user=reviewer, role=Role.REVIEWER)
     # Papers 1..4: not started, draft, submitted, area chair; 5..7: not started, draft, submitted.
-    _papers(workshop, owner, reviewer, 7)
+    dashboard_papers(workshop, owner, reviewer, 7)
     client.force_login(reviewer)
     html = client.get(reverse("reviews:dashboard")).content.decode()
     positions = {n: html.index(f"Dash paper {n}<") for n in range(1, 8)}

@@ -8,8 +8,7 @@ import pytest
 from django.test import Client
 
 from reviews.models import Comment
-from submissions.models import Authorship, Submission, SubmissionStatus
-from tests.factories import UserFactory, WorkshopFactory, make_chair
+from tests.factories import SubmissionFactory, UserFactory, WorkshopFactory, make_chair
 
 pytestmark = pytest.mark.django_db
 
@@ -18,12 +17,7 @@ def test_a_comment_with_a_nul_character_is_posted_without_it():
     workshop = WorkshopFactory()
     chair = make_chair(workshop)
     author = UserFactory()
-    paper = Submission.objects.create(
-        workshop=workshop, number=1, title="A paper", status=SubmissionStatus.SUBMITTED,
-        created_by=author, abstract="About things.",
-    )  # fmt: skip
-    Authorship.objects.create(submission=paper, position=1, name=author.name,
-                              email=author.email, is_contact=True)  # fmt: skip
+    paper = SubmissionFactory(workshop=workshop, created_by=author)
     client = Client()
     client.force_login(chair)
     response = client.post(

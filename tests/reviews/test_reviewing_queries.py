@@ -7,16 +7,14 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
 
-from reviews.models import Assignment, Comment, Review
+from reviews.models import Assignment, Comment
 from reviews.services.reviewing import (
     default_form_create,
     pseudonyms_fill,
-    review_save_draft,
     review_submit,
 )
-from submissions.models import Authorship, Submission, SubmissionType
+from submissions.models import Submission, SubmissionType
 from tests.factories import (
     MembershipFactory,
     TopicFactory,
@@ -26,6 +24,8 @@ from tests.factories import (
 )
 from tests.submissions.conftest import new_submission
 from workshop.models import Role
+
+from .papers import dashboard_papers
 
 pytestmark = pytest.mark.django_db
 
@@ -39,30 +39,6 @@ def count_queries(client, url: str) -> tuple[int, str]:
 
 
 # --- Dashboard -----------------------------------------------------------------------------------
-def _papers(workshop, owner, reviewer, count: int) -> None:
-    """`count` papers under review assigned to `reviewer`: as reviewer (not started, draft,
-    submitted, in turn) and now and then as area chair."""
-    questions = default_form_create(workshop)
-    start = (workshop.submissions.order_by("-number").values_list("number", flat=True).first()
-             or 0) + 1  # fmt: skip
-    for i in range(count):
-        sub = Submission.objects.create(
-            workshop=workshop, number=start + i, title=f"Dash paper {start + i}",
-            status="submitted", created_by=owner, submitted_at=timezone.now(),
-        )  # fmt: skip
-        Authorship.objects.create(submission=sub, position=1, name="Owen Owner",
-                                  email=owner.email)  # fmt: skip
-        role = Role.AREA_CHAIR if i % 4 == 3 else Role.REVIEWER
-        a = Assignment.objects.create(submission=sub, reviewer=reviewer, role=role)
-        if role == Role.AREA_CHAIR:
-            continue
-        pseudonyms_fill([sub.pk])
-        if i % 4 == 1:
-            review_save_draft(assignment=a, user=reviewer, answers={questions[0].pk: "draft"})
-        elif i % 4 == 2:
-            Review.objects.create(assignment=a, status="submitted", version=1)
-
-
 def test_the_dashboard_runs_the_same_queries_for_2_and_12_assignments(client, db):
     owner = UserFactory(email="owen@owner-uni.org")
     reviewer = UserFactory(email="dana@dash-lab.org")
@@ -71,14 +47,14 @@ def test_the_dashboard_runs_the_same_queries_for_2_and_12_assignments(client, db
         MembershipFactory(workshop=w, user=reviewer, role=Role.REVIEWER)
         MembershipFactory(workshop=w, user=reviewer, role=Role.AREA_CHAIR)
     for w in workshops:
-        _papers(w, owner, reviewer, 1)
+        dashboard_papers(w, owner, reviewer, 1)
     client.force_login(reviewer)
     url = reverse("reviews:dashboard")
     small, html = count_queries(client, url)
     assert html.count("Dash paper") == 2
 
     for w in workshops:
-        _papers(w, owner, reviewer, 5)
+        dashboard_papers(w, owner, reviewer, 5)
     large, html = count_queries(client, url)
     assert html.count("Dash paper") == 12
     assert html.count("Area chair") >= 2 and "Draft" in html and "Submitted" in html
@@ -101,7 +77,7 @@ def test_the_dashboard_runs_the_same_queries_for_1_and_3_workshops(client, db):
     for _ in range(3):
         w = WorkshopFactory()
         MembershipFactory(workshop=w, user=reviewer, role=Role.REVIEWER)
-        _papers(w, owner, reviewer, 2)
+        dashboard_papers(w, owner, reviewer, 2)
         counts.append(count_queries(client, url)[0])
     print(f"\ndashboard queries for 1, 2, 3 workshops: {counts}")
     assert counts[0] == counts[2]
