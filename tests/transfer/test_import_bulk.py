@@ -8,7 +8,9 @@ papers, the reviews and HotCRP's settings JSON), at 10 and 50 papers."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
+import zipfile
 
 import pytest
 from django.db import connection
@@ -223,3 +225,38 @@ def test_a_decision_on_a_withdrawn_paper_is_refused_by_its_line():
     report = run_import(workshop=workshop, actor=chair, fmt="hotcrp-papers", data=data)
     assert report.errors == [{"line": "record 2", "message": "#2 is withdrawn."}]
     assert not workshop.submissions.exists() and not Decision.objects.exists()
+
+
+def _split_committee(data: bytes) -> tuple[bytes, bytes]:
+    """The zip without its PC list, and the PC list alone."""
+    source, out = zipfile.ZipFile(io.BytesIO(data)), io.BytesIO()
+    with zipfile.ZipFile(out, "w") as papers:
+        for name in source.namelist():
+            if name != "pc.csv":
+                papers.writestr(name, source.read(name))
+    return out.getvalue(), source.read("pc.csv")
+
+
+def test_papers_before_their_committee_cost_no_query_per_paper():
+    """Reviews by people not in the committee yet are kept for the chairs, the papers'
+    conflicts wait in their source records; the PC list then sets the waiting conflicts.
+    Both steps ask as many queries for 10 papers as for 50."""
+    counts = {}
+    for papers in (3, 10, 50):  # the first fills process-wide caches
+        workshop, chair = world()
+        without, committee = _split_committee(
+            hotcrp_zip(papers, members=30, site=f"late{papers}.example.org")
+        )
+        with CaptureQueriesContext(connection) as first:
+            report = run_import(workshop=workshop, actor=chair, fmt="hotcrp-papers", data=without)
+        assert report.ok, report.errors[:3]
+        assert SourceRecord.objects.filter(workshop=workshop, kind="review").count() == 3 * papers
+        with CaptureQueriesContext(connection) as second:
+            report = run_import(workshop=workshop, actor=chair, fmt="hotcrp-pc", data=committee)
+        assert report.ok and report.counts()["conflict.set"] == 2 * papers, report.counts()
+        assert ConflictOverride.objects.filter(submission__workshop=workshop).count() == 2 * papers
+        counts[papers] = [len(first), len(second)]
+    # Not one more for 50 papers (with 10, a few reviewers' addresses are first seen in
+    # the reviews, not among the conflicts: two more queries read their accounts).
+    assert all(big <= small for big, small in zip(counts[50], counts[10], strict=True)), counts
+    assert counts[10][0] - counts[50][0] <= 2 and counts[10][1] == counts[50][1], counts
