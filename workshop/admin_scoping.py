@@ -267,6 +267,9 @@ class ChairScopedAdmin(ForgedChangelistInput, ChairScopedMixin, admin.ModelAdmin
     def get_queryset(self, request: HttpRequest) -> models.QuerySet:
         return self.scope(request, super().get_queryset(request))
 
+    def get_changelist_formset(self, request: HttpRequest, **kwargs):  # type: ignore[no-untyped-def]
+        return labelled_formset(super().get_changelist_formset(request, **kwargs))
+
     def get_list_filter(self, request: HttpRequest):  # type: ignore[no-untyped-def]
         """Relation filters offer only objects the chair may see and their rows use: the
         default filter would list every workshop's topics, types or people."""
@@ -334,6 +337,26 @@ class ChairScopedAdmin(ForgedChangelistInput, ChairScopedMixin, admin.ModelAdmin
         return super().history_view(request, object_id, extra_context)
 
 
+def labelled_formset(formset: type) -> type:
+    """`formset` whose every input is named after its column and its row (“Required, Overall
+    merit”): a table of forms (a tabular inline, a changelist's editable columns) shows each
+    label once, in its header, so its inputs had no name for a screen reader (axe `label`,
+    `select-name`)."""
+
+    class LabelledFormSet(formset):  # type: ignore[misc, valid-type]
+        def add_fields(self, form, index):  # type: ignore[no-untyped-def]
+            super().add_fields(form, index)
+            instance = getattr(form, "instance", None)
+            if instance is not None and instance.pk is not None:
+                row = f", {instance}"
+            else:
+                row = "" if index is None else f", row {index + 1}"
+            for field in form.fields.values():
+                field.widget.attrs.setdefault("aria-label", f"{field.label}{row}")
+
+    return LabelledFormSet
+
+
 class ScrollingTabularInline(admin.TabularInline):
     """A tabular inline whose table scrolls sideways in a box of its own, one that the
     keyboard reaches and that is named after the inline, so that a wide table (a paper's file
@@ -342,18 +365,7 @@ class ScrollingTabularInline(admin.TabularInline):
     template = "admin/edit_inline/tabular_scroll.html"
 
     def get_formset(self, request, obj=None, **kwargs):  # type: ignore[no-untyped-def]
-        """Each input named after its column and row (a tabular inline shows the label only
-        once, in the header, so its inputs had no name for a screen reader: axe `label`)."""
-        formset = super().get_formset(request, obj, **kwargs)
-
-        class LabelledFormSet(formset):  # type: ignore[misc, valid-type]
-            def add_fields(self, form, index):  # type: ignore[no-untyped-def]
-                super().add_fields(form, index)
-                row = "" if index is None else f", row {index + 1}"
-                for field in form.fields.values():
-                    field.widget.attrs.setdefault("aria-label", f"{field.label}{row}")
-
-        return LabelledFormSet
+        return labelled_formset(super().get_formset(request, obj, **kwargs))
 
 
 class ChairScopedInline(ChairScopedMixin):

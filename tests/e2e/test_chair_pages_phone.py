@@ -33,6 +33,8 @@ def chair_pages(world: ChairWorld) -> dict[str, str]:
         "settings": reverse("admin:workshop_workshop_change", args=[ws]),
         "papers": reverse("admin:submissions_submission_changelist") + f"?workshop__id__exact={ws}",
         "paper": reverse("admin:submissions_submission_change", args=[world.paper.pk]),
+        "review-form": reverse("admin:reviews_reviewquestion_changelist")
+        + f"?workshop__id__exact={ws}",
         "committee": reverse("admin:reviews_committee", args=[ws]),
         "bid-coverage": reverse("admin:reviews_bid_coverage", args=[ws]),
         "run-new": reverse("admin:reviews_matchingrun_add") + f"?workshop={ws}",
@@ -49,6 +51,7 @@ def chair_pages(world: ChairWorld) -> dict[str, str]:
         "activity": reverse("admin:workshop_activity_changelist"),
         "import-jobs": reverse("admin:transfer_transferjob_changelist"),
         "import-job": reverse("admin:transfer_transferjob_change", args=[world.job.pk]),
+        "proceedings": reverse("admin:submissions_proceedingsbundle_add"),
         "programme-editor": reverse("programme:edit", args=[world.decided.slug]),
     }
 
