@@ -10,7 +10,7 @@ import pytest
 from django.db import transaction
 from django.urls import reverse
 
-from tests.workshop.test_admin_policy import build_workshop
+from tests.workshop.admin_world import build_workshop
 from workshop.models import Activity, OutgoingMail
 
 CHANGELIST = "admin:workshop_activity_changelist"

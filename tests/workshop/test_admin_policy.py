@@ -11,7 +11,6 @@ module, inside a transaction rolled back at the end; every test runs in its own 
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from contextlib import contextmanager
 from typing import Any
@@ -27,130 +26,19 @@ from django.utils import timezone
 
 from reviews.models import (
     Assignment,
-    Bid,
     ConflictOverride,
-    DecisionCategory,
-    Invitation,
-    MatchingRun,
-    Review,
-    ReviewerProfile,
-    ReviewQuestion,
-    token_hash,
 )
 from submissions.models import (
-    AuthorConflict,
-    Authorship,
     FileKind,
-    ProceedingsBundle,
     Submission,
-    SubmissionFile,
     SubmissionStatus,
-    SubmissionType,
 )
-from tests.factories import MembershipFactory, TopicFactory, UserFactory, WorkshopFactory
-from workshop.activity import activity_record
 from workshop.admin_scoping import scope_choices
 from workshop.models import Activity, OutgoingMail, Role, User
 from workshop.relations import workshop_of
 from workshop.services import membership_grant
 
-MARKERS = ("qqa", "qqloner", "qqroot")  # in every name of A, of the loner, of the superuser
-
-
-def _person(tag: str, n: int, **kwargs: Any) -> User:
-    return UserFactory(name=f"{tag}-person-{n}", email=f"{tag}-{n}@{tag}.example.org", **kwargs)
-
-
-def build_workshop(tag: str) -> dict[str, Any]:
-    """One workshop with one object of every model the admin registers, all named `tag`."""
-    w = WorkshopFactory(name=f"Workshop {tag}", short_name=tag.upper(), slug=f"ws-{tag}")
-    chair = _person(tag, 0)
-    membership_grant(workshop=w, user=chair, role=Role.CHAIR)
-    chair.refresh_from_db()
-    author, reviewer, coauthor_user = _person(tag, 1), _person(tag, 2), _person(tag, 3)
-    topic = TopicFactory(workshop=w, name=f"{tag} topic")
-    member = MembershipFactory(workshop=w, user=reviewer, role=Role.REVIEWER)
-    stype = SubmissionType.objects.create(workshop=w, name=f"{tag} type", page_limit=8)
-    paper = Submission.objects.create(
-        workshop=w, number=1, title=f"{tag} paper", created_by=author, primary_topic=topic,
-        submission_type=stype, status=SubmissionStatus.SUBMITTED, submitted_at=timezone.now(),
-    )  # fmt: skip
-    paper.secondary_topics.set([topic])
-    Authorship.objects.create(
-        submission=paper, position=1, name=author.name, email=author.email, is_contact=True
-    )
-    Authorship.objects.create(
-        submission=paper, position=2, name=coauthor_user.name, email=coauthor_user.email
-    )
-    AuthorConflict.objects.create(submission=paper, institution=f"{tag} institute")
-    files = {
-        kind: SubmissionFile.objects.create(
-            submission=paper,
-            kind=kind,
-            file=f"submissions/{tag}-{kind}.pdf",
-            sha256=f"{tag}{kind}".ljust(64, "0"),
-            size=10,
-            uploaded_by=author,
-        )
-        for kind in (FileKind.PAPER, FileKind.SUPPLEMENTARY, FileKind.CAMERA_READY)
-    }
-    Submission.objects.filter(pk=paper.pk).update(
-        paper=files[FileKind.PAPER], supplementary=files[FileKind.SUPPLEMENTARY]
-    )
-    paper.refresh_from_db()
-    assignment = Assignment.objects.create(
-        submission=paper, reviewer=reviewer, pseudonym="A", created_by=chair
-    )
-    category = DecisionCategory.objects.create(workshop=w, name=f"{tag} accept", outcome="accept")
-    objects = {
-        "workshop": w,
-        "topic": topic,
-        "membership": member,
-        "outgoingmail": OutgoingMail.objects.create(
-            key=f"test:{tag}",
-            workshop=w,
-            to=author.email,
-            kind="test",
-            subject=f"{tag} mail",
-            body_text="x",
-            submission_id=paper.pk,
-        ),
-        "activity": activity_record(
-            actor=chair, action="test.entry", target=paper, summary=f"{tag} entry"
-        ),
-        "submissiontype": stype,
-        "submission": paper,
-        "decisionboard": paper,
-        "proceedingsbundle": ProceedingsBundle.objects.create(workshop=w, requested_by=chair),
-        "invitation": Invitation.objects.create(
-            workshop=w,
-            email=f"{tag}-invited@{tag}.example.org",
-            name=f"{tag} invited",
-            accept_hash=token_hash(f"{tag}a"),
-            decline_hash=token_hash(f"{tag}d"),
-            expires_at=timezone.now() + dt.timedelta(days=7),
-            invited_by=chair,
-        ),
-        "reviewerprofile": ReviewerProfile.objects.create(workshop=w, user=reviewer),
-        "conflictoverride": ConflictOverride.objects.create(
-            submission=paper,
-            user=reviewer,
-            conflicted=False,
-            reason=f"{tag} reason",
-            set_by=chair,
-        ),
-        "bid": Bid.objects.create(submission=paper, user=reviewer, value="eager"),
-        "assignment": assignment,
-        "matchingrun": MatchingRun.objects.create(workshop=w, created_by=chair),
-        "reviewquestion": ReviewQuestion.objects.create(
-            workshop=w, label=f"{tag} question", kind="text"
-        ),
-        "review": Review.objects.create(assignment=assignment),
-        "decisioncategory": category,
-    }
-    people = {chair, author, reviewer, coauthor_user}
-    return {"w": w, "chair": chair, "author": author, "reviewer": reviewer, "people": people,
-            "files": files, "paper": paper, "objects": objects}  # fmt: skip
+from .admin_world import MARKERS, build_workshop, form_data, person
 
 
 @pytest.fixture(scope="module")
@@ -160,7 +48,7 @@ def world(django_db_setup, django_db_blocker):
         outer.__enter__()
         try:
             a, b = build_workshop("qqa"), build_workshop("beta")
-            loner = _person("qqloner", 9)
+            loner = person("qqloner", 9)
             root = User.objects.create_superuser(email="qqroot@example.org", name="qqroot")
             yield {"a": a, "b": b, "loner": loner, "root": root}
         finally:
@@ -385,32 +273,6 @@ def test_user_choices_are_the_people_of_b_only(world):
 # --- the camera-ready attack ------------------------------------------------------------------
 
 
-def form_data(response) -> dict[str, Any]:
-    """The POST a browser would send back for the rendered admin form and its inlines."""
-    data: dict[str, Any] = {}
-    forms = [response.context["adminform"].form]
-    for inline in response.context["inline_admin_formsets"]:
-        formset = inline.formset
-        management = formset.management_form
-        for field in management.fields:
-            data[management.add_prefix(field)] = management[field].value()
-        forms += formset.forms
-    for form in forms:
-        for field_name in form.fields:
-            value = form[field_name].value()
-            if value is None:
-                continue
-            if isinstance(value, bool):
-                if value:
-                    data[form.add_prefix(field_name)] = "on"
-                continue
-            if isinstance(value, dt.datetime):  # one datetime-local input per milestone
-                data[form.add_prefix(field_name)] = value.strftime("%Y-%m-%dT%H:%M")
-                continue
-            data[form.add_prefix(field_name)] = value
-    return data
-
-
 def test_the_cross_workshop_camera_ready_attack_publishes_nothing(world, chair_b, settings):
     a, b = world["a"], world["b"]
     secret = b"%PDF-1.4 A's original upload, under double-blind review"
@@ -471,7 +333,7 @@ def test_config_changes_go_through_the_service_once_per_row(world, chair_b):
 
 def test_deleting_a_membership_revokes_it_through_the_service(world, chair_b):
     b = world["b"]
-    second = _person("beta", 7)
+    second = person("beta", 7)
     membership_grant(workshop=b["w"], user=second, role=Role.CHAIR)
     second.refresh_from_db()
     assert second.is_staff

@@ -19,7 +19,7 @@ from workshop.deadlines import from_wall, to_wall
 from workshop.models import Activity, Workshop
 from workshop.phases import MILESTONE_FIELDS
 
-from .test_admin_policy import form_data
+from .admin_world import form_data
 
 pytestmark = pytest.mark.django_db
 

@@ -31,11 +31,9 @@ from tests.workers import wait_for
 from workshop.demo import DEMO_PASSWORD
 from workshop.urls import urlpatterns as site_urlpatterns
 
+from .site_pages import CONFIDENTIAL, assert_site_page
+
 ROOT = Path(__file__).resolve().parents[2]
-CONFIDENTIAL = "Bea Reviewer-Confidential"
-# What every page of the site carries (base.html), and what Django's debug pages carry.
-SITE_MARKS = ("Skip to content", "/static/css/site", "Call for papers")
-DEBUG_MARKS = ("Traceback", "Using the URLconf", "technical", "Request Method", "DEBUG = True")
 
 
 def explode(request):
@@ -44,14 +42,6 @@ def explode(request):
 
 
 urlpatterns = [path("test-explode/", explode), *site_urlpatterns]
-
-
-def assert_site_page(html: str, *, title: str) -> None:
-    for mark in SITE_MARKS:
-        assert mark in html, mark
-    assert f"<h1>{title}</h1>" in html
-    for mark in (*DEBUG_MARKS, CONFIDENTIAL):
-        assert mark not in html, mark
 
 
 @pytest.fixture

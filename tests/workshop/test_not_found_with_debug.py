@@ -8,7 +8,7 @@ from django.test import Client
 
 from tests.factories import UserFactory
 
-from .test_error_pages import assert_site_page
+from .site_pages import assert_site_page
 
 pytestmark = pytest.mark.django_db
 
