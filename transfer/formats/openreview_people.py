@@ -24,13 +24,9 @@ from ..report import Report
 from . import Bundle, MemberRecord, json_document, openreview
 from .openreview_profiles import ProfileBook, is_profile, is_profile_id
 
-# A venue's committee groups, by the last part of their id.
-COMMITTEE_GROUPS = {
-    "Reviewers": "reviewer",
-    "Area_Chairs": "area_chair",
-    "Senior_Area_Chairs": "area_chair",
-    "Program_Chairs": "chair",
-}
+# A venue's committee groups, by the last part of their id: the notes parser's own table
+# (`openreview.GROUP_ROLES`: Reviewers, Area_Chairs and Senior_Area_Chairs, Program_Chairs).
+COMMITTEE_GROUPS = openreview.GROUP_ROLES
 # Stronger roles win when a person is in several groups.
 RANK = {"reviewer": 0, "area_chair": 1, "chair": 2}
 # An anonymous reviewer's group: its members are the profile id that signs as it.
