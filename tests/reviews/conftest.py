@@ -67,6 +67,10 @@ from tests.pdfs import make_pdf
 from tests.submissions.conftest import new_submission
 from workshop.models import OtherReviewsVisibility, Role, User, Workshop
 
+# The assignment tests' fixtures (a workshop in bidding, its chair, a paper owner), for every
+# module here that builds papers and committees with tests/reviews/assignment_world.py.
+from .assignment_world import chair_of_workshop, paper_owner, workshop_in_bidding  # noqa: F401
+
 # --- Marker strings -------------------------------------------------------------------------
 AUTHOR_P = (
     "ZQAUTHORNAME",

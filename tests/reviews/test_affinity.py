@@ -1,4 +1,3 @@
-# ruff: noqa: F811
 """The text model: stemming, stop words, combinations, the optional embedding interface, and
 one analyzer/space for the bidding list and the matching instance."""
 
@@ -18,7 +17,7 @@ from reviews.selectors.committee import bidding_page
 from reviews.selectors.matching import matching_input
 from reviews.services.committee import conflict_override_set
 from reviews.services.expertise import publication_add, publication_set_excluded
-from tests.reviews.test_assignment_flow import chair, member, owner, paper, workshop  # noqa: F401
+from tests.reviews.assignment_world import member, paper
 
 
 def test_words_sharing_a_stem_match_and_stop_words_do_not():

@@ -30,30 +30,25 @@ from reviews.models import (
     ExpertiseLevel,
     MatchingRun,
     Review,
-    ReviewerProfile,
     RunStatus,
-    TopicExpertise,
 )
 from reviews.selectors.matching import matching_input
 from reviews.services import assignment as assignment_services
 from reviews.services.committee import conflict_override_set
-from submissions.models import Authorship, Submission, SubmissionStatus
+from submissions.models import Authorship, SubmissionStatus
 from tests.factories import (
     MembershipFactory,
-    TopicFactory,
     UserFactory,
     WorkshopFactory,
     make_chair,
 )
-from workshop.demo import bidding_dates
 from workshop.models import Activity, OutgoingMail, Role, Workshop
 from workshop.phases import AOE
 
+from .assignment_world import MARK, RUN_ADD, RUN_PAGE, member, paper, run_data, start_run
+
 pytestmark = pytest.mark.django_db
 
-MARK = "Qzxmarker"  # in every author's name and address; never in a reviewer's mail
-RUN_ADD = "admin:reviews_matchingrun_add"
-RUN_PAGE = "admin:reviews_matchingrun_change"
 PROGRESS = "admin:reviews_run_progress"
 CANCEL = "admin:reviews_run_cancel"
 COMMIT = "admin:reviews_run_commit"
@@ -65,98 +60,6 @@ MINUS = "\u2212"  # the preview writes "+N / \u2212M"
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-@pytest.fixture
-def workshop(db):
-    w = WorkshopFactory(
-        name="Workshop Alpha",
-        short_name="ALPHA",
-        slug="alpha",
-        reviews_per_paper=2,
-        reviewer_max_load=3,
-        **bidding_dates(timezone.now().replace(microsecond=0)),
-    )
-    for name in ("Evaluation", "Data", "Scale"):
-        TopicFactory(workshop=w, name=name)
-    return w
-
-
-@pytest.fixture
-def chair(workshop):
-    return make_chair(workshop, email="carla@chair-house.org", name="Carla Chair")
-
-
-@pytest.fixture
-def owner(db):
-    return UserFactory(email="owen@owner-house.org", name="Owen Owner")
-
-
-def member(
-    workshop,
-    key: str,
-    name: str,
-    *,
-    text: str | None = None,
-    levels=None,
-    requested: int | None = None,
-    approved: bool = False,
-    **fields,
-):
-    """A reviewer of `workshop` at <key>@<key>-lab.org; a profile when any profile field is
-    given (`levels`: {topic name: level})."""
-    user = UserFactory(email=fields.pop("email", f"{key}@{key}-lab.org"), name=name, **fields)
-    MembershipFactory(workshop=workshop, user=user, role=Role.REVIEWER)
-    if text is not None or levels or requested is not None:
-        profile = ReviewerProfile.objects.create(
-            workshop=workshop,
-            user=user,
-            expertise_text=text or "",
-            requested_max_load=requested,
-            load_request_approved=approved,
-        )
-        for topic, level in (levels or {}).items():
-            TopicExpertise.objects.create(
-                profile=profile, topic=workshop.topics.get(name=topic), level=level
-            )
-    return user
-
-
-def paper(
-    workshop,
-    owner,
-    title: str,
-    *,
-    topic: str = "Evaluation",
-    secondary=(),
-    keywords: str = "",
-    abstract: str = "",
-    authors=None,
-    status: str = SubmissionStatus.SUBMITTED,
-) -> Submission:
-    """A paper with the next number; `authors`: [(name, email)], default one MARK author."""
-    number = workshop.submissions.count() + 1
-    sub = Submission.objects.create(
-        workshop=workshop,
-        number=number,
-        title=title,
-        status=status,
-        created_by=owner,
-        keywords=keywords,
-        abstract=abstract or f"We study {keywords or title.lower()}.",
-        primary_topic=workshop.topics.get(name=topic),
-    )
-    sub.secondary_topics.set([workshop.topics.get(name=t) for t in secondary])
-    default = [(f"Zed {MARK} Author{number}", f"zed{number}@{MARK.lower()}{number}.net")]
-    for position, (name, email) in enumerate(authors or default, start=1):
-        Authorship.objects.create(
-            submission=sub,
-            position=position,
-            name=name,
-            email=email.lower(),
-            affiliation=f"{MARK} Institute",
-        )
-    return sub
 
 
 def bid(sub, user, value) -> None:
@@ -176,34 +79,6 @@ def forbidden_pairs(inst) -> set[tuple[int, int]]:
 
 def locked_pairs(inst) -> set[tuple[int, int]]:
     return {(inst.papers[i].pk, inst.reviewers[j].pk) for i, j in inst.locked}
-
-
-def run_data(workshop, mode: str = "max_total", **extra) -> dict:
-    data = {
-        "workshop": workshop.pk,
-        "mode": mode,
-        "reviews_per_paper": 2,
-        "min_load": 0,
-        "max_load": "",
-        "weight_bid": 1.0,
-        "weight_topic": 0.5,
-        "weight_text": 1.0,
-        "prob_cap": 0.5,
-        "seed": "",
-    }
-    data.update(extra)
-    return data
-
-
-def start_run(client, workshop, mode: str = "max_total", *, execute: bool = True, **extra):
-    """POST the run form as the logged-in chair; `execute`: let the on-commit task run."""
-    before = set(MatchingRun.objects.values_list("pk", flat=True))
-    with TestCase.captureOnCommitCallbacks(execute=execute):
-        response = client.post(reverse(RUN_ADD), run_data(workshop, mode, **extra))
-    assert response.status_code == 302, response.context["form"].errors
-    (run,) = MatchingRun.objects.exclude(pk__in=before)
-    assert response.url == reverse(RUN_PAGE, args=[run.pk])
-    return run
 
 
 def pairs_of(run) -> set[tuple[int, int]]:

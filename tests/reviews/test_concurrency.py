@@ -11,12 +11,14 @@ import threading
 import time
 
 import pytest
-from django.db import close_old_connections, connection, connections, transaction
+from django.db import close_old_connections, connection, transaction
 
 from reviews.models import DecisionCategory
 from reviews.services.decisions import DEFAULT_CATEGORIES, default_categories_create
 from tests.factories import WorkshopFactory
 from workshop.models import Workshop
+
+from .threads import run_in_thread
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -24,22 +26,6 @@ pytestmark = [
         connection.vendor != "postgresql", reason="row locks and threads need PostgreSQL"
     ),
 ]
-
-
-def _run(target, *args) -> tuple[threading.Thread, list[BaseException]]:
-    errors: list[BaseException] = []
-
-    def body() -> None:
-        try:
-            target(*args)
-        except BaseException as exc:  # noqa: BLE001 - reported to the test thread
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    thread = threading.Thread(target=body)
-    thread.start()
-    return thread, errors
 
 
 def test_two_first_opens_at_once_create_the_defaults_once_and_both_succeed():
@@ -62,8 +48,8 @@ def test_two_first_opens_at_once_create_the_defaults_once_and_both_succeed():
         results["second"] = [c.name for c in found]
 
     close_old_connections()
-    t1, errors1 = _run(first)
-    t2, errors2 = _run(second)
+    t1, errors1 = run_in_thread(first)
+    t2, errors2 = run_in_thread(second)
     t1.join(30)
     t2.join(30)
     assert not errors1 and not errors2, errors1 + errors2
@@ -80,7 +66,7 @@ def test_many_first_opens_at_once_never_fail():
         barrier.wait(10)
         default_categories_create(Workshop.objects.get(pk=workshop.pk))
 
-    started = [_run(open_board) for _ in range(6)]
+    started = [run_in_thread(open_board) for _ in range(6)]
     for thread, _ in started:
         thread.join(30)
     assert [e for _, errors in started for e in errors] == []

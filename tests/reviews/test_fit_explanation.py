@@ -1,4 +1,3 @@
-# ruff: noqa: F811
 """The fit explanation: on the bidding list (to the reviewer) and in the assignment preview
 (to the chair). A reviewer never sees their excluded publications in it, nor any author
 identity in a double-blind workshop (the paper's authors, or the co-authors of their own
@@ -9,16 +8,7 @@ from __future__ import annotations
 from django.urls import reverse
 
 from reviews.services.expertise import publication_add, publication_set_excluded
-from tests.reviews.test_assignment_flow import (  # noqa: F401
-    MARK,
-    RUN_PAGE,
-    chair,
-    member,
-    owner,
-    paper,
-    start_run,
-    workshop,
-)
+from tests.reviews.assignment_world import MARK, RUN_PAGE, member, paper, start_run
 
 EXCLUDED_TITLE = "ZZEXCLUDED multilingual deduplication of web corpora"
 COAUTHOR = "Zora ZZCOAUTHORNAME"

@@ -14,7 +14,7 @@ from reviews.selectors.mail import CAMPAIGN_ACTION, CAMPAIGN_KIND
 from reviews.services.mail import mail_campaign_hold
 from submissions.models import Submission, SubmissionType
 from tests.factories import TopicFactory, UserFactory, WorkshopFactory, make_chair
-from tests.reviews.test_concurrency import _run
+from tests.reviews.threads import run_in_thread
 from tests.submissions.conftest import new_submission
 from workshop.models import Activity, OutgoingMail, User, Workshop
 
@@ -56,8 +56,8 @@ def test_two_holds_of_one_form_at_once_hold_its_mails_once():
         hold("second")
 
     close_old_connections()
-    t1, errors1 = _run(first)
-    t2, errors2 = _run(second)
+    t1, errors1 = run_in_thread(first)
+    t2, errors2 = run_in_thread(second)
     t1.join(30)
     t2.join(30)
     assert not errors1 and not errors2, errors1 + errors2
