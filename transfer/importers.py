@@ -1099,8 +1099,9 @@ class Applier:
                 record.line,
                 f"Unknown reviewer {record.email}"
                 + (
-                    ": an OpenReview profile id; people are known here by e-mail (export "
-                    "the scores with e-mails, or import the committee first)."
+                    ": an OpenReview profile id; people are known here by e-mail. Upload "
+                    "the scores in a zip with the profiles (openreview-py: Profile.to_json() "
+                    "of each) or a mapping CSV profile_id,email,name."
                     if record.email.startswith("~")
                     else "."
                 ),
