@@ -15,8 +15,6 @@ keep history.
 from __future__ import annotations
 
 import datetime as dt
-import string
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -34,7 +32,6 @@ from workshop.policy import can
 from ..models import (
     Answer,
     Assignment,
-    Comment,
     ConflictOverride,
     Decision,
     DecisionCategory,
@@ -45,12 +42,10 @@ from ..models import (
 )
 from ..selectors.committee import COMMITTEE_ROLES
 from ..selectors.conflicts import ConflictMap, conflicts_for
-from .reviewing import _cleaned
+from .reviewing import _cleaned, pseudonyms_fill
 from .scores import paper_scores_refresh
 
 BATCH = 1000
-LETTERS = list(string.ascii_uppercase) + [a + b for a in string.ascii_uppercase
-                                          for b in string.ascii_uppercase]  # fmt: skip
 
 
 def _require_each(chair: User, perm: str, objects: Iterable[object], message: str) -> None:
@@ -58,41 +53,6 @@ def _require_each(chair: User, perm: str, objects: Iterable[object], message: st
     for obj in objects:
         if not can(chair, perm, obj):
             raise NotAllowed(message)
-
-
-def pseudonyms_fill_many(new: list[Assignment]) -> None:
-    """`pseudonyms_fill` for assignments about to be written (`new`, in the order they will
-    be: after the papers' existing ones) in two reads: each reviewer gets the next free
-    letter of their paper (A, B, ...; then AA, AB, ...), never one that an assignment or a
-    comment on the paper was given (a letter must keep pointing at one person); an
-    existing assignment still without one gets its letter too (it comes first)."""
-    ids = {a.submission_id for a in new}
-    if not ids:
-        return
-    rows: dict[int, list[Assignment]] = defaultdict(list)
-    for a in Assignment.objects.filter(submission_id__in=ids, role=Role.REVIEWER).order_by("pk"):
-        rows[a.submission_id].append(a)
-    for a in new:
-        if a.role == Role.REVIEWER:
-            rows[a.submission_id].append(a)
-    signed: dict[int, set[str]] = defaultdict(set)
-    for sid, signature in (
-        Comment.objects.filter(submission_id__in=ids, signature__startswith="Reviewer ")
-        .values_list("submission_id", "signature")
-        .distinct()
-    ):
-        signed[sid].add(signature.removeprefix("Reviewer "))
-    changed = []
-    for sid, assignments in rows.items():
-        used = {a.pseudonym for a in assignments if a.pseudonym} | signed[sid]
-        last = max((LETTERS.index(x) for x in used if x in LETTERS), default=-1)
-        free = iter(LETTERS[last + 1 :])
-        for a in assignments:
-            if not a.pseudonym:
-                a.pseudonym = next(free)
-                if a.pk is not None:
-                    changed.append(a)
-    Assignment.objects.bulk_update(changed, ["pseudonym"], batch_size=BATCH)
 
 
 @transaction.atomic
@@ -141,7 +101,7 @@ def assignments_import_write_many(
     assignments = [
         Assignment(submission=s, reviewer=u, role=role, created_by=chair) for s, u, role in pairs
     ]
-    pseudonyms_fill_many(assignments)
+    pseudonyms_fill([], new=assignments)
     Assignment.objects.bulk_create(assignments, batch_size=BATCH)
     paper_scores_refresh({s.pk for s, _, _ in pairs})
     Activity.objects.bulk_create(

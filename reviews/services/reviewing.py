@@ -12,6 +12,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 import string
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
 
 from django.db import models, transaction
 from django.utils import timezone
@@ -101,27 +103,42 @@ def review_question_save(*, actor: User, question: ReviewQuestion) -> ReviewQues
     return saved
 
 
-def pseudonyms_fill(submission_ids: list[int]) -> None:
-    """Give each reviewer of these papers a stable letter (A, B, ...; then AA, AB, ...)."""
+def pseudonyms_fill(submission_ids: Iterable[int], new: Sequence[Assignment] = ()) -> None:
+    """Give each reviewer of these papers a stable letter (A, B, ...; then AA, AB, ...), in
+    the order they were assigned: two reads and one bulk update however many papers (a
+    matching run or an import assigns thousands). `new`: assignments about to be inserted
+    (after the papers' existing ones), given their letters in memory, before the insert."""
     letters = list(string.ascii_uppercase) + [a + b for a in string.ascii_uppercase
                                               for b in string.ascii_uppercase]  # fmt: skip
-    for sid in set(submission_ids):
-        rows = list(Assignment.objects.filter(submission_id=sid, role=Role.REVIEWER).order_by("pk"))
-        # A letter once given is never given again, even after its reviewer left: comments
-        # signed with it must keep pointing at one person.
-        used = {a.pseudonym for a in rows if a.pseudonym}
-        used |= {
-            s.removeprefix("Reviewer ")
-            for s in Comment.objects.filter(submission_id=sid, signature__startswith="Reviewer ")
-            .values_list("signature", flat=True)
-            .distinct()
-        }
+    ids = set(submission_ids) | {a.submission_id for a in new}
+    if not ids:
+        return
+    rows: dict[int, list[Assignment]] = defaultdict(list)
+    for a in Assignment.objects.filter(submission_id__in=ids, role=Role.REVIEWER).order_by("pk"):
+        rows[a.submission_id].append(a)
+    for a in new:
+        if a.role == Role.REVIEWER:
+            rows[a.submission_id].append(a)
+    # A letter once given is never given again, even after its reviewer left: comments
+    # signed with it must keep pointing at one person.
+    signed: dict[int, set[str]] = defaultdict(set)
+    for sid, signature in (
+        Comment.objects.filter(submission_id__in=ids, signature__startswith="Reviewer ")
+        .values_list("submission_id", "signature")
+        .distinct()
+    ):
+        signed[sid].add(signature.removeprefix("Reviewer "))
+    changed = []
+    for sid, assignments in rows.items():
+        used = {a.pseudonym for a in assignments if a.pseudonym} | signed[sid]
         last = max((letters.index(x) for x in used if x in letters), default=-1)
         free = iter(letters[last + 1 :])
-        for a in rows:
+        for a in assignments:
             if not a.pseudonym:
                 a.pseudonym = next(free)
-                a.save(update_fields=["pseudonym"])
+                if a.pk is not None:
+                    changed.append(a)
+    Assignment.objects.bulk_update(changed, ["pseudonym"], batch_size=1000)
 
 
 def _score_range(scores: list[int]) -> str:
