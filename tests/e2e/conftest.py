@@ -25,6 +25,9 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
+# The review flow's world, for the review and forum flows.
+from .review_world import review_setup  # noqa: F401
+
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 CHROMIUM_ARGS = [
     "--headless",

@@ -18,8 +18,7 @@ from reviews.models import Assignment, Review
 from reviews.services.assignment import assignment_add
 from reviews.services.reviewing import comment_post
 from tests.e2e.helpers import watch
-from tests.e2e.test_review_flow import BOB_TEXT, RITA_EMAIL, TITLE
-from tests.e2e.test_review_flow import setup as review_setup  # noqa: F401 - the fixture
+from tests.e2e.review_world import BOB_TEXT, RITA_EMAIL, TITLE
 from tests.factories import PASSWORD, MembershipFactory, UserFactory
 from workshop.models import OutgoingMail, Role
 
@@ -30,7 +29,7 @@ AC_EMAIL = "carla@ac-lab.org"
 
 
 @pytest.fixture
-def forum_setup(review_setup) -> dict:  # noqa: F811
+def forum_setup(review_setup) -> dict:
     from submissions.models import Submission
 
     w = review_setup["workshop"]

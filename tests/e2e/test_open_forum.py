@@ -15,7 +15,7 @@ from playwright.sync_api import expect
 from reviews.models import PublicComment, PublicCommentStatus
 from tests.e2e.helpers import watch
 from tests.factories import PASSWORD
-from tests.reviews.test_open_reviewing import build_world
+from tests.reviews.open_world import build_world
 from workshop.models import Workshop
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]

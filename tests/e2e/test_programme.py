@@ -12,23 +12,12 @@ from playwright.sync_api import expect
 
 from programme.models import Placement
 from programme.services import paper_place
-from tests.e2e.helpers import watch
-from tests.factories import PASSWORD
+from tests.e2e.helpers import sign_in, watch
 from tests.pdfs import make_pdf
 from tests.programme.world import build_world
 from workshop.models import OutgoingMail
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-
-def sign_in(page, base: str, email: str) -> None:
-    page.context.clear_cookies()
-    page.goto(f"{base}/accounts/login/")
-    main = page.get_by_role("main")
-    main.get_by_label(re.compile("^E-?mail", re.I)).fill(email)
-    main.get_by_label(re.compile("^Password", re.I)).fill(PASSWORD)
-    main.get_by_role("button", name=re.compile("Sign in", re.I)).click()
-    expect(page).to_have_url(f"{base}/")
 
 
 def test_chair_drags_presenter_uploads_public_programme_on_a_phone(live_server, page, tmp_path):

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from programme.models import Session
-from tests.e2e.test_programme import sign_in
+from tests.e2e.helpers import sign_in
 from tests.programme.world import build_world
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]

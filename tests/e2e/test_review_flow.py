@@ -9,75 +9,17 @@ import re
 import time
 
 import pytest
-from django.test import TestCase
-from django.utils import timezone
 from playwright.sync_api import expect
 
 from reviews.models import Answer, Assignment, Comment, Review
-from reviews.services.assignment import assignment_add
-from reviews.services.reviewing import default_form_create, review_submit
-from submissions.models import Submission, SubmissionType
 from tests.e2e.helpers import watch as _watch
 from tests.factories import (
     PASSWORD,
-    MembershipFactory,
-    TopicFactory,
-    UserFactory,
-    WorkshopFactory,
-    make_chair,
 )
-from tests.submissions.conftest import new_submission
-from workshop.models import Role, Workshop
+
+from .review_world import RITA_EMAIL, TITLE
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-TITLE = "Contamination audits for open benchmark suites"
-RITA_EMAIL = "rita@rita-lab.org"
-BOB_NAME = "Bob ZQBOBNAME"
-BOB_TEXT = "ZQBOBTEXT The audit protocol is convincing."
-AUTHOR_NAME = "Zed ZQAUTHORNAME"
-
-
-@pytest.fixture
-def setup() -> dict:
-    w = WorkshopFactory(name="Open-Source LLM Workshop", short_name="OSLLM", slug="osllm")
-    TopicFactory(workshop=w, name="Evaluation")
-    SubmissionType.objects.create(workshop=w, name="Full paper", page_limit=8)
-    author = UserFactory(name=AUTHOR_NAME, email="zed@zq-author.example.net")
-    abstract = "We audit $n$ open benchmark suites for contamination."
-    paper = new_submission(w, author, title=TITLE, abstract=abstract)
-    now = timezone.now().replace(microsecond=0)
-    Submission.objects.filter(pk=paper.pk).update(status="submitted", submitted_at=now)
-    Workshop.objects.filter(pk=w.pk).update(
-        paper_deadline=now - timezone.timedelta(days=2),
-        bidding_deadline=now - timezone.timedelta(days=1),
-        review_deadline=now + timezone.timedelta(days=7),
-    )
-    questions = {q.label: q for q in default_form_create(w)}
-    chair = make_chair(w, name="Ada Chair", email="ada@chairs.example.com")
-    rita = UserFactory(name="Rita Reviewer", email=RITA_EMAIL, affiliation="Rita Lab")
-    bob = UserFactory(name=BOB_NAME, email="bob@bob-lab.org")
-    assignments = {}
-    with TestCase.captureOnCommitCallbacks(execute=True):
-        for user in (rita, bob):
-            MembershipFactory(workshop=w, user=user, role=Role.REVIEWER)
-            assignments[user.pk], _ = assignment_add(submission=paper, reviewer=user, chair=chair)
-        review_submit(
-            assignment=assignments[bob.pk],
-            user=bob,
-            answers={
-                questions["Summary"].pk: BOB_TEXT,
-                questions["Strengths"].pk: "Careful.",
-                questions["Weaknesses"].pk: "Only English suites.",
-                questions["Overall recommendation"].pk: 4,
-                questions["Confidence"].pk: 4,
-            },
-        )
-    rita_assignment = Assignment.objects.get(pk=assignments[rita.pk].pk)
-    assert rita_assignment.pseudonym == "A"
-    assert Assignment.objects.get(pk=assignments[bob.pk].pk).pseudonym == "B"
-    return {"workshop": w, "paper": paper, "rita": rita, "assignment": rita_assignment,
-            "questions": questions}  # fmt: skip
 
 
 def _answer(assignment: Assignment, label: str) -> object:
@@ -110,13 +52,13 @@ def _sign_in_and_open_the_paper(page, base: str) -> str:
 
 
 def test_reviewer_writes_an_autosaved_draft_submits_and_discusses(
-    live_server, page, artifacts_dir, setup
+    live_server, page, artifacts_dir, review_setup
 ):
     base = live_server.url
     broken, errors = _watch(page)
     main = page.get_by_role("main")
     state = page.locator("#save-state")
-    assignment = setup["assignment"]
+    assignment = review_setup["assignment"]
 
     paper_url = _sign_in_and_open_the_paper(page, base)
     expect(main).to_contain_text("you are Reviewer A")
@@ -177,7 +119,7 @@ def test_reviewer_writes_an_autosaved_draft_submits_and_discusses(
     comment = main.locator("article.comment").filter(has_text="threshold needs a justification")
     expect(comment).to_have_count(1)
     expect(comment.locator("header strong")).to_have_text("Reviewer A")
-    assert Comment.objects.get(submission=setup["paper"]).signature == "Reviewer A"
+    assert Comment.objects.get(submission=review_setup["paper"]).signature == "Reviewer A"
     page.screenshot(path=artifacts_dir / "review-4-submitted.png", full_page=True)
 
     page.set_viewport_size({"width": 390, "height": 844})
@@ -227,9 +169,9 @@ def _type_while_offline_and_reload(page, artifacts_dir, assignment) -> tuple:
 
 
 def test_text_typed_while_offline_is_kept_in_the_browser_and_restored(
-    live_server, page, artifacts_dir, setup
+    live_server, page, artifacts_dir, review_setup
 ):
-    assignment = setup["assignment"]
+    assignment = review_setup["assignment"]
     _sign_in_and_open_the_paper(page, live_server.url)
     strengths, text = _type_while_offline_and_reload(page, artifacts_dir, assignment)
     state = page.locator("#save-state")
@@ -247,9 +189,9 @@ def test_text_typed_while_offline_is_kept_in_the_browser_and_restored(
 
 
 def test_text_restored_after_a_lost_connection_is_saved_without_typing(
-    live_server, page, artifacts_dir, setup
+    live_server, page, artifacts_dir, review_setup
 ):
-    assignment = setup["assignment"]
+    assignment = review_setup["assignment"]
     _sign_in_and_open_the_paper(page, live_server.url)
     _, text = _type_while_offline_and_reload(page, artifacts_dir, assignment)
     expect(page.locator("#save-state")).to_contain_text("Draft saved at", timeout=12_000)

@@ -18,7 +18,7 @@ from django.urls import reverse
 
 from reviews.models import PublicComment, PublicCommentStatus
 from submissions.models import Submission
-from tests.reviews.test_open_reviewing import build_world, set_state
+from tests.reviews.open_world import build_world, set_state
 from workshop.models import User
 from workshop.richtext import render_markdown
 
