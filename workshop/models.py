@@ -162,6 +162,15 @@ class Workshop(models.Model):
         help_text="Off (the default): once the authors have read released reviews or a "
         "decision is set, only the chairs can withdraw a paper.",
     )
+    review_copy_canary = models.BooleanField(
+        "canaries in review copies",
+        default=False,
+        help_text="Each reviewer downloads a copy of the paper made for them: a footer naming "
+        "their pseudonym, an instruction invisible on screen and in print asking a language "
+        "model to use a phrase unique to that copy, and a fingerprint. A review or comment "
+        "with a copy's phrase is flagged to the chairs; a leaked copy can be traced "
+        "(manage.py copy_trace). The call page says that review copies carry hidden markers.",
+    )
 
     # Milestones (DESIGN section 3). Optional ones may be left empty.
     submission_opens = models.DateTimeField()
