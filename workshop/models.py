@@ -100,6 +100,16 @@ class Openness(models.TextChoices):
     ALL = "all", "Open reviewing: reviews of every paper are published"
 
 
+class ReviewLlmPolicy(models.TextChoices):
+    """What the chairs allow reviewers to do with a language model (shown on the review
+    form). Any policy but NONE asks every reviewer to declare their use with each review."""
+
+    NONE = "none", "No policy (no question asked)"
+    NOT_ALLOWED = "not_allowed", "Not allowed"
+    LANGUAGE_ONLY = "language_only", "Allowed for language editing only"
+    WITH_STATEMENT = "with_statement", "Allowed, with a statement of how"
+
+
 class Workshop(models.Model):
     """One venue edition. Every domain object hangs off a workshop; nothing crosses them.
 
@@ -155,6 +165,14 @@ class Workshop(models.Model):
     )
     is_public = models.BooleanField(
         default=True, help_text="Listed on the home page while its call is open or announced."
+    )
+    review_llm_policy = models.CharField(
+        "LLM use in reviewing",
+        max_length=20,
+        choices=ReviewLlmPolicy.choices,
+        default=ReviewLlmPolicy.NONE,
+        help_text="Shown on the review form. Any policy asks each reviewer, with every review, "
+        "whether they used a language model; the answers are read by the chairs only.",
     )
     authors_withdraw_anytime = models.BooleanField(
         "authors may withdraw anytime",

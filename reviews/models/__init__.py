@@ -29,6 +29,7 @@ from .public import PublicComment, PublicCommentStatus
 from .reviewing import (
     Answer,
     Comment,
+    LlmUse,
     MetaRecommendation,
     MetaReview,
     QuestionKind,
@@ -58,6 +59,7 @@ __all__ = [
     "ExpertiseLevel",
     "Invitation",
     "InvitationStatus",
+    "LlmUse",
     "MatchMode",
     "MatchingRun",
     "MetaRecommendation",

@@ -70,6 +70,15 @@ class ReviewStatus(models.TextChoices):
     SUBMITTED = "submitted", "Submitted"
 
 
+class LlmUse(models.TextChoices):
+    """A reviewer's declaration of language-model use in one review (asked when the
+    workshop has an LLM policy; which answers a policy accepts is `llm_use_refusal`'s)."""
+
+    NO = "no", "No"
+    LANGUAGE = "language", "Yes, for language editing only"
+    YES = "yes", "Yes, beyond language editing"
+
+
 class Review(models.Model):
     """A reviewer's review of one assigned paper. Drafts are seen by the writer and chairs."""
 
@@ -90,6 +99,21 @@ class Review(models.Model):
         default=False,
         help_text="The reviewer signs the review with their name where the workshop publishes "
         "its reviews (open reviewing); otherwise it shows as Reviewer A, B, ...",
+    )
+
+    llm_use = models.CharField(
+        "LLM use declared",
+        max_length=10,
+        choices=LlmUse.choices,
+        blank=True,
+        help_text="The reviewer's answer to the workshop's LLM policy; empty where no policy "
+        "asked (or in a draft). Chairs only.",
+    )
+    llm_statement = models.TextField(
+        "statement of LLM use",
+        blank=True,
+        help_text="How a language model was used (required by the 'with a statement' policy "
+        "when the answer is yes). Chairs only.",
     )
 
     class Meta:
