@@ -359,6 +359,10 @@ rules.add_perm(
 )
 # Answers to chairs-only questions (confidential comments) (object: the workshop or paper).
 rules.add_perm("reviews.see_chairs_only_answers", is_chair)
+# Flags on reviews and comments (issue 26: canaries, near copies, empty reviews) (object:
+# the workshop or a paper): the chairs only; a reviewer never learns their review was
+# flagged, an author never sees a flag.
+rules.add_perm("reviews.view_review_flags", is_chair)
 # Write or update one's review (object: the assignment); chairs may correct any review.
 rules.add_perm("reviews.write_review", (is_assignment_reviewer & while_reviews_writable) | is_chair)
 # Decline an assigned paper before reviewing it (object: the assignment).

@@ -25,6 +25,7 @@ from .decisions import (
     SavedSearch,
 )
 from .expertise import AffinityScore, Publication, PublicationSource
+from .flags import FlagKind, ReviewBand, ReviewFlag, ReviewSignature
 from .public import PublicComment, PublicCommentStatus
 from .reviewing import (
     Answer,
@@ -57,6 +58,7 @@ __all__ = [
     "DecisionCategory",
     "DeclarationKind",
     "ExpertiseLevel",
+    "FlagKind",
     "Invitation",
     "InvitationStatus",
     "LlmUse",
@@ -73,7 +75,10 @@ __all__ = [
     "QuestionKind",
     "QuestionVisibility",
     "Review",
+    "ReviewBand",
+    "ReviewFlag",
     "ReviewQuestion",
+    "ReviewSignature",
     "ReviewStatus",
     "ReviewVersion",
     "ReviewerProfile",
