@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("workshop", "0011_workshop_review_llm_policy"),
+        ("workshop", "0010_workshop_deadline_timezone"),
     ]
 
     operations = [
