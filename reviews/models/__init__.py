@@ -16,6 +16,7 @@ from .committee import (
     new_token,
     token_hash,
 )
+from .copies import ReviewCopy
 from .decisions import (
     AuthorResponse,
     Decision,
@@ -76,6 +77,7 @@ __all__ = [
     "QuestionVisibility",
     "Review",
     "ReviewBand",
+    "ReviewCopy",
     "ReviewFlag",
     "ReviewQuestion",
     "ReviewSignature",
