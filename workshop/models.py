@@ -189,6 +189,12 @@ class Workshop(models.Model):
         "with a copy's phrase is flagged to the chairs; a leaked copy can be traced "
         "(manage.py copy_trace). The call page says that review copies carry hidden markers.",
     )
+    review_min_words = models.PositiveIntegerField(
+        "minimum words in a review",
+        default=0,
+        help_text="A submitted review whose free-text answers hold fewer words is flagged to "
+        "the chairs (never told to the reviewer). 0: no minimum.",
+    )
 
     # Milestones (DESIGN section 3). Optional ones may be left empty.
     submission_opens = models.DateTimeField()
