@@ -19,3 +19,11 @@ def reminders_tick() -> int:
     from .reminders import reminders_queue
 
     return reminders_queue()
+
+
+@shared_task(acks_late=True, ignore_result=True, soft_time_limit=120, time_limit=150)
+def review_copy_make_task(assignment_id: int) -> str:
+    """Make one reviewer's copy of a paper (idempotent: a current copy is kept)."""
+    from .services.copies import review_copy_make
+
+    return review_copy_make(assignment_id)

@@ -168,6 +168,7 @@ CELERY_TASK_ROUTES = {
     "reviews.tasks.reminders_tick": {"queue": "mail"},
     "submissions.tasks.submission_file_check_task": {"queue": "checks"},
     "submissions.tasks.pending_checks_sweep": {"queue": "checks"},
+    "reviews.tasks.review_copy_make_task": {"queue": "checks"},
     "reviews.tasks.matching_run_task": {"queue": "matching"},
     "transfer.tasks.*": {"queue": "transfer"},
 }

@@ -14,7 +14,7 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
 from workshop.errors import ServiceError
-from workshop.models import OtherReviewsVisibility, Workshop
+from workshop.models import OtherReviewsVisibility, Role, Workshop
 from workshop.plurals import counted
 from workshop.policy import can
 from workshop.posted import posted_text
@@ -30,6 +30,7 @@ from ..models import (
     ReviewStatus,
 )
 from ..models.reviewing import CommentAudience
+from ..permissions import own_assignment
 from ..selectors.committee import workshop_for_reviewing
 from ..selectors.reviewing import (
     CONSOLE_FILTERS,
@@ -39,6 +40,7 @@ from ..selectors.reviewing import (
     paper_page,
 )
 from ..services import reviewing as services
+from ..services.copies import review_copy_for
 
 
 def _workshop(request: HttpRequest, slug: str) -> Workshop:
@@ -113,7 +115,9 @@ def paper(request: HttpRequest, slug: str, number: int) -> HttpResponse:
 @login_required
 @xframe_options_sameorigin
 def paper_pdf(request: HttpRequest, slug: str, number: int) -> FileResponse:
-    """The anonymised (metadata-stripped) copy, inline for the viewer or as a download."""
+    """The anonymised (metadata-stripped) copy, inline for the viewer or as a download; with
+    the workshop's canaries on, the copy made for the viewer's own assignment (reviewer or
+    area chair; `reviews.services.copies`), or 503 while a worker makes it."""
     page = _page(request, slug, number)
     stored = page.submission.paper
     if stored is None:
@@ -123,6 +127,18 @@ def paper_pdf(request: HttpRequest, slug: str, number: int) -> FileResponse:
     # submission itself (its chairs) get it while the anonymised copy is being made.
     if not stored.reviewer_copy and not can(request.user, "submissions.view", page.submission):
         raise Http404("The anonymised copy is not ready yet; try again in a minute.")
+    own = page.own or own_assignment(request.user, page.submission, Role.AREA_CHAIR)
+    if own is not None and page.workshop.review_copy_canary and stored.reviewer_copy:
+        copy = review_copy_for(own)
+        if copy is None:
+            response = HttpResponse(
+                "Your review copy of this paper is being prepared; try again in a minute.",
+                status=503,
+                content_type="text/plain; charset=utf-8",
+            )
+            response["Retry-After"] = "30"
+            return response
+        source = copy.file
     name = f"{page.workshop.slug}-paper-{page.submission.number}.pdf"
     response = FileResponse(
         source.open("rb"),
