@@ -44,6 +44,7 @@ from ..models import (
 from ..models.reviewing import CommentAudience, PaperVisit
 from ..permissions import review_submitted
 from ..selectors.progress import late_reviewers
+from .review_checks import review_text_check
 from .scores import paper_scores_rebuild, paper_scores_refresh
 
 MAX_TEXT = 20000
@@ -306,8 +307,9 @@ def review_submit(*, assignment: Assignment, user: User, answers: dict[int, obje
     `signed` (None: unchanged) is the reviewer's choice to sign the review with their name
     on a public forum (open reviewing); only the reviewer themselves may choose it.
 
-    Side effects: a new kept version and revision; one `review.submit` (first time) or
-    `review.update` activity entry; no mail (chairs watch progress).
+    Side effects: a new kept version and revision; the copy and length checks
+    (`review_text_check`: its signature, flags to the chairs); one `review.submit` (first
+    time) or `review.update` activity entry; no mail (chairs watch progress).
     """
     assignment = _lock_assignment(assignment, user)
     review = _locked_review(assignment)
@@ -336,6 +338,7 @@ def review_submit(*, assignment: Assignment, user: User, answers: dict[int, obje
         answers={str(k): v for k, v in stored.items()},
     )  # fmt: skip
     paper_scores_refresh([assignment.submission_id])
+    review_text_check(review=review, assignment=assignment, questions=questions, answers=stored)
     activity_record(
         actor=user, target=review,
         action="review.update" if was_submitted else "review.submit",
@@ -386,8 +389,9 @@ def review_import_write(
     (importing the same file again is a no-op).
 
     Side effects: the answers; when `submitted`, the review submitted at `submitted_at`
-    (else now) with a kept version, the paper's stored figures refreshed, one
-    `review.import` activity entry. Unsubmitted, the answers are the reviewer's draft.
+    (else now) with a kept version, the paper's stored figures refreshed, the copy and
+    length checks (`review_text_check`), one `review.import` activity entry. Unsubmitted,
+    the answers are the reviewer's draft.
     """
     assignment = _lock_assignment(assignment, chair)
     review = _locked_review(assignment)
@@ -411,6 +415,10 @@ def review_import_write(
         # The version's time is set on creation; an imported one keeps the other system's.
         ReviewVersion.objects.filter(pk=version.pk).update(submitted_at=review.submitted_at)
         paper_scores_refresh([assignment.submission_id])
+        review_text_check(
+            review=review, assignment=assignment, questions=questions,
+            answers={**before, **cleaned},
+        )  # fmt: skip
     else:
         review.save(update_fields=["revision", "updated_at"])
     activity_record(

@@ -1,0 +1,221 @@
+"""Copied and empty reviews flagged to the chairs, never shown to the reviewer or the
+authors (issue 26, item 3): near copies found through MinHash band keys in a constant
+number of queries, copies of the paper's abstract, reviews under the workshop's minimum."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from reviews.models import FlagKind, ReviewFlag, ReviewSignature
+from reviews.selectors.flags import review_flags_for
+from reviews.services.flags import review_flag_raise
+from reviews.services.reviewing import default_form_create, review_submit
+from tests.factories import AssignmentFactory, SubmissionFactory, WorkshopFactory, make_chair
+from workshop.models import Activity
+from workshop.policy import can
+
+pytestmark = pytest.mark.django_db
+
+VOCABULARY = [
+    f"{a}{b}"
+    for a in ("bar", "cor", "dun", "fel", "gim", "hap", "jor", "kel", "lum", "mip")
+    for b in ("ax", "et", "il", "on", "ur", "ys", "ab", "eg", "iz", "oq")
+]
+ABSTRACT = (
+    "We present a method for compressing the attention cache of open language models that "
+    "keeps the accuracy of the full model on long documents while halving the memory it "
+    "needs, and we release the code and the weights of every model we trained for it."
+)
+
+
+def honest(seed: int, words: int = 120) -> str:
+    """A review text of its own: random words, so that two seeds share no 5-shingle."""
+    rng = random.Random(seed)
+    return " ".join(rng.choice(VOCABULARY) for _ in range(words))
+
+
+def answers_for(workshop, text: str) -> dict[int, object]:
+    """The default form's answers with `text` as the free text (split over three answers)."""
+    questions = {q.label: q.pk for q in workshop.review_questions.all()}
+    words = text.split()
+    third = max(1, len(words) // 3)
+    return {
+        questions["Summary"]: " ".join(words[:third]),
+        questions["Strengths"]: " ".join(words[third : 2 * third]),
+        questions["Weaknesses"]: " ".join(words[2 * third :]),
+        questions["Overall recommendation"]: 3,
+        questions["Confidence"]: 3,
+    }
+
+
+@pytest.fixture
+def world():
+    workshop = WorkshopFactory()
+    default_form_create(workshop)
+    chair = make_chair(workshop, name="Chair Person")
+    return workshop, chair
+
+
+def paper_with_reviewer(workshop, reviewer=None, abstract=ABSTRACT):
+    paper = SubmissionFactory(workshop=workshop, abstract=abstract)
+    kwargs = {"reviewer": reviewer} if reviewer else {}
+    return AssignmentFactory(submission=paper, **kwargs)
+
+
+def submit(assignment, text: str):
+    return review_submit(
+        assignment=assignment,
+        user=assignment.reviewer,
+        answers=answers_for(assignment.submission.workshop, text),
+    )
+
+
+def test_a_review_copied_from_the_same_reviewers_review_of_another_paper_is_flagged(world):
+    workshop, _ = world
+    first = paper_with_reviewer(workshop)
+    source = submit(first, honest(1))
+    second = paper_with_reviewer(workshop, reviewer=first.reviewer)
+    copied_text = honest(1).replace(VOCABULARY[0], "changed", 1) + " and a last sentence"
+    copy = submit(second, copied_text)
+
+    flag = ReviewFlag.objects.get(review=copy)
+    assert flag.kind == FlagKind.NEAR_COPY
+    assert flag.matched_review == source
+    assert flag.submission == second.submission
+    assert flag.detail["same_reviewer"] is True
+    assert flag.detail["matched_paper"] == first.submission.number
+    assert flag.detail["similarity"] >= 0.8
+    assert not ReviewFlag.objects.filter(review=source).exists()
+    # Logged for the chairs, hidden from the authors.
+    entry = Activity.objects.get(action="review.flag")
+    assert entry.authors_see is False and entry.actor is None
+
+
+def test_a_copy_of_another_reviewers_review_is_flagged_with_its_source(world):
+    workshop, _ = world
+    source = submit(paper_with_reviewer(workshop), honest(2))
+    copy = submit(paper_with_reviewer(workshop), honest(2))
+    flag = ReviewFlag.objects.get(review=copy)
+    assert (flag.kind, flag.matched_review, flag.detail["same_reviewer"]) == (
+        FlagKind.NEAR_COPY,
+        source,
+        False,
+    )
+
+
+def test_the_papers_own_abstract_as_a_review_is_flagged(world):
+    workshop, _ = world
+    review = submit(paper_with_reviewer(workshop), ABSTRACT + " Good work overall.")
+    flag = ReviewFlag.objects.get(review=review)
+    assert flag.kind == FlagKind.ABSTRACT_COPY and flag.detail["share"] >= 0.6
+    # The same text on a paper with another abstract is no abstract copy.
+    other = submit(
+        paper_with_reviewer(workshop, abstract="Something else entirely, about graphs."),
+        honest(9) + " " + ABSTRACT[:40],
+    )
+    assert not ReviewFlag.objects.filter(review=other).exists()
+
+
+def test_a_review_under_the_workshops_minimum_is_flagged_until_it_is_long_enough(world):
+    workshop, _ = world
+    assignment = paper_with_reviewer(workshop)
+    submit(assignment, honest(3, words=30))  # no minimum yet: nothing
+    assert not ReviewFlag.objects.exists()
+    workshop.review_min_words = 50
+    workshop.save(update_fields=["review_min_words"])
+    review = submit(assignment, honest(3, words=30))
+    flag = ReviewFlag.objects.get(review=review)
+    assert flag.kind == FlagKind.TOO_SHORT
+    assert (flag.detail["words"], flag.detail["minimum"]) == (30, 50)
+    # Submitted again, still short: the same flag, not a second one.
+    submit(assignment, honest(4, words=31))
+    assert ReviewFlag.objects.filter(review=review).count() == 1
+    # Long enough now: the flag goes (the log keeps that it was raised).
+    submit(assignment, honest(3, words=80))
+    assert not ReviewFlag.objects.filter(review=review).exists()
+    assert Activity.objects.filter(action="review.flag").count() == 1
+
+
+def test_honest_reviews_are_not_flagged(world):
+    workshop, _ = world
+    workshop.review_min_words = 50
+    workshop.save(update_fields=["review_min_words"])
+    reviewer = paper_with_reviewer(workshop).reviewer
+    for seed in range(6):
+        submit(paper_with_reviewer(workshop, reviewer=reviewer), honest(100 + seed))
+    assert not ReviewFlag.objects.exists()
+    assert ReviewSignature.objects.filter(workshop=workshop).count() == 6
+
+
+def test_raising_a_flag_twice_keeps_one_row_and_one_activity_entry(world):
+    workshop, _ = world
+    review = submit(paper_with_reviewer(workshop), honest(5))
+    paper = review.assignment.submission
+    flag, created = review_flag_raise(
+        submission=paper, review=review, kind=FlagKind.TOO_SHORT, detail={"words": 3}
+    )
+    again, created_again = review_flag_raise(
+        submission=paper, review=review, kind=FlagKind.TOO_SHORT, detail={"words": 4}
+    )
+    assert created and not created_again and again.pk == flag.pk
+    assert again.detail == {"words": 4}
+    assert Activity.objects.filter(action="review.flag").count() == 1
+    with pytest.raises(ValueError):
+        review_flag_raise(submission=paper, kind=FlagKind.TOO_SHORT)
+
+
+def _submit_queries(workshop, others: int, seed: int) -> int:
+    for i in range(others):
+        submit(paper_with_reviewer(workshop), honest(seed * 1000 + i))
+    assignment = paper_with_reviewer(workshop)
+    answers = answers_for(workshop, honest(seed * 1000 + 999))
+    with CaptureQueriesContext(connection) as ctx:
+        review_submit(assignment=assignment, user=assignment.reviewer, answers=answers)
+    return len(ctx.captured_queries)
+
+
+def test_the_check_costs_the_same_queries_with_5_and_50_other_reviews(world):
+    workshop, _ = world
+    small = _submit_queries(workshop, 5, seed=7)
+    large = _submit_queries(workshop, 45, seed=8)  # 50 other reviews in the workshop now
+    assert ReviewSignature.objects.filter(workshop=workshop).count() == 52
+    assert small == large
+
+
+def test_only_the_chairs_see_a_flag(world, client):
+    workshop, chair = world
+    source = submit(paper_with_reviewer(workshop), honest(6))
+    assignment = paper_with_reviewer(workshop)
+    copy = submit(assignment, honest(6))
+    paper = assignment.submission
+    author = paper.created_by
+    reviewer = assignment.reviewer
+    assert ReviewFlag.objects.filter(review=copy, matched_review=source).exists()
+
+    assert can(chair, "reviews.view_review_flags", paper)
+    assert [f.kind for f in review_flags_for(chair, [paper])[paper.pk]] == [FlagKind.NEAR_COPY]
+    other_chair = make_chair(WorkshopFactory())
+    for person in (reviewer, author, source.assignment.reviewer, other_chair):
+        assert not can(person, "reviews.view_review_flags", paper)
+        assert not can(person, "reviews.view_review_flags", workshop)
+        assert review_flags_for(person, [paper]) == {}
+
+    # The pages the reviewer and the author open say nothing of it.
+    markers = ("near copy", "near_copy", "Near copy", "flagged", "review-flag")
+    for person, url in (
+        (reviewer, reverse("reviews:paper", args=[workshop.slug, paper.number])),
+        (reviewer, reverse("reviews:dashboard")),
+        (author, reverse("submissions:detail", args=[paper.pk])),
+        (author, reverse("submissions:dashboard")),
+    ):
+        client.force_login(person)
+        response = client.get(url)
+        assert response.status_code == 200, url
+        html = response.content.decode()
+        for marker in markers:
+            assert marker not in html, (url, marker)
