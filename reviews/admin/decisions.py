@@ -36,7 +36,7 @@ from workshop.search import SearchContext, SearchError, search_compile, search_k
 from workshop.validators import whole_number
 
 from .. import search as _search_keywords  # noqa: F401 - registers the search keywords
-from ..models import DecisionBoard, DecisionCategory, Outcome, SavedSearch
+from ..models import DecisionBoard, DecisionCategory, Outcome, ReviewFlag, SavedSearch
 from ..plots import desk_plots
 from ..selectors.board import (
     PAGE_SIZE,
@@ -47,6 +47,7 @@ from ..selectors.board import (
     board_papers,
     board_rows,
 )
+from ..selectors.flags import flag_label, review_flags_for, review_flags_in_workshop
 from ..services import decisions as decision_services
 from ..services import searches as search_services
 from .mail import MailComposeViews
@@ -147,8 +148,25 @@ DISAGREEMENT = (
 )
 
 
+def review_flag_badges(flags: Iterable[ReviewFlag]) -> str:
+    """The chairs' badges for a paper's review flags (issue 26): the reason, and a link to
+    the paper whose review this one matches. Escaped here (the row is marked safe)."""
+    badges = []
+    for flag in flags:
+        badge = f'<span class="desk-flag review-flag">⚑ {escape(flag_label(flag))}</span>'
+        matched = flag.matched_review
+        if matched is not None:
+            paper = matched.assignment.submission
+            url = reverse("reviews:paper", args=[flag.submission.workshop.slug, paper.number])
+            badge += f' <a href="{escape(url)}#reviews">#{paper.number}</a>'
+        badges.append(badge)
+    return " ".join(badges)
+
+
 def board_row_html(rows: list[BoardRow], categories: list[DecisionCategory], change: str,
-                   shown: Iterable[str] = ()) -> list[SafeString]:  # fmt: skip
+                   shown: Iterable[str] = (),
+                   review_flags: dict[int, list[ReviewFlag]] | None = None
+                   ) -> list[SafeString]:  # fmt: skip
     """The page's rows, each one line of HTML, for the template's one loop to print.
 
     The board's rows are written here rather than cell by cell in the template: 200 rows of
@@ -195,9 +213,12 @@ def board_row_html(rows: list[BoardRow], categories: list[DecisionCategory], cha
                     topic=name(s.primary_topic.name if s.primary_topic else ""),
                     type=name(s.submission_type.name if s.submission_type else ""),
                     status=name(s.get_status_display()),
-                    flags=f'<strong class="desk-missing">{escape(", ".join(flags))}</strong>'
-                    if flags
-                    else "",
+                    flags=(
+                        f'<strong class="desk-missing">{escape(", ".join(flags))}</strong> '
+                        if flags
+                        else ""
+                    )
+                    + review_flag_badges((review_flags or {}).get(s.pk, ())),
                 )
             )
         )
@@ -209,15 +230,17 @@ CSV_HEADER = ["workshop", "number", "title", "type", "topic", "status", "mean", 
               "meta-review", "decision", "anonymity flag", "hidden text flag"]  # fmt: skip
 
 
-def _csv(rows: Iterable[BoardRow], filename: str) -> HttpResponse:
-    """The board's rows as CSV (formulas neutralised by `csv_response`)."""
+def _csv(rows: Iterable[BoardRow], filename: str,
+         review_flags: dict[int, list[ReviewFlag]]) -> HttpResponse:  # fmt: skip
+    """The board's rows as CSV (formulas neutralised by `csv_response`), with the papers'
+    review flags the chair may see (`review_flags_for`) in the last column."""
 
     def fmt(value: float | None) -> str:
         return "" if value is None else f"{value:.2f}"
 
     return csv_response(
         filename,
-        CSV_HEADER,
+        [*CSV_HEADER, "review flags"],
         (
             [
                 r.submission.workshop.short_name,
@@ -237,6 +260,7 @@ def _csv(rows: Iterable[BoardRow], filename: str) -> HttpResponse:
                 r.decision.category.name if r.decision else "",
                 bool(r.submission.paper and r.submission.paper.anonymity_flag),
                 bool(r.submission.paper and r.submission.paper.hidden_text_flag),
+                "; ".join(flag_label(f) for f in review_flags.get(r.submission.pk, ())),
             ]
             for r in rows
         ),
@@ -373,7 +397,11 @@ class DecisionBoardAdmin(MailComposeViews, ChairScopedAdmin):
         context = {
             **self.admin_site.each_context(request),
             "rows": board_row_html(
-                page.rows, categories, reverse("admin:submissions_submission_changelist"), shown
+                page.rows,
+                categories,
+                reverse("admin:submissions_submission_changelist"),
+                shown,
+                review_flags_for(request.user, [r.submission for r in page.rows]),
             ),
             "column_choices": [
                 (key, label, key in shown) for key, label, _ in COLUMNS if key not in FIXED_COLUMNS
@@ -444,7 +472,8 @@ class DecisionBoardAdmin(MailComposeViews, ChairScopedAdmin):
                 self._papers(request, workshop).filter(pk__in=ids).order_by("workshop", "number")
             )
             ids = list(papers.values_list("pk", flat=True))
-            return _csv(board_rows(ids, required=None), "decision-board.csv")
+            flags = review_flags_for(request.user, papers)
+            return _csv(board_rows(ids, required=None), "decision-board.csv", flags)
         if not _bulk_choice(action):
             self.message_user(request, "No such action.", messages.WARNING)
             return self._back(request, workshop)
@@ -645,7 +674,11 @@ class DecisionBoardAdmin(MailComposeViews, ChairScopedAdmin):
                 + "?"
                 + urlencode({"workshop": workshop.pk, "q": request.GET.get("q", "")})
             )
-        return _csv(board_export_rows(workshop, condition), f"decision-board-{workshop.slug}.csv")
+        return _csv(
+            board_export_rows(workshop, condition),
+            f"decision-board-{workshop.slug}.csv",
+            review_flags_in_workshop(request.user, workshop),
+        )
 
     def plots_view(self, request: HttpRequest) -> HttpResponse:
         workshop, chaired = self._workshop(request, request.GET)

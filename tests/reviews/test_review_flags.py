@@ -219,3 +219,33 @@ def test_only_the_chairs_see_a_flag(world, client):
         html = response.content.decode()
         for marker in markers:
             assert marker not in html, (url, marker)
+
+
+def test_the_chairs_desk_shows_the_flag_with_a_link_to_the_source_and_the_csv_carries_it(
+    world, client
+):
+    workshop, chair = world
+    source_assignment = paper_with_reviewer(workshop)
+    submit(source_assignment, honest(11))
+    assignment = paper_with_reviewer(workshop)
+    submit(assignment, honest(11))
+    source_paper = source_assignment.submission
+    client.force_login(chair)
+
+    desk = reverse("admin:reviews_decisionboard_changelist") + f"?workshop={workshop.pk}"
+    html = client.get(desk).content.decode()
+    label = f"Reviewer A: near copy of #{source_paper.number} Reviewer A"
+    assert label in html
+    source_url = reverse("reviews:paper", args=[workshop.slug, source_paper.number])
+    assert f'href="{source_url}#reviews"' in html
+
+    export = client.get(reverse("admin:reviews_decisions_export") + f"?workshop={workshop.pk}")
+    text = b"".join(export.streaming_content if export.streaming else [export.content]).decode()
+    header, *lines = text.splitlines()
+    assert header.endswith("review flags")
+    flagged = [
+        line
+        for line in lines
+        if line.startswith(f"{workshop.short_name},{assignment.submission.number},")
+    ]
+    assert len(flagged) == 1 and label in flagged[0]
