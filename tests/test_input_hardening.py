@@ -23,8 +23,8 @@ from reviews.selectors.matching import matching_input
 from submissions.forms import SubmissionForm
 from tests.api.world import auth, build_api_world
 from tests.factories import MembershipFactory, TopicFactory
+from tests.policy_spec import enter_phase
 from tests.programme.world import build_world
-from tests.test_policy_matrix import enter_phase
 from transfer.formats.openreview import parse_affinity
 from transfer.report import Report
 from workshop.models import Role, Topic

@@ -80,7 +80,7 @@ from submissions.models import FileKind
 from submissions.services import submission_file_upload
 from tests.api.world import build_api_world
 from tests.pdfs import make_pdf
-from tests.test_policy_matrix import enter_phase
+from tests.policy_spec import enter_phase
 from workshop.models import User
 world = build_api_world()
 base = world.base

@@ -24,7 +24,7 @@ from django.urls import reverse
 from api.errors import NOT_FOUND_BODY
 from api.models import ApiToken
 from submissions.models import Submission
-from tests.test_policy_matrix import (
+from tests.policy_spec import (
     MATRIX,
     PHASE_NAMES,
     PHASES,

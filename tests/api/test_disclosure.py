@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from reviews.models import ConflictOverride
 from tests.factories import UserFactory
-from tests.test_policy_matrix import ROLES, enter_phase
+from tests.policy_spec import ROLES, enter_phase
 from workshop.models import User
 from workshop.phases import MILESTONE_FIELDS
 

@@ -11,7 +11,7 @@ import pytest
 from drf_spectacular.generators import SchemaGenerator
 
 from api.errors import NOT_FOUND_BODY
-from tests.test_policy_matrix import ROLES
+from tests.policy_spec import ROLES
 
 from .world import auth
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from .test_query_counts import _world
+from .sized_world import sized_world
 from .world import auth
 
 pytestmark = pytest.mark.django_db
@@ -26,7 +26,7 @@ ORDERED = {
 
 
 def test_each_list_sorts_by_each_key_both_ways_and_refuses_others(client):
-    lists = _world(3)
+    lists = sized_world(3)
     for name, keys in ORDERED.items():
         url, secret = lists[name]
         for key in keys:
@@ -40,7 +40,7 @@ def test_each_list_sorts_by_each_key_both_ways_and_refuses_others(client):
 
 
 def test_topics_sorted_by_name_descending(client):
-    url, secret = _world(4)["topics"]
+    url, secret = sized_world(4)["topics"]
     names = [
         t["name"] for t in client.get(url, {"ordering": "-name"}, **auth(secret)).json()["results"]
     ]

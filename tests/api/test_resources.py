@@ -13,7 +13,7 @@ from django.urls import reverse
 from reviews.models import Assignment, Decision, DecisionCategory, Review, ReviewStatus
 from submissions.models import Submission, SubmissionStatus
 from tests.pdfs import make_pdf
-from tests.test_policy_matrix import enter_phase
+from tests.policy_spec import enter_phase
 from workshop.models import Activity, Membership, OutgoingMail, Role, User
 
 from .world import AUTHOR_MARK, auth

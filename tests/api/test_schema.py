@@ -106,7 +106,7 @@ def _paper_with_a_file(api_world) -> int:
     from submissions.models import FileKind
     from submissions.services import submission_file_upload
     from tests.pdfs import make_pdf
-    from tests.test_policy_matrix import enter_phase
+    from tests.policy_spec import enter_phase
     from workshop.models import User
 
     world = api_world.base

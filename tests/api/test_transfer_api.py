@@ -273,7 +273,7 @@ def test_apply_confirms_or_corrects_the_score_mappings_of_the_dry_run(
     proposed mapping; apply takes it, or the chair's correction, or refuses a correction
     that leaves a value without a score (naming it)."""
     from reviews.services.reviewing import default_form_create
-    from tests.transfer.test_real_easychair import files, zipped
+    from tests.transfer.easychair_files import files, zipped
 
     default_form_create(world["ws"])  # our form: "Overall recommendation" 1..5
     key = world["chair_key"]

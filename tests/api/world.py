@@ -1,4 +1,4 @@
-"""The API's test world: the policy matrix's world (tests/test_policy_matrix.py), plus a
+"""The API's test world: the policy matrix's world (tests/policy_spec.py), plus a
 read-write token per person, a decision on P, review answers and a paper of workshop B
 carrying marker strings that must never reach those the policy hides them from."""
 
@@ -11,7 +11,7 @@ from api.selectors import token_workshops_for
 from api.services import token_create
 from reviews.models import Answer, Comment, Decision, MetaReview, QuestionVisibility
 from submissions.models import Authorship, Submission, SubmissionStatus
-from tests.test_policy_matrix import ROLES, World, _author, _paper, build_world
+from tests.policy_spec import ROLES, World, add_author, add_paper, build_world
 from workshop.models import User
 
 AUTHOR_MARK = "ZQAUTHORMARK"  # P's authors' names (double-blind)
@@ -34,9 +34,9 @@ def build_api_world() -> ApiWorld:
     Authorship.objects.filter(submission=world.p).update(name=f"{AUTHOR_MARK} Author")
     User.objects.filter(pk=world.users["R1-submitted"]).update(name=f"{REVIEWER_MARK} Reviewer")
     chair_b = User.objects.get(pk=world.users["chair-B"])
-    beta = _paper(world.b, 1, chair_b, SubmissionStatus.SUBMITTED)
+    beta = add_paper(world.b, 1, chair_b, SubmissionStatus.SUBMITTED)
     Submission.objects.filter(pk=beta.pk).update(title=f"{BETA_MARK} paper")
-    _author(beta, chair_b, 1, contact=True)
+    add_author(beta, chair_b, 1, contact=True)
     Decision.objects.create(submission=world.p, category=world.accept,
                             decided_by=User.objects.get(pk=world.users["chair-A"]))  # fmt: skip
     chair_a = User.objects.get(pk=world.users["chair-A"])

@@ -32,7 +32,7 @@ from reviews.models import (
 )
 from reviews.models.reviewing import PaperVisit
 from submissions.models import FileKind, ProceedingsBundle, Submission, SubmissionFile
-from tests.test_policy_matrix import build_world
+from tests.policy_spec import build_world
 from transfer.archive import (
     NOT_ARCHIVED,
     SPEC,

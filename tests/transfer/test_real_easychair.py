@@ -10,8 +10,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import zipfile
-from pathlib import Path
 
 import pytest
 from django.apps import apps
@@ -28,24 +26,11 @@ from transfer.models import SourceRecord, TransferJob
 from transfer.report import Report
 from workshop.models import Membership, Role
 
+from .easychair_files import REAL, files, zipped
+
 pytestmark = pytest.mark.django_db
-REAL = Path(__file__).resolve().parent.parent / "data" / "transfer" / "real" / "easychair"
 # The chair's mapping of the form's 1..10 "Overall evaluation" onto our 1..5.
 OVERALL = {str(v): (v + 1) // 2 for v in range(1, 11)}
-
-
-def files(**replace: bytes) -> dict[str, bytes]:
-    found = {p.name: p.read_bytes() for p in sorted(REAL.glob("*.csv"))}
-    found.update(replace)
-    return found
-
-
-def zipped(members: dict[str, bytes], folder: str = "conference-data/") -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for name, content in members.items():
-            archive.writestr(folder + name, content)
-    return buffer.getvalue()
 
 
 def counts() -> dict[str, int]:
