@@ -84,7 +84,7 @@ def review_copy_make(assignment_id: int) -> str:
     and its file; the file of the copy it replaces is deleted.
     """
     assignment = (
-        Assignment.objects.select_for_update()
+        Assignment.objects.select_for_update(of=("self",))
         .select_related("submission__workshop", "submission__paper")
         .filter(pk=assignment_id)
         .first()

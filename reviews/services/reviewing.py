@@ -44,6 +44,7 @@ from ..models import (
 from ..models.reviewing import CommentAudience, PaperVisit
 from ..permissions import review_submitted
 from ..selectors.progress import late_reviewers
+from .copies import canary_check, flag_texts
 from .review_checks import review_text_check
 from .scores import paper_scores_rebuild, paper_scores_refresh
 
@@ -273,7 +274,8 @@ def review_save_draft(*, assignment: Assignment, user: User, answers: dict[int, 
     A changing save based on an older revision raises `StaleDraft` (409), one to a
     submitted review `ReviewAlreadySubmitted` (400); either changes nothing.
 
-    Side effects: the answers and one more revision; no activity entry (see the module).
+    Side effects: the answers and one more revision; no activity entry (see the module);
+    a flag to the chairs for a review copy's canary phrase in the text (`canary_check`).
     """
     assignment = _lock_assignment(assignment, user)
     review = _locked_review(assignment)
@@ -293,6 +295,10 @@ def review_save_draft(*, assignment: Assignment, user: User, answers: dict[int, 
     _store(review, questions, cleaned, stored)
     review.revision += 1
     review.save(update_fields=["revision", "updated_at"])
+    canary_check(
+        submission=assignment.submission, writer_id=assignment.reviewer_id,
+        texts=flag_texts({**stored, **cleaned}), review=review,
+    )  # fmt: skip
     return review
 
 
@@ -308,7 +314,8 @@ def review_submit(*, assignment: Assignment, user: User, answers: dict[int, obje
     on a public forum (open reviewing); only the reviewer themselves may choose it.
 
     Side effects: a new kept version and revision; the copy and length checks
-    (`review_text_check`: its signature, flags to the chairs); one `review.submit` (first
+    (`review_text_check`: its signature, flags to the chairs); the canary check
+    (`canary_check`: a flag for a review copy's phrase); one `review.submit` (first
     time) or `review.update` activity entry; no mail (chairs watch progress).
     """
     assignment = _lock_assignment(assignment, user)
@@ -339,6 +346,10 @@ def review_submit(*, assignment: Assignment, user: User, answers: dict[int, obje
     )  # fmt: skip
     paper_scores_refresh([assignment.submission_id])
     review_text_check(review=review, assignment=assignment, questions=questions, answers=stored)
+    canary_check(
+        submission=assignment.submission, writer_id=assignment.reviewer_id,
+        texts=flag_texts(stored), review=review,
+    )  # fmt: skip
     activity_record(
         actor=user, target=review,
         action="review.update" if was_submitted else "review.submit",
@@ -514,7 +525,8 @@ def comment_post(*, submission: Submission, user: User, body: str, notify: bool 
     note (`parent`; a reply has its thread's readers). Asks `reviews.view_paper`, then
     `reviews.discuss`; a chairs-only thread is read by the chairs and its starter only.
 
-    Side effects: one `comment.post` activity entry; unless `notify` is False, one mail
+    Side effects: one `comment.post` activity entry; a flag to the chairs for a review
+    copy's canary phrase in the note (`canary_check`); unless `notify` is False, one mail
     through the outbox to every other reader of the note (keyed per note and reader, so a
     reader mentioned by pseudonym, e.g. "@Reviewer B" or "@Area chair", still gets exactly
     one mail, marked as a mention). Nobody who may not read the note is mailed.
@@ -555,6 +567,7 @@ def comment_post(*, submission: Submission, user: User, body: str, notify: bool 
         f"#{submission.number}"
         + (" (chairs only)" if audience == CommentAudience.CHAIRS else ""),
     )  # fmt: skip
+    canary_check(submission=submission, writer_id=user.pk, texts=[body], comment=comment)
     if not notify:
         return comment
     mentioned = {m.lower() for m in MENTION.findall(body)}
