@@ -13,7 +13,6 @@ import re
 
 import pytest
 from django.db import connection
-from django.db.models import Max
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -30,7 +29,9 @@ from reviews.models import (
 from reviews.selectors.conflicts import conflicted_submission_ids, hidden_submission_ids
 from submissions.models import Authorship, Submission, SubmissionStatus
 from tests.factories import (
+    AuthorshipFactory,
     MembershipFactory,
+    SubmissionFactory,
     TopicFactory,
     UserFactory,
     WorkshopFactory,
@@ -105,22 +106,20 @@ def make_paper(
     ),
     status: str = SubmissionStatus.SUBMITTED,
 ) -> Submission:
-    number = (workshop.submissions.aggregate(n=Max("number"))["n"] or 0) + 1
-    sub = Submission.objects.create(
+    sub = SubmissionFactory(
         workshop=workshop,
-        number=number,
         title=title,
         abstract=abstract,
         keywords=keywords,
         primary_topic=topic(workshop, primary),
         status=status,
         created_by=owner,
+        contact=False,
     )
     sub.secondary_topics.set([topic(workshop, t) for t in secondary])
-    Authorship.objects.bulk_create(
-        Authorship(submission=sub, position=i, name=n, email=e, affiliation=a, is_contact=i == 1)
-        for i, (n, e, a) in enumerate(authors, start=1)
-    )
+    for i, (name, email, affiliation) in enumerate(authors, start=1):
+        AuthorshipFactory(submission=sub, name=name, email=email, affiliation=affiliation,
+                          is_contact=i == 1)  # fmt: skip
     return sub
 
 

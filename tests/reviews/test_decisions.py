@@ -45,9 +45,11 @@ from reviews.services.decisions import (
 )
 from reviews.services.reviewing import default_form_create, review_submit
 from reviews.services.scores import paper_scores_refresh
-from submissions.models import Authorship, Submission, SubmissionFile, SubmissionType
+from submissions.models import Submission, SubmissionFile, SubmissionType
 from tests.factories import (
+    AuthorshipFactory,
     MembershipFactory,
+    SubmissionFactory,
     TopicFactory,
     UserFactory,
     WorkshopFactory,
@@ -104,22 +106,17 @@ class Board:
         workshop = workshop or self.workshop
         number = workshop.submissions.count() + 1
         owner = UserFactory(email=f"owner{number}-{workshop.slug}@author-uni{number}.org")
-        sub = Submission.objects.create(
+        sub = SubmissionFactory(
             workshop=workshop,
-            number=number,
             title=title,
             status=status,
             created_by=owner,
             primary_topic=workshop.topics.filter(name=topic).first(),
             submission_type=SubmissionType.objects.filter(workshop=workshop, name=stype).first(),
+            contact=False,
         )
-        Authorship.objects.create(
-            submission=sub,
-            position=1,
-            name=f"Author {number}",
-            email=owner.email,
-            is_contact=True,
-        )
+        AuthorshipFactory(submission=sub, name=f"Author {number}", email=owner.email,
+                          is_contact=True)  # fmt: skip
         return sub
 
     def review(

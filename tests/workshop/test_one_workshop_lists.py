@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from submissions.models import Submission, SubmissionType
-from tests.factories import TopicFactory, WorkshopFactory, make_chair
+from tests.factories import SubmissionFactory, TopicFactory, WorkshopFactory, make_chair
 from workshop.models import OutgoingMail, Workshop
 
 pytestmark = pytest.mark.django_db
@@ -42,10 +42,8 @@ def two(django_db_setup, django_db_blocker):
         for ws, tag in ((calling, "CALLTOPIC"), (deciding, "DECIDETOPIC")):
             topic = TopicFactory(workshop=ws, name=tag)
             kind = SubmissionType.objects.create(workshop=ws, name=f"{tag}-type", page_limit=8)
-            Submission.objects.create(
-                workshop=ws, number=1, title=f"<b>{tag} paper</b>", primary_topic=topic,
-                submission_type=kind, created_by=chair, status="submitted",
-            )  # fmt: skip
+            SubmissionFactory(workshop=ws, title=f"<b>{tag} paper</b>", primary_topic=topic,
+                              submission_type=kind, created_by=chair, contact=False)  # fmt: skip
             OutgoingMail.objects.create(
                 key=f"k-{tag}", workshop=ws, to=f"{tag.lower()}@x.org", kind=f"{tag.lower()}_kind",
                 subject=f"Mail of {tag} <i>", body_text=".", status="sent",
