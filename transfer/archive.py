@@ -107,6 +107,8 @@ SPEC: list[tuple[str, str]] = [
 NOT_ARCHIVED = {
     "transfer.TransferJob": "this deployment's own log of imports and exports",
     "api.ApiToken": "a person's secret for this deployment, never carried elsewhere",
+    "reviews.ReviewCopy": "reviewers' marked copies of papers, keyed by this deployment's "
+    "secret: made again on the next download; a copy leaked from here is traced here",
 }
 # Rows whose JSON holds ids of other rows: [[submission, reviewer, ...]].
 PAIRS_IN_JSON = {"reviews.MatchingRun": ("baseline", "result.pairs")}
