@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from reviews.models import Assignment, Outcome
+from reviews.models import Assignment, LlmUse, Outcome
 from submissions.models import Submission, SubmissionFile
 from submissions.services.lifecycle import EDITABLE_FIELDS
 from workshop.models import Activity, OutgoingMail, Role, Topic, Workshop
@@ -226,12 +226,36 @@ class ReviewSerializer(serializers.Serializer):
     revision = serializers.IntegerField()
     submitted_at = serializers.DateTimeField(allow_null=True)
     answers = AnswerSerializer(many=True)
+    llm_use = serializers.ChoiceField(
+        choices=[("", "Not declared"), *LlmUse.choices],
+        required=False,
+        help_text="The declared use of language models (where the workshop has an LLM "
+        "policy): to the chairs and the review's writer only.",
+    )
+    llm_statement = serializers.CharField(
+        required=False, help_text="How a language model was used: as `llm_use`."
+    )
 
 
 class ReviewWriteSerializer(serializers.Serializer):
     answers = serializers.DictField(
         child=serializers.JSONField(allow_null=True),
         help_text="{question id: answer}, as the review form takes them.",
+    )
+    llm_use = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=20,
+        help_text="Where the workshop has an LLM policy (`review_llm_policy`): the answer to "
+        "“Did you use an LLM for this review?” (no, language, yes; those the policy accepts). "
+        "Required to submit there; ignored without a policy. Left out: unchanged.",
+    )
+    llm_statement = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=2000,
+        help_text="How a language model was used: required with `llm_use: yes` under the "
+        "policy “Allowed, with a statement of how”. Left out: unchanged.",
     )
     submit = serializers.BooleanField(default=False)
     revision = serializers.IntegerField(

@@ -165,7 +165,7 @@ def _review_data(request, assignment: Assignment, review: Review, *, chair: bool
         for a in sorted(review.answers.all(), key=lambda x: (x.question.order, x.question_id))
         if mine or visible_question(a.question.visibility, chair=chair)
     ] if review.pk else []  # fmt: skip
-    return {
+    data = {
         "id": review.pk,
         "assignment": assignment.pk,
         "paper": assignment.submission.number,
@@ -176,6 +176,11 @@ def _review_data(request, assignment: Assignment, review: Review, *, chair: bool
         "submitted_at": review.submitted_at,
         "answers": answers,
     }
+    # The LLM-use declaration (issue 26), read as a chairs-only answer: by the chairs and
+    # by the review's writer, never by other reviewers or the area chair.
+    if mine or chair:
+        data.update(llm_use=review.llm_use, llm_statement=review.llm_statement)
+    return data
 
 
 def _assignment(request, pk: int) -> tuple[Assignment, Review]:
@@ -220,7 +225,9 @@ class ReviewDetail(ApiView):
             raise ServiceError("Answers are keyed by question id.") from None
         service = review_submit if data.validated_data["submit"] else review_save_draft
         service(assignment=assignment, user=request.user, answers=answers,
-                revision=data.validated_data["revision"])  # fmt: skip
+                revision=data.validated_data["revision"],
+                llm_use=data.validated_data.get("llm_use"),
+                llm_statement=data.validated_data.get("llm_statement"))  # fmt: skip
         assignment, review = _assignment(request, pk)
         chair = can(request.user, "reviews.see_chairs_only_answers", assignment.submission)
         return Response(_review_data(request, assignment, review, chair=chair))

@@ -36,7 +36,7 @@ from workshop.search import SearchContext, SearchError, search_compile, search_k
 from workshop.validators import whole_number
 
 from .. import search as _search_keywords  # noqa: F401 - registers the search keywords
-from ..models import DecisionBoard, DecisionCategory, Outcome, ReviewFlag, SavedSearch
+from ..models import DecisionBoard, DecisionCategory, LlmUse, Outcome, ReviewFlag, SavedSearch
 from ..plots import desk_plots
 from ..selectors.board import (
     PAGE_SIZE,
@@ -75,6 +75,7 @@ COLUMNS = [
     ("type", "Type", "type"),
     ("status", "Status", "status"),
     ("flags", "Checks", ""),
+    ("llm", "LLM use", ""),
 ]
 FILTERS = ("q", "topic", "type", "decision", "status")
 # The columns always shown; the chair picks the others (kept in the session).
@@ -129,6 +130,7 @@ CELLS = {
     "type": '<td class="field-type_name">{type}</td>',
     "status": '<td class="field-status">{status}</td>',
     "flags": '<td class="field-flags">{flags}</td>',
+    "llm": '<td class="field-llm">{llm}</td>',
 }
 ROW_START = (
     '<tr><td class="desk-pick"><input type="checkbox" name="ids" value="{pk}" '
@@ -146,6 +148,33 @@ DISAGREEMENT = (
     ' <span class="desk-flag" title="the scores disagree">⚑'
     '<span class="visually-hidden"> disagreement</span></span>'
 )
+
+
+# The desk's short words for each declared LLM use (issue 26); the CSV has the labels.
+LLM_WORDS = {LlmUse.NO: "no", LlmUse.LANGUAGE: "language", LlmUse.YES: "yes", "": "not declared"}
+
+
+def llm_cell(row: BoardRow) -> str:
+    """The paper's declarations on the desk: "A no · B yes (statement)"; a "yes" beyond
+    language editing stands out. Escaped here (the row is marked safe)."""
+    parts = []
+    for pseudonym, use, statement in row.llm_uses:
+        word = escape(LLM_WORDS.get(use, use))
+        if use == LlmUse.YES:
+            word = f'<strong class="desk-missing">{word}</strong>'
+        parts.append(f"{escape(pseudonym)} {word}" + (" (statement)" if statement else ""))
+    return " · ".join(parts) or "—"
+
+
+def llm_csv(row: BoardRow) -> tuple[str, str]:
+    """The declarations and the statements for the CSV: "A: No; B: Yes, ..."."""
+    uses = "; ".join(
+        f"{pseudonym}: {LlmUse(use).label if use else 'not declared'}"
+        for pseudonym, use, _ in row.llm_uses
+    )
+    statements = "; ".join(f"{pseudonym}: {statement}"
+                           for pseudonym, _, statement in row.llm_uses if statement)  # fmt: skip
+    return uses, statements
 
 
 def review_flag_badges(flags: Iterable[ReviewFlag]) -> str:
@@ -219,6 +248,7 @@ def board_row_html(rows: list[BoardRow], categories: list[DecisionCategory], cha
                         else ""
                     )
                     + review_flag_badges((review_flags or {}).get(s.pk, ())),
+                    llm=llm_cell(r),
                 )
             )
         )
@@ -227,7 +257,8 @@ def board_row_html(rows: list[BoardRow], categories: list[DecisionCategory], cha
 
 CSV_HEADER = ["workshop", "number", "title", "type", "topic", "status", "mean", "median",
               "min", "max", "confidence-weighted mean", "reviews done", "reviews required",
-              "meta-review", "decision", "anonymity flag", "hidden text flag"]  # fmt: skip
+              "meta-review", "decision", "anonymity flag", "hidden text flag",
+              "LLM use declared", "LLM use statements"]  # fmt: skip
 
 
 def _csv(rows: Iterable[BoardRow], filename: str,
@@ -260,6 +291,7 @@ def _csv(rows: Iterable[BoardRow], filename: str,
                 r.decision.category.name if r.decision else "",
                 bool(r.submission.paper and r.submission.paper.anonymity_flag),
                 bool(r.submission.paper and r.submission.paper.hidden_text_flag),
+                *llm_csv(r),
                 "; ".join(flag_label(f) for f in review_flags.get(r.submission.pk, ())),
             ]
             for r in rows

@@ -22,9 +22,9 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from submissions.models import DECIDABLE, Submission
-from workshop.models import Role, Workshop
+from workshop.models import ReviewLlmPolicy, Role, Workshop
 
-from ..models import Answer, Assignment, ReviewStatus
+from ..models import Answer, Assignment, Review, ReviewStatus
 from .progress import DISAGREEMENT_SPREAD
 
 PAGE_SIZE = 200
@@ -65,6 +65,9 @@ class BoardRow:
     done: int = 0
     assigned: int = 0
     required: int = 0
+    # (pseudonym, declared LLM use or "", statement) of each submitted review, where the
+    # workshop has an LLM policy (issue 26); the board is the chairs' only.
+    llm_uses: list[tuple[str, str, str]] = field(default_factory=list)
 
     @property
     def mean(self) -> float | None:
@@ -194,7 +197,8 @@ def board_page(
 
 # What a row shows (the abstract, the PDF's check report and the like stay in the database).
 ROW_FIELDS = [
-    "workshop__short_name", "workshop__reviews_per_paper", "number", "title", "status",
+    "workshop__short_name", "workshop__reviews_per_paper", "workshop__review_llm_policy",
+    "number", "title", "status",
     "submission_type__name", "primary_topic__name",
     "paper__anonymity_flag", "paper__hidden_text_flag",
     "decision__category_id", "decision__version", "decision__category__name",
@@ -224,6 +228,7 @@ def board_rows(ids: list[int], *, required: int | None) -> list[BoardRow]:
         if pk in by_id
     }
     fill_aggregates(rows)
+    fill_llm_uses(rows)
     return list(rows.values())
 
 
@@ -248,6 +253,28 @@ def fill_aggregates(rows: dict[int, BoardRow]) -> None:
         pairs = [(s, c) for s, c in zip(scores, confidences, strict=True) if c]
         weight = sum(c for _, c in pairs)
         row.weighted = sum(s * c for s, c in pairs) / weight if weight else None
+
+
+def fill_llm_uses(rows: dict[int, BoardRow]) -> None:
+    """Each row's LLM-use declarations, in one query for the rows whose workshop has an
+    LLM policy (none for the others: no question was asked there)."""
+    asked = [pk for pk, row in rows.items()
+             if row.submission.workshop.review_llm_policy != ReviewLlmPolicy.NONE]  # fmt: skip
+    if not asked:
+        return
+    for sid, pseudonym, use, statement in (
+        Review.objects.filter(
+            assignment__submission_id__in=asked,
+            assignment__role=Role.REVIEWER,
+            assignment__declined_at__isnull=True,
+            status=ReviewStatus.SUBMITTED,
+        )
+        .order_by("assignment_id")
+        .values_list(
+            "assignment__submission_id", "assignment__pseudonym", "llm_use", "llm_statement"
+        )
+    ):
+        rows[sid].llm_uses.append((pseudonym, use, statement))
 
 
 def answers_by_paper(

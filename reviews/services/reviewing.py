@@ -28,6 +28,7 @@ from workshop.policy import can, require, require_visible
 from workshop.selectors import chairs_of
 from workshop.services import config_save
 
+from ..llm_use import llm_declaration_changes
 from ..models import (
     Answer,
     Assignment,
@@ -263,7 +264,8 @@ def _locked_review(assignment: Assignment) -> Review:
 
 @transaction.atomic
 def review_save_draft(*, assignment: Assignment, user: User, answers: dict[int, object],
-                      revision: int | None = None) -> Review:  # fmt: skip
+                      revision: int | None = None, llm_use: str | None = None,
+                      llm_statement: str | None = None) -> Review:  # fmt: skip
     """Autosave of a draft (until the review deadline). A submitted review changes only
     through `review_submit`, so others never read a half-edited review. Asks
     `reviews.view_paper`, then `reviews.write_review` on the assignment.
@@ -273,18 +275,22 @@ def review_save_draft(*, assignment: Assignment, user: User, answers: dict[int, 
     that arrives after the review was submitted with the same text, is answered as saved).
     A changing save based on an older revision raises `StaleDraft` (409), one to a
     submitted review `ReviewAlreadySubmitted` (400); either changes nothing.
+    `llm_use`, `llm_statement` (None: unchanged): the declaration the workshop's LLM policy
+    asks for, kept as typed (`reviews.llm_use`; only `review_submit` refuses an answer).
 
     Side effects: the answers and one more revision; no activity entry (see the module);
     a flag to the chairs for a review copy's canary phrase in the text (`canary_check`).
     """
     assignment = _lock_assignment(assignment, user)
     review = _locked_review(assignment)
-    questions = {
-        q.pk: q for q in assignment.submission.workshop.review_questions.filter(active=True)
-    }
+    workshop = assignment.submission.workshop
+    questions = {q.pk: q for q in workshop.review_questions.filter(active=True)}
     cleaned = _cleaned(questions, answers)
+    declared = llm_declaration_changes(
+        workshop, review, use=llm_use, statement=llm_statement, submitting=False
+    )
     stored = {a.question_id: a.value for a in review.answers.all()}
-    if not _differs(stored, cleaned):
+    if not _differs(stored, cleaned) and not declared:
         return review
     if review.status == ReviewStatus.SUBMITTED:
         raise ReviewAlreadySubmitted(
@@ -293,8 +299,10 @@ def review_save_draft(*, assignment: Assignment, user: User, answers: dict[int, 
         )  # fmt: skip
     _check_revision(review, revision, stored, cleaned)
     _store(review, questions, cleaned, stored)
+    for name, value in declared.items():
+        setattr(review, name, value)
     review.revision += 1
-    review.save(update_fields=["revision", "updated_at"])
+    review.save(update_fields=["revision", "updated_at", *declared])
     canary_check(
         submission=assignment.submission, writer_id=assignment.reviewer_id,
         texts=flag_texts({**stored, **cleaned}), review=review,
@@ -304,7 +312,8 @@ def review_save_draft(*, assignment: Assignment, user: User, answers: dict[int, 
 
 @transaction.atomic
 def review_submit(*, assignment: Assignment, user: User, answers: dict[int, object],
-                  revision: int | None = None, signed: bool | None = None
+                  revision: int | None = None, signed: bool | None = None,
+                  llm_use: str | None = None, llm_statement: str | None = None
                   ) -> Review:  # fmt: skip
     """Submit (or update a submitted) review: every required question must be answered.
     Asks `reviews.view_paper`, then `reviews.write_review` on the assignment (the
@@ -312,6 +321,9 @@ def review_submit(*, assignment: Assignment, user: User, answers: dict[int, obje
     an older `revision` that would change the stored text raises `StaleDraft` (409).
     `signed` (None: unchanged) is the reviewer's choice to sign the review with their name
     on a public forum (open reviewing); only the reviewer themselves may choose it.
+    Under an LLM policy the review must carry an answer the policy accepts (`llm_use`, and
+    `llm_statement` where the policy asks how; None: the stored ones), else ServiceError
+    (`reviews.llm_use.llm_declaration_changes`).
 
     Side effects: a new kept version and revision; the copy and length checks
     (`review_text_check`: its signature, flags to the chairs); the canary check
@@ -332,7 +344,13 @@ def review_submit(*, assignment: Assignment, user: User, answers: dict[int, obje
                if q.required and stored.get(q.pk) in (None, "", False)]  # fmt: skip
     if missing:
         raise ServiceError("Please answer: " + ", ".join(missing) + ".")
+    declared = llm_declaration_changes(
+        assignment.submission.workshop, review, use=llm_use, statement=llm_statement,
+        submitting=True,
+    )  # fmt: skip
     _store(review, questions, cleaned, before)
+    for name, value in declared.items():
+        setattr(review, name, value)
     if signed is not None and assignment.reviewer_id == user.pk:
         review.signed = signed
     review.status = ReviewStatus.SUBMITTED

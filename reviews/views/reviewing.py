@@ -21,12 +21,15 @@ from workshop.posted import posted_text
 from workshop.richtext import render_markdown
 from workshop.validators import whole_number
 
+from ..llm_use import QUESTION as LLM_QUESTION
+from ..llm_use import llm_asks_statement, llm_choices, llm_policy_words, llm_question_asked
 from ..models import (
     Assignment,
     Comment,
     MetaRecommendation,
     QuestionKind,
     QuestionVisibility,
+    Review,
     ReviewStatus,
 )
 from ..models.reviewing import CommentAudience
@@ -83,6 +86,35 @@ def _answers(request: HttpRequest) -> dict[int, object]:
     return answers
 
 
+def _llm_declaration(request: HttpRequest) -> dict[str, str | None]:
+    """The LLM-use declaration as posted, for the review services: None from a page that
+    did not ask it (unchanged); a page that asked it (`llm_asked`) with no answer ticked
+    posts an empty answer, which a submit refuses."""
+    if "llm_asked" not in request.POST:
+        return {"llm_use": None, "llm_statement": None}
+    return {
+        "llm_use": posted_text(request.POST, "llm_use"),
+        "llm_statement": posted_text(request.POST, "llm_statement"),
+    }
+
+
+def _llm_form(workshop: Workshop, review: Review | None, typed: dict | None
+              ) -> dict[str, object] | None:  # fmt: skip
+    """The review form's LLM question under the workshop's policy (None: no policy), with
+    the writer's answer: as typed in a refused submit, else as stored."""
+    if not llm_question_asked(workshop):
+        return None
+    typed = typed or {}
+    return {
+        "question": LLM_QUESTION,
+        "policy": llm_policy_words(workshop),
+        "choices": llm_choices(workshop),
+        "asks_statement": llm_asks_statement(workshop),
+        "chosen": typed.get("llm_use", review.llm_use if review else ""),
+        "statement": typed.get("llm_statement", review.llm_statement if review else ""),
+    }
+
+
 @login_required
 def paper(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     page = _page(request, slug, number)
@@ -90,6 +122,7 @@ def paper(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     page.mark_new(previous.seen_at if previous else None)
     own = page.own  # the review editor and the decline form: one's own assignment only
     conflict = request.session.pop(f"review-conflict-{page.submission.pk}", None)
+    typed = request.session.pop(f"review-form-{page.submission.pk}", None)
     return render(
         request,
         "reviews/paper.html",
@@ -105,7 +138,8 @@ def paper(request: HttpRequest, slug: str, number: int) -> HttpResponse:
             "recommendations": MetaRecommendation.choices,
             "may_write": own is not None and can(request.user, "reviews.write_review", own),
             "may_decline": own is not None and can(request.user, "reviews.decline", own),
-            "form_values": request.session.pop(f"review-form-{page.submission.pk}", None),
+            "llm": _llm_form(page.workshop, page.own_review, typed) if own is not None else None,
+            "form_values": typed,
             "conflict": conflict,
             "comment_draft": request.session.pop(f"comment-draft-{page.submission.pk}", ""),
         },
@@ -168,6 +202,7 @@ def review_autosave(request: HttpRequest, slug: str, number: int) -> HttpRespons
             user=request.user,
             answers=_answers(request),
             revision=_revision(request),
+            **_llm_declaration(request),
         )
     except services.StaleDraft as exc:
         return _json(
@@ -206,6 +241,7 @@ def review_submit(request: HttpRequest, slug: str, number: int) -> HttpResponse:
             revision=_revision(request),
             # The editor's "sign this review" box (absent from older pages: unchanged).
             signed=request.POST.get("signed") == "on" if "sign_choice" in request.POST else None,
+            **_llm_declaration(request),
         )
     except ServiceError as exc:
         if exc.status_code == 403:
@@ -213,7 +249,7 @@ def review_submit(request: HttpRequest, slug: str, number: int) -> HttpResponse:
         # Keep what was typed: the page shows it again with the message (and, for a stale
         # page, the stored text beside it).
         request.session[f"review-form-{assignment.submission_id}"] = {
-            k: v for k, v in request.POST.items() if k.startswith("q_")
+            k: v for k, v in request.POST.items() if k.startswith(("q_", "llm_"))
         }
         if isinstance(exc, services.StaleDraft):
             request.session[f"review-conflict-{assignment.submission_id}"] = {

@@ -27,7 +27,8 @@
   function snapshot() {
     const data = {};
     new FormData(form).forEach((value, name) => {
-      if (name.startsWith("q_")) data[name] = String(value);
+      // The answers, and the LLM-use declaration where the workshop asks it.
+      if (name.startsWith("q_") || name.startsWith("llm_")) data[name] = String(value);
     });
     return data;
   }
@@ -152,7 +153,9 @@
     intro.textContent = data.error || "This review was changed elsewhere.";
     conflictBox.append(intro);
     const stored = data.saved || {};
-    Object.keys(sent).concat(Object.keys(stored)).filter((n, i, all) => all.indexOf(n) === i)
+    // The answers side by side (the server's stored copy carries the answers only).
+    Object.keys(sent).concat(Object.keys(stored))
+      .filter((n, i, all) => n.startsWith("q_") && all.indexOf(n) === i)
       .forEach((name) => {
         const mine = sent[name] === undefined ? "" : String(sent[name]);
         const theirs = stored[name] === undefined || stored[name] === null ? "" : String(stored[name]);
