@@ -21,9 +21,11 @@ from reviews.models import (
     new_token,
     token_hash,
 )
-from submissions.models import Authorship, Submission, SubmissionStatus
+from submissions.models import Submission, SubmissionStatus
 from tests.factories import (
+    AuthorshipFactory,
     MembershipFactory,
+    SubmissionFactory,
     TopicFactory,
     UserFactory,
     WorkshopFactory,
@@ -67,13 +69,11 @@ def member(workshop, email, name, *roles, affiliation=""):
 
 
 def paper(workshop, owner, title, status=SubmissionStatus.SUBMITTED) -> Submission:
-    number = workshop.submissions.count() + 1
-    sub = Submission.objects.create(
-        workshop=workshop, number=number, title=title, status=status, created_by=owner
+    sub = SubmissionFactory(
+        workshop=workshop, title=title, status=status, created_by=owner, contact=False
     )
-    Authorship.objects.create(
-        submission=sub, position=1, name="Alice Author", email="alice@author-uni.edu"
-    )
+    AuthorshipFactory(submission=sub, name="Alice Author", email="alice@author-uni.edu",
+                      affiliation="")  # fmt: skip
     return sub
 
 

@@ -27,6 +27,7 @@ from submissions.models import Authorship, Submission, SubmissionFile, Submissio
 from submissions.services import submission_submit
 from tests.factories import (
     MembershipFactory,
+    SubmissionFactory,
     TopicFactory,
     UserFactory,
     WorkshopFactory,
@@ -82,17 +83,8 @@ class Scene:
 
 
 def _paper(workshop: Workshop, number: int, owner: User, status: str = "submitted") -> Submission:
-    paper = Submission.objects.create(
-        workshop=workshop,
-        number=number,
-        title=f"Reminder paper {number}",
-        status=status,
-        created_by=owner,
-    )
-    Authorship.objects.create(
-        submission=paper, position=1, name=owner.name, email=owner.email, is_contact=True
-    )
-    return paper
+    return SubmissionFactory(workshop=workshop, number=number, title=f"Reminder paper {number}",
+                             status=status, created_by=owner)  # fmt: skip
 
 
 @pytest.fixture
