@@ -381,3 +381,28 @@ def test_copy_trace_refuses_a_file_that_is_not_a_pdf(tmp_path):
     path.write_text("hello")
     with pytest.raises(CommandError, match="not a PDF"):
         trace(path)
+
+
+def test_the_flagged_reviewer_and_the_authors_read_nothing_of_the_flag(client, canaries):
+    world = canaries
+    download(client, world, "R3-not-started")
+    phrase = copy_of(world, "R3-not-started").phrase
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        review_submit(
+            assignment=world.assignments["R3-not-started"],
+            user=world.users["R3-not-started"],
+            answers=world.full_answers(Summary=f"Fine work; {phrase}."),
+        )
+    assert ReviewFlag.objects.filter(kind=FlagKind.CANARY).count() == 1
+    Workshop.objects.filter(pk=world.workshop.pk).update(reviews_released=True)
+    pages = {
+        "R3-not-started": reverse("reviews:paper", args=[world.workshop.slug, world.p.number]),
+        "author-P": reverse("submissions:detail", args=[world.p.pk]),
+    }
+    for key, url in pages.items():
+        client.force_login(world.users[key])
+        response = client.get(url)
+        assert response.status_code == 200, key
+        body = response.content.decode().lower()
+        for marker in ("canary", "flagged", "copy_of", FlagKind.CANARY.label.lower()):
+            assert marker not in body, (key, marker)
