@@ -121,6 +121,9 @@ def stamp(pdf: bytes, marks: Marks) -> bytes:
     writer = PdfWriter(clone_from=reader)
     overlays: dict[tuple[float, float], object] = {}
     for page in writer.pages:
+        if page.rotation % 360:
+            # Turned pages: draw the footer at the bottom as the page is shown, not as stored.
+            page.transfer_rotation_to_content()
         box = page.cropbox
         size = (float(box.width), float(box.height))
         if size not in overlays:

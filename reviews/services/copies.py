@@ -77,7 +77,9 @@ def review_copy_make(assignment_id: int) -> str:
 
     Idempotent: a copy already made from the current PDF is kept ("current"); nothing is
     made while the workshop's setting is off ("off"), for a declined assignment
-    ("declined"), or before the anonymised copy exists ("waiting"). Concurrent calls for
+    ("declined"), before the anonymised copy exists ("waiting"), or from a PDF pypdf cannot
+    rewrite ("failed", logged: the reviewer is told the copy is being prepared, never
+    served an unmarked one). Concurrent calls for
     one assignment wait for each other (the assignment row is locked).
 
     Side effects: the `ReviewCopy` row (its phrase and token chosen at its first making)
@@ -114,7 +116,11 @@ def review_copy_make(assignment_id: int) -> str:
     with paper.reviewer_copy.open("rb") as source:
         original = source.read()
     marks = canary.Marks(footer=copy_footer(assignment), phrase=copy.phrase, token=copy.token)
-    made = canary.stamp(original, marks)
+    try:
+        made = canary.stamp(original, marks)
+    except Exception:  # pypdf raises many kinds of error on a PDF it cannot rewrite
+        log.exception("Review copy of assignment %s could not be made.", assignment.pk)
+        return "failed"
     old = copy.file.name if copy.file else None
     copy.assignment = assignment
     copy.file.save("copy.pdf", ContentFile(made), save=False)

@@ -406,3 +406,32 @@ def test_the_flagged_reviewer_and_the_authors_read_nothing_of_the_flag(client, c
         body = response.content.decode().lower()
         for marker in ("canary", "flagged", "copy_of", FlagKind.CANARY.label.lower()):
             assert marker not in body, (key, marker)
+
+
+def test_a_turned_page_gets_its_footer_at_the_bottom_as_shown():
+    from tests.pdfs import make_pdf, modify_pdf
+
+    turned = modify_pdf(make_pdf(pages=1), lambda writer: writer.pages[0].rotate(90))
+    marks = canary.Marks(footer="Review copy of #3 for Reviewer A, X, confidential",
+                         phrase="quince lantern", token="0" * canary.TOKEN_LENGTH)  # fmt: skip
+    scale = 2.0
+    before, after = render(turned, scale)[0], render(canary.stamp(turned, marks), scale)[0]
+    assert before.shape[1] > before.shape[0]  # shown in landscape
+    band = int(canary.FOOTER_BAND * scale)
+    assert np.array_equal(before[:-band], after[:-band])
+    assert not np.array_equal(before[-band:], after[-band:])
+
+
+def test_a_pdf_that_cannot_be_rewritten_is_never_served_unmarked(client, canaries):
+    world = canaries
+    paper = world.p.paper
+    paper.reviewer_copy.save("copy", io.BytesIO(b"%PDF-1.4 not really a pdf"), save=False)
+    paper.save(update_fields=["reviewer_copy"])
+    client.force_login(world.users["R1-submitted"])
+    url = reverse("reviews:paper_pdf", args=[world.workshop.slug, world.p.number])
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        response = client.get(url)
+    assert response.status_code == 503
+    assert "being prepared" in response.content.decode()
+    assert review_copy_make(world.assignments["R1-submitted"].pk) == "failed"
+    assert not ReviewCopy.objects.exclude(file="").exists()
