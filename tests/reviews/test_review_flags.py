@@ -14,8 +14,13 @@ from django.urls import reverse
 from reviews.models import FlagKind, ReviewFlag, ReviewSignature
 from reviews.selectors.flags import review_flags_for
 from reviews.services.flags import review_flag_raise
-from reviews.services.reviewing import default_form_create, review_submit
+from reviews.services.reviewing import (
+    default_form_create,
+    review_import_write,
+    review_submit,
+)
 from tests.factories import AssignmentFactory, SubmissionFactory, WorkshopFactory, make_chair
+from tests.workshop.admin_world import form_data
 from workshop.models import Activity
 from workshop.policy import can
 
@@ -249,3 +254,31 @@ def test_the_chairs_desk_shows_the_flag_with_a_link_to_the_source_and_the_csv_ca
         if line.startswith(f"{workshop.short_name},{assignment.submission.number},")
     ]
     assert len(flagged) == 1 and label in flagged[0]
+
+
+def test_an_imported_review_is_checked_like_a_submitted_one(world):
+    workshop, chair = world
+    source = submit(paper_with_reviewer(workshop), honest(12))
+    assignment = paper_with_reviewer(workshop)
+    imported = review_import_write(
+        assignment=assignment,
+        chair=chair,
+        answers=answers_for(workshop, honest(12)),
+        submitted=True,
+    )
+    flag = ReviewFlag.objects.get(review=imported)
+    assert (flag.kind, flag.matched_review) == (FlagKind.NEAR_COPY, source)
+
+
+def test_the_chair_sets_the_minimum_on_the_settings_page(world, client):
+    workshop, chair = world
+    client.force_login(chair)
+    url = reverse("admin:workshop_workshop_change", args=[workshop.pk])
+    page = client.get(url)
+    assert 'name="review_min_words"' in page.content.decode()
+    data = form_data(page)
+    data["review_min_words"] = "40"
+    response = client.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    workshop.refresh_from_db()
+    assert workshop.review_min_words == 40
