@@ -64,13 +64,13 @@ from .formats import (
     DECISIONS,
     GLUE_WORDS,
     Bundle,
+    MemberRecord,
     PaperRecord,
     ReviewRecord,
     SourceField,
     abbreviates,
     easychair,
     hotcrp,
-    openreview,
     openreview_people,
     outcome_of,
     own,
@@ -85,6 +85,7 @@ from .sources import (
     PENDING,
     SYSTEMS,
     SourceKind,
+    source_object_id,
     source_record_write,
     source_records_write_many,
 )
@@ -309,6 +310,7 @@ class Applier:
             CommitteeImport(
                 workshop=self.workshop, chair=self.chair, report=self.report, accounts=self.accounts
             ).run(bundle.members, self.advance)
+            member_sources_write(self.workshop, self.system, bundle.members)
             self.pending_conflicts()
         self.papers(bundle.papers)
         self.reviews(bundle.reviews)
@@ -697,11 +699,10 @@ class Applier:
         else:
             found = list(committee().filter(name__iexact=record.name.strip()).distinct()[:2])
             if len(found) != 1:
-                self.report.error(
-                    record.line,
-                    f"Reviewer “{record.name}” matches "
-                    f"{counted(len(found), 'committee member') if found else 'no committee member'}.",
+                matches = (
+                    counted(len(found), "committee member") if found else "no committee member"
                 )
+                self.report.error(record.line, f"Reviewer “{record.name}” matches {matches}.")
                 return None
             user = found[0]
         if user is not None and (
@@ -863,7 +864,7 @@ class Applier:
                     q
                     for q in self.questions
                     if not q.active
-                    and q.label.lower() == name[:200].lower()
+                    and q.label.lower() == (field.name if field else name)[:200].lower()
                     and AUDIENCE.index(q.visibility) <= seen
                 ),
                 None,
@@ -1094,6 +1095,15 @@ class Applier:
     def affinity(self, record: Any) -> None:
         submission = self.submission_for(record.paper, record.line)
         user = self.account(record.email, record.line)
+        if user is None and record.email.startswith("~"):
+            # A profile id an earlier committee import recorded for its member.
+            uid = source_object_id(
+                workshop=self.workshop,
+                system=self.system,
+                kind="member",
+                source_id=record.email.lower(),
+            )
+            user = User.objects.filter(pk=uid).first() if uid else None
         if user is None and not self.ambiguous(record.email):
             self.report.error(
                 record.line,
@@ -1200,8 +1210,10 @@ def _committee_alone(
         return
 
     def finish() -> None:
+        applier = Applier(workshop, actor, fmt, report, None)
+        member_sources_write(workshop, applier.system, bundle.members)
         # Conflicts that papers imported before the committee were waiting for.
-        Applier(workshop, actor, fmt, report, None).pending_conflicts()
+        applier.pending_conflicts()
         activity_record(
             actor=actor if isinstance(actor, User) else chair,
             action="transfer.import",
@@ -1215,6 +1227,22 @@ def _committee_alone(
         workshop=workshop, chair=chair, records=bundle.members, report=report,
         dry_run=dry_run, progress=progress, finish=finish,
     )  # fmt: skip
+
+
+def member_sources_write(workshop: Workshop, system: str, members: list[MemberRecord]) -> None:
+    """Keep how the other system names each member (an OpenReview profile id) as the
+    member's source record: a later file naming them so (affinity scores by profile id)
+    finds them without a mapping. Two queries whatever the number of members."""
+    named = {m.email.lower(): m.source_id.lower() for m in members if m.source_id}
+    if not named:
+        return
+    users = User.objects.annotate(address=Lower("email")).filter(address__in=list(named))
+    source_records_write_many(
+        workshop=workshop,
+        system=system,
+        kind="member",
+        items=[(named[u.email.lower()], u, {"email": u.email}) for u in users],
+    )
 
 
 def format_choices() -> list[tuple[str, str]]:

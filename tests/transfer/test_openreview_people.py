@@ -172,10 +172,8 @@ def test_affinities_by_profile_id_resolve_through_the_mapping_in_their_zip(ws):
     scores = b"fPaper3,~Rey_Four1,0.75\nfPaper3,~Sam_Area1,0.5\n"
     alone = run_import(workshop=workshop, actor=chair, fmt="openreview-affinity", data=scores,
                        dry_run=True)  # fmt: skip
-    assert not alone.ok and alone.errors[0]["message"].startswith(
-        "Unknown reviewer ~rey_four1: an OpenReview profile id; people are known here by "
-        "e-mail. Upload the scores in a zip with the profiles"
-    )
+    # The committee came with the notes' groups: their profile ids are known from then on.
+    assert alone.ok, alone.errors
     data = _zip("profiles.json", "mapping.csv", extra={"affinity.csv": scores})
     report = run_import(workshop=workshop, actor=chair, fmt="openreview-affinity", data=data)
     assert report.ok, report.errors
@@ -190,3 +188,30 @@ def test_affinities_by_profile_id_resolve_through_the_mapping_in_their_zip(ws):
     assert refused.errors[0]["message"] == (
         "Expected one affinity CSV next to the profiles or the mapping, found a.csv, b.csv."
     )
+
+
+def test_a_later_affinity_file_finds_members_by_the_profile_ids_of_their_committee_import(ws):
+    """The committee import keeps each member's profile id (a source record), so OpenReview's
+    affinity scores, which name reviewers by profile id, need no mapping afterwards."""
+    from reviews.models import AffinityScore
+
+    workshop, chair = ws
+    notes = _zip("notes.json", "profiles.json", "mapping.csv")
+    assert run_import(workshop=workshop, actor=chair, fmt="openreview-notes", data=notes).ok
+    scores = b"fPaper3,~Rey_Four1,0.75\nfPaper3,~Sam_Area1,0.5\n"
+    before = run_import(workshop=workshop, actor=chair, fmt="openreview-affinity", data=scores,
+                        dry_run=True)  # fmt: skip
+    assert not before.ok and before.errors[0]["message"].startswith(  # nobody knows them yet
+        "Unknown reviewer ~rey_four1: an OpenReview profile id; people are known here by "
+        "e-mail. Upload the scores in a zip with the profiles"
+    )
+    committee = _zip("groups.json", "profiles.json", "mapping.csv")
+    assert run_import(workshop=workshop, actor=chair, fmt="openreview-committee", data=committee).ok
+    assert SourceRecord.objects.filter(workshop=workshop, kind="member").count() >= 2
+    report = run_import(workshop=workshop, actor=chair, fmt="openreview-affinity", data=scores)
+    assert report.ok, report.errors
+    stored = {
+        (a.user.email, a.score)
+        for a in AffinityScore.objects.filter(workshop=workshop).select_related("user")
+    }
+    assert stored == {("rey@pc.example.org", 0.75), ("sam@pc.example.org", 0.5)}

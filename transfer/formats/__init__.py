@@ -84,6 +84,9 @@ class MemberRecord:
     affiliation: str = ""
     role: str = "reviewer"  # reviewer, area_chair, chair
     topics: dict[str, str] = field(default_factory=dict)  # topic name -> level
+    # How the other system names this person (an OpenReview profile id), so later files
+    # that name them so (affinity scores) find them after this import.
+    source_id: str = ""
 
 
 @dataclass

@@ -283,11 +283,16 @@ def committee_members(sources: Sources, report: Report) -> list[MemberRecord]:
                 continue
             report.field("group", "members", f"mapped to {role.replace('_', ' ')}s")
             record = chosen.get(email)
+            profile_id = member if is_profile_id(member) else ""
             if record is None or RANK[role] > RANK[record.role]:
                 # A member named by address has no name in OpenReview's groups: the
                 # address stands for it (as in HotCRP's PC list) until they set theirs.
-                chosen[email] = MemberRecord(line=where, email=email, name=name or email,
-                                             role=role)  # fmt: skip
+                chosen[email] = MemberRecord(
+                    line=where, email=email, name=name or email, role=role,
+                    source_id=profile_id or (record.source_id if record else ""),
+                )  # fmt: skip
+            elif profile_id and not record.source_id:
+                record.source_id = profile_id
     return list(chosen.values())
 
 
