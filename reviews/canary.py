@@ -131,6 +131,7 @@ def stamp(pdf: bytes, marks: Marks) -> bytes:
         page.merge_transformed_page(
             overlays[size], Transformation().translate(float(box.left), float(box.bottom))
         )
+        page.compress_content_streams()  # merging writes the page's content out plain
     writer.add_metadata({INFO_KEY: TextStringObject(marks.token)})
     out = io.BytesIO()
     writer.write(out)
