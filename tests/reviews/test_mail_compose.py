@@ -37,6 +37,14 @@ from .conftest import AUTHOR_P, AUTHOR_Q, P_TITLE, PEOPLE, World
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture
+def world(world_once, db, _media_root, settings, tmp_path) -> World:
+    """The world built once for the module (tests/reviews/conftest.py `world_once`); each
+    test gets its own copy and its writes are rolled back after it."""
+    return world_once.checkout(settings, tmp_path / "world-media")
+
+
 COMPOSE = "admin:reviews_mail_compose"
 TOKEN = "t" * 24
 
