@@ -17,8 +17,9 @@ from django.urls import reverse
 
 from reviews.models import LlmUse, Review, ReviewStatus
 from reviews.services.reviewing import review_save_draft, review_submit
+from tests.workshop.admin_world import form_data
 from workshop.errors import ServiceError
-from workshop.models import ReviewLlmPolicy, Workshop
+from workshop.models import Activity, ReviewLlmPolicy, Workshop
 
 from .conftest import World
 
@@ -74,6 +75,42 @@ def api_put(client, world: World, role: str, body: dict):
 def api_body(world: World, **llm: object) -> dict:
     return {"submit": True, "answers": {str(k): v for k, v in world.full_answers().items()},
             **llm}  # fmt: skip
+
+
+# --- The policy: a workshop setting ----------------------------------------------------------
+
+
+def test_the_chairs_set_the_policy_on_the_settings_page_and_through_the_api(client, world):
+    client.force_login(world.users["chair-A"])
+    change = reverse("admin:workshop_workshop_change", args=[world.workshop.pk])
+    page = client.get(change)
+    assert "LLM use in reviewing" in page.content.decode()
+    data = form_data(page)
+    assert data["review_llm_policy"] == ReviewLlmPolicy.NONE  # existing workshops: unchanged
+    data["review_llm_policy"] = ReviewLlmPolicy.LANGUAGE_ONLY
+    response = client.post(change, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    world.workshop.refresh_from_db()
+    assert world.workshop.review_llm_policy == ReviewLlmPolicy.LANGUAGE_ONLY
+    entry = Activity.objects.filter(action="workshop.configure").latest("at")
+    assert entry.after == {"review_llm_policy": ReviewLlmPolicy.LANGUAGE_ONLY}
+    api = reverse("api:workshop", args=[world.workshop.slug])
+    patched = client.patch(api, data=json.dumps({"review_llm_policy": "with_statement"}),
+                           content_type="application/json")  # fmt: skip
+    assert patched.status_code == 200, patched.content
+    world.workshop.refresh_from_db()
+    assert world.workshop.review_llm_policy == ReviewLlmPolicy.WITH_STATEMENT
+    bad = client.patch(api, data=json.dumps({"review_llm_policy": "sometimes"}),
+                       content_type="application/json")  # fmt: skip
+    assert bad.status_code == 400
+    # The committee reads the policy; a reviewer cannot change it.
+    client.force_login(world.users["R1-submitted"])
+    assert client.get(api).json()["review_llm_policy"] == "with_statement"
+    refused = client.patch(api, data=json.dumps({"review_llm_policy": "none"}),
+                           content_type="application/json")  # fmt: skip
+    assert refused.status_code in (403, 404)
+    world.workshop.refresh_from_db()
+    assert world.workshop.review_llm_policy == ReviewLlmPolicy.WITH_STATEMENT
 
 
 # --- No policy: nothing asked, nothing changes ---------------------------------------------
