@@ -138,6 +138,17 @@ def stamp(pdf: bytes, marks: Marks) -> bytes:
     return out.getvalue()
 
 
+FOOTER_IN_TEXT = re.compile(
+    r"Review copy of #(\d+) for (Reviewer [A-Z]{1,2}|Area chair), (.{1,40}?), confidential"
+)
+
+
+def footers_found(text: str) -> list[tuple[int, str, str]]:
+    """The footers a text layer shows: (paper number, pseudonym, workshop short name)."""
+    flat = re.sub(r"\s+", " ", text)
+    return list(dict.fromkeys((int(n), who, ws) for n, who, ws in FOOTER_IN_TEXT.findall(flat)))
+
+
 TOKEN_LENGTH = 24
 TOKEN_IN_TEXT = re.compile(rf"{TOKEN_PREFIX}([0-9a-f]{{{TOKEN_LENGTH}}})")
 

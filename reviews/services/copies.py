@@ -215,7 +215,8 @@ class Trace:
 def copy_trace(pdf: bytes) -> tuple[list[Trace], canary.Traces]:
     """The review copies a PDF comes from: by the token in its information dictionary, by
     the reference token in its text layer, else by a copy's phrase in its text layer
-    (which may name several copies of different papers: phrases are unique per paper)."""
+    (which may name several copies of different papers: phrases are unique per paper),
+    else by the visible footer's paper number, pseudonym and workshop."""
     traces = canary.traces_read(pdf)
     found: list[Trace] = []
     seen: set[int] = set()
@@ -239,6 +240,15 @@ def copy_trace(pdf: bytes) -> tuple[list[Trace], canary.Traces]:
         candidates = list(ReviewCopy.objects.select_related(*related))  # a command, not a page
         hit = set(canary.phrases_found(traces.text, sorted({c.phrase for c in candidates})))
         add((c for c in candidates if c.phrase in hit), "text-layer phrase")
+    if not found:
+        # A printer that drops invisible text keeps the visible footer: paper, pseudonym and
+        # workshop name the copy (short names may repeat across workshops: all are listed).
+        for number, who, short_name in canary.footers_found(traces.text):
+            rows = ReviewCopy.objects.filter(
+                assignment__submission__number=number,
+                assignment__submission__workshop__short_name=short_name,
+            ).select_related(*related)
+            add((c for c in rows if c.assignment.display_name == who), "visible footer")
     return found, traces
 
 

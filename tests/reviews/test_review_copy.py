@@ -435,3 +435,24 @@ def test_a_pdf_that_cannot_be_rewritten_is_never_served_unmarked(client, canarie
     assert "being prepared" in response.content.decode()
     assert review_copy_make(world.assignments["R1-submitted"].pk) == "failed"
     assert not ReviewCopy.objects.exclude(file="").exists()
+
+
+def test_copy_trace_by_the_visible_footer_when_the_hidden_text_is_gone(client, canaries, tmp_path):
+    """A printer that redraws only what is painted drops the invisible instruction and the
+    metadata; the footer, kept as text, still names the copy."""
+    world = canaries
+    download(client, world, "R2-draft")
+
+    def printed(canvas, number):  # type: ignore[no-untyped-def]
+        canvas.setFont("Helvetica", 11)
+        canvas.drawString(72, 700, "A study of things.")
+        canvas.setFont("Helvetica", 7)
+        canvas.drawString(150, 6, "Review copy of #1 for Reviewer B, WSA, confidential")
+
+    from tests.pdfs import canvas_pdf
+
+    path = tmp_path / "redrawn.pdf"
+    path.write_bytes(canvas_pdf(printed, pages=2))
+    out = trace(path)
+    assert "Reviewer B of #1" in out and "visible footer" in out
+    assert "ZQREVIEWER2NAME" in out and "ZQREVIEWER1NAME" not in out

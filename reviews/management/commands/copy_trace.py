@@ -12,18 +12,20 @@ from reviews.services.copies import copy_trace
 HELP = """Name the reviewer (and paper and workshop) whose review copy a PDF is.
 
 Looks, in this order, for the token in the PDF's information dictionary, for the copy's
-reference token ("RC-...") in its text layer, and for a copy's canary phrase in its text
-layer (phrases are unique within a paper, so a phrase alone may name copies of several
-papers: all are listed).
+reference token ("RC-...") in its text layer, for a copy's canary phrase in its text layer
+(phrases are unique within a paper, so a phrase alone may name copies of several papers:
+all are listed), and for the visible footer's text ("Review copy of #N for Reviewer X,
+WORKSHOP, confidential").
 
 What survives re-saving: a copy saved again by a PDF viewer keeps everything. A PDF
 printer ("Print to PDF") writes a new file: the information dictionary is not carried over,
-but printers that keep text (Ghostscript's pdfwrite, macOS's, most browsers') usually keep
-the invisible text layer with the reference token and the phrase, which is enough. A copy
-printed as images, scanned or photographed keeps only the visible footer, which names the
-paper's number, the reviewer's pseudonym and the workshop: read it and look the pseudonym
-up on the paper. Text copied out of the PDF keeps the phrase if the instruction was copied
-with it."""
+and printers differ on the invisible text: those that copy the text layer as it is
+(Ghostscript's pdfwrite, for one) keep the reference token and the phrase; those that
+redraw only what is painted drop it, but keep the visible footer as text, which is enough
+here. A copy printed as images, scanned or photographed has no text layer: the footer is
+still on every page for a person to read (paper number, pseudonym, workshop). Text copied
+out of the PDF keeps the phrase if the instruction was copied with it. Untested here:
+no PDF printer runs in the test suite; the tests strip the metadata as a printer does."""
 
 
 class Command(BaseCommand):
