@@ -42,6 +42,7 @@ from ..models import (
 )
 from ..selectors.committee import COMMITTEE_ROLES
 from ..selectors.conflicts import ConflictMap, conflicts_for
+from .review_checks import review_text_check_many
 from .reviewing import _cleaned, pseudonyms_fill
 from .scores import paper_scores_refresh
 
@@ -152,7 +153,9 @@ def review_import_write_many(
 
     Side effects, per review: the review with its answers and, when submitted, its first
     kept version at the other system's time (else now); one `review.import` activity entry.
-    Then the papers' stored figures, once. Unsubmitted, the answers are the reviewer's draft.
+    Then the papers' stored figures, once, and the copy and length checks of the submitted
+    ones (`review_text_check_many`: signatures, flags to the chairs). Unsubmitted, the
+    answers are the reviewer's draft.
     """
     if not items:
         return []
@@ -200,6 +203,15 @@ def review_import_write_many(
         version.submitted_at = version.review.submitted_at
     paper_scores_refresh(
         r.assignment.submission_id for r in reviews if r.status == ReviewStatus.SUBMITTED
+    )
+    review_text_check_many(
+        workshop=workshop,
+        questions=questions,
+        reviews=[
+            (review, answers)
+            for review, answers in zip(reviews, cleaned, strict=True)
+            if review.status == ReviewStatus.SUBMITTED
+        ],
     )
     Activity.objects.bulk_create(
         (

@@ -14,6 +14,7 @@ from django.urls import reverse
 from reviews.models import FlagKind, ReviewFlag, ReviewSignature
 from reviews.selectors.flags import review_flags_for
 from reviews.services.flags import review_flag_raise
+from reviews.services.imports import ReviewImport, review_import_write_many
 from reviews.services.reviewing import (
     default_form_create,
     review_import_write,
@@ -282,3 +283,32 @@ def test_the_chair_sets_the_minimum_on_the_settings_page(world, client):
     assert response.status_code == 302, response.context["adminform"].form.errors
     workshop.refresh_from_db()
     assert workshop.review_min_words == 40
+
+
+def test_a_bulk_import_flags_the_later_of_two_copies_and_a_copy_of_an_earlier_review(world):
+    workshop, chair = world
+    earlier = submit(paper_with_reviewer(workshop), honest(13))
+    first, second, third, honest_one = (paper_with_reviewer(workshop) for _ in range(4))
+    reviews = review_import_write_many(
+        workshop=workshop,
+        chair=chair,
+        items=[
+            ReviewImport(
+                assignment=first, answers=answers_for(workshop, honest(14)), submitted=True
+            ),
+            ReviewImport(
+                assignment=second, answers=answers_for(workshop, honest(14)), submitted=True
+            ),
+            ReviewImport(
+                assignment=third, answers=answers_for(workshop, honest(13)), submitted=True
+            ),
+            ReviewImport(
+                assignment=honest_one, answers=answers_for(workshop, honest(15)), submitted=True
+            ),
+        ],
+    )
+    by_review = {f.review_id: f for f in ReviewFlag.objects.all()}
+    assert set(by_review) == {reviews[1].pk, reviews[2].pk}
+    assert by_review[reviews[1].pk].matched_review_id == reviews[0].pk
+    assert by_review[reviews[2].pk].matched_review_id == earlier.pk
+    assert ReviewSignature.objects.filter(workshop=workshop).count() == 5
