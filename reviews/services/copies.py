@@ -134,6 +134,17 @@ def review_copy_make(assignment_id: int) -> str:
     return "made"
 
 
+def review_copy_prepare(assignment: Assignment) -> None:
+    """Ask the workers for the assignment's copy if it is not made yet (the reviewer opened
+    the paper's page), so that it is ready when they open the PDF. One query when it is."""
+    from workshop.outbox import task_enqueue
+
+    from ..tasks import review_copy_make_task
+
+    if review_copy_current(assignment) is None:
+        task_enqueue(review_copy_make_task, assignment.pk)  # if the broker is down: on download
+
+
 def review_copy_for(assignment: Assignment) -> ReviewCopy | None:
     """The copy to serve `assignment`'s reviewer: the current one, else one asked of the
     workers (made at once where tasks run in-process) and None while it is being made. If
@@ -264,4 +275,5 @@ __all__ = [
     "review_copy_current",
     "review_copy_for",
     "review_copy_make",
+    "review_copy_prepare",
 ]

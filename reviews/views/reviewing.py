@@ -43,7 +43,7 @@ from ..selectors.reviewing import (
     paper_page,
 )
 from ..services import reviewing as services
-from ..services.copies import review_copy_for
+from ..services.copies import review_copy_for, review_copy_prepare
 
 
 def _workshop(request: HttpRequest, slug: str) -> Workshop:
@@ -121,6 +121,8 @@ def paper(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     previous = services.paper_visit_record(user=request.user, submission=page.submission)
     page.mark_new(previous.seen_at if previous else None)
     own = page.own  # the review editor and the decline form: one's own assignment only
+    if page.workshop.review_copy_canary and (own or page.is_ac):
+        review_copy_prepare(own or own_assignment(request.user, page.submission, Role.AREA_CHAIR))
     conflict = request.session.pop(f"review-conflict-{page.submission.pk}", None)
     typed = request.session.pop(f"review-form-{page.submission.pk}", None)
     return render(

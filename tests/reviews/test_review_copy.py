@@ -456,3 +456,16 @@ def test_copy_trace_by_the_visible_footer_when_the_hidden_text_is_gone(client, c
     out = trace(path)
     assert "Reviewer B of #1" in out and "visible footer" in out
     assert "ZQREVIEWER2NAME" in out and "ZQREVIEWER1NAME" not in out
+
+
+def test_opening_the_papers_page_has_the_copy_made_before_the_download(client, canaries):
+    world = canaries
+    client.force_login(world.users["R3-not-started"])
+    url = reverse("reviews:paper", args=[world.workshop.slug, world.p.number])
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        assert client.get(url).status_code == 200
+    made = copy_of(world, "R3-not-started")
+    assert made.file and made.source_sha256 == world.p.paper.sha256
+    client.force_login(world.users["chair-A"])
+    assert client.get(url).status_code == 200
+    assert ReviewCopy.objects.count() == 1  # a chair with no assignment gets no copy
