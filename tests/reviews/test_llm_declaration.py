@@ -13,11 +13,14 @@ import io
 import json
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from reviews.models import LlmUse, Review, ReviewStatus
 from reviews.services.reviewing import review_save_draft, review_submit
 from tests.workshop.admin_world import form_data
+from transfer.archive import archive_rows
 from workshop.errors import ServiceError
 from workshop.models import Activity, ReviewLlmPolicy, Workshop
 
@@ -329,3 +332,30 @@ def test_authors_never_see_the_declaration_even_after_release(client, declared):
     text = released.content.decode()
     assert "A clear summary." in text  # the released reviews are there
     assert STATEMENT not in text and "LLM use" not in text and QUESTION not in text
+
+
+def test_the_desk_reads_the_declarations_in_one_query_however_many(client, declared):
+    """One query for the page's declarations: a second declared review adds none."""
+    world = declared
+    client.force_login(world.users["chair-A"])
+    desk = reverse("admin:reviews_decisionboard_changelist") + f"?workshop={world.workshop.pk}"
+    client.get(desk)  # warm-up (session, categories)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(desk).status_code == 200
+        return len(ctx.captured_queries)
+
+    one = queries()
+    review_submit(assignment=world.assignments["R2-draft"], user=world.users["R2-draft"],
+                  answers=world.full_answers(), llm_use="no")  # fmt: skip
+    assert queries() == one
+    Workshop.objects.filter(pk=world.workshop.pk).update(review_llm_policy="none")
+    assert queries() == one - 1  # no policy, no question, no query
+
+
+def test_the_archive_carries_the_policy_and_the_declarations(declared):
+    rows = archive_rows(declared.workshop)
+    assert rows["workshop.Workshop"][0]["review_llm_policy"] == "with_statement"
+    carried = [(r["llm_use"], r["llm_statement"]) for r in rows["reviews.Review"]]
+    assert ("yes", STATEMENT) in carried
