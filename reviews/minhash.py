@@ -26,6 +26,8 @@ BANDS = 16
 ROWS = PERMUTATIONS // BANDS
 PRIME = (1 << 31) - 1  # a Mersenne prime: a * h + b stays below 2^63 for a, b, h < 2^31
 WORD = re.compile(r"\w+", re.UNICODE)
+# The estimated similarity from which a text counts as a near copy of another.
+NEAR_COPY = 0.8
 
 
 def _coefficients() -> tuple[np.ndarray, np.ndarray]:

@@ -42,7 +42,7 @@ from ..models import (
 )
 from .flags import review_flag_raise
 
-NEAR_COPY = 0.8
+NEAR_COPY = minhash.NEAR_COPY
 ABSTRACT_SHARE = 0.6
 # Below this many shingles (about 15 words) a text is too short to call a copy: "Good paper,
 # accept." written by two reviewers is a coincidence, and too_short is the check for it.
