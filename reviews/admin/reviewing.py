@@ -69,8 +69,8 @@ class ReviewAdmin(ChairScopedAdmin):
 
     chairs_may_add = False
     chairs_may_delete = False
-    list_display = ["assignment", "status", "version", "updated_at", "submitted_at"]
-    list_filter = ["status", "assignment__submission__workshop"]
+    list_display = ["assignment", "status", "version", "updated_at", "submitted_at", "llm_use"]
+    list_filter = ["status", "llm_use", "assignment__submission__workshop"]
     search_fields = ["assignment__reviewer__name", "assignment__submission__title"]
     list_select_related = ["assignment__reviewer", "assignment__submission"]
     change_list_template = "admin/reviews/review/change_list.html"

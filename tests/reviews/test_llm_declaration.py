@@ -289,6 +289,10 @@ def test_the_chairs_read_the_answers_on_the_paper_and_the_desk(client, declared)
     body = desk.content.decode()
     assert "LLM use" in body
     assert 'A not declared · C <strong class="desk-missing">yes</strong> (statement)' in body
+    reviews = client.get(reverse("admin:reviews_review_changelist") + "?llm_use__exact=yes")
+    assert reviews.status_code == 200
+    assert list(reviews.context["cl"].result_list) == [world.review_of("R3-not-started")]
+    assert "Yes, beyond language editing" in reviews.content.decode()
 
 
 def test_the_desk_csv_carries_the_answers_and_the_statements(client, declared):
