@@ -57,6 +57,14 @@ from .conftest import (
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture
+def world(world_once, db, _media_root, settings, tmp_path) -> World:
+    """The world built once for the module (tests/reviews/conftest.py `world_once`); each
+    test gets its own copy and its writes are rolled back after it."""
+    return world_once.checkout(settings, tmp_path / "world-media")
+
+
 R1, R2, R3 = "R1-submitted", "R2-draft", "R3-not-started"
 R2_TEXT = "ZQR2SUBMITTEDTEXT"
 DAY = dt.timedelta(days=1)
