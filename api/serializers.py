@@ -41,7 +41,7 @@ WORKSHOP_PUBLIC_FIELDS = frozenset({
 })  # fmt: skip
 WORKSHOP_COMMITTEE_FIELDS = WORKSHOP_PUBLIC_FIELDS | {
     "reviews_per_paper", "other_reviews_visibility", "reviewer_max_load", "bids_requested",
-    "review_llm_policy", *(key for key, _ in MILESTONE_FIELDS),
+    "review_llm_policy", "review_copy_canary", *(key for key, _ in MILESTONE_FIELDS),
 }  # fmt: skip
 
 
@@ -63,7 +63,7 @@ class WorkshopSerializer(serializers.ModelSerializer):
             "paper_deadline", "supplementary_deadline", "bidding_deadline", "review_deadline",
             "rebuttal_opens", "rebuttal_closes", "discussion_ends", "notification_date",
             "camera_ready_deadline", "deadline_timezone", "grace_minutes", "reviews_released",
-            "decisions_released", "review_llm_policy",
+            "decisions_released", "review_llm_policy", "review_copy_canary",
         ]  # fmt: skip
         read_only_fields = ["id", "slug", "reviews_released", "decisions_released"]
         # Not every caller gets every field: the schema must not promise them.

@@ -114,7 +114,8 @@ class WorkshopAdmin(ConfigAdminMixin, ChairScopedAdmin):
                            "call_for_papers", "authors_withdraw_anytime")}),
         ("Reviewing", {"fields": ("anonymity", "reviews_per_paper", "other_reviews_visibility",
                                   "page_limit", "upload_limit_mb", "openness",
-                                  "review_llm_policy", "review_min_words")}),
+                                  "review_llm_policy", "review_min_words",
+                                  "review_copy_canary")}),
         ("Milestones (in the time zone chosen here; stored in UTC, shown to people in AoE)",
          {"fields": (
             "deadline_timezone", "submission_opens", "abstract_deadline", "paper_deadline",

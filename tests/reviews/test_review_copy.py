@@ -9,6 +9,7 @@ The world is tests/reviews/conftest.py's: paper P (#1) of workshop WSA with Revi
 from __future__ import annotations
 
 import io
+import json
 import re
 import shutil
 import subprocess
@@ -25,6 +26,7 @@ from reviews import canary
 from reviews.models import FlagKind, ReviewCopy, ReviewFlag
 from reviews.services.copies import canary_hits, review_copy_make
 from reviews.services.reviewing import comment_post, review_save_draft, review_submit
+from tests.workshop.admin_world import form_data
 from workshop.models import Workshop
 
 from .conftest import World, p_pdf
@@ -469,3 +471,33 @@ def test_opening_the_papers_page_has_the_copy_made_before_the_download(client, c
     client.force_login(world.users["chair-A"])
     assert client.get(url).status_code == 200
     assert ReviewCopy.objects.count() == 1  # a chair with no assignment gets no copy
+
+
+def test_the_chairs_turn_canaries_on_and_the_call_page_says_so(client, world):
+    call = reverse("workshop:detail", args=[world.workshop.slug])
+    assert "Review copies carry hidden markers" not in client.get(call).content.decode()
+    client.force_login(world.users["chair-A"])
+    change = reverse("admin:workshop_workshop_change", args=[world.workshop.pk])
+    page = client.get(change)
+    assert "Canaries in review copies" in page.content.decode()
+    data = form_data(page)
+    data["review_copy_canary"] = "on"
+    response = client.post(change, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    world.workshop.refresh_from_db()
+    assert world.workshop.review_copy_canary
+    client.logout()
+    assert "Review copies carry hidden markers" in client.get(call).content.decode()
+    # Through the API: the chairs write it, a reviewer reads it and cannot change it.
+    api = reverse("api:workshop", args=[world.workshop.slug])
+    client.force_login(world.users["R1-submitted"])
+    assert client.get(api).json()["review_copy_canary"] is True
+    refused = client.patch(api, data=json.dumps({"review_copy_canary": False}),
+                           content_type="application/json")  # fmt: skip
+    assert refused.status_code in (403, 404)
+    client.force_login(world.users["chair-A"])
+    patched = client.patch(api, data=json.dumps({"review_copy_canary": False}),
+                           content_type="application/json")  # fmt: skip
+    assert patched.status_code == 200, patched.content
+    world.workshop.refresh_from_db()
+    assert not world.workshop.review_copy_canary
