@@ -187,7 +187,7 @@ def review_flag_badges(flags: Iterable[ReviewFlag]) -> str:
         if matched is not None:
             paper = matched.assignment.submission
             url = reverse("reviews:paper", args=[flag.submission.workshop.slug, paper.number])
-            badge += f' <a href="{escape(url)}#reviews">#{paper.number}</a>'
+            badge += f' <a href="{escape(url)}#reviews-h">#{paper.number}</a>'
         badges.append(badge)
     return " ".join(badges)
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import QuerySet
+from django.urls import reverse
 
 from submissions.models import Submission
 from workshop.models import Workshop
@@ -92,3 +94,28 @@ def flag_label(flag: ReviewFlag) -> str:
     else:
         reason = flag.get_kind_display()
     return f"{who}: {reason}" if who else reason
+
+
+@dataclass(frozen=True)
+class FlagLine:
+    """One flag as the chairs' paper page shows it: the label and, for a near copy, the
+    page of the paper whose review it copies."""
+
+    label: str
+    kind: str
+    matched_url: str = ""
+    matched_number: int | None = None
+
+
+def review_flag_lines(user: Any, submission: Submission) -> list[FlagLine]:
+    """The paper's flags for the chairs' view of its page (empty for anyone else): one query
+    for a chair, none otherwise beyond the policy's reading of the role."""
+    lines = []
+    for flag in review_flags_for(user, [submission]).get(submission.pk, []):
+        url, number = "", None
+        if flag.matched_review is not None:
+            paper = flag.matched_review.assignment.submission
+            url = reverse("reviews:paper", args=[submission.workshop.slug, paper.number])
+            number = paper.number
+        lines.append(FlagLine(flag_label(flag), flag.kind, url, number))
+    return lines

@@ -35,6 +35,7 @@ from ..models import (
 from ..models.reviewing import CommentAudience
 from ..permissions import own_assignment
 from ..selectors.committee import workshop_for_reviewing
+from ..selectors.flags import review_flag_lines
 from ..selectors.reviewing import (
     CONSOLE_FILTERS,
     NotVisible,
@@ -144,6 +145,7 @@ def paper(request: HttpRequest, slug: str, number: int) -> HttpResponse:
             "form_values": typed,
             "conflict": conflict,
             "comment_draft": request.session.pop(f"comment-draft-{page.submission.pk}", ""),
+            "review_flags": review_flag_lines(request.user, page.submission),
         },
     )
 
@@ -163,8 +165,10 @@ def paper_pdf(request: HttpRequest, slug: str, number: int) -> FileResponse:
     # submission itself (its chairs) get it while the anonymised copy is being made.
     if not stored.reviewer_copy and not can(request.user, "submissions.view", page.submission):
         raise Http404("The anonymised copy is not ready yet; try again in a minute.")
-    own = page.own or own_assignment(request.user, page.submission, Role.AREA_CHAIR)
-    if own is not None and page.workshop.review_copy_canary and stored.reviewer_copy:
+    own = None
+    if page.workshop.review_copy_canary and stored.reviewer_copy:
+        own = page.own or own_assignment(request.user, page.submission, Role.AREA_CHAIR)
+    if own is not None:
         copy = review_copy_for(own)
         if copy is None:
             response = HttpResponse(

@@ -211,6 +211,13 @@ def test_only_the_chairs_see_a_flag(world, client):
         assert not can(person, "reviews.view_review_flags", workshop)
         assert review_flags_for(person, [paper]) == {}
 
+    # The chair's view of the paper's page shows it, with a link to the source's paper.
+    client.force_login(chair)
+    html = client.get(reverse("reviews:paper", args=[workshop.slug, paper.number])).content
+    source_number = source.assignment.submission.number
+    assert f"Reviewer A: near copy of #{source_number} Reviewer A" in html.decode()
+    assert 'class="review-flags"' in html.decode()
+
     # The pages the reviewer and the author open say nothing of it.
     markers = ("near copy", "near_copy", "Near copy", "flagged", "review-flag")
     for person, url in (
@@ -243,7 +250,7 @@ def test_the_chairs_desk_shows_the_flag_with_a_link_to_the_source_and_the_csv_ca
     label = f"Reviewer A: near copy of #{source_paper.number} Reviewer A"
     assert label in html
     source_url = reverse("reviews:paper", args=[workshop.slug, source_paper.number])
-    assert f'href="{source_url}#reviews"' in html
+    assert f'href="{source_url}#reviews-h"' in html
 
     export = client.get(reverse("admin:reviews_decisions_export") + f"?workshop={workshop.pk}")
     text = b"".join(export.streaming_content if export.streaming else [export.content]).decode()
