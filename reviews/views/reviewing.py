@@ -35,6 +35,7 @@ from ..models import (
 from ..models.reviewing import CommentAudience
 from ..permissions import own_assignment
 from ..selectors.committee import workshop_for_reviewing
+from ..selectors.flags import review_flag_lines
 from ..selectors.reviewing import (
     CONSOLE_FILTERS,
     NotVisible,
@@ -144,6 +145,7 @@ def paper(request: HttpRequest, slug: str, number: int) -> HttpResponse:
             "form_values": typed,
             "conflict": conflict,
             "comment_draft": request.session.pop(f"comment-draft-{page.submission.pk}", ""),
+            "review_flags": review_flag_lines(request.user, page.submission),
         },
     )
 
