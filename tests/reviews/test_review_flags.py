@@ -20,10 +20,14 @@ from reviews.services.reviewing import (
     review_import_write,
     review_submit,
 )
+from submissions.models import Submission
 from tests.factories import AssignmentFactory, SubmissionFactory, WorkshopFactory, make_chair
 from tests.workshop.admin_world import form_data
-from workshop.models import Activity
-from workshop.policy import can
+from transfer.archive import _models as archive_models
+from transfer.archive import archive_export, archive_restore, archive_rows
+from transfer.report import Report
+from workshop.models import Activity, User
+from workshop.policy import SYSTEM, can
 
 pytestmark = pytest.mark.django_db
 
@@ -319,3 +323,28 @@ def test_a_bulk_import_flags_the_later_of_two_copies_and_a_copy_of_an_earlier_re
     assert by_review[reviews[1].pk].matched_review_id == reviews[0].pk
     assert by_review[reviews[2].pk].matched_review_id == earlier.pk
     assert ReviewSignature.objects.filter(workshop=workshop).count() == 5
+
+
+def test_flags_and_signatures_travel_in_the_archive(world):
+    workshop, _ = world
+    submit(paper_with_reviewer(workshop), honest(16))
+    copy = submit(paper_with_reviewer(workshop), honest(16))
+    assert ReviewFlag.objects.filter(review=copy).exists()
+    before = archive_rows(workshop)
+    assert before["reviews.ReviewFlag"] and before["reviews.ReviewBand"]
+    data = archive_export(workshop=workshop)
+    emails = [row["email"] for row in before["workshop.User"]]
+    Submission.objects.filter(workshop=workshop).update(paper=None)
+    for _, model, path in reversed(archive_models()):
+        model.objects.filter(**{path: workshop.pk}).delete()
+    User.objects.filter(email__in=emails).delete()
+    report = Report()
+    restored = archive_restore(actor=SYSTEM, data=data, report=report)
+    assert report.ok, report.errors
+    after = archive_rows(restored)
+    for label in ("reviews.ReviewFlag", "reviews.ReviewSignature", "reviews.ReviewBand"):
+        assert after[label] == before[label], label
+    flag = ReviewFlag.objects.get(submission__workshop=restored)
+    assert flag.kind == FlagKind.NEAR_COPY
+    assert flag.matched_review.assignment.submission.workshop == restored
+    assert flag.review.assignment.submission.workshop == restored
