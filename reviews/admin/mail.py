@@ -23,6 +23,7 @@ from django.urls import path, reverse
 from workshop.errors import ServiceError
 from workshop.models import Workshop
 from workshop.plurals import counted
+from workshop.validators import OneLineInputs
 
 from ..selectors.mail import CAMPAIGN_KIND, RecipientKind, mail_campaigns
 from ..services import mail as mail_services
@@ -32,7 +33,7 @@ DESK_FILTERS = ("topic", "type", "decision", "status")
 LISTED = 200  # recipients listed on the page (the count and the preview cover all)
 
 
-class MailComposeForm(forms.Form):
+class MailComposeForm(OneLineInputs, forms.Form):
     recipients = forms.ChoiceField(
         label="Send to", choices=RecipientKind.choices, initial=RecipientKind.CONTACT_AUTHORS
     )
