@@ -66,7 +66,15 @@ def from_wall(value: dt.datetime, name: str | None) -> dt.datetime:
     wall = value.replace(tzinfo=None, microsecond=0)
     first = wall.replace(tzinfo=zone, fold=0)
     second = wall.replace(tzinfo=zone, fold=1)
-    if first.astimezone(dt.UTC).astimezone(zone).replace(tzinfo=None) != wall:
+    try:
+        instant = first.astimezone(dt.UTC)
+        back = instant.astimezone(zone).replace(tzinfo=None)
+    except OverflowError:  # 31 Dec 9999 in AoE is in the year 10000 in UTC
+        raise ValidationError(
+            f"{wall:%Y-%m-%d %H:%M} is out of range: give a date before the year 9999.",
+            code="out_of_range",
+        ) from None
+    if back != wall:
         raise ValidationError(
             f"{wall:%-d %b %Y %H:%M} does not exist in {name}: the clocks skip it.",
             code="nonexistent_time",
@@ -77,4 +85,4 @@ def from_wall(value: dt.datetime, name: str | None) -> dt.datetime:
             "choose a time an hour earlier or later.",
             code="ambiguous_time",
         )
-    return first.astimezone(dt.UTC)
+    return instant

@@ -190,3 +190,10 @@ def test_the_api_keeps_iso_instants_and_validates_the_zone(client, workshop):
     workshop.refresh_from_db()
     assert workshop.paper_deadline == at("2027-03-02 11:59")
     assert workshop.deadline_timezone == "Europe/Vienna"
+
+
+def test_a_date_whose_utc_instant_would_leave_the_calendar_is_a_form_error():
+    """31 Dec 9999 23:59 AoE is in the year 10000 in UTC: a clear refusal, not a 500 (the
+    form fuzzer found it)."""
+    with pytest.raises(ValidationError, match="out of range"):
+        from_wall(dt.datetime(9999, 12, 31, 23, 59), "AoE")
