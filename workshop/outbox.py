@@ -231,9 +231,10 @@ NON_ESSENTIAL = {
     "author_response_notice": "Author responses to your reviews",
     "check_findings": "What the automatic PDF checks found (chairs)",
     "public_comments_held": "Public comments waiting for moderation (chairs)",
+    "review_flag_found": "Reviews flagged as copied, too short or following a canary (chairs)",
 }
 # Kinds that go to the daily digest unless the user chose a mail each time.
-DIGEST_BY_DEFAULT = {"check_findings"}
+DIGEST_BY_DEFAULT = {"check_findings", "review_flag_found"}
 
 
 def notification_mode(user: User | None, template: str) -> str:

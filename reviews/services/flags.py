@@ -16,9 +16,11 @@ from django.db import IntegrityError, transaction
 
 from submissions.models import Submission
 from workshop.activity import activity_record
+from workshop.outbox import chairs_mail_queue
 from workshop.policy import SYSTEM
 
 from ..models import Comment, FlagKind, Review, ReviewFlag
+from ..selectors.flags import flag_label
 
 
 @transaction.atomic
@@ -39,8 +41,10 @@ def review_flag_raise(
     to date, and `created` False. The caller has checked nothing about the actor's rights:
     flags are raised by the system's own checks, never by a person's request.
 
-    Side effects: the flag; one `review.flag` activity entry (the system as actor, hidden
-    from the authors) when the flag is new. No mail, and nothing the reviewer can read.
+    Side effects, when the flag is new: the flag; one `review.flag` activity entry (the
+    system as actor, hidden from the authors); one finding to each chair
+    (`review_flag_found`, in their daily digest unless they chose a mail each time).
+    Nothing the reviewer or the authors can read.
     """
     if (review is None) == (comment is None):
         raise ValueError("A flag concerns exactly one review or one comment.")
@@ -74,5 +78,12 @@ def review_flag_raise(
         summary=f"#{submission.number}: {flag.get_kind_display()}",
         after={"kind": kind, **detail},
         authors_see=False,
+    )
+    chairs_mail_queue(
+        workshop=submission.workshop,
+        key=f"review_flag:{flag.pk}",
+        template="review_flag_found",
+        context={"submission": submission, "what": flag_label(flag)},
+        target=submission,
     )
     return flag, True

@@ -369,6 +369,32 @@ def test_copy_trace_without_the_metadata_uses_the_text_layer(client, canaries, t
     assert "Reviewer B of #1" in out and "text-layer reference" in out
 
 
+@pytest.mark.parametrize(
+    "device", [["-sDEVICE=pdfwrite"], ["-sDEVICE=pdfwrite", "-dPDFSETTINGS=/printer"]]
+)
+def test_copy_trace_names_the_reviewer_of_a_copy_printed_to_pdf_by_ghostscript(
+    client, canaries, tmp_path, device
+):
+    """A real PDF printer: Ghostscript's pdfwrite (what "Print to PDF" uses on many
+    systems) rewrites the whole file. Its metadata does not survive; the text layer does,
+    invisible text included, so the reviewer is still named."""
+    if shutil.which("gs") is None:
+        pytest.skip("gs (ghostscript) is not installed on this machine")
+    world = canaries
+    leaked = tmp_path / "leaked.pdf"
+    leaked.write_bytes(download(client, world, "R2-draft"))
+    printed = tmp_path / "printed.pdf"
+    subprocess.run(
+        ["gs", "-q", "-dBATCH", "-dNOPAUSE", "-dSAFER", *device, f"-sOutputFile={printed}",
+         str(leaked)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    assert printed.read_bytes() != leaked.read_bytes()
+    out = trace(printed)
+    assert "Reviewer B of #1" in out and "ZQREVIEWER2NAME" in out
+    assert "ZQREVIEWER1NAME" not in out
+
+
 def test_copy_trace_of_a_pdf_that_is_no_copy_says_so(canaries, tmp_path):
     path = tmp_path / "other.pdf"
     path.write_bytes(p_pdf().read())

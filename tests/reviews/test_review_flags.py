@@ -348,3 +348,27 @@ def test_flags_and_signatures_travel_in_the_archive(world):
     assert flag.kind == FlagKind.NEAR_COPY
     assert flag.matched_review.assignment.submission.workshop == restored
     assert flag.review.assignment.submission.workshop == restored
+
+
+def test_the_chairs_find_a_new_flag_in_their_digest_and_nobody_else_is_told(world):
+    """The issue's "a finding in the digest": one chairs' notice per new flag, waiting for
+    their daily digest by default; none for the reviewer or the authors, none again when
+    the same finding is raised twice."""
+    from workshop.models import MailStatus, OutgoingMail
+
+    workshop, chair = world
+    first = paper_with_reviewer(workshop)
+    submit(first, honest(7))
+    second = paper_with_reviewer(workshop)
+    copy = submit(second, honest(7))
+    assert ReviewFlag.objects.filter(review=copy, kind=FlagKind.NEAR_COPY).exists()
+    notices = OutgoingMail.objects.filter(kind="review_flag_found")
+    assert [(m.to, m.status) for m in notices] == [(chair.email, MailStatus.DIGEST)]
+    notice = notices.get()
+    assert f"#{second.submission.number}" in notice.subject
+    assert "near copy of" in notice.body_text and "Reviewer A" in notice.body_text
+    reviewers = {first.reviewer.email, second.reviewer.email}
+    authors = set(second.submission.authors.values_list("email", flat=True))
+    assert not OutgoingMail.objects.filter(to__in=reviewers | authors, kind="review_flag_found")
+    submit(second, honest(7))  # the same finding again: no second notice
+    assert OutgoingMail.objects.filter(kind="review_flag_found").count() == 1
