@@ -119,11 +119,11 @@ class MailComposeViews:
 
     def _mail_draft(self, request: HttpRequest, workshop: Workshop, form: MailComposeForm,
                     condition: Any) -> mail_services.CampaignDraft | None:  # fmt: skip
-        data = form.cleaned_data
+        data = form.cleaned_data  # a field refused by `_mail_hold` has left it: preview empty
         try:
             return mail_services.mail_campaign_compose(
                 workshop=workshop, actor=request.user, kind=data["recipients"],
-                subject=data["subject"], body=data["body"], condition=condition,
+                subject=data.get("subject", ""), body=data.get("body", ""), condition=condition,
             )  # fmt: skip
         except ServiceError as exc:
             form.add_error(None, exc.message)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from reviews.tasks import matching_run_task, reminders_tick
+from reviews.tasks import matching_run_task, reminders_tick, review_copy_make_task
 from submissions.tasks import (
     pending_checks_sweep,
     proceedings_build_task,
@@ -22,6 +22,7 @@ EXPECTED = {
     reminders_tick: "mail",
     submission_file_check_task: "checks",
     pending_checks_sweep: "checks",
+    review_copy_make_task: "checks",
     matching_run_task: "matching",
     proceedings_build_task: "celery",
 }
