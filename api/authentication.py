@@ -9,6 +9,7 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
 from .models import ApiToken, secret_hash
+from .services import token_used
 
 # last_used_at is a hint for the owner, not an audit trail: one write a minute at most.
 LAST_USED_RESOLUTION = dt.timedelta(minutes=1)
@@ -40,7 +41,7 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
         if token.expires_at <= now:
             raise exceptions.AuthenticationFailed("This token has expired.")
         if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
-            ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+            token_used(token=token, now=now)
         # The token's workshops, fetched once: every object outside them is "not found".
         token.workshop_ids = frozenset(token.workshops.values_list("pk", flat=True))
         return token.user, token

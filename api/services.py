@@ -98,3 +98,10 @@ def token_revoke(*, user: User, token_id: int) -> ApiToken:
         summary=f"API token {token.name!r} revoked",
     )
     return token
+
+
+def token_used(*, token: ApiToken, now: dt.datetime) -> None:
+    """Note when a token was last used (at most once per `LAST_USED_RESOLUTION`, which
+    the caller checks): the token page shows it, so a forgotten token is found."""
+    ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    token.last_used_at = now

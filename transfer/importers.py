@@ -31,7 +31,6 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import ngettext
 
 from reviews.models import (
-    AffinityScore,
     Assignment,
     ConflictOverride,
     Decision,
@@ -48,11 +47,15 @@ from reviews.services.decisions import (
     decision_record,
     default_categories_create,
 )
-from reviews.services.imports import conflict_overrides_import_write_many
+from reviews.services.imports import (
+    affinity_score_import_write,
+    conflict_overrides_import_write_many,
+)
 from reviews.services.reviewing import review_import_write, review_question_import
 from submissions.filechecks.errors import FileCheckError
-from submissions.models import Authorship, FileKind, Submission
+from submissions.models import FileKind, Submission
 from submissions.services.files import submission_file_write
+from submissions.services.imports import submission_import_update
 from workshop.activity import activity_record
 from workshop.errors import ServiceError
 from workshop.models import Membership, Role, User, Workshop
@@ -87,6 +90,7 @@ from .sources import (
     SourceKind,
     source_object_id,
     source_record_write,
+    source_records_data_write,
     source_records_write_many,
 )
 
@@ -508,10 +512,9 @@ class Applier:
             kept.data = {k: v for k, v in kept.data.items() if k != PENDING} | (
                 {PENDING: left} if left else {}
             )
-            kept.imported_at = timezone.now()
         assert self.chair is not None
         conflict_overrides_import_write_many(workshop=self.workshop, chair=self.chair, items=items)
-        SourceRecord.objects.bulk_update(waiting, ["data", "imported_at"], batch_size=1000)
+        source_records_data_write(waiting)
 
     def paper_update(
         self,
@@ -523,54 +526,27 @@ class Applier:
         """A paper imported before, imported again: what changed is written (one activity
         entry naming the fields), what did not is left alone; the same file twice changes
         nothing."""
-        submission = Submission.objects.select_for_update().get(pk=submission_id)
-        changed = []
-        for name, value in (
-            ("title", record.title[:300]),
-            ("abstract", record.abstract),
-            ("keywords", record.keywords[:300]),
-        ):
-            if getattr(submission, name) != value:
-                setattr(submission, name, value)
-                changed.append(name)
+        submission = Submission.objects.select_related("workshop").get(pk=submission_id)
         unknown = [t for t in record.topics if t.lower() not in topics]
         if unknown:
             raise ServiceError(
                 f"{ngettext('Unknown topic', 'Unknown topics', len(unknown))}: "
                 f"{', '.join(unknown)}."
             )
-        chosen = [topics[t.lower()] for t in record.topics]
-        if (submission.primary_topic_id, {t.pk for t in chosen[1:]}) != (
-            chosen[0].pk if chosen else None,
-            set(submission.secondary_topics.values_list("pk", flat=True)),
-        ):
-            submission.primary_topic = chosen[0] if chosen else None
-            submission.secondary_topics.set(chosen[1:])
-            changed.append("topics")
-        now_authors = [
-            (a.name[:200], a.email, a.affiliation[:200], a.contact) for a in record.authors
-        ]
-        was_authors = list(
-            submission.authors.order_by("position").values_list(
-                "name", "email", "affiliation", "is_contact"
-            )
+        changed = submission_import_update(
+            submission=submission,
+            chair=self.chair,
+            source=self.fmt,
+            title=record.title[:300],
+            abstract=record.abstract,
+            keywords=record.keywords[:300],
+            topics=[topics[t.lower()] for t in record.topics],
+            authors=[
+                (a.name[:200], a.email, a.affiliation[:200], a.contact) for a in record.authors
+            ],
         )
-        if now_authors != was_authors:
-            submission.authors.all().delete()
-            Authorship.objects.bulk_create(
-                Authorship(submission=submission, position=i, name=n, email=e, affiliation=f,
-                           is_contact=c)
-                for i, (n, e, f, c) in enumerate(now_authors, start=1)
-            )  # fmt: skip
-            changed.append("authors")
         if changed:
-            submission.full_clean(exclude=["paper", "supplementary", "camera_ready"])
-            submission.save()
-            activity_record(
-                actor=self.chair, action="submission.import_update", target=submission,
-                workshop=self.workshop,
-                summary=f"#{submission.number} updated from {self.fmt}: {', '.join(changed)}",
-            )  # fmt: skip
+            submission.refresh_from_db()
             self.report.change(
                 record.line, "paper.update", f"#{record.number}: {', '.join(changed)}"
             )
@@ -1118,12 +1094,12 @@ class Applier:
             )
         if submission is None or user is None:
             return
-        AffinityScore.objects.update_or_create(
+        affinity_score_import_write(
             workshop=self.workshop,
+            chair=self.chair,
             submission=submission,
             user=user,
-            source="openreview",
-            defaults={"score": record.score},
+            score=record.score,
         )
         self.report.change(record.line, "affinity.set", f"#{submission.number} / {record.email}")
 

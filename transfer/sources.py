@@ -6,6 +6,7 @@ from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.utils import timezone
 
 from workshop.models import Workshop
 
@@ -101,3 +102,12 @@ def source_records_write_many(
         update_fields=["content_type", "object_id", "data", "imported_at"],
         batch_size=1000,
     )
+
+
+def source_records_data_write(records: list[SourceRecord]) -> None:
+    """Store the changed `data` of records read before (what a later import took from
+    them, e.g. the conflicts it has now set), in one update per thousand."""
+    now = timezone.now()
+    for record in records:
+        record.imported_at = now
+    SourceRecord.objects.bulk_update(records, ["data", "imported_at"], batch_size=1000)

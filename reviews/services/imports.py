@@ -30,6 +30,7 @@ from workshop.models import Activity, Role, User, Workshop
 from workshop.policy import can
 
 from ..models import (
+    AffinityScore,
     Answer,
     Assignment,
     ConflictOverride,
@@ -356,3 +357,25 @@ def decisions_import_write_many(
         batch_size=BATCH,
     )
     return decisions
+
+
+def affinity_score_import_write(
+    *,
+    workshop: Workshop,
+    chair: User,
+    submission: Submission,
+    user: User,
+    score: float,
+    source: str = "openreview",
+) -> AffinityScore:
+    """Store one imported affinity of `user` for `submission` (another system's matching
+    data, read by the matching engine as its `imported` affinity): asks `workshop.manage`;
+    the same pair imported again keeps the latest score. No activity entry per score: the
+    import's own entry counts them."""
+    if not can(chair, "workshop.manage", workshop) or submission.workshop_id != workshop.pk:
+        raise NotAllowed("Only the chairs import affinity scores for their papers.")
+    affinity, _ = AffinityScore.objects.update_or_create(
+        workshop=workshop, submission=submission, user=user, source=source,
+        defaults={"score": score},
+    )  # fmt: skip
+    return affinity

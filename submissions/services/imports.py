@@ -19,6 +19,7 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 
+from workshop.activity import activity_record
 from workshop.errors import ServiceError
 from workshop.models import Topic, User, Workshop
 from workshop.policy import require
@@ -150,3 +151,62 @@ def submissions_import_write_many(
             author.submission = paper.submission
     Authorship.objects.bulk_create((a for p in papers for a in p.authors), batch_size=BATCH)
     return submissions
+
+
+@transaction.atomic
+def submission_import_update(
+    *,
+    submission: Submission,
+    chair: User,
+    source: str,
+    title: str,
+    abstract: str,
+    keywords: str,
+    topics: list[Topic],
+    authors: list[tuple[str, str, str, bool]],
+) -> list[str]:
+    """A paper imported before, imported again from `source`: write what changed (the
+    title, abstract, keywords, topics (the first is the primary) and the authors as
+    (name, e-mail, affiliation, contact) in order), and return the names of the changed
+    fields. Asks `workshop.manage`. Side effects: when something changed, one
+    `submission.import_update` activity entry naming the fields; nothing otherwise, so the
+    same file twice changes nothing."""
+    workshop = submission.workshop
+    require(chair, "workshop.manage", workshop, message="Only the chairs import papers.")
+    submission = Submission.objects.select_for_update().get(pk=submission.pk)
+    changed = []
+    for name, value in (("title", title), ("abstract", abstract), ("keywords", keywords)):
+        if getattr(submission, name) != value:
+            setattr(submission, name, value)
+            changed.append(name)
+    primary = topics[0] if topics else None
+    secondary = {t.pk for t in topics[1:]}
+    if (submission.primary_topic_id, secondary) != (
+        primary.pk if primary else None,
+        set(submission.secondary_topics.values_list("pk", flat=True)),
+    ):
+        submission.primary_topic = primary
+        submission.secondary_topics.set(topics[1:])
+        changed.append("topics")
+    was = list(
+        submission.authors.order_by("position").values_list(
+            "name", "email", "affiliation", "is_contact"
+        )
+    )
+    if authors != was:
+        submission.authors.all().delete()
+        Authorship.objects.bulk_create(
+            Authorship(submission=submission, position=i, name=n, email=e, affiliation=f,
+                       is_contact=c)
+            for i, (n, e, f, c) in enumerate(authors, start=1)
+        )  # fmt: skip
+        changed.append("authors")
+    if changed:
+        submission.full_clean(exclude=["paper", "supplementary", "camera_ready"])
+        submission.save()
+        activity_record(
+            actor=chair, action="submission.import_update", target=submission,
+            workshop=workshop,
+            summary=f"#{submission.number} updated from {source}: {', '.join(changed)}",
+        )  # fmt: skip
+    return changed
