@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import admin, messages
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
@@ -14,7 +14,7 @@ from workshop.policy import can
 from workshop.validators import whole_number
 
 from . import services
-from .exporters import EXPORTS
+from .exporters import export_download
 from .forms import ExportForm, ImportForm, RestoreForm
 from .models import JobKind, JobStatus, SourceRecord, TransferJob
 
@@ -182,15 +182,7 @@ class TransferJobAdmin(ChairScopedAdmin):
             or not can(request.user, "transfer.export", job.workshop)
         ):
             raise Http404("No export here.")
-        suffix = EXPORTS.get(job.format, EXPORTS["archive"])[2]
-        response = FileResponse(
-            job.result.open("rb"),
-            as_attachment=True,
-            filename=f"{job.workshop.slug}-{suffix}",
-            content_type="application/json" if suffix.endswith(".json") else "application/zip",
-        )
-        response["X-Content-Type-Options"] = "nosniff"
-        return response
+        return export_download(job)
 
 
 @admin.register(SourceRecord)

@@ -232,3 +232,21 @@ EXPORTS: dict[str, tuple[str, Exporter, str]] = {
 
 def export_choices() -> list[tuple[str, str]]:
     return [(key, label) for key, (label, _, _) in EXPORTS.items()]
+
+
+def export_download(job: Any) -> Any:
+    """The finished export job's file as a download, named by its workshop and format
+    (`slug-openreview.json`, `slug-easychair.zip`, ...), for the admin and the API alike:
+    never sniffed, never cached (it holds the workshop's reviews)."""
+    from django.http import FileResponse
+
+    suffix = EXPORTS.get(job.format, EXPORTS["archive"])[2]
+    response = FileResponse(
+        job.result.open("rb"),
+        as_attachment=True,
+        filename=f"{job.workshop.slug}-{suffix}",
+        content_type="application/json" if suffix.endswith(".json") else "application/zip",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import FileResponse
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -19,7 +18,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from transfer import services
-from transfer.exporters import EXPORTS, export_choices
+from transfer.exporters import export_choices, export_download
 from transfer.importers import format_choices
 from transfer.models import JobKind, JobStatus, TransferJob
 from workshop.errors import NotFound
@@ -342,13 +341,4 @@ class ExportDownload(TransferView):
             raise services.JobNotFinished(
                 f"The export is still running ({percent}%): download it once its status is done."
             )
-        suffix = EXPORTS.get(job.format, EXPORTS[services.EXPORT_FORMAT])[2]
-        response = FileResponse(
-            job.result.open("rb"),
-            as_attachment=True,
-            filename=f"{job.workshop.slug}-{suffix}",
-            content_type="application/json" if suffix.endswith(".json") else "application/zip",
-        )
-        response["X-Content-Type-Options"] = "nosniff"
-        response["Cache-Control"] = "private, no-store"
-        return response
+        return export_download(job)
