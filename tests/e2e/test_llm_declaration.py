@@ -6,7 +6,6 @@ the review is submitted; the chairs read the answer on the paper's page."""
 from __future__ import annotations
 
 import re
-import time
 
 import pytest
 from playwright.sync_api import expect
@@ -44,10 +43,12 @@ def test_a_reviewer_declares_her_llm_use_and_the_chair_reads_it(
     expect(question).to_contain_text("provided you say how you used one")
 
     # The answer is autosaved with the draft (no click on a save button).
-    question.get_by_role("radio", name="Yes, beyond language editing").check()
-    deadline = time.monotonic() + 12
-    while getattr(_review(assignment), "llm_use", "") != "yes" and time.monotonic() < deadline:
-        page.wait_for_timeout(250)
+    # Waits for the event (the autosave's answer), not for a clock.
+    with page.expect_response(
+        lambda r: r.url.endswith("/autosave/") and r.request.method == "POST" and r.ok,
+        timeout=15_000,
+    ):
+        question.get_by_role("radio", name="Yes, beyond language editing").check()
     assert _review(assignment).llm_use == "yes"
 
     main.get_by_role("textbox", name=re.compile("^Summary")).fill("A careful audit.")
