@@ -6,7 +6,6 @@ then sees the other review under its pseudonym and joins the discussion."""
 from __future__ import annotations
 
 import re
-import time
 
 import pytest
 from playwright.sync_api import expect
@@ -153,14 +152,17 @@ def _type_while_offline_and_reload(page, artifacts_dir, assignment) -> tuple:
     url = page.url
     page.goto("about:blank")
     page.unroute("**/autosave/")
-    # Every message the save state shows, kept (a busy machine may show the next one,
-    # e.g. the answer of the restored text's save, before a check reads the first).
+    # Every text the save state is given, kept from the document's start: the editor may set
+    # several in one task (the restore note, then "Saving…") before DOMContentLoaded, so the
+    # mutation records' added nodes are read, not the element's text at some later moment.
     page.add_init_script(
-        "document.addEventListener('DOMContentLoaded', () => {"
-        " const el = document.getElementById('save-state'); window.__states = [];"
-        " if (!el) return; window.__states.push(el.textContent);"
-        " new MutationObserver(() => window.__states.push(el.textContent))"
-        ".observe(el, {childList: true, characterData: true, subtree: true}); });"
+        "window.__states = [];"
+        " new MutationObserver((records) => { for (const r of records) {"
+        "   const el = r.target.nodeType === 1 ? r.target : r.target.parentElement;"
+        "   if (!el || el.id !== 'save-state') continue;"
+        "   if (r.type === 'characterData') window.__states.push(r.target.textContent);"
+        "   r.addedNodes.forEach((n) => window.__states.push(n.textContent)); } })"
+        ".observe(document, {childList: true, characterData: true, subtree: true});"
     )
     page.goto(url)
     expect(strengths).to_have_value(text)  # restored from this browser
@@ -178,13 +180,16 @@ def test_text_typed_while_offline_is_kept_in_the_browser_and_restored(
     page.wait_for_function(
         "() => (window.__states || []).some(s => s.includes('Restored text you typed'))"
     )
-    # Any further keystroke saves the restored text with it.
+    # Any further keystroke saves the restored text with it: the autosave that carries the
+    # whole text is awaited (an event, not a clock), then the stored answer read once.
     strengths.press("End")
-    strengths.press_sequentially(" More.")
+    with page.expect_response(
+        lambda r: r.url.endswith("/autosave/") and f"{text} More." in (r.request.post_data or ""),
+        timeout=15_000,
+    ) as answer:
+        strengths.press_sequentially(" More.")
+    assert answer.value.ok
     expect(state).to_contain_text("Draft saved at", timeout=12_000)
-    deadline = time.monotonic() + 12
-    while _answer(assignment, "Strengths") != f"{text} More." and time.monotonic() < deadline:
-        page.wait_for_timeout(250)
     assert _answer(assignment, "Strengths") == f"{text} More."
 
 
