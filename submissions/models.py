@@ -383,3 +383,21 @@ class ProceedingsBundle(models.Model):
 
     def __str__(self) -> str:
         return f"Proceedings of {self.workshop} ({self.created_at:%Y-%m-%d %H:%M})"
+
+
+# The chairs' custom questions and their answers (issue 27) live in their own module.
+from .models_fields import (  # noqa: E402
+    FieldKind,
+    FieldMilestone,
+    FieldVisibility,
+    SubmissionField,
+    SubmissionFieldValue,
+)
+
+__all__ = [
+    "FieldKind",
+    "FieldMilestone",
+    "FieldVisibility",
+    "SubmissionField",
+    "SubmissionFieldValue",
+]
