@@ -1,6 +1,6 @@
 """Models of the reviews app, by subject (one module each)."""
 
-from .assignment import Assignment, MatchingRun, MatchMode, RunStatus
+from .assignment import EXTERNAL, Assignment, MatchingRun, MatchMode, RunStatus
 from .committee import (
     POSITIVE_BIDS,
     Bid,
@@ -25,9 +25,18 @@ from .decisions import (
     Outcome,
     SavedSearch,
 )
+from .external import (
+    ExternalCounting,
+    ExternalPolicy,
+    ExternalReviewRequest,
+    ExternalReviewSettings,
+    ExternalStatus,
+    counting_assignments,
+)
 from .expertise import AffinityScore, Publication, PublicationSource
 from .flags import FlagKind, ReviewBand, ReviewFlag, ReviewSignature
 from .public import PublicComment, PublicCommentStatus
+from .ratings import RatingSettings, ReviewRating
 from .reviewing import (
     Answer,
     Comment,
@@ -41,9 +50,18 @@ from .reviewing import (
     ReviewStatus,
     ReviewVersion,
 )
+from .rounds import PaperRound, ResponseRound, ReviewRound
 from .scores import PaperScore
+from .tags import PaperTag, PaperVote, TagVisibility, Vote, VoteKind
 
 __all__ = [
+    "EXTERNAL",
+    "ExternalCounting",
+    "ExternalPolicy",
+    "ExternalReviewRequest",
+    "ExternalReviewSettings",
+    "ExternalStatus",
+    "counting_assignments",
     "POSITIVE_BIDS",
     "AffinityScore",
     "Answer",
@@ -68,25 +86,35 @@ __all__ = [
     "MetaRecommendation",
     "MetaReview",
     "Outcome",
+    "PaperRound",
     "PaperScore",
+    "PaperTag",
+    "PaperVote",
     "PublicComment",
     "PublicCommentStatus",
     "Publication",
     "PublicationSource",
     "QuestionKind",
     "QuestionVisibility",
+    "RatingSettings",
     "Review",
     "ReviewBand",
     "ReviewCopy",
     "ReviewFlag",
+    "ResponseRound",
     "ReviewQuestion",
+    "ReviewRound",
+    "ReviewRating",
     "ReviewSignature",
     "ReviewStatus",
     "ReviewVersion",
     "ReviewerProfile",
     "RunStatus",
     "SavedSearch",
+    "TagVisibility",
     "TopicExpertise",
+    "Vote",
+    "VoteKind",
     "new_token",
     "token_hash",
 ]
