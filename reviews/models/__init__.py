@@ -33,7 +33,7 @@ from .external import (
     ExternalStatus,
     counting_assignments,
 )
-from .expertise import AffinityScore, Publication, PublicationSource
+from .expertise import AffinityScore, Publication, PublicationSource, TextEmbedding
 from .flags import FlagKind, ReviewBand, ReviewFlag, ReviewSignature
 from .public import PublicComment, PublicCommentStatus
 from .ratings import RatingSettings, ReviewRating
@@ -112,6 +112,7 @@ __all__ = [
     "RunStatus",
     "SavedSearch",
     "TagVisibility",
+    "TextEmbedding",
     "TopicExpertise",
     "Vote",
     "VoteKind",

@@ -111,3 +111,25 @@ class AffinityScore(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} / {self.submission}: {self.score}"
+
+
+class TextEmbedding(models.Model):
+    """The vector one embedding model gives one exact text (a paper's title and abstract, a
+    publication, a profile's free text), computed once and read by the bidding list and the
+    matching build alike. Keyed by the SHA-256 of the text's UTF-8 bytes and the model's
+    name, so an edited text or another model is a new row and an unchanged one is reused
+    across papers, reviewers and workshops. The vector is stored as float32 bytes."""
+
+    text_hash = models.CharField(max_length=64)
+    model = models.CharField(max_length=200)
+    dimension = models.PositiveIntegerField()
+    vector = models.BinaryField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["text_hash", "model"], name="text_embedding_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.model}: {self.text_hash[:12]} ({self.dimension})"
