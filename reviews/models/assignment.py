@@ -8,6 +8,9 @@ from django.db import models
 from submissions.models import Submission
 from workshop.models import Role, Workshop
 
+# The role of an external reviewer's assignment (issue 28): one paper, no membership.
+EXTERNAL = "external"
+
 
 class Assignment(models.Model):
     """A reviewer (or area chair) assigned to a paper.
@@ -22,7 +25,11 @@ class Assignment(models.Model):
     )
     role = models.CharField(
         max_length=20,
-        choices=[(Role.REVIEWER, Role.REVIEWER.label), (Role.AREA_CHAIR, Role.AREA_CHAIR.label)],
+        choices=[
+            (Role.REVIEWER, Role.REVIEWER.label),
+            (Role.AREA_CHAIR, Role.AREA_CHAIR.label),
+            (EXTERNAL, "External reviewer"),
+        ],
         default=Role.REVIEWER,
     )
     locked = models.BooleanField(default=False, help_text="Kept by every matching run.")
@@ -52,6 +59,8 @@ class Assignment(models.Model):
     def display_name(self) -> str:
         if self.role == Role.AREA_CHAIR:
             return "Area chair"
+        if self.role == EXTERNAL:
+            return f"External reviewer {self.pseudonym}".rstrip()
         return f"Reviewer {self.pseudonym}" if self.pseudonym else "Reviewer"
 
 
