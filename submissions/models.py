@@ -14,6 +14,8 @@ from django.db.models import Q
 
 from workshop.models import Activity, Topic, Workshop
 
+from .identity import initial_key, normalise, organisation_domain
+
 
 class SubmissionType(models.Model):
     """A kind of paper a workshop accepts, each with its own page limit."""
@@ -21,6 +23,10 @@ class SubmissionType(models.Model):
     workshop = models.ForeignKey(
         Workshop, on_delete=models.CASCADE, related_name="submission_types"
     )
+    track = models.ForeignKey(
+        "workshop.Track", on_delete=models.CASCADE, null=True, blank=True,
+        related_name="submission_types", help_text="Empty: offered in every track.",
+    )  # fmt: skip
     name = models.CharField(max_length=80)
     page_limit = models.PositiveSmallIntegerField(validators=[MinValueValidator(1)])
     camera_ready_page_limit = models.PositiveSmallIntegerField(
@@ -66,6 +72,11 @@ class Submission(models.Model):
     """A paper. `number` is per workshop and is what reviewers see (#1, #2, ...)."""
 
     workshop = models.ForeignKey(Workshop, on_delete=models.CASCADE, related_name="submissions")
+    # The paper's track (issue 27): empty in a workshop without tracks (the whole workshop).
+    track = models.ForeignKey(
+        "workshop.Track", on_delete=models.PROTECT, null=True, blank=True,
+        related_name="submissions",
+    )  # fmt: skip
     number = models.PositiveIntegerField()
     title = models.CharField(max_length=300)
     abstract = models.TextField(
@@ -193,6 +204,15 @@ class Submission(models.Model):
         return [k.strip() for k in self.keywords.split(",") if k.strip()]
 
 
+class AuthorshipQuerySet(models.QuerySet):
+    def bulk_create(self, objs, *args, **kwargs):  # type: ignore[override]
+        """Every writer's rows carry their match keys, however they were built."""
+        objs = list(objs)
+        for obj in objs:
+            obj.refresh_keys()
+        return super().bulk_create(objs, *args, **kwargs)
+
+
 class Authorship(models.Model):
     """One author in the ordered author list. Identity is the email address.
 
@@ -209,6 +229,16 @@ class Authorship(models.Model):
     affiliation = models.CharField(max_length=200, blank=True)
     is_contact = models.BooleanField(default=False)
     added_at = models.DateTimeField(auto_now_add=True)
+    # Match keys (submissions/identity.py), derived from the three fields above on every save
+    # and bulk create: what one reviewer's conflicts are found by, through the indexes.
+    name_key = models.CharField(max_length=200, blank=True, editable=False)
+    initial_key = models.CharField(max_length=200, blank=True, editable=False)
+    affiliation_key = models.CharField(max_length=200, blank=True, editable=False)
+    org_domain = models.CharField(max_length=254, blank=True, editable=False)
+
+    MATCH_KEYS = ("name_key", "initial_key", "affiliation_key", "org_domain")
+
+    objects = AuthorshipQuerySet.as_manager()
 
     class Meta:
         ordering = ["submission", "position", "pk"]
@@ -217,10 +247,28 @@ class Authorship(models.Model):
                 fields=["submission", "email"], condition=~Q(email=""), name="author_unique_email"
             )
         ]
-        indexes = [models.Index(fields=["email"], name="author_email")]
+        indexes = [
+            models.Index(fields=["email"], name="author_email"),
+            models.Index(fields=["name_key"], name="author_name_key"),
+            models.Index(fields=["initial_key"], name="author_initial_key"),
+            models.Index(fields=["org_domain"], name="author_org_domain"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} <{self.email}>"
+
+    def save(self, *args, **kwargs) -> None:
+        self.refresh_keys()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = {*update_fields, *self.MATCH_KEYS}
+        super().save(*args, **kwargs)
+
+    def refresh_keys(self) -> None:
+        self.name_key = normalise(self.name)[:200]
+        self.initial_key = initial_key(self.name)[:200]
+        self.affiliation_key = normalise(self.affiliation)[:200]
+        self.org_domain = organisation_domain(self.email) or ""
 
 
 class FileKind(models.TextChoices):

@@ -4,7 +4,7 @@ Sources (each pair can have several; the reasons are kept for the chairs):
 - authorship: the reviewer is an author (any address on their account). Always, and no
   chair can lift it; a database trigger also refuses such an assignment;
 - domain: an author and the reviewer share an institutional email domain (public mail
-  providers excluded, see data/public_email_domains.txt);
+  providers excluded, see submissions/data/public_email_domains.txt);
 - coauthor: the reviewer co-authors another submission of the workshop with an author;
 - bid: the reviewer marked the paper "in conflict" while bidding;
 - declared: the reviewer named an author (email or name) or an author's institution;
@@ -53,17 +53,15 @@ queries, by indexing authors by email, domain and name instead of looping over a
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import cache
-from pathlib import Path
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.utils import timezone
 
+from submissions.identity import normalise, organisation_domain
 from submissions.models import AuthorConflict, Authorship, Submission, SubmissionStatus
 from workshop.models import User, Workshop
 
@@ -77,31 +75,6 @@ from ..models import (
 )
 
 Pair = tuple[int, int]  # (submission id, user id)
-
-# Second-level labels under which an organisation registers (ox.ac.uk, ethz.ch is 2 labels).
-_SECOND_LEVEL = {"ac", "co", "com", "edu", "gov", "net", "org", "or", "ne", "go"}
-
-
-@cache
-def public_domains() -> frozenset[str]:
-    path = Path(__file__).parent.parent / "data" / "public_email_domains.txt"
-    lines = path.read_text().splitlines()
-    return frozenset(x.strip().lower() for x in lines if x.strip() and not x.startswith("#"))
-
-
-def organisation_domain(email: str) -> str | None:
-    """The registrable domain of an address (cs.ox.ac.uk -> ox.ac.uk), None for webmail."""
-    domain = email.rsplit("@", 1)[-1].lower().strip(".")
-    if domain in public_domains():
-        return None
-    labels = domain.split(".")
-    keep = 3 if len(labels) >= 3 and len(labels[-1]) == 2 and labels[-2] in _SECOND_LEVEL else 2
-    org = ".".join(labels[-keep:])
-    return None if org in public_domains() else org
-
-
-def normalise(text: str) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"[^\w\s]", " ", text.lower())).strip()
 
 
 @dataclass
