@@ -424,3 +424,57 @@ class Activity(Concerning):
     @property
     def actor_label(self) -> str:
         return str(self.actor) if self.actor_id else "system"
+
+
+class Track(models.Model):
+    """A part of a workshop with its own papers, committee and chairs (main, findings,
+    demos). A workshop without tracks is one whole, as before; with tracks, every paper
+    belongs to exactly one, and a track's chairs act on its papers only (`is_track_chair`).
+
+    Its submission types are those pointing at it (`SubmissionType.track`) plus those of no
+    track; its topics are `topics`, or all of the workshop's when it names none.
+    """
+
+    workshop = models.ForeignKey(Workshop, on_delete=models.CASCADE, related_name="tracks")
+    name = models.CharField(max_length=80)
+    slug = models.SlugField(max_length=40, help_text="Short, in URLs and searches: findings")
+    description = models.CharField(max_length=255, blank=True)
+    order = models.PositiveSmallIntegerField(default=0)
+    topics = models.ManyToManyField(
+        Topic, blank=True, related_name="tracks", help_text="Empty: every topic of the workshop."
+    )
+
+    class Meta:
+        ordering = ["workshop", "order", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["workshop", "name"], name="track_unique_name"),
+            models.UniqueConstraint(fields=["workshop", "slug"], name="track_unique_slug"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TrackMember(models.Model):
+    """A role in one track: its chair, an area chair or a reviewer of its committee.
+
+    A track's committee members are also members of the workshop (their reviewer or area
+    chair role there); a track chair is not a chair of the workshop (and gets `is_staff` to
+    enter the chair tools, which then show their track only).
+    """
+
+    track = models.ForeignKey(Track, on_delete=models.CASCADE, related_name="members")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="track_roles")
+    role = models.CharField(max_length=20, choices=Role.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["track", "role", "user"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["track", "user", "role"], name="track_member_unique_role"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.get_role_display()} of {self.track}"
