@@ -8,6 +8,8 @@ from django.db import models
 from submissions.models import Submission
 from workshop.models import Role, Workshop
 
+from .rounds import ReviewRound
+
 # The role of an external reviewer's assignment (issue 28): one paper, no membership.
 EXTERNAL = "external"
 
@@ -36,6 +38,14 @@ class Assignment(models.Model):
     pseudonym = models.CharField(
         max_length=3, blank=True, help_text="Reviewer A, B, ...: stable per paper."
     )
+    round = models.ForeignKey(
+        ReviewRound,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="assignments",
+        help_text="Empty: round 1. A paper sent to a later round is assigned again in it.",
+    )
     declined_at = models.DateTimeField(null=True, blank=True)
     decline_reason = models.TextField(blank=True)
     created_by = models.ForeignKey(
@@ -47,7 +57,9 @@ class Assignment(models.Model):
         ordering = ["submission", "role", "created_at"]
         constraints = [
             models.UniqueConstraint(
-                fields=["submission", "reviewer", "role"], name="assignment_unique"
+                fields=["submission", "reviewer", "role", "round"],
+                name="assignment_unique",
+                nulls_distinct=False,
             )
         ]
         indexes = [models.Index(fields=["reviewer", "role"], name="assignment_reviewer")]

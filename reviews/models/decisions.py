@@ -11,6 +11,7 @@ from submissions.models import Submission
 from workshop.models import Workshop
 
 from .reviewing import Review
+from .rounds import ReviewRound
 
 
 class Outcome(models.TextChoices):
@@ -28,6 +29,16 @@ class DecisionCategory(models.Model):
     name = models.CharField(max_length=80)
     outcome = models.CharField(max_length=12, choices=Outcome.choices)
     order = models.PositiveSmallIntegerField(default=0)
+    revise_round = models.ForeignKey(
+        ReviewRound,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="revise and resubmit into",
+        help_text="Marks the category “revise and resubmit”: instead of deciding, it sends the "
+        "paper to this review round and opens the round's resubmission window for its authors.",
+    )
     mail_subject = models.CharField(
         max_length=200, default="[{workshop}] Decision on paper #{number}: {decision}"
     )

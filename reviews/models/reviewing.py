@@ -9,6 +9,7 @@ from submissions.models import Submission
 from workshop.models import Workshop
 
 from .assignment import Assignment
+from .rounds import ReviewRound
 
 
 class QuestionKind(models.TextChoices):
@@ -52,6 +53,14 @@ class ReviewQuestion(models.Model):
     )
     is_confidence = models.BooleanField(default=False, help_text="The reviewer's confidence.")
     active = models.BooleanField(default=True)
+    round = models.ForeignKey(
+        ReviewRound,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="questions",
+        help_text="Asked in this review round only. Empty: in every round.",
+    )
 
     class Meta:
         ordering = ["workshop", "order", "pk"]
