@@ -216,6 +216,7 @@ class Migration(migrations.Migration):
                     models.UniqueConstraint(
                         models.F("submission"),
                         models.F("name"),
+                        models.F("visibility"),
                         django.db.models.functions.comparison.Coalesce("owner", 0),
                         name="paper_tag_unique",
                     ),

@@ -34,7 +34,8 @@ class TagVisibility(models.TextChoices):
 
 class PaperTag(models.Model):
     """One tag on one paper. A private tag has its tagger as `owner` (each member has their
-    own); a chairs' or shared tag has none (one per paper and name)."""
+    own); a chairs' or shared tag has none (one per paper, name and visibility: a shared
+    `#x` and the chairs' `#x` are two tags, so that adding one never reveals the other)."""
 
     submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="tags")
     name = models.CharField(max_length=40, validators=[tag_name_validator])
@@ -59,7 +60,7 @@ class PaperTag(models.Model):
         ordering = ["submission", "name", "pk"]
         constraints = [
             models.UniqueConstraint(
-                "submission", "name", Coalesce("owner", 0), name="paper_tag_unique"
+                "submission", "name", "visibility", Coalesce("owner", 0), name="paper_tag_unique"
             ),
             models.CheckConstraint(
                 condition=(models.Q(visibility="private") & models.Q(owner__isnull=False))
