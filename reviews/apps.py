@@ -7,7 +7,7 @@ class ReviewsConfig(AppConfig):
 
     def ready(self) -> None:
         # Register this app's named permissions (the policy) with django-rules.
-        from . import permissions  # noqa: F401
+        from . import permissions, permissions_external, permissions_tags  # noqa: F401
         from .migrations_support import sqlite_trigger_create, sqlite_trigger_drop
 
         # The one place a signal is the right tool: the database's own integrity guard
