@@ -45,10 +45,9 @@ from reviews.models import (
     Assignment,
     ConflictOverride,
     DecisionCategory,
-    ExternalReviewRequest,
     Outcome,
-    Review,
     RatingSettings,
+    Review,
     ReviewQuestion,
     ReviewStatus,
 )
@@ -107,11 +106,6 @@ reviews.rate_review              R1-rev |.   |yes   |.     |yes   |.     |.     
 reviews.rate_review              R2-rev |.   |.     |.     |.     |.     |.     |.     |.    |.     |.    |.
 reviews.see_review_ratings       R1-rev |.   |yes   |.     |.     |yes   |.     |.     |.    |.     |.    |.
 reviews.view_rating_record       A      |.   |yes   |.     |.     |.     |.     |.     |.    |.     |.    |.
-reviews.request_external         P      |.   |sbradx|.     |sbradx|sbradx|sbradx|.     |.    |.     |.    |.
-reviews.recruit_emergency        P      |.   |sbradx|.     |sbradx|.     |.     |.     |.    |.     |.    |.
-reviews.see_external_requests    P      |.   |yes   |.     |yes   |.     |.     |.     |.    |.     |.    |.
-reviews.decide_external_request  A      |.   |yes   |.     |.     |.     |.     |.     |.    |.     |.    |.
-reviews.approve_external_review  ext-rq |.   |yes   |.     |.     |yes   |.     |.     |.    |.     |.    |.
 reviews.write_review             R1-asg |.   |yes   |.     |.     |sbrad |.     |.     |.    |.     |.    |.
 reviews.write_review             R2-asg |.   |yes   |.     |.     |.     |sbr   |.     |.    |.     |.    |.
 reviews.write_review             cf-asg |.   |yes   |.     |.     |.     |.     |.     |.    |.     |.    |.
@@ -191,14 +185,7 @@ ROLE_NAMES = {
 ROLES = tuple(ROLE_NAMES.values())
 
 
-# Track chairs (issue 27, part 4): a column of their own, asserted by tests/test_policy_matrix.py
-# in the world `build_tracks` extends (the other users of this world keep the eleven roles).
-TRACK_ROLE = "track-chair-findings"
-ROLE_NAMES["trkF"] = TRACK_ROLE
-ALL_ROLES = (*ROLES, TRACK_ROLE)
-
-
-OBJECTS = ("A", "P", "W", "F", "R1-rev", "R2-rev", "R1-asg", "R2-asg", "cf-asg", "R1-usr", "ext-rq")
+OBJECTS = ("A", "P", "W", "R1-rev", "R2-rev", "R1-asg", "R2-asg", "cf-asg", "R1-usr")
 
 
 def _parse(table: str) -> dict[tuple[str, str], dict[str, str]]:
@@ -223,37 +210,7 @@ def _parse(table: str) -> dict[tuple[str, str], dict[str, str]]:
     return rows
 
 
-# Workshop A has two tracks: "main" (P, Q and W) and "findings" (F: a submitted paper of
-# author-Q); trkF chairs "findings" and holds no role in A itself. In every row above, trkF's
-# cell is chair-B's (a person with no role in A) unless TRACK_CHAIR_CELLS names it; TRACK_ROWS
-# are rows with the track chair's column from the start (F's rows, and a paper of "main").
-TRACK_CHAIR_CELLS = """
-permission                       obj    |trkF
-decisions.decide                 A      |yes
-"""
-
-TRACK_ROWS = """
-permission                       obj    |anon|chairA|chairB|AC    |R1    |R2    |unasg |confl|authP |coauP|authQ|trkF
-workshop.compose_mail            A      |.   |yes   |.     |.     |.     |.     |.     |.    |.     |.    |.    |yes
-decisions.decide                 P      |.   |yes   |.     |.     |.     |.     |.     |.    |.     |.    |.    |.
-decisions.decide                 F      |.   |yes   |.     |.     |.     |.     |.     |.    |.     |.    |.    |yes
-decisions.see                    F      |.   |yes   |.     |.     |.     |.     |.     |.    |.     |.    |cz   |yes
-"""  # noqa: E501
-
-
-def _with_track_chair(rows: dict, cells: str, more: str) -> dict:
-    for line in cells.strip().splitlines()[1:]:
-        head, cell = (c.strip() for c in line.split("|"))
-        phases = {"yes": PHASES, ".": ""}.get(cell, cell)
-        rows[tuple(head.split())][TRACK_ROLE] = phases
-    for key, row in rows.items():
-        row.setdefault(TRACK_ROLE, row["chair-B"])
-    extra = _parse(more)
-    assert not set(extra) & set(rows), "a row of TRACK_ROWS is in POLICY_TABLE"
-    return {**rows, **extra}
-
-
-MATRIX = _with_track_chair(_parse(POLICY_TABLE), TRACK_CHAIR_CELLS, TRACK_ROWS)
+MATRIX = _parse(POLICY_TABLE)
 
 
 def allowed(perm: str, obj: str, role: str, phase: str) -> bool:
@@ -401,10 +358,6 @@ def build_world() -> World:
                                         status=ReviewStatus.DRAFT),
     }  # fmt: skip
     accept = DecisionCategory.objects.create(workshop=a, name="Accept", outcome=Outcome.ACCEPT)
-    external = ExternalReviewRequest.objects.create(
-        submission=p, requester=users["R1-submitted"], email="expert@zq-external.example.org",
-        due_at=timezone.now(), status="pending",
-    )  # fmt: skip
     # A lets the authors rate the released reviews of their papers (issue 28).
     RatingSettings.objects.create(workshop=a, authors_rate=True)
     # A's programme is published, P is placed in an oral session (its contact author presents).
@@ -425,7 +378,6 @@ def build_world() -> World:
         reviews={k: r.pk for k, r in reviews.items()},
         questions=questions,
         accept=accept,
-        extra={"ext-rq": external.pk},
     )
 
 
@@ -442,23 +394,6 @@ def enter_phase(world: World, phase: str) -> None:
     Submission.objects.filter(pk=world.p.pk).update(status=status)
 
 
-def build_tracks(world: World) -> None:
-    """A's tracks (issue 27): "main" holds P, Q and W, "findings" holds F (a submitted
-    paper of author-Q, on which nobody is assigned), chaired by the track chair."""
-    from workshop.models import Track, TrackMember
-
-    main = Track.objects.create(workshop=world.a, name="Main", slug="main", order=1)
-    findings = Track.objects.create(workshop=world.a, name="Findings", slug="findings", order=2)
-    Submission.objects.filter(pk__in=[world.p.pk, world.q.pk, world.w.pk]).update(track=main)
-    author_q = User.objects.get(pk=world.users["author-Q"])
-    f = add_paper(world.a, 4, author_q, SubmissionStatus.SUBMITTED, track=findings)
-    add_author(f, author_q, 1, contact=True)
-    chair = UserFactory(is_staff=True)
-    TrackMember.objects.create(track=findings, user=chair, role=Role.CHAIR)
-    world.users[TRACK_ROLE] = chair.pk
-    world.extra.update(f=f, main=main, findings=findings)
-
-
 def user_of(world: World, role: str) -> User | AnonymousUser:
     """A fresh instance: the policy caches roles and addresses on the user object."""
     pk = world.users[role]
@@ -469,15 +404,9 @@ def object_of(world: World, key: str) -> Any:
     """A fresh instance: the policy caches a paper's assignments and conflicts on it."""
     if key == "A":
         return Workshop.objects.get(pk=world.a.pk)
-    if key == "F":
-        return Submission.objects.select_related("workshop").get(pk=world.extra["f"].pk)
     if key in ("P", "W"):
         pk = world.p.pk if key == "P" else world.w.pk
         return Submission.objects.select_related("workshop").get(pk=pk)
-    if key == "ext-rq":  # R1's request for an external review of P (issue 28)
-        return ExternalReviewRequest.objects.select_related("submission__workshop").get(
-            pk=world.extra["ext-rq"]
-        )
     if key == "R1-usr":  # a person, as the owner of their publication list
         return User.objects.get(pk=world.users["R1-submitted"])
     if key.endswith("-rev"):
