@@ -78,10 +78,14 @@ def expertise_fit(
     *,
     model: EmbeddingModel | None = None,
     combine: Combine = DEFAULT_COMBINE,
+    reference_year: int | None = None,
 ) -> ExpertiseFit:
-    """Text (and, with a model, embedding) fit of every paper for every profile."""
+    """Text (and, with a model, embedding) fit of every paper for every profile; recency
+    counts back from `reference_year` (the workshop's submission deadline's year)."""
     space = TextSpace(paper_texts, stem=combine.stem)
-    text = profile_scores(space, profiles, combine=combine).astype(np.float64)
+    text = profile_scores(
+        space, profiles, combine=combine, reference_year=reference_year
+    ).astype(np.float64)
     embedding = None
     if model is not None:
         embedding = embedding_scores(

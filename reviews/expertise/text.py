@@ -114,9 +114,14 @@ def term_counts(texts: Iterable[str], *, stem: bool = True) -> sparse.csr_matrix
 
 
 def _sublinear(counts: sparse.csr_matrix) -> sparse.csr_matrix:
+    """1 + log(tf) from one count up; below one count (a term seen only in older,
+    recency-weighted publications) the weight is kept as it is. The two pieces meet at 1
+    with the same slope, and a term present is never weighted zero (a logarithm clipped at
+    zero made a term seen once in a publication older than ~7 years count for nothing)."""
     out = counts.copy()
-    out.data = (1.0 + np.log(np.maximum(out.data, 1e-12))).astype(np.float32)
-    out.data[out.data < 0] = 0.0  # weights below one count (recency) stay small, not negative
+    data = out.data
+    many = data > 1.0
+    data[many] = 1.0 + np.log(data[many])
     return out
 
 
@@ -144,14 +149,24 @@ class TextSpace:
 
 
 def recency_weights(
-    years: Sequence[int | None], half_life: float | None, now_year: int
+    years: Sequence[int | None], half_life: float | None, reference_year: int | None
 ) -> np.ndarray:
-    if not half_life:
+    """A document `half_life` years older than `reference_year` (the workshop's submission
+    deadline, never today's date: the same data scores the same whenever it is scored)
+    counts half; undated documents and those of the reference year or later count fully."""
+    if not half_life or reference_year is None:
         return np.ones(len(years), dtype=np.float32)
     return np.array(
-        [1.0 if y is None else 0.5 ** (max(0, now_year - y) / half_life) for y in years],
+        [1.0 if y is None else 0.5 ** (max(0, reference_year - y) / half_life) for y in years],
         dtype=np.float32,
     )
+
+
+def newest_year(profiles: Sequence[Sequence[Document]]) -> int | None:
+    """The latest year among the documents: the reference for recency when no workshop
+    gives one (a file of ratings without its year, a comparison of two texts)."""
+    years = [d.year for docs in profiles for d in docs if d.year is not None]
+    return max(years) if years else None
 
 
 def _flatten(
@@ -174,19 +189,20 @@ def profile_scores(
     profiles: Sequence[Sequence[Document]],
     *,
     combine: Combine = DEFAULT_COMBINE,
-    now_year: int | None = None,
+    reference_year: int | None = None,
     block: int = 512,
 ) -> np.ndarray:
-    """Text fit in [0, 1], papers x reviewers. Reviewers without documents get zeros."""
-    import datetime as dt
-
-    now_year = now_year or dt.date.today().year
+    """Text fit in [0, 1], papers x reviewers. Reviewers without documents get zeros.
+    Recency counts back from `reference_year` (the workshop's submission deadline's year;
+    None: the newest document's year), never from today's date."""
+    if reference_year is None:
+        reference_year = newest_year(profiles)
     n_papers, n_reviewers = space.papers.shape[0], len(profiles)
     result = np.zeros((n_papers, n_reviewers), dtype=np.float32)
     texts, years, owner = _flatten(profiles)
     if not n_papers or not texts:
         return result
-    weights = recency_weights(years, combine.half_life, now_year)
+    weights = recency_weights(years, combine.half_life, reference_year)
     counts = term_counts(texts, stem=space.stem)
     if combine.method == "concat":
         gather = sparse.csr_matrix(

@@ -109,7 +109,7 @@ def _fit(workshop: Workshop, user: User, papers: list[Submission], corpus: list[
     if not papers:
         return []
     stamp = max(p.updated_at for p in papers).timestamp()
-    key = (f"bidfit2:{workshop.pk}:{user.pk}:{len(papers)}:{stamp}:"
+    key = (f"bidfit3:{workshop.pk}:{workshop.paper_deadline.year}:{user.pk}:{len(papers)}:{stamp}:"
            f"{profile.updated_at.timestamp() if profile else 0}")  # fmt: skip
     cached = cache.get(key)
     if cached is not None and len(cached) == len(papers):
@@ -119,7 +119,10 @@ def _fit(workshop: Workshop, user: User, papers: list[Submission], corpus: list[
     rows = [index[p.pk] for p in papers]
     docs = [profile_documents(publications, profile.expertise_text if profile else "")]
     parts = expertise_fit(
-        [paper_text(p.title, p.abstract, p.keywords) for p in corpus], docs, model=load_model()
+        [paper_text(p.title, p.abstract, p.keywords) for p in corpus],
+        docs,
+        model=load_model(),
+        reference_year=workshop.paper_deadline.year,
     )
     text = parts.text[rows, 0]
     embedding = parts.embedding[rows, 0] if parts.embedding is not None else None

@@ -136,6 +136,7 @@ def matching_input(workshop: Workshop, weights: dict[str, float] | None = None) 
         [paper_text(p.title, p.abstract, p.keywords) for p in papers],
         documents,
         model=load_model(),
+        reference_year=workshop.paper_deadline.year,
     )
     text = fit.text
     bids = np.zeros((len(papers), len(reviewers)))

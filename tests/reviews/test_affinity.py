@@ -45,13 +45,15 @@ def test_combinations_recency_and_best_k():
             Document("Web corpora deduplication at scale", 2010),
         ]
     ]
-    concat = profile_scores(space, profile, combine=Combine("concat"), now_year=2025)
-    recent = profile_scores(space, profile, combine=Combine("concat", half_life=2), now_year=2025)
+    concat = profile_scores(space, profile, combine=Combine("concat"), reference_year=2025)
+    recent = profile_scores(
+        space, profile, combine=Combine("concat", half_life=2), reference_year=2025
+    )
     assert concat[0, 0] > 0 and concat[1, 0] > 0
     # the 15-year-old paper counts far less with recency weighting
     assert recent[1, 0] / recent[0, 0] < concat[1, 0] / concat[0, 0]
-    best1 = profile_scores(space, profile, combine=Combine("best_k", k=1), now_year=2025)
-    best2 = profile_scores(space, profile, combine=Combine("best_k", k=2), now_year=2025)
+    best1 = profile_scores(space, profile, combine=Combine("best_k", k=1), reference_year=2025)
+    best2 = profile_scores(space, profile, combine=Combine("best_k", k=2), reference_year=2025)
     assert best1[0, 0] > 0.5 and best2[0, 0] == pytest.approx(
         (
             best1[0, 0]
