@@ -3,5 +3,9 @@
 from django.urls import path
 
 from . import views
+from .views import external
 
-urlpatterns = [path("<str:token>/", views.invitation, name="invitation")]
+urlpatterns = [
+    path("external/<str:token>/", external.external_invitation, name="external_invitation"),
+    path("<str:token>/", views.invitation, name="invitation"),
+]

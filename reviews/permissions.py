@@ -27,7 +27,7 @@ from workshop.models import Openness, OtherReviewsVisibility, Role, User, Worksh
 from workshop.permissions import is_area_chair_member, is_chair, is_committee, is_person
 from workshop.phases import accepts_until
 
-from .models import Assignment, PublicComment, QuestionVisibility, Review, ReviewStatus
+from .models import EXTERNAL, Assignment, PublicComment, QuestionVisibility, Review, ReviewStatus
 
 if TYPE_CHECKING:
     from .selectors.conflicts import ConflictMap
@@ -171,6 +171,26 @@ def is_paper_reviewer(user: User, submission: Submission) -> bool:
 @rules.predicate
 def is_paper_area_chair(user: User, submission: Submission) -> bool:
     return own_assignment(user, submission, Role.AREA_CHAIR) is not None
+
+
+@rules.predicate
+def is_paper_external(user: User, submission: Submission) -> bool:
+    """An external reviewer of the paper (issue 28): one paper, no membership."""
+    return own_assignment(user, submission, EXTERNAL) is not None
+
+
+@rules.predicate
+def external_joins_discussion(user: User, submission: Submission) -> bool:
+    """The chairs let external reviewers read the discussion and the other reviews, once
+    their own review is in (`ExternalReviewSettings.sees_discussion`)."""
+    from .selectors.external import external_settings
+
+    assignment = own_assignment(user, submission, EXTERNAL)
+    return (
+        assignment is not None
+        and review_submitted(assignment)
+        and external_settings(submission.workshop).sees_discussion
+    )
 
 
 @rules.predicate
@@ -344,13 +364,19 @@ rules.add_perm("reviews.view_bidding", is_committee & is_biddable)
 rules.add_perm("reviews.bid", is_committee & is_biddable & while_bidding_open)
 # The paper in review tools: the chairs, and its reviewers and area chair without conflict.
 rules.add_perm(
-    "reviews.view_paper", is_in_review & (is_chair | is_paper_reviewer | is_paper_area_chair)
+    "reviews.view_paper",
+    is_in_review & (is_chair | is_paper_reviewer | is_paper_area_chair | is_paper_external),
 )
 # Rule 5 and 9: the other reviews of a paper.
 rules.add_perm(
     "reviews.see_other_reviews",
     is_in_review
-    & (is_chair | is_paper_area_chair | (is_paper_reviewer & others_visible_by_setting)),
+    & (
+        is_chair
+        | is_paper_area_chair
+        | (is_paper_reviewer & others_visible_by_setting)
+        | external_joins_discussion
+    ),
 )
 # One review (object: the review): drafts only by their writer and the chairs.
 rules.add_perm(
@@ -370,7 +396,8 @@ rules.add_perm("reviews.decline", is_assignment_reviewer & review_not_submitted)
 # The discussion thread (object: the paper).
 rules.add_perm(
     "reviews.discuss",
-    is_in_review & (is_chair | is_paper_area_chair | has_submitted_review),
+    is_in_review
+    & (is_chair | is_paper_area_chair | has_submitted_review | external_joins_discussion),
 )
 # Meta-reviews (object: the paper): the area chair's locks once decisions are out (chairs
 # may still correct it).

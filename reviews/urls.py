@@ -1,7 +1,7 @@
 from django.urls import path
 
 from . import views
-from .views import expertise, reviewing
+from .views import expertise, external, reviewing
 
 app_name = "reviews"
 
@@ -33,4 +33,14 @@ urlpatterns = [
     path("<slug:slug>/papers/<int:number>/comment/", views.comment_post, name="comment"),
     path("<slug:slug>/papers/<int:number>/meta/", views.meta_review_save, name="meta"),
     path("<slug:slug>/papers/<int:number>/remind/", reviewing.remind_reviewers, name="remind"),
+    path(
+        "<slug:slug>/papers/<int:number>/external/",
+        external.external_request,
+        name="external_request",
+    ),
+    path(
+        "<slug:slug>/papers/<int:number>/external/<int:pk>/approve/",
+        external.external_approve,
+        name="external_approve",
+    ),
 ]

@@ -45,6 +45,7 @@ from reviews.models import (
     Assignment,
     ConflictOverride,
     DecisionCategory,
+    ExternalReviewRequest,
     Outcome,
     RatingSettings,
     Review,
@@ -106,6 +107,11 @@ reviews.rate_review              R1-rev |.   |yes   |.     |yes   |.     |.     
 reviews.rate_review              R2-rev |.   |.     |.     |.     |.     |.     |.     |.    |.     |.    |.
 reviews.see_review_ratings       R1-rev |.   |yes   |.     |.     |yes   |.     |.     |.    |.     |.    |.
 reviews.view_rating_record       A      |.   |yes   |.     |.     |.     |.     |.     |.    |.     |.    |.
+reviews.request_external         P      |.   |sbradx|.     |sbradx|sbradx|sbradx|.     |.    |.     |.    |.
+reviews.recruit_emergency        P      |.   |sbradx|.     |sbradx|.     |.     |.     |.    |.     |.    |.
+reviews.see_external_requests    P      |.   |yes   |.     |yes   |.     |.     |.     |.    |.     |.    |.
+reviews.decide_external_request  A      |.   |yes   |.     |.     |.     |.     |.     |.    |.     |.    |.
+reviews.approve_external_review  ext-rq |.   |yes   |.     |.     |yes   |.     |.     |.    |.     |.    |.
 reviews.write_review             R1-asg |.   |yes   |.     |.     |sbrad |.     |.     |.    |.     |.    |.
 reviews.write_review             R2-asg |.   |yes   |.     |.     |.     |sbr   |.     |.    |.     |.    |.
 reviews.write_review             cf-asg |.   |yes   |.     |.     |.     |.     |.     |.    |.     |.    |.
@@ -185,7 +191,7 @@ ROLE_NAMES = {
 ROLES = tuple(ROLE_NAMES.values())
 
 
-OBJECTS = ("A", "P", "W", "R1-rev", "R2-rev", "R1-asg", "R2-asg", "cf-asg", "R1-usr")
+OBJECTS = ("A", "P", "W", "R1-rev", "R2-rev", "R1-asg", "R2-asg", "cf-asg", "R1-usr", "ext-rq")
 
 
 def _parse(table: str) -> dict[tuple[str, str], dict[str, str]]:
@@ -358,6 +364,10 @@ def build_world() -> World:
                                         status=ReviewStatus.DRAFT),
     }  # fmt: skip
     accept = DecisionCategory.objects.create(workshop=a, name="Accept", outcome=Outcome.ACCEPT)
+    external = ExternalReviewRequest.objects.create(
+        submission=p, requester=users["R1-submitted"], email="expert@zq-external.example.org",
+        due_at=timezone.now(), status="pending",
+    )  # fmt: skip
     # A lets the authors rate the released reviews of their papers (issue 28).
     RatingSettings.objects.create(workshop=a, authors_rate=True)
     # A's programme is published, P is placed in an oral session (its contact author presents).
@@ -378,6 +388,7 @@ def build_world() -> World:
         reviews={k: r.pk for k, r in reviews.items()},
         questions=questions,
         accept=accept,
+        extra={"ext-rq": external.pk},
     )
 
 
@@ -407,6 +418,10 @@ def object_of(world: World, key: str) -> Any:
     if key in ("P", "W"):
         pk = world.p.pk if key == "P" else world.w.pk
         return Submission.objects.select_related("workshop").get(pk=pk)
+    if key == "ext-rq":  # R1's request for an external review of P (issue 28)
+        return ExternalReviewRequest.objects.select_related("submission__workshop").get(
+            pk=world.extra["ext-rq"]
+        )
     if key == "R1-usr":  # a person, as the owner of their publication list
         return User.objects.get(pk=world.users["R1-submitted"])
     if key.endswith("-rev"):

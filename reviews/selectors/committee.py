@@ -26,7 +26,7 @@ from ..affinity import (
     topic_scores,
 )
 from ..expertise.embedding import load_model
-from ..models import POSITIVE_BIDS, Assignment, Bid, ReviewerProfile
+from ..models import EXTERNAL, POSITIVE_BIDS, Assignment, Bid, ReviewerProfile
 from ..permissions import bidding_facts_prefill
 from .conflicts import ConflictMap, conflicts_for, hidden_submission_ids
 from .expertise import FitExplanation, included_publications
@@ -60,12 +60,19 @@ def workshop_for_committee(user: User, slug: str) -> Workshop:
 
 
 def workshop_for_reviewing(user: User, slug: str) -> Workshop:
-    """The workshop by slug for its review pages: committee members and its chairs."""
+    """The workshop by slug for its review pages: committee members, its chairs, and its
+    external reviewers (issue 28: an active assignment of role `external`, no membership)."""
     try:
         return workshop_for_committee(user, slug)
     except Workshop.DoesNotExist:
         workshop = Workshop.objects.get(slug=slug)
-        if not can(user, "workshop.manage", workshop):
+        external = Assignment.objects.filter(
+            submission__workshop=workshop,
+            reviewer_id=getattr(user, "pk", None),
+            role=EXTERNAL,
+            declined_at__isnull=True,
+        )
+        if not can(user, "workshop.manage", workshop) and not external.exists():
             raise
         return workshop
 

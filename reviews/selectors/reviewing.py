@@ -17,6 +17,7 @@ from workshop.models import Membership, Role, User, Workshop
 from workshop.policy import can
 
 from ..models import (
+    EXTERNAL,
     Answer,
     Assignment,
     AuthorResponse,
@@ -325,7 +326,9 @@ def paper_page(user: User, workshop: Workshop, number: int) -> PaperPage:
     if not can(user, "reviews.view_paper", submission):
         raise NotVisible
     chair = can(user, "reviews.see_chairs_only_answers", submission)
-    own = own_assignment(user, submission, Role.REVIEWER)
+    own = own_assignment(user, submission, Role.REVIEWER) or own_assignment(
+        user, submission, EXTERNAL
+    )
     ac = own_assignment(user, submission, Role.AREA_CHAIR)
     own_review = assignment_review(own) if own else None
     sees_others = can(user, "reviews.see_other_reviews", submission)
@@ -334,7 +337,7 @@ def paper_page(user: User, workshop: Workshop, number: int) -> PaperPage:
     shown = []
     for a in assignments:
         review = getattr(a, "review", None)
-        if a.role != Role.REVIEWER or review is None:
+        if a.role not in (Role.REVIEWER, EXTERNAL) or review is None:
             continue
         review.assignment = a
         if not can(user, "reviews.see_review", review):
@@ -430,13 +433,15 @@ def _discussion(page: PaperPage, user: User, assignments: list[Assignment]) -> N
 
 
 def assignment_for(
-    user: User, workshop: Workshop, number: int, role: str = Role.REVIEWER
+    user: User, workshop: Workshop, number: int, role: str | None = None
 ) -> Assignment:
-    """The user's own active assignment on paper `number` (Assignment.DoesNotExist, also
-    when a conflict hides the paper from the user: `hidden_submission_ids`)."""
+    """The user's own active assignment on paper `number`, as reviewer or external
+    reviewer unless `role` says (Assignment.DoesNotExist, also when a conflict hides the
+    paper from the user: `hidden_submission_ids`)."""
+    roles = [role] if role else [Role.REVIEWER, EXTERNAL]
     assignment = Assignment.objects.select_related("submission__workshop").get(
         reviewer=user,
-        role=role,
+        role__in=roles,
         declined_at__isnull=True,
         submission__workshop=workshop,
         submission__number=number,

@@ -35,6 +35,7 @@ from ..models import (
 from ..models.reviewing import CommentAudience
 from ..permissions import own_assignment
 from ..selectors.committee import workshop_for_reviewing
+from ..selectors.external import external_panel
 from ..selectors.flags import review_flag_lines
 from ..selectors.reviewing import (
     CONSOLE_FILTERS,
@@ -146,6 +147,11 @@ def paper(request: HttpRequest, slug: str, number: int) -> HttpResponse:
             "conflict": conflict,
             "comment_draft": request.session.pop(f"comment-draft-{page.submission.pk}", ""),
             "review_flags": review_flag_lines(request.user, page.submission),
+            "external": external_panel(
+                request.user,
+                page.submission,
+                request.session.pop(f"external-draft-{page.submission.pk}", None),
+            ),
         },
     )
 
