@@ -253,3 +253,6 @@ search_keyword_register(
     ("camera", "cameraready"), camera_q, help="camera:yes / no: the camera-ready is uploaded"
 )
 search_default_register(bare_q)
+
+# The tag words (issue 28) extend the bare-word default, so they register after it.
+from . import search_tags  # noqa: E402, F401

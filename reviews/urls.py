@@ -2,6 +2,7 @@ from django.urls import path
 
 from . import views
 from .views import expertise, external, reviewing
+from .views import tags as tag_views
 
 app_name = "reviews"
 
@@ -33,6 +34,18 @@ urlpatterns = [
     path("<slug:slug>/papers/<int:number>/comment/", views.comment_post, name="comment"),
     path("<slug:slug>/papers/<int:number>/meta/", views.meta_review_save, name="meta"),
     path("<slug:slug>/papers/<int:number>/remind/", reviewing.remind_reviewers, name="remind"),
+    path("<slug:slug>/papers/<int:number>/tags/", tag_views.tag_add, name="tag_add"),
+    path(
+        "<slug:slug>/papers/<int:number>/tags/<int:pk>/remove/",
+        tag_views.tag_remove,
+        name="tag_remove",
+    ),
+    path("<slug:slug>/papers/<int:number>/votes/<int:vote_id>/", tag_views.vote_cast, name="vote"),
+    path(
+        "<slug:slug>/papers/<int:number>/reviews/<int:review_id>/rate/",
+        tag_views.review_rate,
+        name="rate",
+    ),
     path(
         "<slug:slug>/papers/<int:number>/external/",
         external.external_request,

@@ -37,6 +37,7 @@ from ..permissions import own_assignment
 from ..selectors.committee import workshop_for_reviewing
 from ..selectors.external import external_panel
 from ..selectors.flags import review_flag_lines
+from ..selectors.ratings import review_ratings_attach
 from ..selectors.reviewing import (
     CONSOLE_FILTERS,
     NotVisible,
@@ -44,6 +45,7 @@ from ..selectors.reviewing import (
     assignment_for,
     paper_page,
 )
+from ..selectors.tags import paper_tag_panel
 from ..services import reviewing as services
 from ..services.copies import review_copy_for, review_copy_prepare
 
@@ -127,6 +129,7 @@ def paper(request: HttpRequest, slug: str, number: int) -> HttpResponse:
         review_copy_prepare(own or own_assignment(request.user, page.submission, Role.AREA_CHAIR))
     conflict = request.session.pop(f"review-conflict-{page.submission.pk}", None)
     typed = request.session.pop(f"review-form-{page.submission.pk}", None)
+    review_ratings_attach(request.user, page.reviews)
     return render(
         request,
         "reviews/paper.html",
@@ -147,6 +150,7 @@ def paper(request: HttpRequest, slug: str, number: int) -> HttpResponse:
             "conflict": conflict,
             "comment_draft": request.session.pop(f"comment-draft-{page.submission.pk}", ""),
             "review_flags": review_flag_lines(request.user, page.submission),
+            "tag_panel": paper_tag_panel(request.user, page.submission),
             "external": external_panel(
                 request.user,
                 page.submission,
