@@ -14,14 +14,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from statistics import mean
 
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from workshop.models import Role, Workshop
+from workshop.models import Workshop
 
-from .models import Answer, Outcome, ReviewStatus
+from .models import Outcome
+from .selectors.scores import Scores, score_answers, score_value
 
 WIDTH = 640
 BAR = "#1f5f99"  # 7.1:1 on white
@@ -49,33 +49,34 @@ class Plot:
 
 
 def plot_data(workshop: Workshop) -> PlotData:
-    """Submitted recommendation scores of the workshop's papers, with the reviewer, the
+    """The workshop's papers' scores (`reviews.selectors.scores`), with the reviewer, the
     paper's primary topic and its decision (one query)."""
-    by_paper: dict[int, list[float]] = defaultdict(list)
+    by_paper: dict[int, Scores] = defaultdict(Scores)
     data = PlotData()
     accepted: set[int] = set()
-    for sid, name, value, topic, outcome in Answer.objects.filter(
-        review__assignment__submission__workshop=workshop,
-        review__assignment__role=Role.REVIEWER,
-        review__status=ReviewStatus.SUBMITTED,
-        question__is_recommendation=True,
-    ).values_list(
+    for sid, name, value, topic, outcome in score_answers(workshop=workshop).values_list(
         "review__assignment__submission_id",
         "review__assignment__reviewer__name",
         "value",
         "review__assignment__submission__primary_topic__name",
         "review__assignment__submission__decision__category__outcome",
     ):
-        if isinstance(value, bool) or not isinstance(value, int | float):
+        number = score_value(value)
+        if number is None:
             continue
-        by_paper[sid].append(float(value))
-        data.reviewer_scores.setdefault(name, []).append(float(value))
+        by_paper[sid].scores.append(float(number))
+        data.reviewer_scores.setdefault(name, []).append(float(number))
         data.paper_topic[sid] = topic or "No topic"
         if outcome == Outcome.ACCEPT:
             accepted.add(sid)
-    data.paper_means = {sid: mean(scores) for sid, scores in by_paper.items()}
+    data.paper_means = {sid: scores.mean for sid, scores in by_paper.items()}  # type: ignore[misc]
     data.accepted_means = sorted(data.paper_means[s] for s in accepted)
     return data
+
+
+def _mean(values: list[float]) -> float:
+    """The mean of non-empty scores (or paper means), as every review figure averages."""
+    return Scores(scores=values).mean  # type: ignore[return-value]
 
 
 def _svg(key: str, title: str, description: str, height: int, body: list[str]) -> SafeString:
@@ -149,7 +150,7 @@ def score_by_topic(data: PlotData) -> Plot:
     by_topic: dict[str, list[float]] = defaultdict(list)
     for sid, value in data.paper_means.items():
         by_topic[data.paper_topic.get(sid, "No topic")].append(value)
-    topics = sorted(by_topic.items(), key=lambda item: -mean(item[1]))
+    topics = sorted(by_topic.items(), key=lambda item: -_mean(item[1]))
     left, row_h, top = 190, 26, 10
     height = top + row_h * len(topics) + 40
     scale = (WIDTH - left - 30) / 4  # scores 1..5
@@ -164,7 +165,7 @@ def score_by_topic(data: PlotData) -> Plot:
     rows = []
     for i, (topic, values) in enumerate(topics):
         y = top + i * row_h + row_h / 2
-        lo, hi, avg = min(values), max(values), mean(values)
+        lo, hi, avg = min(values), max(values), _mean(values)
         body.append(_text(left - 8, y + 4, f"{topic[:26]} ({len(values)})", "end"))
         body.append(
             f'<line x1="{left + (lo - 1) * scale:.1f}" y1="{y:.1f}" '
@@ -188,9 +189,9 @@ def reviewer_strictness(data: PlotData, limit: int = 30) -> Plot:
     """Each reviewer's mean against the committee's: the `limit` furthest from it (with two
     reviews or more), as bars left (stricter) or right (more lenient) of the committee."""
     everyone = [v for scores in data.reviewer_scores.values() for v in scores]
-    committee = mean(everyone) if everyone else 0.0
+    committee = _mean(everyone) if everyone else 0.0
     people = [
-        (name, mean(scores), len(scores))
+        (name, _mean(scores), len(scores))
         for name, scores in data.reviewer_scores.items()
         if len(scores) >= 2
     ]

@@ -21,7 +21,7 @@ from workshop.search import (
 )
 
 from .models import Assignment, Outcome
-from .selectors.progress import DISAGREEMENT_SPREAD
+from .selectors.scores import DISAGREEMENT_SPREAD
 
 STATUS_WORDS = {
     "draft": SubmissionStatus.DRAFT,

@@ -11,21 +11,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from statistics import median
 
-from django.db.models import (
-    Count,
-    F,
-    Q,
-    QuerySet,
-)
+from django.db.models import F, Q, QuerySet
 from django.db.models.functions import Coalesce
 
 from submissions.models import DECIDABLE, Submission
 from workshop.models import ReviewLlmPolicy, Role, Workshop
 
-from ..models import Answer, Assignment, Review, ReviewStatus
-from .progress import DISAGREEMENT_SPREAD
+from ..models import Review, ReviewStatus
+from .rounds import round_number_annotation
+from .scores import Scores, review_counts, scores_fill
 
 PAGE_SIZE = 200
 
@@ -58,10 +53,11 @@ PLAIN_ORDER = {
 
 
 @dataclass
-class BoardRow:
+class BoardRow(Scores):
+    """A paper of the board: its figures (`Scores`: mean, median, spread, weighted, ...),
+    review counts and declared LLM uses."""
+
     submission: Submission
-    scores: list[float] = field(default_factory=list)
-    weighted: float | None = None
     done: int = 0
     assigned: int = 0
     required: int = 0
@@ -70,28 +66,9 @@ class BoardRow:
     llm_uses: list[tuple[str, str, str]] = field(default_factory=list)
 
     @property
-    def mean(self) -> float | None:
-        return sum(self.scores) / len(self.scores) if self.scores else None
-
-    @property
-    def median(self) -> float | None:
-        return median(self.scores) if self.scores else None
-
-    @property
-    def low(self) -> float | None:
-        return min(self.scores) if self.scores else None
-
-    @property
-    def high(self) -> float | None:
-        return max(self.scores) if self.scores else None
-
-    @property
-    def spread(self) -> float:
-        return (max(self.scores) - min(self.scores)) if len(self.scores) > 1 else 0
-
-    @property
-    def disagreement(self) -> bool:
-        return self.spread >= DISAGREEMENT_SPREAD
+    def round_number(self) -> int:
+        """The paper's current review round (`board_rows` annotates it; issue 27)."""
+        return getattr(self.submission, "round_number", None) or 1
 
     @property
     def missing_reviews(self) -> bool:
@@ -221,6 +198,7 @@ def board_rows(ids: list[int], *, required: int | None) -> list[BoardRow]:
             "meta_review",
         )
         .only(*ROW_FIELDS)
+        .annotate(round_number=round_number_annotation())
     }
     rows = {
         pk: BoardRow(by_id[pk], required=required or by_id[pk].workshop.reviews_per_paper)
@@ -234,25 +212,9 @@ def board_rows(ids: list[int], *, required: int | None) -> list[BoardRow]:
 
 def fill_aggregates(rows: dict[int, BoardRow]) -> None:
     """Each row's review counts and scores (two queries for all the rows)."""
-    for sid, assigned, done in (
-        Assignment.objects.filter(
-            submission_id__in=rows, role=Role.REVIEWER, declined_at__isnull=True
-        )
-        .order_by()
-        .values("submission_id")
-        .annotate(
-            assigned=Count("pk"),
-            done=Count("pk", filter=Q(review__status=ReviewStatus.SUBMITTED)),
-        )
-        .values_list("submission_id", "assigned", "done")
-    ):
+    for sid, (assigned, done) in review_counts(rows).items():
         rows[sid].assigned, rows[sid].done = assigned, done
-    for sid, scores, confidences in answers_by_paper(rows):
-        row = rows[sid]
-        row.scores = scores
-        pairs = [(s, c) for s, c in zip(scores, confidences, strict=True) if c]
-        weight = sum(c for _, c in pairs)
-        row.weighted = sum(s * c for s, c in pairs) / weight if weight else None
+    scores_fill(rows)
 
 
 def fill_llm_uses(rows: dict[int, BoardRow]) -> None:
@@ -275,37 +237,6 @@ def fill_llm_uses(rows: dict[int, BoardRow]) -> None:
         )
     ):
         rows[sid].llm_uses.append((pseudonym, use, statement))
-
-
-def answers_by_paper(
-    ids: Iterable[int],
-) -> list[tuple[int, list[float], list[float | None]]]:
-    """(paper id, scores, confidences) from the submitted reviews of the papers, one query;
-    scores and confidences pair up by review."""
-    score: dict[int, float] = {}
-    confidence: dict[int, float] = {}
-    paper_of: dict[int, int] = {}
-    for review_id, sid, value, is_rec in (
-        Answer.objects.filter(
-            review__assignment__submission_id__in=list(ids),
-            review__status=ReviewStatus.SUBMITTED,
-        )
-        .filter(Q(question__is_recommendation=True) | Q(question__is_confidence=True))
-        .order_by("review_id")
-        .values_list(
-            "review_id", "review__assignment__submission_id", "value", "question__is_recommendation"
-        )
-    ):
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            continue
-        paper_of[review_id] = sid
-        (score if is_rec else confidence)[review_id] = float(value)
-    out: dict[int, tuple[list[float], list[float | None]]] = {}
-    for review_id, value in score.items():
-        scores, confidences = out.setdefault(paper_of[review_id], ([], []))
-        scores.append(value)
-        confidences.append(confidence.get(review_id))
-    return [(sid, s, c) for sid, (s, c) in out.items()]
 
 
 def board_export_rows(

@@ -4,8 +4,7 @@ and who is late (for the chairs' reminder and the periodic one)."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from statistics import mean
+from dataclasses import dataclass
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Q, QuerySet, Sum
@@ -15,29 +14,24 @@ from django.utils import timezone
 from submissions.models import IN_REVIEW, Submission, SubmissionStatus
 from workshop.models import Role, User, Workshop
 
-from ..models import Answer, Assignment, PaperScore, ReviewStatus
-
-DISAGREEMENT_SPREAD = 2  # recommendation scores this far apart are flagged for discussion
+from ..models import Assignment, PaperScore, ReviewStatus
+from .rounds import round_assignments_q
+from .scores import Scores, review_counts, scores_fill
 
 
 @dataclass
-class PaperProgress:
+class PaperProgress(Scores):
+    """A paper's review progress and its figures (`Scores`: spread, disagreement, ...)."""
+
     submission: Submission
     assigned: int = 0
     submitted: int = 0
-    scores: list[int] = field(default_factory=list)
-
-    @property
-    def spread(self) -> int:
-        return max(self.scores) - min(self.scores) if len(self.scores) > 1 else 0
-
-    @property
-    def disagreement(self) -> bool:
-        return self.spread >= DISAGREEMENT_SPREAD
 
     @property
     def mean(self) -> float | None:
-        return round(mean(self.scores), 2) if self.scores else None
+        """The mean, to two places (as shown)."""
+        value = Scores.mean.fget(self)  # type: ignore[attr-defined]
+        return None if value is None else round(value, 2)
 
 
 @dataclass
@@ -105,20 +99,9 @@ def review_progress(
         papers_qs.order_by("number").only("pk", "number", "title"), page, page_size
     )
     papers = {s.pk: PaperProgress(s) for s in paper_page}
-    for sid, assigned, submitted in (
-        assignments.filter(submission_id__in=papers)
-        .values("submission_id")
-        .annotate(n=Count("pk"), done=Count("pk", filter=Q(review__status=ReviewStatus.SUBMITTED)))
-        .values_list("submission_id", "n", "done")
-    ):
+    for sid, (assigned, submitted) in review_counts(papers).items():
         papers[sid].assigned, papers[sid].submitted = assigned, submitted
-    for sid, value in Answer.objects.filter(
-        review__assignment__submission_id__in=papers,
-        review__status=ReviewStatus.SUBMITTED,
-        question__is_recommendation=True,
-    ).values_list("review__assignment__submission_id", "value"):
-        if isinstance(value, int) and not isinstance(value, bool):
-            papers[sid].scores.append(value)
+    scores_fill(papers)
     # Reviewers: the workshop's reviewers by name, a page at a time, with their counts.
     # The committee from its memberships (an index on the workshop), not from every
     # assignment of the workshop.
@@ -179,13 +162,18 @@ def _reviews_owed(workshop_ids: Iterable[int]) -> QuerySet[Assignment]:
     ).exclude(review__status=ReviewStatus.SUBMITTED)
 
 
-def late_reviewers(workshop: Workshop) -> dict[int, tuple[User, list[Submission]]]:
+def late_reviewers(
+    workshop: Workshop, round_number: int | None = None
+) -> dict[int, tuple[User, list[Submission]]]:
     """Reviewers with unsubmitted reviews of papers under review, and those papers (by
-    number), keyed by user id; one query."""
+    number), keyed by user id; one query. `round_number`: of that review round only
+    (issue 27); None: of every round."""
+    owed = _reviews_owed([workshop.pk])
+    if round_number is not None:
+        owed = owed.filter(round_assignments_q(round_number))
     late: dict[int, tuple[User, list[Submission]]] = {}
     for a in (
-        _reviews_owed([workshop.pk])
-        .select_related("reviewer", "submission")
+        owed.select_related("reviewer", "submission")
         .order_by("submission__number")
     ):
         late.setdefault(a.reviewer_id, (a.reviewer, []))[1].append(a.submission)

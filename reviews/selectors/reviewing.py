@@ -29,6 +29,7 @@ from ..models import (
     ReviewStatus,
     ReviewVersion,
 )
+from ..models.external import counting_assignments
 from ..models.reviewing import CommentAudience
 from ..permissions import (
     assignment_review,
@@ -39,6 +40,7 @@ from ..permissions import (
 )
 from .conflicts import hidden_submission_ids
 from .progress import PaperProgress
+from .scores import Scores, score_value, scores_fill
 
 
 def reviewer_assignments(user: User) -> list[Assignment]:
@@ -243,17 +245,18 @@ def _score_summaries(
     for q in questions:
         if q.kind != QuestionKind.SCORE or not visible_question(q.visibility, chair=chair):
             continue
-        values = [
-            value
-            for shown in reviews
-            if shown.review.status == ReviewStatus.SUBMITTED
-            for question, value in shown.answers
-            if question.pk == q.pk and isinstance(value, int)
-        ]
-        own = own_answers.get(q.pk)
-        own = own if isinstance(own, int) else None
+        values = Scores(
+            scores=[
+                number
+                for shown in reviews
+                if shown.review.status == ReviewStatus.SUBMITTED
+                for question, value in shown.answers
+                if question.pk == q.pk and (number := score_value(value)) is not None
+            ]
+        )
+        own = score_value(own_answers.get(q.pk))
         labels = sorted(q.score_labels().items())
-        bars = [ScoreBar(v, label, values.count(v), own == v) for v, label in labels]
+        bars = [ScoreBar(v, label, values.scores.count(v), own == v) for v, label in labels]
         top = max((b.count for b in bars), default=0) or 1
         for i, bar in enumerate(bars):
             bar.x = i * (ScoreSummary.BAR_WIDTH + ScoreSummary.GAP)
@@ -261,9 +264,9 @@ def _score_summaries(
             bar.y = ScoreSummary.HEIGHT - bar.height
         summaries.append(
             ScoreSummary(
-                question=q, bars=bars, count=len(values),
-                mean=round(sum(values) / len(values), 2) if values else None,
-                spread=max(values) - min(values) if len(values) > 1 else 0, own=own,
+                question=q, bars=bars, count=len(values.scores),
+                mean=None if values.mean is None else round(values.mean, 2),
+                spread=values.spread, own=own,
             )
         )  # fmt: skip
     return summaries
@@ -531,7 +534,7 @@ def area_chair_console(user: User, *, slug: str = "", show: str = "") -> list[Co
         rows[a.submission_id] = ConsoleRow(a.submission)
     for a in (
         Assignment.objects.filter(
-            submission_id__in=rows, role=Role.REVIEWER, declined_at__isnull=True
+            counting_assignments(), submission_id__in=rows, declined_at__isnull=True
         )
         .select_related("review")
         .only("pk", "submission_id", "pseudonym", "review__status", "review__id")
@@ -543,19 +546,13 @@ def area_chair_console(user: User, *, slug: str = "", show: str = "") -> list[Co
             row.submitted += 1
         else:
             row.pending.append(PendingReview(a.pseudonym, assignment_review(a) is not None))
-    for sid, value in Answer.objects.filter(
-        review__assignment__submission_id__in=rows,
-        review__status=ReviewStatus.SUBMITTED,
-        question__is_recommendation=True,
-    ).values_list("review__assignment__submission_id", "value"):
-        if isinstance(value, int):
-            rows[sid].scores.append(value)
+    scores_fill(rows)
     for meta in MetaReview.objects.filter(submission_id__in=rows).only(
         "pk", "submission_id", "recommendation", "updated_at"
     ):
         rows[meta.submission_id].meta = meta
     for row in rows.values():
-        row.scores.sort()
+        row.sort()
     if show == "disagreement":
         rows = {k: r for k, r in rows.items() if r.disagreement}
     elif show == "missing":

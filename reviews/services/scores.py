@@ -3,8 +3,9 @@
 The actions that change what the figures sum call `paper_scores_refresh` with the papers
 they touched, inside their own transaction; `paper_scores_rebuild` recomputes a whole
 workshop (after a change of the review form, a bulk import, or by hand:
-`manage.py paper_scores_rebuild`). Both compute from the reviews themselves with the
-board's own queries, so a stored figure is always what the board shows for the paper.
+`manage.py paper_scores_rebuild`). Both compute from the reviews themselves with the one
+aggregation of review figures (`reviews.selectors.scores`), the one the board, the progress
+page and the area chairs' console compute with: a stored figure is always what they show.
 """
 
 from __future__ import annotations
@@ -15,29 +16,30 @@ from submissions.models import Submission
 from workshop.models import Workshop
 
 from ..models import PaperScore
-from ..selectors.board import BoardRow, fill_aggregates
+from ..selectors.scores import Scores, review_counts, scores_fill
 
 FIGURES = ["assigned", "done", "count", "mean", "median", "low", "high", "spread", "weighted"]
 CHUNK = 2000
 
 
 def _figures(ids: list[int]) -> list[PaperScore]:
-    rows = {sid: BoardRow(submission=None) for sid in ids}  # type: ignore[arg-type]
-    fill_aggregates(rows)  # the board's own computation: stored = shown
+    figures = {sid: Scores() for sid in ids}
+    scores_fill(figures)
+    counts = review_counts(ids)
     return [
         PaperScore(
             submission_id=sid,
-            assigned=r.assigned,
-            done=r.done,
-            count=len(r.scores),
-            mean=r.mean,
-            median=r.median,
-            low=r.low,
-            high=r.high,
-            spread=r.spread if r.scores else None,
-            weighted=r.weighted,
+            assigned=counts.get(sid, (0, 0))[0],
+            done=counts.get(sid, (0, 0))[1],
+            count=len(f.scores),
+            mean=f.mean,
+            median=f.median,
+            low=f.low,
+            high=f.high,
+            spread=f.spread if f.scores else None,
+            weighted=f.weighted,
         )
-        for sid, r in rows.items()
+        for sid, f in figures.items()
     ]
 
 
