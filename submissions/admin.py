@@ -343,3 +343,6 @@ class ProceedingsBundleAdmin(ChairScopedAdmin):
                                 filename=f"{bundle.workshop.slug}-proceedings.zip")  # fmt: skip
         response["X-Content-Type-Options"] = "nosniff"
         return response
+
+
+from . import admin_fields  # noqa: E402, F401 - the chairs' custom fields (issue 27)

@@ -435,6 +435,7 @@ class ProceedingsBundle(models.Model):
 
 # The chairs' custom questions and their answers (issue 27) live in their own module.
 from .models_fields import (  # noqa: E402
+    CHOICE_KINDS_VALUES,
     FieldKind,
     FieldMilestone,
     FieldVisibility,
@@ -443,6 +444,7 @@ from .models_fields import (  # noqa: E402
 )
 
 __all__ = [
+    "CHOICE_KINDS_VALUES",
     "FieldKind",
     "FieldMilestone",
     "FieldVisibility",

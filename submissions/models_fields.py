@@ -32,7 +32,7 @@ class FieldKind(models.TextChoices):
 
 
 # The kinds whose answer is one of `choices` (or several of them).
-CHOICE_KINDS = (FieldKind.CHECKBOXES, FieldKind.RADIO, FieldKind.SELECT)
+CHOICE_KINDS_VALUES = (FieldKind.CHECKBOXES, FieldKind.RADIO, FieldKind.SELECT)
 
 
 class FieldMilestone(models.TextChoices):

@@ -9,6 +9,7 @@ admin, services and tasks. Nothing else in the project decides these questions.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import rules
 from django.contrib.auth.models import AnonymousUser
@@ -237,3 +238,67 @@ rules.add_perm("submissions.view_public", is_accepted & decisions_out)
 rules.add_perm("submissions.view_accepted", decisions_out)
 # Build and download the proceedings bundle (object: the workshop).
 rules.add_perm("submissions.build_proceedings", is_chair)
+
+
+# --- custom submission fields (issue 27) ---------------------------------------------------
+
+
+def field_window_open(field: Any, submission: Submission, now: dt.datetime | None = None) -> bool:
+    """The authors may still change their answer to `field`: until its milestone (grace
+    included). Until the abstract deadline means the call's window, until the paper or the
+    supplementary deadline the paper's own windows, until the camera-ready deadline the
+    paper's windows and then the camera-ready window of an accepted paper."""
+    from .models import FieldMilestone
+
+    now = now or timezone.now()
+    w = submission.workshop
+    until = field.editable_until
+    if until == FieldMilestone.ABSTRACT:
+        return submission.is_in_progress and call_is_open(w, now)
+    if until == FieldMilestone.SUPPLEMENTARY:
+        return supplementary_open(submission, now)
+    if until == FieldMilestone.CAMERA_READY:
+        return edits_open(submission, now) or camera_ready_open(submission, now)
+    return edits_open(submission, now)
+
+
+@rules.predicate
+def while_field_open(_user: object, value: Any) -> bool:
+    """Object: a `SubmissionFieldValue` (saved or not) naming the paper and the field."""
+    return field_window_open(value.field, value.submission)
+
+
+@rules.predicate
+def is_contact_author_of_value(user: User | AnonymousUser, value: Any) -> bool:
+    return is_contact_author(user, value.submission)
+
+
+@rules.predicate
+def field_for_reviewers(_user: object, field: Any) -> bool:
+    """Reviewers read the answers (a reviewers' or a public field) unless the field may
+    identify the authors and the workshop is double-blind."""
+    from .models import FieldVisibility
+
+    if field.visibility == FieldVisibility.CHAIRS:
+        return False
+    return not (field.identifying and field.workshop.is_double_blind)
+
+
+@rules.predicate
+def field_is_public(_user: object, field: Any) -> bool:
+    from .models import FieldVisibility
+
+    return field.visibility == FieldVisibility.PUBLIC
+
+
+# Define the workshop's custom fields in the chair tools (object: the workshop or a field).
+rules.add_perm("submissions.manage_fields", is_chair)
+# Read a field's answers in the review tools (object: the field): the chairs every field;
+# the committee (on the papers they may see) reviewers' and public fields, not identifying
+# ones under double-blind.
+rules.add_perm("submissions.view_field_in_review", is_chair | field_for_reviewers)
+# Read a field's answers on the public page of an accepted paper (object: the field).
+rules.add_perm("submissions.view_field_public", field_is_public)
+# Answer a field (object: the paper's `SubmissionFieldValue`, saved or not): a contact
+# author, until the field's milestone.
+rules.add_perm("submissions.answer_field", is_contact_author_of_value & while_field_open)

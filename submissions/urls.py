@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_public
+from . import views, views_fields, views_public
 
 app_name = "submissions"
 
@@ -17,6 +17,7 @@ urlpatterns = [
     path("<int:pk>/restore/", views.submission_restore, name="restore"),
     path("<int:pk>/paper.pdf", views.paper_download, name="paper"),
     path("<int:pk>/files/<int:file_pk>/", views.file_download, name="file"),
+    path("<int:pk>/answers/<int:value_pk>/", views_fields.field_file, name="field_file"),
     path("<int:pk>/camera-ready/", views_public.camera_ready, name="camera_ready"),
     path("accepted/<slug:slug>/", views_public.accepted, name="accepted"),
     path("accepted/<slug:slug>/<int:number>.pdf", views_public.accepted_pdf, name="accepted_pdf"),

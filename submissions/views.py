@@ -18,6 +18,7 @@ from workshop.policy import can
 from . import selectors, services
 from .filechecks import FileCheckError
 from .forms import AuthorFormSet, ConflictForm, SubmissionForm, UploadForm
+from .forms_fields import FieldAnswersForm
 from .models import (
     CheckStatus,
     FileKind,
@@ -27,6 +28,8 @@ from .models import (
     SubmissionStatus,
 )
 from .permissions import page_limit_for
+from .selectors_fields import field_lines_for_author
+from .services.fields import AnswerError, paper_answers_missing
 from .services.lifecycle import WITHDRAW_REFUSED, check_change, missing_items
 from .todo import author_todo, confirmed_emails
 
@@ -111,23 +114,33 @@ def submission_new(request: HttpRequest, slug: str) -> HttpResponse:
             ),
         )
     form = SubmissionForm(request.POST or None, workshop=workshop)
-    if request.method == "POST" and form.is_valid():
+    answers = FieldAnswersForm(
+        request.POST or None, request.FILES or None, workshop=workshop, user=request.user
+    )
+    if request.method == "POST" and _both_valid(form, answers):
         try:
-            submission = services.submission_create(
+            submission = services.submission_create_with_answers(
                 workshop=workshop,
                 user=request.user,
                 secondary_topics=list(form.cleaned_data["secondary_topics"]),
+                answers=answers.answers(),
                 **form.service_fields(),
             )
         except ServiceError as exc:
             return _refused(request, None, exc)
+        for warning in answers.warnings:
+            messages.warning(request, warning)
         messages.success(
             request,
             f"Draft #{submission.number} saved. "
             "Add your co-authors and upload the PDF, then submit.",
         )
         return redirect("submissions:detail", submission.pk)
-    return render(request, "submissions/form.html", {"form": form, "workshop": workshop})
+    return render(
+        request,
+        "submissions/form.html",
+        {"form": form, "answers": answers, "workshop": workshop},
+    )
 
 
 @login_required
@@ -145,6 +158,8 @@ def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "supplementary_versions": [f for f in files if f.kind == FileKind.SUPPLEMENTARY],
             "history": selectors.submission_history(submission, limit=50),
             "missing": missing_items(submission) if submission.is_draft else [],
+            "missing_answers": paper_answers_missing(submission) if submission.is_draft else [],
+            "field_lines": field_lines_for_author(submission),
             "todo": author_todo(submission, request.user, confirmed=confirmed),
             "authors_confirmed": confirmed,
             "MissingItem": MissingItem,
@@ -165,26 +180,55 @@ def submission_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if refused := _change_refused(request, submission):
         return refused
     form = SubmissionForm(request.POST or None, instance=submission, workshop=submission.workshop)
-    if request.method == "POST" and form.is_valid():
+    answers = FieldAnswersForm(
+        request.POST or None,
+        request.FILES or None,
+        workshop=submission.workshop,
+        user=request.user,
+        submission=submission,
+    )
+    if request.method == "POST" and _both_valid(form, answers):
         try:
-            services.submission_update(
+            warnings = services.submission_update_with_answers(
                 submission=submission,
                 user=request.user,
                 secondary_topics=list(form.cleaned_data["secondary_topics"]),
+                answers=answers.answers(),
                 **form.service_fields(),
             )
         except REFUSALS as exc:
             return _refused(request, submission, exc)
+        except AnswerError as exc:
+            answers.add_error(exc.code if exc.code in answers.fields else None, exc.message)
         except ServiceError as exc:
             form.add_error(None, exc.message)
         else:
             messages.success(request, "Details saved.")
+            for warning in warnings:
+                messages.warning(request, warning)
             return redirect("submissions:detail", submission.pk)
     return render(
         request,
         "submissions/form.html",
-        {"form": form, "workshop": submission.workshop, "submission": submission},
+        {
+            "form": form,
+            "answers": answers,
+            "workshop": submission.workshop,
+            "submission": submission,
+        },
     )
+
+
+def _both_valid(form: SubmissionForm, answers: FieldAnswersForm) -> bool:
+    """The paper's details and its custom answers, checked together so that every error
+    shows at once (the answers' conditions follow the submission type chosen)."""
+    valid = form.is_valid()
+    if answers.is_valid():
+        stype = form.cleaned_data.get("submission_type") if hasattr(form, "cleaned_data") else None
+        if stype is None and form.instance.pk and "submission_type" not in form.fields:
+            stype = form.instance.submission_type
+        answers.clean_with(stype.pk if stype else None)
+    return valid and not answers.errors
 
 
 @login_required

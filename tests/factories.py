@@ -308,3 +308,16 @@ def make_chair(workshop: Workshop, **user_kwargs) -> User:
     membership_grant(workshop=workshop, user=user, role=Role.CHAIR)
     user.refresh_from_db()
     return user
+
+
+# --- Custom submission fields (issue 27) ---------------------------------------------------------
+class SubmissionFieldFactory(factory.django.DjangoModelFactory):
+    """A chairs' custom question: a short text asked of every paper, read by reviewers."""
+
+    class Meta:
+        model = "submissions.SubmissionField"
+
+    workshop = factory.SubFactory(WorkshopFactory)
+    code = factory.Sequence(lambda n: f"question-{n}")
+    label = factory.Sequence(lambda n: f"Question {n}")
+    kind = "text"

@@ -1,0 +1,34 @@
+"""The authors' and chairs' download of an attachment answer (issue 27)."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpRequest
+
+from .models import SubmissionFieldValue
+from .selectors_fields import field_value_visible_to
+
+
+def field_file_response(value: SubmissionFieldValue) -> FileResponse:
+    """An attachment named after the workshop, the number and the field, never after the
+    uploader's file."""
+    if not value.file:
+        raise Http404("No file.")
+    s = value.submission
+    ext = "zip" if value.content_type == "application/zip" else "pdf"
+    name = f"{s.workshop.slug}-{s.number}-{value.field.code}.{ext}"
+    response = FileResponse(
+        value.file.open("rb"), as_attachment=True, filename=name, content_type=value.content_type
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+def field_file(request: HttpRequest, pk: int, value_pk: int) -> FileResponse:
+    try:
+        value = field_value_visible_to(request.user, pk, value_pk)
+    except SubmissionFieldValue.DoesNotExist:
+        raise Http404("No such file.") from None
+    return field_file_response(value)
