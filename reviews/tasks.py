@@ -27,3 +27,21 @@ def review_copy_make_task(assignment_id: int) -> str:
     from .services.copies import review_copy_make
 
     return review_copy_make(assignment_id)
+
+
+@shared_task(acks_late=True, ignore_result=True, soft_time_limit=600, time_limit=660)
+def text_embeddings_task(kind: str, ids: list[int]) -> int:
+    """Store the missing vectors of papers ("papers": submission ids) or of people's
+    publications and free texts ("profiles": user ids). Idempotent: stored ones are kept."""
+    from .services.embeddings import papers_embed, profiles_embed
+
+    return papers_embed(ids) if kind == "papers" else profiles_embed(ids)
+
+
+@shared_task(acks_late=True, ignore_result=True, soft_time_limit=330, time_limit=390)
+def embeddings_sweep_task() -> int:
+    """Periodic (beat, every 5 minutes) and on a chair's request: the vectors still missing
+    for everything under review (all of them after a model change), a few minutes' worth."""
+    from .services.embeddings import embeddings_sweep
+
+    return embeddings_sweep()

@@ -170,6 +170,8 @@ CELERY_TASK_ROUTES = {
     "submissions.tasks.pending_checks_sweep": {"queue": "checks"},
     "reviews.tasks.review_copy_make_task": {"queue": "checks"},
     "reviews.tasks.matching_run_task": {"queue": "matching"},
+    "reviews.tasks.text_embeddings_task": {"queue": "matching"},
+    "reviews.tasks.embeddings_sweep_task": {"queue": "matching"},
     "transfer.tasks.*": {"queue": "transfer"},
 }
 CELERY_QUEUE_NAMES = ("mail", "checks", "matching", "transfer", "celery")
@@ -192,6 +194,8 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 15 * 60.0,
     },
     "transfer-jobs-sweep": {"task": "transfer.tasks.transfer_jobs_sweep", "schedule": 60.0},
+    # Vectors still missing for the configured embedding model (all after a model change).
+    "embeddings-sweep": {"task": "reviews.tasks.embeddings_sweep_task", "schedule": 5 * 60.0},
 }
 # Called (dotted paths, in order) at the end of `seed_demo`, so apps above `reviews` add
 # their part of the demo without the command importing them.
@@ -401,7 +405,10 @@ LOGGING = {
 }
 
 # Reviewer expertise (issue 16): a local sentence-embedding model the deployer installed
-# (a directory with model.onnx + tokenizer.json, or "python:module:factory"); empty = off,
-# nothing is ever downloaded. Co-authors of publications from the last N years are conflicts.
+# (a sentence-transformers directory, an ONNX export + tokenizer.json, or
+# "python:module:factory"); empty = off, nothing is ever downloaded. Co-authors of publications from the last N years are conflicts.
 EXPERTISE_EMBEDDING_MODEL = env.str("EXPERTISE_EMBEDDING_MODEL", default="")
+# Called (dotted paths) with a paper's id when its text changes (submitted, edited, restored),
+# so apps above `submissions` react without it importing them: the paper's embedding.
+SUBMISSION_TEXT_CHANGED = ["reviews.services.embeddings.paper_text_changed"]
 EXPERTISE_COAUTHOR_YEARS = env.int("EXPERTISE_COAUTHOR_YEARS", default=3)

@@ -32,6 +32,7 @@ from ..models import (
 from ..permissions import bidding_facts_prefill
 from ..selectors.conflicts import ConflictMap
 from .access import lock_on_paper, require_on_paper
+from .embeddings import profile_texts_changed
 
 NOT_COMMITTEE = "You are not on this workshop's programme committee."
 
@@ -70,7 +71,8 @@ def profile_update(
     """Save a reviewer's expertise, links and load request. Asks `reviews.edit_profile`.
 
     A changed load request needs the chairs' approval again (and never exceeds the default).
-    Side effects: one `profile.update` activity entry when something changed.
+    Side effects: one `profile.update` activity entry when something changed; a changed
+    expertise text has its embedding computed after commit (`profile_texts_changed`).
     """
     require(user, "reviews.edit_profile", workshop, message=NOT_COMMITTEE)
     profile, _ = ReviewerProfile.objects.select_for_update().get_or_create(
@@ -98,6 +100,8 @@ def profile_update(
         TopicExpertise(profile=profile, topic_id=tid, level=level) for tid, level in levels.items()
     )
     after = _profile_state(profile)
+    if after["expertise_text"] != before["expertise_text"]:
+        profile_texts_changed(user.pk)
     if after != before:
         changed = sorted(k for k in after if after[k] != before[k])
         activity_record(

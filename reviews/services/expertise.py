@@ -25,6 +25,7 @@ from workshop.policy import require, require_visible
 from ..expertise.importers import MAX_BYTES, ParsedPublication, decode, parse
 from ..models import Publication, PublicationSource, ReviewerProfile
 from ..models.expertise import normalise_doi, title_key
+from .embeddings import profile_texts_changed
 
 NOT_YOURS = "Only the owner of a publication list can change it."
 MAX_UPLOAD = MAX_BYTES
@@ -53,7 +54,10 @@ def _owner_check(actor: Any, owner: User) -> None:
 
 
 def _touch_profiles(owner: User) -> None:
+    """The list changed: cached bidding fits are recomputed, and the new texts' embeddings
+    are computed in a worker after commit."""
     ReviewerProfile.objects.filter(user=owner).update(updated_at=timezone.now())
+    profile_texts_changed(owner.pk)
 
 
 def _find(

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from workshop.activity import activity_record
 from workshop.errors import DeadlinePassed, NotAllowed, ServiceError
@@ -91,6 +93,18 @@ def registration_stamp(submission: Submission) -> None:
     ):
         submission.registered_at = timezone.now()
         submission.save(update_fields=["registered_at"])
+
+
+# What the reviewers' text models read of a paper: a change here is a new text to embed.
+TEXT_FIELDS = frozenset({"title", "abstract", "keywords"})
+
+
+def text_changed(submission: Submission) -> None:
+    """Tell the apps above (`settings.SUBMISSION_TEXT_CHANGED`, dotted paths of functions
+    taking the paper's id) that the text of a paper under review changed, without importing
+    them: the reviews app computes the paper's embedding after commit."""
+    for path in settings.SUBMISSION_TEXT_CHANGED:
+        import_string(path)(submission.pk)
 
 
 def submission_locked(submission: Submission) -> Submission:
@@ -210,7 +224,8 @@ def submission_update(
     """Change metadata until the deadline (`submissions.edit`).
 
     Side effects: one `submission.edit` entry naming the changed fields and, once submitted,
-    a receipt to every author. Nothing when nothing changed.
+    a receipt to every author and, if its text changed, `text_changed`. Nothing when nothing
+    changed.
     """
     submission = lock_for(submission, user, "submissions.edit")
     unknown = set(fields) - set(EDITABLE_FIELDS)
@@ -231,6 +246,8 @@ def submission_update(
     submission.full_clean(exclude=["paper", "supplementary", "created_by", "workshop"])
     submission.save()
     registration_stamp(submission)
+    if submission.is_submitted and TEXT_FIELDS.intersection(changed):
+        text_changed(submission)
     labels = [
         Submission._meta.get_field(n).verbose_name if n != "secondary_topics" else "topics"
         for n in changed
@@ -250,21 +267,21 @@ def submission_update(
 def submission_submit(*, submission: Submission, user: User, notify: bool = True) -> Submission:
     """Turn a complete draft into a submitted paper (`submissions.submit`).
 
-    Side effects: one `submission.submit` entry and a receipt to every author (number,
-    title, time, SHA-256 of the PDF). A paper already submitted is left as it is.
+    Side effects: one `submission.submit` entry, a receipt to every author (number,
+    title, time, SHA-256 of the PDF) and `text_changed`. A paper already submitted is left as it is.
     """
     submission = lock_for(submission, user, "submissions.submit")
     if submission.is_submitted:
         return submission
-    from .fields import paper_answers_missing
-
-    missing = [m.label for m in missing_items(submission)]
-    missing += [f"Answer “{f.label}”" for f in paper_answers_missing(submission)]
+    missing = missing_items(submission)
     if missing:
-        raise ServiceError("The paper is not complete yet: " + "; ".join(missing) + ".")
+        raise ServiceError(
+            "The paper is not complete yet: " + "; ".join(m.label for m in missing) + "."
+        )
     submission.status = SubmissionStatus.SUBMITTED
     submission.submitted_at = timezone.now()
     submission.save(update_fields=["status", "submitted_at", "updated_at"])
+    text_changed(submission)
     entry = history_record(
         submission=submission, actor=user, action=SubmissionAction.SUBMIT, summary="Submitted"
     )
@@ -384,6 +401,8 @@ def submission_restore(*, submission: Submission, user: Any, notify: bool = True
     by_chair = _as_chair(actor, submission)
     restored = submission.status_before_withdrawal or SubmissionStatus.DRAFT
     _withdrawal_set(submission, status=restored, before="", at=None, by_chair=False)
+    if restored == SubmissionStatus.SUBMITTED:
+        text_changed(submission)
     entry = activity_record(
         actor=actor,
         action=SubmissionAction.RESTORE,
