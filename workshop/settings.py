@@ -406,7 +406,8 @@ LOGGING = {
 
 # Reviewer expertise (issue 16): a local sentence-embedding model the deployer installed
 # (a sentence-transformers directory, an ONNX export + tokenizer.json, or
-# "python:module:factory"); empty = off, nothing is ever downloaded. Co-authors of publications from the last N years are conflicts.
+# "python:module:factory"); empty = off, nothing is ever downloaded. Co-authors of
+# publications from the last N years are conflicts.
 EXPERTISE_EMBEDDING_MODEL = env.str("EXPERTISE_EMBEDDING_MODEL", default="")
 # Called (dotted paths) with a paper's id when its text changes (submitted, edited, restored),
 # so apps above `submissions` react without it importing them: the paper's embedding.
