@@ -7,4 +7,5 @@ from . import (  # noqa: F401 - registers the admins
     external,
     public,
     reviewing,
+    tags,
 )

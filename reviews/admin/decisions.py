@@ -51,6 +51,7 @@ from ..selectors.flags import flag_label, review_flags_for, review_flags_in_work
 from ..services import decisions as decision_services
 from ..services import searches as search_services
 from .mail import MailComposeViews
+from .tags import desk_tag_cells
 
 UNDO_SECONDS = 300  # how long the board offers to undo its last bulk action
 UNDO_KEY = "decision_desk_undo"
@@ -76,6 +77,7 @@ COLUMNS = [
     ("status", "Status", "status"),
     ("flags", "Checks", ""),
     ("llm", "LLM use", ""),
+    ("tags", "Tags and votes", ""),
 ]
 FILTERS = ("q", "topic", "type", "decision", "status")
 # The columns always shown; the chair picks the others (kept in the session).
@@ -131,6 +133,7 @@ CELLS = {
     "status": '<td class="field-status">{status}</td>',
     "flags": '<td class="field-flags">{flags}</td>',
     "llm": '<td class="field-llm">{llm}</td>',
+    "tags": '<td class="field-tags">{tags}</td>',
 }
 ROW_START = (
     '<tr><td class="desk-pick"><input type="checkbox" name="ids" value="{pk}" '
@@ -194,7 +197,8 @@ def review_flag_badges(flags: Iterable[ReviewFlag]) -> str:
 
 def board_row_html(rows: list[BoardRow], categories: list[DecisionCategory], change: str,
                    shown: Iterable[str] = (),
-                   review_flags: dict[int, list[ReviewFlag]] | None = None
+                   review_flags: dict[int, list[ReviewFlag]] | None = None,
+                   tags: dict[int, str] | None = None,
                    ) -> list[SafeString]:  # fmt: skip
     """The page's rows, each one line of HTML, for the template's one loop to print.
 
@@ -249,6 +253,7 @@ def board_row_html(rows: list[BoardRow], categories: list[DecisionCategory], cha
                     )
                     + review_flag_badges((review_flags or {}).get(s.pk, ())),
                     llm=llm_cell(r),
+                    tags=(tags or {}).get(s.pk, "—"),
                 )
             )
         )
@@ -434,6 +439,7 @@ class DecisionBoardAdmin(MailComposeViews, ChairScopedAdmin):
                 reverse("admin:submissions_submission_changelist"),
                 shown,
                 review_flags_for(request.user, [r.submission for r in page.rows]),
+                desk_tag_cells(request.user, workshop, [r.submission.pk for r in page.rows]),
             ),
             "column_choices": [
                 (key, label, key in shown) for key, label, _ in COLUMNS if key not in FIXED_COLUMNS
