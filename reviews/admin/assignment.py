@@ -7,13 +7,14 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.urls import path
+from django.urls import path, reverse
 
 from workshop.admin_scoping import ChairScopedAdmin
 from workshop.errors import ServiceError
 from workshop.plurals import counted
 from workshop.validators import whole_number
 
+from ..expertise.embedding import configured_model
 from ..forms import ManualAssignmentForm, MatchingRunForm
 from ..models import (
     Assignment,
@@ -21,7 +22,9 @@ from ..models import (
     Review,
     RunStatus,
 )
+from ..selectors.embeddings import EmbeddingProgress, embedding_progress
 from ..services import assignment as assignment_services
+from ..services import embeddings as embedding_services
 
 
 @admin.register(Assignment)
@@ -153,6 +156,7 @@ class MatchingRunAdmin(ChairScopedAdmin):
             path("<int:run_id>/cancel/", wrap(self.cancel_view), name="reviews_run_cancel"),
             path("<int:run_id>/commit/", wrap(self.commit_view), name="reviews_run_commit"),
             path("compare/", wrap(self.compare_view), name="reviews_run_compare"),
+            path("embeddings/", wrap(self.embeddings_view), name="reviews_run_embeddings"),
             *super().get_urls(),
         ]
 
@@ -187,8 +191,28 @@ class MatchingRunAdmin(ChairScopedAdmin):
             "title": "Run the assignment",
             "opts": self.model._meta,
             "recent": self.get_queryset(request).order_by("-created_at")[:10],
+            "embeddings": _embedding_progress(list(workshops[:5])),
         }
         return TemplateResponse(request, "admin/reviews/run_new.html", context)
+
+    def embeddings_view(self, request: HttpRequest) -> HttpResponse:
+        """Compute the missing text embeddings now (a worker's sweep) instead of waiting for
+        the periodic one; the page shows the progress."""
+        workshop = self.chaired_workshop(request, request.POST.get("workshop", ""))
+        if request.method == "POST":
+            if embedding_services.embeddings_sweep_request():
+                self.message_user(
+                    request,
+                    "The missing embeddings are being computed in the background.",
+                    messages.SUCCESS,
+                )
+            else:
+                self.message_user(
+                    request,
+                    "The task queue cannot be reached: the periodic sweep will compute them.",
+                    messages.WARNING,
+                )
+        return redirect(f"{reverse('admin:reviews_matchingrun_add')}?workshop={workshop.pk}")
 
     def _run_initial(self, request: HttpRequest) -> dict:
         """The workshop the chair came from (`?workshop=`, as the chairs' panel links), or
@@ -278,6 +302,15 @@ class MatchingRunAdmin(ChairScopedAdmin):
             "both": len(pairs_a & pairs_b),
         }
         return TemplateResponse(request, "admin/reviews/run_compare.html", context)
+
+
+def _embedding_progress(workshops: list) -> list[tuple[object, EmbeddingProgress]]:
+    """Per workshop, how many of its texts have a vector for the configured embedding
+    model (none when no model is configured)."""
+    model = configured_model()
+    if model is None:
+        return []
+    return [(w, embedding_progress(w, model.name)) for w in workshops]
 
 
 def _per_paper(run: MatchingRun) -> list[dict]:

@@ -14,6 +14,7 @@ import pytest
 from django.conf import settings as django_settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from reviews.affinity import paper_text
 from reviews.expertise import embedding as embedding_module
@@ -32,7 +33,7 @@ from reviews.services.embeddings import StoredModel, embeddings_sweep
 from reviews.services.expertise import publication_add
 from submissions.models import Submission, SubmissionStatus
 from submissions.services.lifecycle import submission_update
-from tests.factories import SubmissionFactory
+from tests.factories import SubmissionFactory, WorkshopFactory, make_chair
 from tests.reviews.assignment_world import member, paper
 
 encoded: list[str] = []  # every text the counting models below were asked to encode
@@ -308,3 +309,32 @@ def test_a_real_local_model_directory_loads_and_ranks_related_text_first(db):
     scores = embedding_scores(model, [texts[0]], [[texts[1]], [texts[2]]])
     assert scores[0, 0] > scores[0, 1] + 0.2
     assert TextEmbedding.objects.filter(model=model.name).count() == 3
+
+
+def test_the_assignment_page_shows_the_chairs_the_embedding_progress(
+    world, workshop, chair, client, settings
+):
+    settings.EXPERTISE_EMBEDDING_MODEL = COUNTING
+    client.force_login(chair)
+    add = reverse("admin:reviews_matchingrun_add")
+    texts = len(set(workshop_texts(workshop)))
+    page = client.get(add).content.decode()
+    assert f"0 of {texts} texts have a vector" in page and "Compute them now" in page
+    response = client.post(
+        reverse("admin:reviews_run_embeddings"), {"workshop": workshop.pk}, follow=True
+    )
+    assert "being computed in the background" in response.content.decode()
+    assert f"{texts} of {texts} texts have a vector (100%)" in response.content.decode()
+    settings.EXPERTISE_EMBEDDING_MODEL = ""
+    assert "Text embeddings" not in client.get(add).content.decode()
+
+
+def test_only_a_chair_of_the_workshop_asks_for_the_embeddings(world, workshop, client, settings):
+    settings.EXPERTISE_EMBEDDING_MODEL = COUNTING
+    other = make_chair(WorkshopFactory(), email="olga@elsewhere.org")
+    client.force_login(other)
+    response = client.post(reverse("admin:reviews_run_embeddings"), {"workshop": workshop.pk})
+    assert response.status_code == 404 and not TextEmbedding.objects.exists()
+    client.force_login(world["rita"])  # a reviewer: no admin at all
+    response = client.post(reverse("admin:reviews_run_embeddings"), {"workshop": workshop.pk})
+    assert response.status_code in (302, 403, 404) and not TextEmbedding.objects.exists()
