@@ -14,7 +14,7 @@ from typing import Any
 from django.db import transaction
 
 from workshop.activity import activity_record
-from workshop.errors import NotFound, ServiceError
+from workshop.errors import NotAllowed, NotFound, ServiceError
 from workshop.models import Workshop
 from workshop.policy import can, require
 
@@ -31,7 +31,7 @@ def _require_rate(actor: Any, review: Review) -> None:
     if not (can(actor, "reviews.see_review", review) or can(actor, "reviews.read_released", paper)):
         raise NotFound("No such review.")
     if review.assignment.reviewer_id == getattr(actor, "pk", None):
-        raise ServiceError("You cannot rate your own review.")
+        raise NotAllowed("You cannot rate your own review.")
     require(actor, "reviews.rate_review", review,
             message="Only the chairs and the paper's area chair rate this review.")  # fmt: skip
 

@@ -92,6 +92,10 @@ def _P() -> Any:
     return object_of(_CURRENT["world"].base, "P")
 
 
+def _R1() -> Any:
+    return object_of(_CURRENT["world"].base, "R1-rev")
+
+
 AUTHOR_SEES = (("submissions.view", "P"),)
 IN_REVIEW = (("reviews.view_paper", "P"),)
 
@@ -171,6 +175,21 @@ ENDPOINTS = [
     Endpoint("exports", "GET", _a("api:exports"), (), ("transfer.export", "A")),
     Endpoint("export.start", "POST", _a("api:exports"), (), ("transfer.export", "A"),
              body=lambda w: {"format": "archive"}, ok=201),
+    # Tags, votes and review ratings (issue 28): a conflicted member and the authors get 404.
+    Endpoint("paper.tags", "GET", _n("api:paper-tags"), (("reviews.tag", "P"),)),
+    Endpoint("paper.tag.post", "POST", _n("api:paper-tags"), (("reviews.tag", "P"),),
+             body=lambda w: {"tag": "#zq-api#2"}, ok=201),
+    Endpoint("paper.votes", "GET", _n("api:paper-votes"), (("reviews.tag", "P"),)),
+    Endpoint("votes", "GET", _a("api:votes"), (), ("reviews.manage_votes", "A")),
+    Endpoint("review.ratings", "GET",
+             lambda w: reverse("api:review-ratings", args=[w.base.reviews["R1-rev"]]),
+             (("reviews.see_review_ratings", "R1-rev"),)),
+    Endpoint("review.rate", "PUT",
+             lambda w: reverse("api:review-ratings", args=[w.base.reviews["R1-rev"]]),
+             (), ("reviews.rate_review", "R1-rev"), body=lambda w: {"helpful": True},
+             refine=lambda user, phase: None if (
+                 can(user, "reviews.see_review", _R1()) or can(user, "reviews.read_released", _P())
+             ) else 404),
 ]  # fmt: skip
 
 
