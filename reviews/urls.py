@@ -2,6 +2,7 @@ from django.urls import path
 
 from . import views
 from .views import expertise, external, reviewing
+from .views import fields as field_views
 from .views import tags as tag_views
 
 app_name = "reviews"
@@ -28,6 +29,11 @@ urlpatterns = [
     path("<slug:slug>/bids/<int:pk>/", views.bid, name="bid"),
     path("<slug:slug>/papers/<int:number>/", views.paper, name="paper"),
     path("<slug:slug>/papers/<int:number>/paper.pdf", views.paper_pdf, name="paper_pdf"),
+    path(
+        "<slug:slug>/papers/<int:number>/answers/<int:value_pk>/",
+        field_views.field_file,
+        name="field_file",
+    ),
     path("<slug:slug>/papers/<int:number>/autosave/", views.review_autosave, name="autosave"),
     path("<slug:slug>/papers/<int:number>/submit/", views.review_submit, name="submit"),
     path("<slug:slug>/papers/<int:number>/decline/", views.assignment_decline, name="decline"),

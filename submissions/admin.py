@@ -39,6 +39,7 @@ from .models import (
     SubmissionStatus,
     SubmissionType,
 )
+from .selectors_fields import field_table
 from .services import submission_restore
 from .services.camera_ready import proceedings_request
 
@@ -249,6 +250,9 @@ class SubmissionAdmin(OneWorkshopAtATime, OneLoopRows, ChairScopedAdmin):
                   "secondary topics", "authors", "emails", "affiliations", "keywords", "pages",
                   "sha256", "anonymity flag", "hidden text flag", "submitted at",
                   "updated at"]  # fmt: skip
+        papers = list(queryset.order_by("workshop", "number"))
+        answers = field_table(request.user, papers)  # one column per custom field (issue 27)
+        header += [f"field:{code}" for code in answers.codes]
         rows = (
             [
                 s.workshop.short_name,
@@ -268,8 +272,9 @@ class SubmissionAdmin(OneWorkshopAtATime, OneLoopRows, ChairScopedAdmin):
                 s.paper.hidden_text_flag if s.paper else "",
                 s.submitted_at.isoformat() if s.submitted_at else "",
                 s.updated_at.isoformat(),
+                *answers.row(s.pk),
             ]
-            for s in queryset.order_by("workshop", "number")
+            for s in papers
         )
         return csv_response("submissions.csv", header, rows)
 

@@ -173,3 +173,58 @@ def field_value_visible_to(user: Any, submission_pk: int, value_pk: int) -> Subm
     if can(user, "submissions.view", value.submission):
         return value
     raise SubmissionFieldValue.DoesNotExist
+
+
+@dataclass(frozen=True)
+class FieldTable:
+    """The answers of a list of papers as columns (the desk, the CSV exports): one column
+    per field code the viewer may read, in form order; `cells[paper_pk][code]` in words."""
+
+    codes: list[str]
+    labels: dict[str, str]
+    cells: dict[int, dict[str, str]]
+
+    def row(self, submission_pk: int) -> list[str]:
+        found = self.cells.get(submission_pk, {})
+        return [found.get(code, "") for code in self.codes]
+
+    def summary(self, submission_pk: int) -> str:
+        """One cell for all of a paper's answers: "GPU hours: 120; Licence: MIT"."""
+        found = self.cells.get(submission_pk, {})
+        return "; ".join(f"{self.labels[c]}: {found[c]}" for c in self.codes if found.get(c))
+
+
+def field_table(user: Any, submissions: Iterable[Submission]) -> FieldTable:
+    """The answers `user` may read in the review tools (`view_field_in_review`) on these
+    papers, of one or several workshops, in three queries however many papers and fields."""
+    papers = list(submissions)
+    workshop_ids = sorted({s.workshop_id for s in papers})
+    fields = [
+        f
+        for f in SubmissionField.objects.filter(workshop_id__in=workshop_ids)
+        .select_related("workshop")
+        .order_by("workshop_id", "order", "pk")
+        if can(user, "submissions.view_field_in_review", f)
+    ]
+    codes: list[str] = []
+    labels: dict[str, str] = {}
+    for field in fields:
+        if field.code not in labels:
+            codes.append(field.code)
+            labels[field.code] = field.label
+    by_id = {f.pk: f for f in fields}
+    cells: dict[int, dict[str, str]] = {s.pk: {} for s in papers}
+    if fields:
+        for value in SubmissionFieldValue.objects.filter(
+            submission_id__in=[s.pk for s in papers], field_id__in=list(by_id)
+        ):
+            value.field = by_id[value.field_id]
+            cells[value.submission_id][value.field.code] = value.display
+    return FieldTable(codes, labels, cells)
+
+
+def field_cells(user: Any, submissions: Iterable[Submission]) -> dict[int, str]:
+    """One desk cell per paper summing up the answers `user` may read (`field_table`)."""
+    papers = list(submissions)
+    table = field_table(user, papers)
+    return {s.pk: table.summary(s.pk) for s in papers}

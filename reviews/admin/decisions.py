@@ -26,6 +26,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from submissions.models import DECIDABLE, Submission, SubmissionStatus, SubmissionType
+from submissions.selectors_fields import FieldTable, field_cells, field_table
 from workshop.admin_scoping import ChairScopedAdmin, ConfigAdminMixin
 from workshop.csvexport import csv_response
 from workshop.errors import ServiceError
@@ -51,7 +52,6 @@ from ..selectors.flags import flag_label, review_flags_for, review_flags_in_work
 from ..services import decisions as decision_services
 from ..services import searches as search_services
 from .mail import MailComposeViews
-from .tags import desk_tag_cells
 
 UNDO_SECONDS = 300  # how long the board offers to undo its last bulk action
 UNDO_KEY = "decision_desk_undo"
@@ -77,7 +77,7 @@ COLUMNS = [
     ("status", "Status", "status"),
     ("flags", "Checks", ""),
     ("llm", "LLM use", ""),
-    ("tags", "Tags and votes", ""),
+    ("fields", "Custom fields", ""),
 ]
 FILTERS = ("q", "topic", "type", "decision", "status")
 # The columns always shown; the chair picks the others (kept in the session).
@@ -133,7 +133,7 @@ CELLS = {
     "status": '<td class="field-status">{status}</td>',
     "flags": '<td class="field-flags">{flags}</td>',
     "llm": '<td class="field-llm">{llm}</td>',
-    "tags": '<td class="field-tags">{tags}</td>',
+    "fields": '<td class="field-custom">{fields}</td>',
 }
 ROW_START = (
     '<tr><td class="desk-pick"><input type="checkbox" name="ids" value="{pk}" '
@@ -198,7 +198,7 @@ def review_flag_badges(flags: Iterable[ReviewFlag]) -> str:
 def board_row_html(rows: list[BoardRow], categories: list[DecisionCategory], change: str,
                    shown: Iterable[str] = (),
                    review_flags: dict[int, list[ReviewFlag]] | None = None,
-                   tags: dict[int, str] | None = None,
+                   answers: dict[int, str] | None = None,
                    ) -> list[SafeString]:  # fmt: skip
     """The page's rows, each one line of HTML, for the template's one loop to print.
 
@@ -253,7 +253,7 @@ def board_row_html(rows: list[BoardRow], categories: list[DecisionCategory], cha
                     )
                     + review_flag_badges((review_flags or {}).get(s.pk, ())),
                     llm=llm_cell(r),
-                    tags=(tags or {}).get(s.pk, "—"),
+                    fields=name((answers or {}).get(s.pk, "")),
                 )
             )
         )
@@ -267,16 +267,19 @@ CSV_HEADER = ["workshop", "number", "title", "type", "topic", "status", "mean", 
 
 
 def _csv(rows: Iterable[BoardRow], filename: str,
-         review_flags: dict[int, list[ReviewFlag]]) -> HttpResponse:  # fmt: skip
+         review_flags: dict[int, list[ReviewFlag]],
+         fields: FieldTable | None = None) -> HttpResponse:  # fmt: skip
     """The board's rows as CSV (formulas neutralised by `csv_response`), with the papers'
-    review flags the chair may see (`review_flags_for`) in the last column."""
+    review flags the chair may see (`review_flags_for`), then one column per custom field
+    the chair may read (`field_table`, issue 27)."""
+    fields = fields or FieldTable([], {}, {})
 
     def fmt(value: float | None) -> str:
         return "" if value is None else f"{value:.2f}"
 
     return csv_response(
         filename,
-        [*CSV_HEADER, "review flags"],
+        [*CSV_HEADER, "review flags", *(f"field:{code}" for code in fields.codes)],
         (
             [
                 r.submission.workshop.short_name,
@@ -298,6 +301,7 @@ def _csv(rows: Iterable[BoardRow], filename: str,
                 bool(r.submission.paper and r.submission.paper.hidden_text_flag),
                 *llm_csv(r),
                 "; ".join(flag_label(f) for f in review_flags.get(r.submission.pk, ())),
+                *fields.row(r.submission.pk),
             ]
             for r in rows
         ),
@@ -439,7 +443,7 @@ class DecisionBoardAdmin(MailComposeViews, ChairScopedAdmin):
                 reverse("admin:submissions_submission_changelist"),
                 shown,
                 review_flags_for(request.user, [r.submission for r in page.rows]),
-                desk_tag_cells(request.user, workshop, [r.submission.pk for r in page.rows]),
+                answers=field_cells(request.user, [r.submission for r in page.rows]),
             ),
             "column_choices": [
                 (key, label, key in shown) for key, label, _ in COLUMNS if key not in FIXED_COLUMNS
@@ -511,7 +515,8 @@ class DecisionBoardAdmin(MailComposeViews, ChairScopedAdmin):
             )
             ids = list(papers.values_list("pk", flat=True))
             flags = review_flags_for(request.user, papers)
-            return _csv(board_rows(ids, required=None), "decision-board.csv", flags)
+            answers = field_table(request.user, papers)
+            return _csv(board_rows(ids, required=None), "decision-board.csv", flags, answers)
         if not _bulk_choice(action):
             self.message_user(request, "No such action.", messages.WARNING)
             return self._back(request, workshop)
@@ -712,10 +717,12 @@ class DecisionBoardAdmin(MailComposeViews, ChairScopedAdmin):
                 + "?"
                 + urlencode({"workshop": workshop.pk, "q": request.GET.get("q", "")})
             )
+        rows = list(board_export_rows(workshop, condition))
         return _csv(
-            board_export_rows(workshop, condition),
+            rows,
             f"decision-board-{workshop.slug}.csv",
             review_flags_in_workshop(request.user, workshop),
+            field_table(request.user, [r.submission for r in rows]),
         )
 
     def plots_view(self, request: HttpRequest) -> HttpResponse:

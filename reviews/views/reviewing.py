@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
+from submissions.selectors_fields import field_lines_in_review
 from workshop.errors import ServiceError
 from workshop.models import OtherReviewsVisibility, Role, Workshop
 from workshop.plurals import counted
@@ -150,6 +151,9 @@ def paper(request: HttpRequest, slug: str, number: int) -> HttpResponse:
             "conflict": conflict,
             "comment_draft": request.session.pop(f"comment-draft-{page.submission.pk}", ""),
             "review_flags": review_flag_lines(request.user, page.submission),
+            "field_lines": field_lines_in_review(request.user, [page.submission])[
+                page.submission.pk
+            ],
             "tag_panel": paper_tag_panel(request.user, page.submission),
             "external": external_panel(
                 request.user,
