@@ -52,6 +52,7 @@ from ..selectors.flags import flag_label, review_flags_for, review_flags_in_work
 from ..services import decisions as decision_services
 from ..services import searches as search_services
 from .mail import MailComposeViews
+from .tags import desk_tag_cells
 
 UNDO_SECONDS = 300  # how long the board offers to undo its last bulk action
 UNDO_KEY = "decision_desk_undo"
@@ -78,6 +79,7 @@ COLUMNS = [
     ("flags", "Checks", ""),
     ("llm", "LLM use", ""),
     ("fields", "Custom fields", ""),
+    ("tags", "Tags and votes", ""),
 ]
 FILTERS = ("q", "topic", "type", "decision", "status")
 # The columns always shown; the chair picks the others (kept in the session).
@@ -134,6 +136,7 @@ CELLS = {
     "flags": '<td class="field-flags">{flags}</td>',
     "llm": '<td class="field-llm">{llm}</td>',
     "fields": '<td class="field-custom">{fields}</td>',
+    "tags": '<td class="field-tags">{tags}</td>',
 }
 ROW_START = (
     '<tr><td class="desk-pick"><input type="checkbox" name="ids" value="{pk}" '
@@ -198,6 +201,7 @@ def review_flag_badges(flags: Iterable[ReviewFlag]) -> str:
 def board_row_html(rows: list[BoardRow], categories: list[DecisionCategory], change: str,
                    shown: Iterable[str] = (),
                    review_flags: dict[int, list[ReviewFlag]] | None = None,
+                   tags: dict[int, str] | None = None,
                    answers: dict[int, str] | None = None,
                    ) -> list[SafeString]:  # fmt: skip
     """The page's rows, each one line of HTML, for the template's one loop to print.
@@ -254,6 +258,7 @@ def board_row_html(rows: list[BoardRow], categories: list[DecisionCategory], cha
                     + review_flag_badges((review_flags or {}).get(s.pk, ())),
                     llm=llm_cell(r),
                     fields=name((answers or {}).get(s.pk, "")),
+                    tags=(tags or {}).get(s.pk, "—"),
                 )
             )
         )
@@ -443,6 +448,7 @@ class DecisionBoardAdmin(MailComposeViews, ChairScopedAdmin):
                 reverse("admin:submissions_submission_changelist"),
                 shown,
                 review_flags_for(request.user, [r.submission for r in page.rows]),
+                desk_tag_cells(request.user, workshop, [r.submission.pk for r in page.rows]),
                 answers=field_cells(request.user, [r.submission for r in page.rows]),
             ),
             "column_choices": [
