@@ -39,7 +39,9 @@ def paper_assignments(submission: Submission) -> list[Assignment]:
     """Every assignment of the paper (declined ones too) with its review, cached."""
     cached = submission.__dict__.get("_policy_assignments")
     if cached is None:
-        cached = list(Assignment.objects.filter(submission=submission).select_related("review"))
+        cached = list(
+            Assignment.objects.filter(submission=submission).select_related("review", "round")
+        )
         submission.__dict__["_policy_assignments"] = cached
     return cached
 
@@ -65,12 +67,17 @@ def in_conflict(user: User, submission: Submission) -> bool:
 
 
 def active(assignments: list[Assignment], user: Any, role: str) -> Assignment | None:
-    """The user's active (not declined) assignment in `role` among `assignments`."""
+    """The user's active (not declined) assignment in `role` among `assignments`: of the
+    latest review round, where a paper went to a later round (issue 27)."""
     pk = getattr(user, "pk", None)
     if pk is None:
         return None
     return next(
-        (a for a in assignments if a.reviewer_id == pk and a.role == role and not a.declined_at),
+        (
+            a
+            for a in reversed(assignments)
+            if a.reviewer_id == pk and a.role == role and not a.declined_at
+        ),
         None,
     )
 
@@ -233,6 +240,11 @@ def while_reviews_writable(_user: object, assignment: Assignment) -> bool:
 @rules.predicate
 def is_review_writer(user: User, review: Review) -> bool:
     return review.assignment.reviewer_id == getattr(user, "pk", None)
+    if assignment.round_id is not None:
+        # A review round's own hard deadline (round 1 without its own: the workshop's).
+        rnd = assignment.round
+        if rnd.number > 1 or rnd.review_deadline or rnd.review_hard_deadline:
+            return timezone.now() <= rnd.refused_after()
 
 
 @rules.predicate
@@ -439,3 +451,6 @@ rules.add_perm(
 )
 # Approve or reject public comments (object: the workshop, a paper or a comment).
 rules.add_perm("reviews.moderate_public_comments", is_chair)
+
+# Review rounds and response rounds (issue 27): their own module, registered here.
+from . import permissions_rounds  # noqa: E402, F401

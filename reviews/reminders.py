@@ -27,6 +27,7 @@ from workshop.policy import SYSTEM, require
 from .models import Assignment, ReviewStatus
 from .permissions import bidding_open, rebuttal_open
 from .selectors.progress import late_reviewers
+from .selectors.rounds import review_rounds
 
 DAY = dt.timedelta(days=1)
 
@@ -78,20 +79,28 @@ def planned_reminders(workshop: Workshop, now: dt.datetime) -> list[Planned]:
                 plan.recipients.append((user.email, user, {"placed": user.n, "days": step}))
         plans.append(plan)
 
-    step = _step_before(workshop.review_deadline, STEPS["review_due"], now)
-    if "review_due" not in off and step is not None:
-        plan = Planned("review_due", f"{step}d", workshop)
-        for user, papers in late_reviewers(workshop).values():
-            plan.recipients.append((user.email, user, {"papers": papers, "days": step}))
-        plans.append(plan)
-
-    if "review_overdue" not in off and now >= workshop.review_deadline + workshop.grace:
-        day = int((now - workshop.review_deadline) / DAY) + 1
-        if day <= MAX_OVERDUE:
-            plan = Planned("review_overdue", f"day{day}", workshop)
-            for user, papers in late_reviewers(workshop).values():
-                plan.recipients.append((user.email, user, {"papers": papers, "day": day}))
+    # Each review round by its own deadline (round 1: the workshop's, unless it sets one);
+    # a later round's steps are keyed by its number, so they never collide with round 1's.
+    for number, due, grace_end in _review_round_deadlines(workshop):
+        prefix = "" if number == 1 else f"r{number}-"
+        step = _step_before(due, STEPS["review_due"], now)
+        if "review_due" not in off and step is not None:
+            plan = Planned("review_due", f"{prefix}{step}d", workshop)
+            for user, papers in late_reviewers(workshop, number).values():
+                plan.recipients.append(
+                    (user.email, user, {"papers": papers, "days": step, "due": due})
+                )
             plans.append(plan)
+
+        if "review_overdue" not in off and now >= grace_end:
+            day = int((now - due) / DAY) + 1
+            if day <= MAX_OVERDUE:
+                plan = Planned("review_overdue", f"{prefix}day{day}", workshop)
+                for user, papers in late_reviewers(workshop, number).values():
+                    plan.recipients.append(
+                        (user.email, user, {"papers": papers, "day": day, "due": due})
+                    )
+                plans.append(plan)
 
     if "rebuttal_open" not in off and rebuttal_open(workshop, now):
         plan = Planned("rebuttal_open", "open", workshop)
@@ -131,6 +140,21 @@ def planned_reminders(workshop: Workshop, now: dt.datetime) -> list[Planned]:
             )
         plans.append(plan)
     return plans
+
+
+def _review_round_deadlines(workshop: Workshop) -> list[tuple[int, dt.datetime, dt.datetime]]:
+    """(round number, advertised deadline, end of its grace) of each review round: round 1
+    always (the workshop's deadline unless its row sets one), then the later rounds."""
+    rounds = {r.number: r for r in review_rounds(workshop)}
+    first = rounds.pop(1, None)
+    if first is not None:
+        first.workshop = workshop
+    due = first.due() if first else workshop.review_deadline
+    found = [(1, due, due + workshop.grace)]
+    for number, rnd in sorted(rounds.items()):
+        rnd.workshop = workshop
+        found.append((number, rnd.due(), rnd.due() + workshop.grace))
+    return found
 
 
 def reminders_queue(now: dt.datetime | None = None) -> int:
@@ -194,10 +218,19 @@ def upcoming(workshop: Workshop, now: dt.datetime | None = None, days: int = 14)
             at = deadline - d * DAY
             if now <= at <= now + days * DAY:
                 rows.append({"kind": kind, "at": at, "label": f"{counted(d, 'day')} before"})
-    for n in range(1, MAX_OVERDUE + 1):
-        at = workshop.review_deadline + workshop.grace + (n - 1) * DAY
-        if now <= at <= now + days * DAY:
-            rows.append({"kind": "review_overdue", "at": at, "label": f"overdue, day {n}"})
+    for number, due, grace_end in _review_round_deadlines(workshop):
+        of_round = "" if number == 1 else f" (round {number})"
+        if number > 1:
+            for d in STEPS["review_due"]:
+                at = due - d * DAY
+                if now <= at <= now + days * DAY:
+                    rows.append({"kind": "review_due", "at": at,
+                                 "label": f"{counted(d, 'day')} before{of_round}"})  # fmt: skip
+        for n in range(1, MAX_OVERDUE + 1):
+            at = grace_end + (n - 1) * DAY
+            if now <= at <= now + days * DAY:
+                rows.append({"kind": "review_overdue", "at": at,
+                             "label": f"overdue, day {n}{of_round}"})  # fmt: skip
     if workshop.rebuttal_opens and now <= workshop.rebuttal_opens <= now + days * DAY:
         rows.append(
             {

@@ -8,6 +8,9 @@ disagreement) are the stored figures of `PaperScore`, joined.
 
 from __future__ import annotations
 
+import operator
+from functools import reduce
+
 from django.db.models import Q
 
 from submissions.models import Authorship, Submission, SubmissionStatus
@@ -20,7 +23,8 @@ from workshop.search import (
     search_keyword_register,
 )
 
-from .models import Assignment, Outcome
+from .models import Assignment, Outcome, ReviewRound
+from .selectors.rounds import round_papers_q
 from .selectors.scores import DISAGREEMENT_SPREAD
 
 STATUS_WORDS = {
@@ -200,6 +204,22 @@ def camera_q(value: str, context: SearchContext) -> Q:
     raise SearchError(f"“{value}” is not an answer for camera:; use yes or no")
 
 
+def round_q(value: str, context: SearchContext) -> Q:
+    """The paper's current review round: `round:2` (a number) or a round's name
+    (`round:"second round"`); papers never sent to a later round are in round 1."""
+    text = _text(value)
+    if text.isdigit():
+        return round_papers_q(int(text))
+    numbers = set(
+        ReviewRound.objects.filter(
+            workshop_id__in=context.workshop_ids, name__iexact=text
+        ).values_list("number", flat=True)
+    )
+    if not numbers:
+        raise SearchError(f"“{value}” is not a review round; use its number or its name")
+    return reduce(operator.or_, (round_papers_q(n) for n in sorted(numbers)))
+
+
 def bare_q(value: str, context: SearchContext) -> Q:
     """A bare word: a status (`withdrawn`), a paper number (`#12`, `12`), or text in the
     title, abstract, keywords or author list (names, addresses, affiliations: the search
@@ -252,6 +272,7 @@ search_keyword_register("flag", flag_q, help="flag:anonymity / hidden / any: PDF
 search_keyword_register(
     ("camera", "cameraready"), camera_q, help="camera:yes / no: the camera-ready is uploaded"
 )
+search_keyword_register("round", round_q, help="round:2: the paper's current review round")
 search_default_register(bare_q)
 
 # The tag words (issue 28) extend the bare-word default, so they register after it.

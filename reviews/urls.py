@@ -1,7 +1,7 @@
 from django.urls import path
 
 from . import views
-from .views import expertise, external, reviewing
+from .views import expertise, external, reviewing, rounds
 from .views import fields as field_views
 from .views import tags as tag_views
 
@@ -39,6 +39,7 @@ urlpatterns = [
     path("<slug:slug>/papers/<int:number>/decline/", views.assignment_decline, name="decline"),
     path("<slug:slug>/papers/<int:number>/comment/", views.comment_post, name="comment"),
     path("<slug:slug>/papers/<int:number>/meta/", views.meta_review_save, name="meta"),
+    path("<slug:slug>/papers/<int:number>/revision/", rounds.revision, name="revision"),
     path("<slug:slug>/papers/<int:number>/remind/", reviewing.remind_reviewers, name="remind"),
     path("<slug:slug>/papers/<int:number>/tags/", tag_views.tag_add, name="tag_add"),
     path(

@@ -7,5 +7,6 @@ from . import (  # noqa: F401 - registers the admins
     external,
     public,
     reviewing,
+    rounds,
     tags,
 )

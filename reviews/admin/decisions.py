@@ -52,6 +52,7 @@ from ..selectors.flags import flag_label, review_flags_for, review_flags_in_work
 from ..services import decisions as decision_services
 from ..services import searches as search_services
 from .mail import MailComposeViews
+from ..services import rounds as round_services
 from .tags import desk_tag_cells
 
 UNDO_SECONDS = 300  # how long the board offers to undo its last bulk action
@@ -82,6 +83,7 @@ COLUMNS = [
     ("tags", "Tags and votes", ""),
 ]
 FILTERS = ("q", "topic", "type", "decision", "status")
+    ("round", "Round", ""),
 # The columns always shown; the chair picks the others (kept in the session).
 FIXED_COLUMNS = ("number", "title", "decision")
 DESK_COLUMNS_KEY = "desk_columns"
@@ -139,6 +141,7 @@ CELLS = {
     "tags": '<td class="field-tags">{tags}</td>',
 }
 ROW_START = (
+    "round": '<td class="field-round num">{round}</td>',
     '<tr><td class="desk-pick"><input type="checkbox" name="ids" value="{pk}" '
     'aria-label="Tick #{number}"></td>'
 )
@@ -261,6 +264,7 @@ def board_row_html(rows: list[BoardRow], categories: list[DecisionCategory], cha
                     tags=(tags or {}).get(s.pk, "—"),
                 )
             )
+                    round=r.round_number,
         )
     return out
 
@@ -588,6 +592,22 @@ class DecisionBoardAdmin(MailComposeViews, ChairScopedAdmin):
         self._report(request, workshop, changes, verb="changed")
         return self._back(request, workshop)
 
+            if category.revise_round_id:
+                # "Revise and resubmit" decides nothing: it sends the paper to a later round.
+                try:
+                    sent = round_services.paper_round_send(
+                        submission=submission, category=category, chair=request.user
+                    )
+                except ServiceError as exc:
+                    changes.append(decision_services.DecisionChange(**change, error=exc.message))
+                else:
+                    self.message_user(
+                        request,
+                        f"#{submission.number} sent to {sent.round.name}: its authors may "
+                        "upload a revised version; assign its reviewers again from its page.",
+                        messages.SUCCESS,
+                    )
+                continue
     def _report(self, request: HttpRequest, workshop: Workshop | None, changes: list, *, verb: str
                 ) -> None:  # fmt: skip
         """Say which papers changed, from what to what; keep the changes for the undo."""

@@ -1,7 +1,8 @@
 """Review rounds and response rounds (issue 27, parts 2 and 3).
 
 Every existing workshop gets its round 1 (its deadlines empty: the workshop's review
-deadline), and its assignments are put in it; a workshop with an author response window
+deadline); its assignments stay without a round, which is round 1 (so that nothing that
+reads them changes); a workshop with an author response window
 gets one response round with that window.
 """
 
@@ -14,10 +15,8 @@ def rounds_create(apps, schema_editor):
     Workshop = apps.get_model("workshop", "Workshop")
     ReviewRound = apps.get_model("reviews", "ReviewRound")
     ResponseRound = apps.get_model("reviews", "ResponseRound")
-    Assignment = apps.get_model("reviews", "Assignment")
     for workshop in Workshop.objects.all():
-        first = ReviewRound.objects.create(workshop=workshop, number=1, name="Round 1")
-        Assignment.objects.filter(submission__workshop=workshop).update(round=first)
+        ReviewRound.objects.create(workshop=workshop, number=1, name="Round 1")
         if (
             workshop.rebuttal_opens
             and workshop.rebuttal_closes

@@ -306,7 +306,7 @@ def paper_page(user: User, workshop: Workshop, number: int) -> PaperPage:
         raise NotVisible
     assignments = list(
         Assignment.objects.filter(submission=submission)
-        .select_related("reviewer")
+        .select_related("reviewer", "round")
         .prefetch_related(
             Prefetch(
                 "review",

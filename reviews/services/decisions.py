@@ -131,6 +131,11 @@ def decision_record(*, submission: Submission, category: DecisionCategory, chair
     workshop = submission.workshop
     if category.workshop_id != workshop.pk:
         raise ServiceError("That decision belongs to another workshop.")
+    if category.revise_round_id:
+        raise ServiceError(
+            f"“{category.name}” is revise and resubmit: it sends the paper to another review "
+            "round (`paper_round_send`) rather than deciding it."
+        )
     decision = (
         Decision.objects.select_for_update()
         .select_related("category")
