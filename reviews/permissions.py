@@ -234,17 +234,17 @@ def review_not_submitted(_user: object, assignment: Assignment) -> bool:
 
 @rules.predicate
 def while_reviews_writable(_user: object, assignment: Assignment) -> bool:
+    if assignment.round_id is not None:
+        # A review round's own hard deadline (round 1 without its own: the workshop's).
+        rnd = assignment.round
+        if rnd.number > 1 or rnd.review_deadline or rnd.review_hard_deadline:
+            return timezone.now() <= rnd.refused_after()
     return reviews_writable(assignment.submission.workshop, submitted=review_submitted(assignment))
 
 
 @rules.predicate
 def is_review_writer(user: User, review: Review) -> bool:
     return review.assignment.reviewer_id == getattr(user, "pk", None)
-    if assignment.round_id is not None:
-        # A review round's own hard deadline (round 1 without its own: the workshop's).
-        rnd = assignment.round
-        if rnd.number > 1 or rnd.review_deadline or rnd.review_hard_deadline:
-            return timezone.now() <= rnd.refused_after()
 
 
 @rules.predicate

@@ -81,9 +81,9 @@ COLUMNS = [
     ("llm", "LLM use", ""),
     ("fields", "Custom fields", ""),
     ("tags", "Tags and votes", ""),
+    ("round", "Round", ""),
 ]
 FILTERS = ("q", "topic", "type", "decision", "status")
-    ("round", "Round", ""),
 # The columns always shown; the chair picks the others (kept in the session).
 FIXED_COLUMNS = ("number", "title", "decision")
 DESK_COLUMNS_KEY = "desk_columns"
@@ -139,9 +139,9 @@ CELLS = {
     "llm": '<td class="field-llm">{llm}</td>',
     "fields": '<td class="field-custom">{fields}</td>',
     "tags": '<td class="field-tags">{tags}</td>',
+    "round": '<td class="field-round num">{round}</td>',
 }
 ROW_START = (
-    "round": '<td class="field-round num">{round}</td>',
     '<tr><td class="desk-pick"><input type="checkbox" name="ids" value="{pk}" '
     'aria-label="Tick #{number}"></td>'
 )
@@ -262,9 +262,9 @@ def board_row_html(rows: list[BoardRow], categories: list[DecisionCategory], cha
                     llm=llm_cell(r),
                     fields=name((answers or {}).get(s.pk, "")),
                     tags=(tags or {}).get(s.pk, "—"),
+                    round=r.round_number,
                 )
             )
-                    round=r.round_number,
         )
     return out
 
@@ -577,21 +577,6 @@ class DecisionBoardAdmin(MailComposeViews, ChairScopedAdmin):
                       "title": submission.title,
                       "before_id": current.category_id if current else None,
                       "before": current.category.name if current else None}  # fmt: skip
-            try:
-                decision_services.decision_record(
-                    submission=submission, category=category, chair=request.user
-                )
-            except ServiceError as exc:
-                changes.append(decision_services.DecisionChange(**change, error=exc.message))
-                continue
-            changes.append(
-                decision_services.DecisionChange(
-                    **change, after_id=category.pk, after=category.name
-                )
-            )
-        self._report(request, workshop, changes, verb="changed")
-        return self._back(request, workshop)
-
             if category.revise_round_id:
                 # "Revise and resubmit" decides nothing: it sends the paper to a later round.
                 try:
@@ -608,6 +593,21 @@ class DecisionBoardAdmin(MailComposeViews, ChairScopedAdmin):
                         messages.SUCCESS,
                     )
                 continue
+            try:
+                decision_services.decision_record(
+                    submission=submission, category=category, chair=request.user
+                )
+            except ServiceError as exc:
+                changes.append(decision_services.DecisionChange(**change, error=exc.message))
+                continue
+            changes.append(
+                decision_services.DecisionChange(
+                    **change, after_id=category.pk, after=category.name
+                )
+            )
+        self._report(request, workshop, changes, verb="changed")
+        return self._back(request, workshop)
+
     def _report(self, request: HttpRequest, workshop: Workshop | None, changes: list, *, verb: str
                 ) -> None:  # fmt: skip
         """Say which papers changed, from what to what; keep the changes for the undo."""
