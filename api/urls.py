@@ -4,6 +4,7 @@ from django.urls import path, re_path, register_converter
 from drf_spectacular.views import SpectacularAPIView
 
 from .views import committee, discussion, reviewing, submissions, transfer, workshops
+from .views import fields as field_views
 from .views import tags as tag_views
 from .views.base import unknown_path
 from .views.docs import ApiDocs
@@ -30,6 +31,7 @@ v1 = [
     path("workshops/<str:slug>/", workshops.WorkshopDetail.as_view(), name="workshop"),
     path("workshops/<str:slug>/topics/", workshops.TopicList.as_view(), name="topics"),
     path("workshops/<str:slug>/milestones/", workshops.MilestoneList.as_view(), name="milestones"),
+    path("workshops/<str:slug>/fields/", field_views.SubmissionFieldList.as_view(), name="fields"),
     path("workshops/<str:slug>/activity/", workshops.ActivityList.as_view(), name="activity"),
     path("workshops/<str:slug>/outbox/", workshops.OutboxList.as_view(), name="outbox"),
     path(
@@ -127,6 +129,11 @@ v1 = [
     ),
     path("submissions/", submissions.SubmissionList.as_view(), name="submissions"),
     path("submissions/<id:pk>/", submissions.SubmissionDetail.as_view(), name="submission"),
+    path(
+        "submissions/<id:pk>/fields/",
+        field_views.SubmissionAnswers.as_view(),
+        name="submission-fields",
+    ),
     path(
         "submissions/<id:pk>/submit/",
         submissions.SubmissionSubmit.as_view(),
