@@ -102,6 +102,7 @@ class ExternalPanel:
     may_emergency: bool
     draft: dict[str, str]
     emergency_days: int
+    sees_reasons: bool = False  # why a request is held: the chairs only (double-blind)
 
     @property
     def shown(self) -> bool:
@@ -118,4 +119,5 @@ def external_panel(user: User, submission: Submission, draft: dict | None = None
         may_emergency=can(user, "reviews.recruit_emergency", submission),
         draft=draft or {},
         emergency_days=external_settings(submission.workshop).emergency_days,
+        sees_reasons=can(user, "reviews.decide_external_request", submission.workshop),
     )

@@ -30,6 +30,7 @@ from workshop.services import config_save
 
 from ..llm_use import llm_declaration_changes
 from ..models import (
+    EXTERNAL,
     Answer,
     Assignment,
     Comment,
@@ -44,6 +45,7 @@ from ..models import (
 )
 from ..models.reviewing import CommentAudience, PaperVisit
 from ..permissions import review_submitted
+from ..selectors.external import external_settings
 from ..selectors.progress import late_reviewers
 from .copies import canary_check, flag_texts
 from .review_checks import review_text_check
@@ -522,11 +524,14 @@ def comment_readers(submission: Submission, audience: str, thread_author_id: int
     committee, the paper's area chair, the reviewers who may discuss (submitted) and the
     chairs; for chairs only, the chairs and the writer of the thread's first note."""
     readers: dict[int, tuple[User, str]] = {}
+    # An external reviewer reads the discussion only where the chairs allow it (issue 28).
+    externals_read = external_settings(submission.workshop).sees_discussion
     for a in assignments:
         if a.declined_at:
             continue
         committee = audience == CommentAudience.COMMITTEE and (
-            a.role == Role.AREA_CHAIR or review_submitted(a)
+            a.role == Role.AREA_CHAIR
+            or (review_submitted(a) and (a.role != EXTERNAL or externals_read))
         )
         if committee or a.reviewer_id == thread_author_id:
             readers[a.reviewer_id] = (a.reviewer, a.display_name)

@@ -46,10 +46,12 @@ def external_request(request: HttpRequest, slug: str, number: int) -> HttpRespon
         }
         return _back(page)
     if made.status == ExternalStatus.HELD:
+        # Not why: on a double-blind workshop the reason (an author's address, their
+        # institution) would answer the requester's guess. The chairs see it.
         messages.warning(
             request,
-            f"The request to {made.email} is held for the chairs: "
-            f"{', '.join(made.hold_reasons)}. Nothing was sent yet.",
+            f"The request to {made.email} is held for the chairs, who check it first. "
+            "Nothing was sent yet.",
         )
     else:
         messages.success(request, f"Invitation sent to {made.email}.")
