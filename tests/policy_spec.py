@@ -131,6 +131,10 @@ reviews.assign                   A      |.   |yes   |.     |.     |.     |.     
 reviews.view_progress            A      |.   |yes   |.     |.     |.     |.     |.     |.    |.     |.    |.
 reviews.remind                   A      |.   |yes   |.     |.     |.     |.     |.     |.    |.     |.    |.
 reviews.edit_form                A      |.   |yes   |.     |.     |.     |.     |.     |.    |.     |.    |.
+reviews.manage_rounds            A      |.   |yes   |.     |.     |.     |.     |.     |.    |.     |.    |.
+reviews.send_to_round            P      |.   |yes   |.     |.     |.     |.     |.     |.    |.     |.    |.
+reviews.upload_revision          P      |.   |.     |.     |.     |.     |.     |.     |.    |.     |.    |.
+reviews.view_revision            P      |.   |.     |.     |.     |.     |.     |.     |.    |.     |.    |.
 decisions.decide                 A      |.   |yes   |.     |.     |.     |.     |.     |.    |.     |.    |.
 decisions.compose_mails          A      |.   |yes   |.     |.     |.     |.     |.     |.    |.     |.    |.
 decisions.release                A      |.   |yes   |.     |.     |.     |.     |.     |.    |.     |.    |.

@@ -231,6 +231,13 @@ ROUTES = [
           data=lambda w: {"text": f"{MARKER} our answer", "review": ""},
           visible=(("reviews.read_released", "P"),),
           effect=lambda w: AuthorResponse.objects.filter(submission=w.p).count()),
+    # Review rounds (issue 27): P was never sent to a later round, so it has no revision to
+    # upload or to read (tests/reviews/test_rounds.py covers a paper in round 2).
+    Route("reviews.upload_revision", "P", "POST",
+          lambda w: reverse("author_revision", args=[w.p.pk]),
+          effect=lambda w: Submission.objects.get(pk=w.p.pk).paper_id),
+    Route("reviews.view_revision", "P", "GET",
+          lambda w: reverse("reviews:revision", args=_p_args(w))),
     Route("workshop.manage", "A", "GET",
           lambda w: reverse("admin:workshop_workshop_change", args=[w.a.pk]), admin=True),
     Route("reviews.manage_committee", "A", "GET",
