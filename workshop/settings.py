@@ -409,7 +409,8 @@ LOGGING = {
 # "python:module:factory"); empty = off, nothing is ever downloaded. Co-authors of
 # publications from the last N years are conflicts.
 EXPERTISE_EMBEDDING_MODEL = env.str("EXPERTISE_EMBEDDING_MODEL", default="")
-# Called (dotted paths) with a paper's id when its text changes (submitted, edited, restored),
-# so apps above `submissions` react without it importing them: the paper's embedding.
-SUBMISSION_TEXT_CHANGED = ["reviews.services.embeddings.paper_text_changed"]
+# Called (dotted paths) with a list of paper ids when their text changes (submitted, edited,
+# restored, imported), so apps above `submissions` react without it importing them: the
+# papers' embeddings.
+SUBMISSION_TEXT_CHANGED = ["reviews.services.embeddings.papers_text_changed"]
 EXPERTISE_COAUTHOR_YEARS = env.int("EXPERTISE_COAUTHOR_YEARS", default=3)

@@ -3,9 +3,9 @@
 `text_vectors_compute` encodes, in batches, the texts that have no vector yet for the model
 and stores them (`TextEmbedding`, unique on text hash and model: two workers racing store
 one row). It runs in a worker (`reviews.tasks.text_embeddings_task`) when a paper is
-submitted or its text edited (`paper_text_changed`, called by the submissions app through
-`settings.SUBMISSION_TEXT_CHANGED`) and when a publication list changes
-(`profile_texts_changed`), and for everything under review in the periodic sweep
+submitted, imported or its text edited (`papers_text_changed`, called by the submissions
+app through `settings.SUBMISSION_TEXT_CHANGED`) and when a publication list or profile text
+changes (`profile_texts_changed`), and for everything under review in the periodic sweep
 (`embeddings_sweep`), which is also what recomputes every vector after the model changes.
 `StoredModel` is what the bidding list and the matching build encode with: it reads stored
 vectors and encodes (and stores) only what is missing, so a text is encoded once, ever.
@@ -40,6 +40,7 @@ log = logging.getLogger(__name__)
 STORE_BATCH = 256  # texts encoded and inserted together
 SWEEP_LOCK = "embeddings-sweep"
 SWEEP_SECONDS = 240.0  # one sweep's share of work; the next sweep goes on from there
+TASK_IDS = 500  # ids per task: an import of 10,000 papers is 20 tasks
 
 
 def text_vectors_compute(
@@ -127,14 +128,18 @@ def _enqueue_after_commit(kind: str, ids: list[int]) -> None:
         return
     from ..tasks import text_embeddings_task
 
-    # If the broker is down the sweep (or the first read) computes them.
-    transaction.on_commit(lambda: task_enqueue(text_embeddings_task, kind, ids))
+    def publish() -> None:
+        for start in range(0, len(ids), TASK_IDS):
+            if not task_enqueue(text_embeddings_task, kind, ids[start : start + TASK_IDS]):
+                return  # the broker is down: the sweep (or the first read) computes them
+
+    transaction.on_commit(publish)
 
 
-def paper_text_changed(submission_id: int) -> None:
-    """A paper was submitted, restored or its text edited: its vector is computed in a
-    worker once the change commits (nothing when no model is configured)."""
-    _enqueue_after_commit("papers", [submission_id])
+def papers_text_changed(submission_ids: list[int]) -> None:
+    """Papers were submitted, restored, imported or their text edited: their vectors are
+    computed in a worker once the change commits (nothing when no model is configured)."""
+    _enqueue_after_commit("papers", list(submission_ids))
 
 
 def profile_texts_changed(user_id: int) -> None:

@@ -25,6 +25,7 @@ from workshop.models import Topic, User, Workshop
 from workshop.policy import require
 
 from ..models import Authorship, Submission, SubmissionStatus
+from .lifecycle import TEXT_FIELDS, text_changed
 
 BATCH = 1000
 # The files come later, through the upload checks; the relations are objects read from the
@@ -120,7 +121,8 @@ def submissions_import_write_many(
     constraint: the importer refuses it first, by line.
 
     Side effects: the papers, their secondary topics and authors; each paper is registered
-    now when its title, abstract, topic and authors are all in (`registration_stamp`).
+    now when its title, abstract, topic and authors are all in (`registration_stamp`); the
+    submitted ones' `text_changed`.
     """
     require(chair, "workshop.manage", workshop, message="Only the chairs import papers.")
     now = timezone.now()
@@ -150,6 +152,7 @@ def submissions_import_write_many(
         for author in paper.authors:
             author.submission = paper.submission
     Authorship.objects.bulk_create((a for p in papers for a in p.authors), batch_size=BATCH)
+    text_changed([s.pk for s in submissions if s.status == SubmissionStatus.SUBMITTED])
     return submissions
 
 
@@ -169,7 +172,8 @@ def submission_import_update(
     title, abstract, keywords, topics (the first is the primary) and the authors as
     (name, e-mail, affiliation, contact) in order), and return the names of the changed
     fields. Asks `workshop.manage`. Side effects: when something changed, one
-    `submission.import_update` activity entry naming the fields; nothing otherwise, so the
+    `submission.import_update` activity entry naming the fields (and `text_changed` when
+    the text of a submitted paper changed); nothing otherwise, so the
     same file twice changes nothing."""
     workshop = submission.workshop
     require(chair, "workshop.manage", workshop, message="Only the chairs import papers.")
@@ -204,6 +208,8 @@ def submission_import_update(
     if changed:
         submission.full_clean(exclude=["paper", "supplementary", "camera_ready"])
         submission.save()
+        if submission.is_submitted and TEXT_FIELDS.intersection(changed):
+            text_changed([submission.pk])
         activity_record(
             actor=chair, action="submission.import_update", target=submission,
             workshop=workshop,

@@ -99,12 +99,14 @@ def registration_stamp(submission: Submission) -> None:
 TEXT_FIELDS = frozenset({"title", "abstract", "keywords"})
 
 
-def text_changed(submission: Submission) -> None:
+def text_changed(submission_ids: list[int]) -> None:
     """Tell the apps above (`settings.SUBMISSION_TEXT_CHANGED`, dotted paths of functions
-    taking the paper's id) that the text of a paper under review changed, without importing
-    them: the reviews app computes the paper's embedding after commit."""
+    taking a list of paper ids) that the text of papers under review changed, without
+    importing them: the reviews app computes the papers' embeddings after commit."""
+    if not submission_ids:
+        return
     for path in settings.SUBMISSION_TEXT_CHANGED:
-        import_string(path)(submission.pk)
+        import_string(path)(submission_ids)
 
 
 def submission_locked(submission: Submission) -> Submission:
@@ -247,7 +249,7 @@ def submission_update(
     submission.save()
     registration_stamp(submission)
     if submission.is_submitted and TEXT_FIELDS.intersection(changed):
-        text_changed(submission)
+        text_changed([submission.pk])
     labels = [
         Submission._meta.get_field(n).verbose_name if n != "secondary_topics" else "topics"
         for n in changed
@@ -268,7 +270,8 @@ def submission_submit(*, submission: Submission, user: User, notify: bool = True
     """Turn a complete draft into a submitted paper (`submissions.submit`).
 
     Side effects: one `submission.submit` entry, a receipt to every author (number,
-    title, time, SHA-256 of the PDF) and `text_changed`. A paper already submitted is left as it is.
+    title, time, SHA-256 of the PDF) and `text_changed`. A paper already submitted is left
+    as it is.
     """
     submission = lock_for(submission, user, "submissions.submit")
     if submission.is_submitted:
@@ -281,7 +284,7 @@ def submission_submit(*, submission: Submission, user: User, notify: bool = True
     submission.status = SubmissionStatus.SUBMITTED
     submission.submitted_at = timezone.now()
     submission.save(update_fields=["status", "submitted_at", "updated_at"])
-    text_changed(submission)
+    text_changed([submission.pk])
     entry = history_record(
         submission=submission, actor=user, action=SubmissionAction.SUBMIT, summary="Submitted"
     )
@@ -402,7 +405,7 @@ def submission_restore(*, submission: Submission, user: Any, notify: bool = True
     restored = submission.status_before_withdrawal or SubmissionStatus.DRAFT
     _withdrawal_set(submission, status=restored, before="", at=None, by_chair=False)
     if restored == SubmissionStatus.SUBMITTED:
-        text_changed(submission)
+        text_changed([submission.pk])
     entry = activity_record(
         actor=actor,
         action=SubmissionAction.RESTORE,
