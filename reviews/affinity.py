@@ -71,6 +71,10 @@ class ExpertiseFit:
     text: np.ndarray
     embedding: np.ndarray | None
 
+    def content(self) -> np.ndarray:
+        """The content fit (`content_fit`): the text, mixed with the embedding by rank."""
+        return content_fit(self.text, self.embedding)
+
 
 def expertise_fit(
     paper_texts: Sequence[str],
@@ -83,9 +87,9 @@ def expertise_fit(
     """Text (and, with a model, embedding) fit of every paper for every profile; recency
     counts back from `reference_year` (the workshop's submission deadline's year)."""
     space = TextSpace(paper_texts, stem=combine.stem)
-    text = profile_scores(
-        space, profiles, combine=combine, reference_year=reference_year
-    ).astype(np.float64)
+    text = profile_scores(space, profiles, combine=combine, reference_year=reference_year).astype(
+        np.float64
+    )
     embedding = None
     if model is not None:
         embedding = embedding_scores(
@@ -138,14 +142,53 @@ def topic_scores(
     return np.minimum(result, 1.0)
 
 
-def fit_scores(
-    topic: np.ndarray,
+# The embedding's share of the content fit when a model is set, chosen on the gold-standard
+# dataset (bench/affinity_eval.py: split-half, chosen on one half of the participants and
+# reported on the other; README, "Reviewer expertise").
+EMBEDDING_WEIGHT = 0.6
+
+
+def _ranks(scores: np.ndarray) -> np.ndarray:
+    """Each column's scores as ranks scaled into [0, 1] (ties share their mean rank)."""
+    from scipy.stats import rankdata
+
+    n = scores.shape[0]
+    if n < 2:
+        return np.ones_like(scores, dtype=np.float64)
+    return (rankdata(scores, axis=0, method="average") - 1.0) / (n - 1)
+
+
+def content_fit(
     text: np.ndarray,
-    *,
     embedding: np.ndarray | None = None,
-    topic_weight: float = 0.5,
+    *,
+    embedding_weight: float = EMBEDDING_WEIGHT,
+    block: int = 256,
 ) -> np.ndarray:
-    """The estimated fit the bidding list sorts by (no bids: they are what it asks for).
-    With an embedding model, its score shares the non-topic half with the text score."""
-    content = text if embedding is None else (text + embedding) / 2
+    """The content part of the fit, papers x reviewers: without an embedding, the text fit
+    itself; with one, the two mixed by rank and put back on the text's scale.
+
+    Per reviewer (column): each paper's text rank and embedding rank among the papers are
+    mixed, (1 - w) * text rank + w * embedding rank, and the paper that comes k-th in the
+    mix gets the reviewer's k-th text score. The mix only reorders a reviewer's text scores,
+    so one reviewer's fits stay comparable with another's (for the matcher) and the two
+    scales need no tuning; the bidding list and the matching instance rank over the same
+    papers (every paper under review), so they agree. Columns in blocks (memory)."""
+    if embedding is None or not embedding_weight:
+        return text
+    out = np.empty_like(text, dtype=np.float64)
+    for start in range(0, text.shape[1], block):
+        t, e = text[:, start : start + block], embedding[:, start : start + block]
+        mix = (1.0 - embedding_weight) * _ranks(t) + embedding_weight * _ranks(e)
+        order = np.argsort(mix, axis=0, kind="stable")
+        placed = np.empty_like(t, dtype=np.float64)
+        np.put_along_axis(placed, order, np.sort(t, axis=0), axis=0)
+        out[:, start : start + block] = placed
+    return out
+
+
+def fit_scores(topic: np.ndarray, content: np.ndarray, *, topic_weight: float = 0.5) -> np.ndarray:
+    """The estimated fit the bidding list sorts by (no bids: they are what it asks for):
+    half topic fit, half content fit (`content_fit`: the text, mixed by rank with the
+    embedding when a model is set)."""
     return topic_weight * topic + (1.0 - topic_weight) * content

@@ -47,6 +47,8 @@ class Combine:
       scaled by its recency weight), cosine with the paper;
     method "best_k": cosine with each document, times its recency weight, and the mean of
       the k best (fewer when the reviewer has fewer documents);
+    method "centroid": the sum of the documents' unit TF-IDF vectors, each scaled by its
+      recency weight, cosine with the paper (every document counts alike, however long);
     half_life: recency weighting, a document `half_life` years old counts half (None: off);
     stem: the stemmer on or off (off only for the evaluation's comparison).
     """
@@ -57,7 +59,7 @@ class Combine:
     stem: bool = True
 
     def label(self) -> str:
-        parts = [self.method if self.method == "concat" else f"best-{self.k}"]
+        parts = [self.method if self.method != "best_k" else f"best-{self.k}"]
         parts.append(f"half-life {self.half_life:g}y" if self.half_life else "no recency")
         parts.append("stemmed" if self.stem else "not stemmed")
         return ", ".join(parts)
@@ -212,6 +214,13 @@ def profile_scores(
         result[:] = (space.papers @ reviewers.T).toarray()
         return np.clip(result, 0.0, 1.0, out=result)
     docs = space.weigh(counts)
+    if combine.method == "centroid":
+        gather = sparse.csr_matrix(
+            (weights, (owner, np.arange(len(texts)))), shape=(n_reviewers, len(texts))
+        )
+        reviewers = normalize((gather @ docs).tocsr(), norm="l2", copy=False)
+        result[:] = (space.papers @ reviewers.T).toarray()
+        return np.clip(result, 0.0, 1.0, out=result)
     return _best_k(space.papers, docs, weights, owner, n_reviewers, combine.k, block, result)
 
 

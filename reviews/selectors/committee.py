@@ -136,7 +136,7 @@ def _fit(workshop: Workshop, user: User, papers: list[Submission], corpus: list[
     topic_fit = topic_scores(
         [(p.primary_topic_id, {t.pk for t in p.secondary_topics.all()}) for p in papers], [levels]
     )[:, 0]
-    total = fit_scores(topic_fit, text, embedding=embedding)
+    total = fit_scores(topic_fit, parts.content()[rows, 0])
     best = best_publications(parts.space, publications, rows)
     fit = [
         FitExplanation(

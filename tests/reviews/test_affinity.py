@@ -8,7 +8,7 @@ import hashlib
 import numpy as np
 import pytest
 
-from reviews.affinity import text_similarity
+from reviews.affinity import content_fit, text_similarity
 from reviews.expertise import embedding as embedding_module
 from reviews.expertise.embedding import EmbeddingModel, embedding_scores, model_from_setting
 from reviews.expertise.text import Analyzer, Combine, Document, TextSpace, profile_scores
@@ -159,6 +159,12 @@ def test_a_configured_embedding_model_is_mixed_into_affinity(world, workshop, se
     settings.EXPERTISE_EMBEDDING_MODEL = "python:tests.reviews.test_affinity:TinyModel"
     mixed = matching_input(workshop)
     assert "embedding" in mixed.parts
-    assert np.allclose(mixed.affinity, plain.affinity + mixed.parts["embedding"])
+    # the content fit (text mixed with the embedding by rank) takes the text's place
+    assert np.allclose(
+        mixed.affinity - mixed.parts["content"], plain.affinity - plain.parts["text"]
+    )
+    assert np.allclose(
+        mixed.parts["content"], content_fit(mixed.parts["text"], mixed.parts["embedding"])
+    )
     row = bidding_page(workshop, world["rita"]).rows[0]
     assert row.explain.embedding is not None
