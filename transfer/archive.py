@@ -25,6 +25,7 @@ import zipfile
 import zlib
 from collections import Counter, defaultdict
 from collections.abc import Iterable
+from decimal import Decimal
 from typing import Any
 
 from allauth.account.models import EmailAddress
@@ -63,10 +64,12 @@ SPEC: list[tuple[str, str]] = [
     ("workshop.Topic", "workshop"),
     ("workshop.Membership", "workshop"),
     ("submissions.SubmissionType", "workshop"),
+    ("submissions.SubmissionField", "workshop"),
     ("submissions.Submission", "workshop"),
     ("submissions.SubmissionFile", "submission__workshop"),
     ("submissions.Authorship", "submission__workshop"),
     ("submissions.AuthorConflict", "submission__workshop"),
+    ("submissions.SubmissionFieldValue", "submission__workshop"),
     ("reviews.Invitation", "workshop"),
     ("reviews.ReviewerProfile", "workshop"),
     ("reviews.TopicExpertise", "profile__workshop"),
@@ -168,6 +171,8 @@ def _plain(value: Any) -> Any:
         return value.isoformat()
     if isinstance(value, dt.timedelta):
         return value.total_seconds()
+    if isinstance(value, Decimal):
+        return str(value)  # exact, unlike a float
     return value
 
 
@@ -399,6 +404,8 @@ def _value(f: models.Field, raw: Any) -> Any:
         return dt.time.fromisoformat(raw)
     if isinstance(f, models.DurationField):
         return dt.timedelta(seconds=raw)
+    if isinstance(f, models.DecimalField):
+        return Decimal(str(raw))
     return raw
 
 
