@@ -199,6 +199,33 @@ v1 = [
         name="paper-ballot",
     ),
     path("reviews/<id:pk>/ratings/", tag_views.ReviewRatings.as_view(), name="review-ratings"),
+    path("workshops/<str:slug>/votes/", tag_views.WorkshopVotes.as_view(), name="votes"),
+    path(
+        "workshops/<str:slug>/votes/<id:pk>/close/",
+        tag_views.VoteClose.as_view(),
+        name="vote-close",
+    ),
+    path(
+        "workshops/<str:slug>/papers/<id:number>/tags/",
+        tag_views.PaperTags.as_view(),
+        name="paper-tags",
+    ),
+    path(
+        "workshops/<str:slug>/papers/<id:number>/tags/<id:pk>/",
+        tag_views.PaperTagDetail.as_view(),
+        name="paper-tag",
+    ),
+    path(
+        "workshops/<str:slug>/papers/<id:number>/votes/",
+        tag_views.PaperVotes.as_view(),
+        name="paper-votes",
+    ),
+    path(
+        "workshops/<str:slug>/papers/<id:number>/votes/<id:pk>/",
+        tag_views.PaperBallot.as_view(),
+        name="paper-ballot",
+    ),
+    path("reviews/<id:pk>/ratings/", tag_views.ReviewRatings.as_view(), name="review-ratings"),
     path("me/assignments/", reviewing.MyAssignments.as_view(), name="my-assignments"),
     path("assignments/<id:pk>/review/", reviewing.ReviewDetail.as_view(), name="review"),
 ]

@@ -136,9 +136,9 @@ class PaperBallot(ApiView):
     serializer_class = BallotSerializer
 
     @extend_schema(request=BallotSerializer, responses={200: BallotSerializer})
-    def put(self, request, slug: str, number: int, vote_id: int):
+    def put(self, request, slug: str, number: int, pk: int):
         paper = _paper(request, slug, number)
-        vote = Vote.objects.filter(pk=vote_id, workshop_id=paper.workshop_id).first()
+        vote = Vote.objects.filter(pk=pk, workshop_id=paper.workshop_id).first()
         if vote is None:
             raise NotFound()
         data = BallotSerializer(data=request.data)
