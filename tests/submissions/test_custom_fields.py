@@ -261,3 +261,30 @@ def test_a_chair_defines_fields_in_the_admin(client, workshop, fields):
     assert Activity.objects.filter(
         workshop=workshop, summary__contains="Licence of the model"
     ).exists()
+
+
+def test_the_demo_call_asks_the_three_questions_and_its_papers_answer(settings):
+    from submissions.demo import PAPERS, seed_submissions
+    from submissions.demo_fields import seed_fields
+    from workshop.demo import MAIN, seed_workshop
+
+    main, _ = seed_workshop(MAIN)
+    seed_submissions(main, PAPERS[:3])
+    assert "custom questions" in seed_fields()
+    seed_fields()  # again: nothing added twice
+    codes = list(main.submission_fields.values_list("code", flat=True))
+    assert codes == ["code-weights", "model-licence", "model-licence-other", "llm-writing",
+                     "llm-writing-details", "gpu-hours"]  # fmt: skip
+    for paper in main.submissions.all():
+        answered = set(paper.field_values.values_list("field__code", flat=True))
+        assert {"code-weights", "model-licence", "llm-writing"} <= answered
+    found = search(main, "field:gpu-hours:>100")
+    assert (
+        found
+        == sorted(
+            p.number
+            for p in main.submissions.all()
+            if p.field_values.filter(number__gt=100).exists()
+        )
+        and found
+    )

@@ -15,6 +15,7 @@ from reviews.demo import (
 )
 from reviews.services.reviewing import default_form_create
 from submissions.demo import MORE_PAPERS, PAPERS, seed_submissions
+from submissions.demo_fields import seed_fields
 from workshop.demo import (
     DECIDED,
     DEMO_PASSWORD,
@@ -80,7 +81,8 @@ class Command(BaseCommand):
         for workshop in (main, bidding):
             default_form_create(workshop)
         # Apps above this one seed their part (settings.DEMO_SEEDERS), e.g. the programme.
-        extras = [import_string(dotted)() for dotted in getattr(settings, "DEMO_SEEDERS", [])]
+        extras = [seed_fields()]  # the open call's custom questions (issue 27)
+        extras += [import_string(dotted)() for dotted in getattr(settings, "DEMO_SEEDERS", [])]
         self.stdout.write(self.style.SUCCESS("Demo workshops ready:"))
         self.stdout.write(f"  {main.name} (call for papers open)")
         self.stdout.write(f"  {bidding.name} (bidding open)")
