@@ -25,6 +25,7 @@ from reviews.models import (
     Bid,
     Comment,
     Decision,
+    ExternalReviewRequest,
     MetaReview,
     Review,
 )
@@ -238,6 +239,13 @@ ROUTES = [
           effect=lambda w: Submission.objects.get(pk=w.p.pk).paper_id),
     Route("reviews.view_revision", "P", "GET",
           lambda w: reverse("reviews:revision", args=_p_args(w))),
+    # External reviewers (issue 28): a request from the paper's page (the expert's side, and
+    # the approval, in tests/reviews/test_external.py).
+    Route("reviews.request_external", "P", "POST",
+          lambda w: reverse("reviews:external_request", args=_p_args(w)),
+          data=lambda w: {"email": "zqexpert@zq-expert-lab.org", "name": f"{MARKER} expert"},
+          visible=P_VISIBLE,
+          effect=lambda w: ExternalReviewRequest.objects.filter(submission=w.p).count()),
     Route("workshop.manage", "A", "GET",
           lambda w: reverse("admin:workshop_workshop_change", args=[w.a.pk]), admin=True),
     Route("reviews.manage_committee", "A", "GET",

@@ -74,16 +74,14 @@ def external_conflict_reasons(submission: Submission, email: str, name: str = ""
 
 def external_requests_on_paper(user: User, submission: Submission
                                ) -> QuerySet[ExternalReviewRequest]:  # fmt: skip
-    """The requests the viewer sees on a paper: all of them for its chairs and area chair,
-    one's own for a reviewer, none for anyone else (an external reviewer included)."""
+    """The requests the viewer sees on a paper whose page they may see: all of them for its
+    chairs and area chair, else one's own (none for an external reviewer)."""
     requests = ExternalReviewRequest.objects.filter(submission=submission).select_related(
         "assignment__review", "requester"
     )
     if can(user, "reviews.see_external_requests", submission):
         return requests
-    if can(user, "reviews.request_external", submission):
-        return requests.filter(requester=user)
-    return requests.none()
+    return requests.filter(requester_id=getattr(user, "pk", None))
 
 
 def held_external_requests(workshop: Workshop) -> QuerySet[ExternalReviewRequest]:
