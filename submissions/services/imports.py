@@ -152,7 +152,7 @@ def submissions_import_write_many(
         for author in paper.authors:
             author.submission = paper.submission
     Authorship.objects.bulk_create((a for p in papers for a in p.authors), batch_size=BATCH)
-    text_changed([s.pk for s in submissions if s.status == SubmissionStatus.SUBMITTED])
+    text_changed([s.pk for s in submissions if s.pk and s.status == SubmissionStatus.SUBMITTED])
     return submissions
 
 

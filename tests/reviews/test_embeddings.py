@@ -338,3 +338,23 @@ def test_only_a_chair_of_the_workshop_asks_for_the_embeddings(world, workshop, c
     client.force_login(world["rita"])  # a reviewer: no admin at all
     response = client.post(reverse("admin:reviews_run_embeddings"), {"workshop": workshop.pk})
     assert response.status_code in (302, 403, 404) and not TextEmbedding.objects.exists()
+
+
+def test_imported_papers_are_encoded_in_the_task(
+    world, workshop, chair, settings, django_capture_on_commit_callbacks
+):
+    from submissions.services.imports import submission_import_check, submissions_import_write_many
+
+    settings.EXPERTISE_EMBEDDING_MODEL = COUNTING
+    topic = workshop.topics.first()
+    papers = [
+        submission_import_check(
+            workshop=workshop, chair=chair, number=50 + n, title=f"Imported {n}",
+            abstract=f"Abstract {n}.", keywords="", topics=[topic], status=status,
+            submitted_at=None, authors=[("Ann Author", f"ann{n}@example.org", "", True)],
+        )
+        for n, status in enumerate([SubmissionStatus.SUBMITTED, SubmissionStatus.DRAFT])
+    ]  # fmt: skip
+    with django_capture_on_commit_callbacks(execute=True):
+        submissions_import_write_many(workshop=workshop, chair=chair, papers=papers)
+    assert encoded == [paper_text("Imported 0", "Abstract 0.", "")]  # the draft waits
