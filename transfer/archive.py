@@ -96,6 +96,12 @@ SPEC: list[tuple[str, str]] = [
     ("reviews.ReviewSignature", "workshop"),
     ("reviews.ReviewBand", "workshop"),
     ("reviews.ReviewFlag", "submission__workshop"),
+    # Tags, votes and review ratings (issue 28).
+    ("reviews.RatingSettings", "workshop"),
+    ("reviews.ReviewRating", "review__assignment__submission__workshop"),
+    ("reviews.PaperTag", "submission__workshop"),
+    ("reviews.Vote", "workshop"),
+    ("reviews.PaperVote", "vote__workshop"),
     ("submissions.ProceedingsBundle", "workshop"),
     ("programme.ProgrammeSettings", "workshop"),
     ("programme.Session", "workshop"),

@@ -253,3 +253,42 @@ def test_conflicted_member_and_authors_get_404_from_the_forms(client, world):
             assert client.post(url, data).status_code == 404, (who, url)
     assert PaperTag.objects.filter(submission=world.p).count() == 1
     assert not PaperVote.objects.exists()
+
+
+def test_tags_votes_and_ratings_travel_in_the_archive(world):
+    from reviews.models import RatingSettings, ReviewRating
+    from reviews.services.ratings import review_rate
+    from transfer.archive import _models as archive_models
+    from transfer.archive import archive_export, archive_restore, archive_rows
+    from transfer.report import Report
+    from workshop.models import User
+    from workshop.policy import SYSTEM
+
+    u, p = world.users, world.p
+    paper_tag_set(actor=u["R1-submitted"], submission=p, text="#mine", visibility="private")
+    paper_tag_set(actor=u["chair-A"], submission=p, text="#order#2.5", visibility="chairs")
+    vote = _vote(world)
+    paper_vote_cast(actor=u["R1-submitted"], vote=vote, submission=p, count=2)
+    review_rate(actor=u["chair-A"], review=world.review_of("R1-submitted"), helpful=True,
+                reason="Kind")  # fmt: skip
+    RatingSettings.objects.create(workshop=world.workshop, authors_rate=True)
+    labels = ("reviews.PaperTag", "reviews.Vote", "reviews.PaperVote", "reviews.ReviewRating",
+              "reviews.RatingSettings")  # fmt: skip
+    before = archive_rows(world.workshop)
+    assert all(before[label] for label in labels)
+    data = archive_export(workshop=world.workshop)
+    emails = [row["email"] for row in before["workshop.User"]]
+    Submission.objects.filter(workshop=world.workshop).update(paper=None)
+    for _, model, path in reversed(archive_models()):
+        model.objects.filter(**{path: world.workshop.pk}).delete()
+    User.objects.filter(email__in=emails).delete()
+    report = Report()
+    restored = archive_restore(actor=SYSTEM, data=data, report=report)
+    assert report.ok, report.errors
+    after = archive_rows(restored)
+    for label in labels:
+        assert after[label] == before[label], label
+    private = PaperTag.objects.get(submission__workshop=restored, name="mine")
+    assert private.owner.email == u["R1-submitted"].email
+    assert PaperVote.objects.get(vote__workshop=restored).count == 2
+    assert ReviewRating.objects.get(review__assignment__submission__workshop=restored).helpful
