@@ -26,6 +26,7 @@ from workshop.policy import SYSTEM, require
 
 from .models import Assignment, ReviewStatus
 from .permissions import bidding_open, rebuttal_open
+from .selectors.external import external_reviews_owed
 from .selectors.progress import late_reviewers
 from .selectors.rounds import review_rounds
 
@@ -102,6 +103,8 @@ def planned_reminders(workshop: Workshop, now: dt.datetime) -> list[Planned]:
                     )
                 plans.append(plan)
 
+    plans += _external_plans(workshop, now, off)
+
     if "rebuttal_open" not in off and rebuttal_open(workshop, now):
         plan = Planned("rebuttal_open", "open", workshop)
         reviewed = Assignment.objects.filter(
@@ -139,6 +142,28 @@ def planned_reminders(workshop: Workshop, now: dt.datetime) -> list[Planned]:
                 (author.email, None, {"submission": author.submission, "days": step})
             )
         plans.append(plan)
+    return plans
+
+
+def _external_plans(workshop: Workshop, now: dt.datetime, off: set[str]) -> list[Planned]:
+    """External reviewers (issue 28), each by their own due date (an emergency reviewer's
+    is short): the steps of `review_due` before it, `review_overdue` daily after it; the
+    steps are keyed by the request, so they never collide with the committee's."""
+    plans: list[Planned] = []
+    for request in external_reviews_owed(workshop):
+        reviewer = request.assignment.reviewer
+        context = {"papers": [request.submission], "due": request.due_at}
+        step = _step_before(request.due_at, STEPS["review_due"], now)
+        if "review_due" not in off and step is not None:
+            plan = Planned("review_due", f"ext{request.pk}-{step}d", workshop)
+            plan.recipients.append((reviewer.email, reviewer, {**context, "days": step}))
+            plans.append(plan)
+        if "review_overdue" not in off and now >= request.due_at + workshop.grace:
+            day = int((now - request.due_at) / DAY) + 1
+            if day <= MAX_OVERDUE:
+                plan = Planned("review_overdue", f"ext{request.pk}-day{day}", workshop)
+                plan.recipients.append((reviewer.email, reviewer, {**context, "day": day}))
+                plans.append(plan)
     return plans
 
 

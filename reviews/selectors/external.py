@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from allauth.account.models import EmailAddress
 from django.db.models import Q, QuerySet
 
-from submissions.models import Authorship, Submission
+from submissions.models import Authorship, Submission, SubmissionStatus
 from workshop.models import User, Workshop
 from workshop.policy import can
 
@@ -118,4 +118,19 @@ def external_panel(user: User, submission: Submission, draft: dict | None = None
         draft=draft or {},
         emergency_days=external_settings(submission.workshop).emergency_days,
         sees_reasons=can(user, "reviews.decide_external_request", submission.workshop),
+    )
+
+
+def external_reviews_owed(workshop: Workshop) -> QuerySet[ExternalReviewRequest]:
+    """Accepted external reviews of papers under review not submitted yet, with their
+    reviewer and paper (the reminders: each by its own due date)."""
+    return (
+        ExternalReviewRequest.objects.filter(
+            submission__workshop=workshop,
+            submission__status=SubmissionStatus.SUBMITTED,
+            status="accepted",
+            assignment__declined_at__isnull=True,
+        )
+        .exclude(assignment__review__status="submitted")
+        .select_related("assignment__reviewer", "submission")
     )

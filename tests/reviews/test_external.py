@@ -8,6 +8,7 @@ change."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
@@ -22,6 +23,7 @@ from reviews.models import (
     ExternalReviewSettings,
     ExternalStatus,
 )
+from reviews.reminders import planned_reminders
 from reviews.selectors.reviewing import paper_page
 from reviews.selectors.scores import review_counts
 from reviews.services import external as services
@@ -210,3 +212,21 @@ def test_another_account_cannot_take_the_invitation(world):
         services.external_request_accept(token=accept, user=UserFactory())
     with pytest.raises(services.ExternalLinkError, match="not valid"):
         services.external_request_accept(token="nonsense", user=UserFactory())
+
+
+def test_reminders_follow_the_external_reviewers_own_due_date(world):
+    request, assignment = _accepted(world)
+    eve = assignment.reviewer
+    due = request.due_at
+
+    def to_eve(now) -> list[tuple[str, str]]:
+        return [(p.kind, p.step) for p in planned_reminders(fresh(world.p).workshop, now)
+                if any(email == eve.email for email, _, _ in p.recipients)]  # fmt: skip
+
+    assert to_eve(due - dt.timedelta(days=10)) == []
+    assert to_eve(due - dt.timedelta(hours=20)) == [("review_due", f"ext{request.pk}-1d")]
+    late = due + world.workshop.grace + dt.timedelta(hours=1)
+    assert to_eve(late) == [("review_overdue", f"ext{request.pk}-day1")]
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        review_submit(assignment=assignment, user=eve, answers=world.full_answers())
+    assert to_eve(late) == []
