@@ -79,6 +79,10 @@ SPEC: list[tuple[str, str]] = [
     ("reviews.ReviewQuestion", "workshop"),
     ("reviews.Assignment", "submission__workshop"),
     ("reviews.Review", "assignment__submission__workshop"),
+    # External reviewers (issue 28): the chairs' choices, and each request (its links'
+    # hashes too: a restored pending invitation keeps working where it was sent).
+    ("reviews.ExternalReviewSettings", "workshop"),
+    ("reviews.ExternalReviewRequest", "submission__workshop"),
     ("reviews.Answer", "review__assignment__submission__workshop"),
     ("reviews.ReviewVersion", "review__assignment__submission__workshop"),
     ("reviews.Comment", "submission__workshop"),
