@@ -4,6 +4,7 @@ from django.urls import path, re_path, register_converter
 from drf_spectacular.views import SpectacularAPIView
 
 from .views import committee, discussion, reviewing, submissions, transfer, workshops
+from .views import external as external_views
 from .views import fields as field_views
 from .views import tags as tag_views
 from .views.base import unknown_path
@@ -227,6 +228,16 @@ v1 = [
     ),
     path("reviews/<id:pk>/ratings/", tag_views.ReviewRatings.as_view(), name="review-ratings"),
     path("me/assignments/", reviewing.MyAssignments.as_view(), name="my-assignments"),
+    path(
+        "workshops/<str:slug>/papers/<id:number>/external/",
+        external_views.PaperExternalRequests.as_view(),
+        name="paper-external",
+    ),
+    path(
+        "workshops/<str:slug>/papers/<id:number>/external/<id:pk>/approve/",
+        external_views.ExternalReviewApprove.as_view(),
+        name="paper-external-approve",
+    ),
     path("assignments/<id:pk>/review/", reviewing.ReviewDetail.as_view(), name="review"),
 ]
 

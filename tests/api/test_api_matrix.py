@@ -13,6 +13,7 @@ Expected answer of a cell:
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -175,6 +176,12 @@ ENDPOINTS = [
     Endpoint("exports", "GET", _a("api:exports"), (), ("transfer.export", "A")),
     Endpoint("export.start", "POST", _a("api:exports"), (), ("transfer.export", "A"),
              body=lambda w: {"format": "archive"}, ok=201),
+    # External reviewers (issue 28): who may see P lists the requests it may see; asking
+    # follows reviews.request_external (each call a new address: one open request each).
+    Endpoint("paper.external", "GET", _n("api:paper-external"), (("reviews.view_paper", "P"),)),
+    Endpoint("paper.external.post", "POST", _n("api:paper-external"),
+             (("reviews.view_paper", "P"),), ("reviews.request_external", "P"),
+             body=lambda w: {"email": f"zqexpert{next(_EXPERTS)}@zq-api-expert.org"}, ok=201),
     # Tags, votes and review ratings (issue 28): a conflicted member and the authors get 404.
     Endpoint("paper.tags", "GET", _n("api:paper-tags"), (("reviews.tag", "P"),)),
     Endpoint("paper.tag.post", "POST", _n("api:paper-tags"), (("reviews.tag", "P"),),
@@ -191,6 +198,9 @@ ENDPOINTS = [
                  can(user, "reviews.see_review", _R1()) or can(user, "reviews.read_released", _P())
              ) else 404),
 ]  # fmt: skip
+
+
+_EXPERTS = itertools.count(1)
 
 
 def _phases(endpoint: Endpoint, role: str) -> str:
