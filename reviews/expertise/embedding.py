@@ -48,7 +48,7 @@ class EmbeddingModel(Protocol):
     name: str
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
-        """One row per text (any width), float."""
+        """One row per text (any width), float, in a new array (the caller may change it)."""
         ...
 
 
@@ -61,10 +61,14 @@ def text_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def _unit(rows: np.ndarray) -> np.ndarray:
+def _unit(rows: np.ndarray, *, inplace: bool = False) -> np.ndarray:
     rows = np.asarray(rows, dtype=np.float32)
     norms = np.linalg.norm(rows, axis=1, keepdims=True)
-    return rows / np.where(norms == 0, 1.0, norms)
+    norms[norms == 0] = 1.0
+    if inplace:
+        rows /= norms
+        return rows
+    return rows / norms
 
 
 def _fingerprint(directory: Path, weights: Path) -> str:
@@ -265,8 +269,8 @@ def embedding_scores(
     flat = [t for docs in profiles for t in docs]
     if not paper_texts or not flat:
         return result
-    papers = _unit(model.encode(list(paper_texts)))
-    docs = _unit(model.encode(flat))
+    papers = _unit(model.encode(list(paper_texts)), inplace=True)  # fresh arrays: no copies
+    docs = _unit(model.encode(flat), inplace=True)
     owner = np.repeat(np.arange(len(profiles)), [len(texts) for texts in profiles])
     gather = sparse.csr_matrix(
         (np.ones(len(flat), dtype=np.float32), (owner, np.arange(len(flat)))),

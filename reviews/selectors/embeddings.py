@@ -7,7 +7,7 @@ The texts are built by the same functions the fit uses (`reviews.affinity.paper_
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,16 +24,28 @@ READ_CHUNK = 5000
 COMMITTEE_ROLES = (Role.REVIEWER, Role.AREA_CHAIR)
 
 
-def stored_vectors(model: str, hashes: Iterable[str]) -> dict[str, np.ndarray]:
-    """Vector (float32) per text hash for `model`, of those stored; one query per 5,000."""
-    wanted = list(dict.fromkeys(hashes))
-    found: dict[str, np.ndarray] = {}
+def stored_matrix(model: str, hashes: Sequence[str]) -> tuple[np.ndarray | None, list[int]]:
+    """The stored vectors of `hashes` as one float32 matrix, row i for hashes[i] (None when
+    none is stored), and the rows that have no vector; one query per 5,000 distinct hashes.
+    Each vector is copied into its rows as it is read, so only one copy of the whole is
+    ever in memory (100,000 publications at 384 dimensions: 150 MB)."""
+    rows: dict[str, list[int]] = {}
+    for i, key in enumerate(hashes):
+        rows.setdefault(key, []).append(i)
+    wanted = list(rows)
+    out: np.ndarray | None = None
+    found: set[str] = set()
     for start in range(0, len(wanted), READ_CHUNK):
         for key, vector in TextEmbedding.objects.filter(
             model=model, text_hash__in=wanted[start : start + READ_CHUNK]
         ).values_list("text_hash", "vector"):
-            found[key] = np.frombuffer(vector, dtype=np.float32)
-    return found
+            values = np.frombuffer(vector, dtype=np.float32)
+            if out is None:
+                out = np.zeros((len(hashes), values.size), dtype=np.float32)
+            out[rows[key]] = values
+            found.add(key)
+    missing = [i for key in wanted if key not in found for i in rows[key]]
+    return out, sorted(missing)
 
 
 def stored_hashes(model: str, hashes: Iterable[str]) -> set[str]:

@@ -32,7 +32,7 @@ from ..selectors.embeddings import (
     paper_texts,
     profile_texts,
     stored_hashes,
-    stored_vectors,
+    stored_matrix,
     texts_under_review,
 )
 
@@ -83,13 +83,17 @@ class StoredModel:
         if not len(texts):
             return np.zeros((0, 1), dtype=np.float32)
         keys = [text_hash(t) for t in texts]
-        found = stored_vectors(self.name, keys)
-        missing = {k: t for k, t in zip(keys, texts, strict=True) if k not in found}
+        out, missing = stored_matrix(self.name, keys)
         if missing:
             log.info("Encoding %d texts without a stored vector (%s).", len(missing), self.name)
-            text_vectors_compute(model=self.model, texts=missing.values())
-            found.update(stored_vectors(self.name, missing))
-        return np.vstack([found[k] for k in keys])
+            text_vectors_compute(model=self.model, texts=[texts[i] for i in missing])
+            computed, _ = stored_matrix(self.name, [keys[i] for i in missing])
+            assert computed is not None  # just stored
+            if out is None:
+                out = np.zeros((len(keys), computed.shape[1]), dtype=np.float32)
+            out[missing] = computed
+        assert out is not None
+        return out
 
 
 def papers_embed(submission_ids: Iterable[int]) -> int:

@@ -335,6 +335,8 @@ def test_only_a_chair_of_the_workshop_asks_for_the_embeddings(world, workshop, c
     client.force_login(other)
     response = client.post(reverse("admin:reviews_run_embeddings"), {"workshop": workshop.pk})
     assert response.status_code == 404 and not TextEmbedding.objects.exists()
+    garbage = client.post(reverse("admin:reviews_run_embeddings"), {"workshop": "abc"})
+    assert garbage.status_code == 404
     client.force_login(world["rita"])  # a reviewer: no admin at all
     response = client.post(reverse("admin:reviews_run_embeddings"), {"workshop": workshop.pk})
     assert response.status_code in (302, 403, 404) and not TextEmbedding.objects.exists()
