@@ -31,6 +31,7 @@ from reviews.services.imports import (
     review_answers_clean,
     review_import_write_many,
 )
+from reviews.services.tags import paper_tags_import_write_many
 from submissions.models import DECIDABLE, Submission, SubmissionStatus
 from submissions.services.imports import (
     PaperImport,
@@ -226,6 +227,17 @@ class PaperBatch:
             source_records_write_many(
                 workshop=workshop, system=applier.system, kind=SourceKind.PAPER, items=sources
             )
+        tagged = [(p.submission, r.tags) for r, p, _, _ in self.planned if r.tags]
+        for record, _, _, _ in self.planned:
+            for name, value, visibility in record.tags:
+                shown = f"#{name}" + (f"#{value}" if value is not None else "")
+                if visibility == "chairs":
+                    shown += " (chairs only)"
+                applier.report.change(record.line, "tag.set", f"#{record.number} {shown}")
+        applier.attempt(
+            0,
+            lambda: paper_tags_import_write_many(workshop=workshop, chair=chair, items=tagged),
+        )
 
 
 class ReviewBatch:

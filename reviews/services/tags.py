@@ -17,9 +17,9 @@ from django.db import transaction
 from django.db.models import Sum
 
 from submissions.models import Submission
-from workshop.activity import activity_record
+from workshop.activity import activity_entry, activity_record
 from workshop.errors import DeadlinePassed, NotFound, ServiceError
-from workshop.models import Workshop
+from workshop.models import Activity, Workshop
 from workshop.policy import can, require, require_open, require_visible
 
 from ..models import PaperTag, PaperVote, TagVisibility, Vote, VoteKind
@@ -286,3 +286,67 @@ def paper_vote_cast(
         authors_see=False,
     )  # fmt: skip
     return ballot
+
+
+# --- imports -----------------------------------------------------------------------------
+
+ImportedTag = tuple[str, Decimal | None, str]  # name, value, visibility (shared or chairs)
+
+
+@transaction.atomic
+def paper_tags_import_write_many(
+    *, workshop: Workshop, chair: Any, items: list[tuple[Submission, list[ImportedTag]]]
+) -> list[PaperTag]:
+    """The tags another system's export puts on papers (HotCRP's paper JSON): shared and
+    chairs-only tags, never private ones (the importer drops those). Asks
+    `reviews.chair_tags` on the workshop. A tag the paper already has keeps its row (its
+    value brought up to date); a name that is a vote of the workshop is refused.
+
+    Side effects: the tags; one `tag.import` activity entry per paper (hidden from the
+    authors).
+    """
+    require(chair, "reviews.chair_tags", workshop, message="Only the chairs import tags.")
+    votes = set(Vote.objects.filter(workshop=workshop).values_list("name", flat=True))
+    wanted: dict[tuple[int, str, str], tuple[Submission, Decimal | None]] = {}
+    for submission, tags in items:
+        if submission.workshop_id != workshop.pk:
+            raise ServiceError("That paper belongs to another workshop.")
+        for name, value, visibility in tags:
+            if visibility not in (TagVisibility.SHARED, TagVisibility.CHAIRS):
+                raise ServiceError("Only shared and chairs-only tags are imported.")
+            checked, _ = tag_parse(name)
+            if checked in votes:
+                raise ServiceError(f"#{checked} is a vote of this workshop: rename the vote.")
+            wanted[(submission.pk, checked, visibility)] = (submission, value)
+    if not wanted:
+        return []
+    papers = {sid for sid, _, _ in wanted}
+    existing = {
+        (t.submission_id, t.name, t.visibility): t
+        for t in PaperTag.objects.select_for_update().filter(
+            submission_id__in=papers, owner__isnull=True
+        )
+    }
+    new, changed = [], []
+    for key, (submission, value) in wanted.items():
+        tag = existing.get(key)
+        if tag is None:
+            setter = chair if getattr(chair, "pk", None) else None
+            new.append(PaperTag(submission=submission, name=key[1], visibility=key[2],
+                                value=value, set_by=setter))  # fmt: skip
+        elif tag.value != value:
+            tag.value = value
+            changed.append(tag)
+    PaperTag.objects.bulk_create(new)
+    PaperTag.objects.bulk_update(changed, ["value"])
+    per_paper: dict[int, list[str]] = {}
+    for tag in [*new, *changed]:
+        per_paper.setdefault(tag.submission_id, []).append(str(tag))
+    by_pk = {s.pk: s for s, _ in items}
+    Activity.objects.bulk_create([
+        activity_entry(actor=chair, action="tag.import", target=by_pk[sid], workshop=workshop,
+                       summary=f"#{by_pk[sid].number}: tags imported: {', '.join(sorted(names))}",
+                       authors_see=False)
+        for sid, names in per_paper.items()
+    ])  # fmt: skip
+    return [*new, *changed]

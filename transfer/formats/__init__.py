@@ -74,6 +74,8 @@ class PaperRecord:
     # What the other system holds and we have no field for (tags, custom fields, ...):
     # chairs' eyes only, listed in the report, never written into text others read.
     source: dict[str, Any] = field(default_factory=dict)
+    # The other system's shared and chairs-only tags: (name, value or None, visibility).
+    tags: list[tuple[str, Any, str]] = field(default_factory=list)
 
 
 @dataclass

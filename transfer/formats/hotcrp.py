@@ -14,10 +14,13 @@ from __future__ import annotations
 
 import json
 import re
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+
+from reviews.models.tags import TAG_NAME
 
 from ..limits import open_zip, read_member
 from ..report import Report
@@ -249,6 +252,38 @@ def _is_field_key(key: str) -> bool:
     return bool(re.match(r"[A-Z]", key))
 
 
+def hotcrp_tags(raw: Any) -> tuple[list[tuple[str, Any, str]], list[str]]:
+    """HotCRP's `tags` of a paper ("name#value"): (the shared and chair-only ones to import,
+    those left in the source). `~~name` is a chair-only tag; `~name` and `12~name` are
+    someone's private tag (left out: another system's private notes are not the chairs' to
+    read); `#0`, HotCRP's value of a tag set without one, is no value here. A name this
+    system cannot hold (`:` and the like) stays in the source for the chairs."""
+    imported: list[tuple[str, Any, str]] = []
+    kept: list[str] = []
+    for entry in raw if isinstance(raw, list) else []:
+        text = str(entry).strip()
+        visibility = "shared"
+        if text.startswith("~~"):
+            text, visibility = text[2:], "chairs"
+        elif "~" in text.split("#", 1)[0]:
+            continue  # a private tag
+        name, _, value = text.partition("#")
+        number: Decimal | None = None
+        if value and value not in ("0", "0.0"):
+            try:
+                number = Decimal(value)
+            except InvalidOperation:
+                kept.append(str(entry))
+                continue
+        if not re.match(TAG_NAME, name.lower()) or (
+            number is not None and (not number.is_finite() or abs(number) >= 10_000_000)
+        ):
+            kept.append(str(entry))
+            continue
+        imported.append((name.lower(), number, visibility))
+    return imported, kept
+
+
 def _paper(line: str, item: dict[str, Any], report: Report) -> PaperRecord | None:
     number = to_int(item.get("pid"), line, "pid", report)
     title = str(item.get("title") or "").strip()
@@ -318,6 +353,9 @@ def _paper(line: str, item: dict[str, Any], report: Report) -> PaperRecord | Non
         report.error(line, f"Paper {number}: pc_conflicts must map e-mail addresses to types.")
         conflicts = {}
     options = item.get("options") if isinstance(item.get("options"), dict) else {}
+    tags, kept = hotcrp_tags(item.get("tags"))
+    if kept:
+        source["tags (not imported)"] = kept
     if number is None or not title or not authors:
         return None
     return PaperRecord(
@@ -335,6 +373,7 @@ def _paper(line: str, item: dict[str, Any], report: Report) -> PaperRecord | Non
         external_id=str(item.get("pid")),
         submitted_at=str(item.get("submitted_at") or ""),
         source=source,
+        tags=tags,
     )
 
 
