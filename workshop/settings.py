@@ -381,6 +381,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "RoleEnum": "workshop.models.Role",
         "CommitteeRoleEnum": "api.serializers.COMMITTEE_ROLES",
+        "AssignmentRoleEnum": "reviews.models.assignment.ASSIGNMENT_ROLES",
     },
 }
 

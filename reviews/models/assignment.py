@@ -12,6 +12,11 @@ from .rounds import ReviewRound
 
 # The role of an external reviewer's assignment (issue 28): one paper, no membership.
 EXTERNAL = "external"
+ASSIGNMENT_ROLES = [
+    (Role.REVIEWER.value, Role.REVIEWER.label),
+    (Role.AREA_CHAIR.value, Role.AREA_CHAIR.label),
+    (EXTERNAL, "External reviewer"),
+]
 
 
 class Assignment(models.Model):
@@ -27,11 +32,7 @@ class Assignment(models.Model):
     )
     role = models.CharField(
         max_length=20,
-        choices=[
-            (Role.REVIEWER, Role.REVIEWER.label),
-            (Role.AREA_CHAIR, Role.AREA_CHAIR.label),
-            (EXTERNAL, "External reviewer"),
-        ],
+        choices=ASSIGNMENT_ROLES,
         default=Role.REVIEWER,
     )
     locked = models.BooleanField(default=False, help_text="Kept by every matching run.")
