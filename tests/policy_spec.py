@@ -51,6 +51,7 @@ from reviews.models import (
     Review,
     ReviewQuestion,
     ReviewStatus,
+    Vote,
 )
 from reviews.services.reviewing import DEFAULT_FORM
 from submissions.models import Authorship, Submission, SubmissionStatus, SubmissionType
@@ -374,6 +375,8 @@ def build_world() -> World:
     )  # fmt: skip
     # A lets the authors rate the released reviews of their papers (issue 28).
     RatingSettings.objects.create(workshop=a, authors_rate=True)
+    # An open vote of A (issue 28), three votes per member.
+    Vote.objects.create(workshop=a, name="zq-best", allowance=3)
     # A's programme is published, P is placed in an oral session (its contact author presents).
     ProgrammeSettings.objects.create(workshop=a, published=True)
     now = timezone.now()

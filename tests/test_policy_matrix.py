@@ -27,7 +27,10 @@ from reviews.models import (
     Decision,
     ExternalReviewRequest,
     MetaReview,
+    PaperTag,
+    PaperVote,
     Review,
+    ReviewRating,
 )
 from submissions.models import Submission
 from workshop.models import OutgoingMail, Workshop
@@ -176,6 +179,12 @@ def _review_state(world: World) -> object:
     )
 
 
+def _vote_id(world: World) -> int:
+    from reviews.models import Vote
+
+    return Vote.objects.get(workshop=world.a, name="zq-best").pk
+
+
 OWN_ASSIGNMENT = {"R1-submitted": "R1-asg", "R2-draft": "R2-asg", "conflicted": "cf-asg"}
 P_VISIBLE = (("reviews.view_paper", "P"),)
 AUTHOR_VISIBLE = (("submissions.view", "P"),)
@@ -286,6 +295,24 @@ ROUTES = [
           effect=lambda w: w.p.public_comments.count()),
     Route("reviews.moderate_public_comments", "A", "GET",
           lambda w: reverse("forum:moderation", args=[w.a.slug])),
+    # Tags, votes and review ratings (issue 28).
+    Route("reviews.tag", "P", "POST", lambda w: reverse("reviews:tag_add", args=_p_args(w)),
+          data=lambda w: {"tag": "#zqmatrix#2", "visibility": "shared"},
+          effect=lambda w: PaperTag.objects.filter(submission=w.p).count()),
+    Route("reviews.vote", "P", "POST",
+          lambda w: reverse("reviews:vote", args=[*_p_args(w), _vote_id(w)]),
+          data=lambda w: {"count": "1"}, visible=(("reviews.tag", "P"),),
+          effect=lambda w: PaperVote.objects.filter(submission=w.p).count()),
+    Route("reviews.rate_review", "R1-rev", "POST",
+          lambda w: reverse("reviews:rate", args=[*_p_args(w), w.reviews["R1-rev"]]),
+          data=lambda w: {"helpful": "yes", "reason": f"{MARKER} helpful"},
+          visible=(("reviews.see_review", "R1-rev"),),
+          effect=lambda w: ReviewRating.objects.filter(review_id=w.reviews["R1-rev"]).count()),
+    Route("reviews.manage_votes", "A", "GET",
+          lambda w: reverse("admin:reviews_vote_changelist") + f"?workshop={w.a.pk}", admin=True),
+    Route("reviews.view_rating_record", "A", "GET",
+          lambda w: reverse("admin:reviews_reviewrating_changelist") + f"?workshop={w.a.pk}",
+          admin=True),
 ]  # fmt: skip
 STAFF = ("chair-A", "chair-B")
 
