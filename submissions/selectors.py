@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from allauth.account.models import EmailAddress
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.functions import Lower
 
 from workshop.models import Activity, User, Workshop
 from workshop.policy import can
+from workshop.selectors import chaired_workshop_ids
 
 from .models import Authorship, Submission, SubmissionAction, SubmissionFile, SubmissionStatus
 
@@ -31,6 +32,25 @@ def submissions_authored_by(user: User | AnonymousUser) -> QuerySet[Submission]:
     return Submission.objects.filter(Exists(mine))
 
 
+def submissions_listed_for(user: User | AnonymousUser) -> QuerySet[Submission]:
+    """The papers a user's list of submissions holds: those they author, and every paper of
+    the workshops they chair (the API's list; `submissions.view` still decides each one)."""
+    if not user.is_authenticated:
+        return Submission.objects.none()
+    return Submission.objects.filter(
+        Q(pk__in=submissions_authored_by(user).values("pk"))
+        | Q(workshop_id__in=chaired_workshop_ids(user))
+    )
+
+
+def with_details(queryset: QuerySet[Submission]) -> QuerySet[Submission]:
+    """What a paper's record shows (its workshop, topics, type, files, authors), fetched
+    with it: a constant number of queries for any number of papers."""
+    return queryset.select_related(
+        "workshop", "primary_topic", "submission_type", "paper", "supplementary"
+    ).prefetch_related("authors", "secondary_topics")
+
+
 def author_dashboard(user: User | AnonymousUser) -> QuerySet[Submission]:
     """The author's submissions across workshops, with what the dashboard shows, in a
     constant number of queries."""
@@ -47,22 +67,20 @@ def author_dashboard(user: User | AnonymousUser) -> QuerySet[Submission]:
     )
 
 
-def submission_for_viewer(user: User | AnonymousUser, pk: int) -> Submission:
+def submission_for_viewer(
+    user: User | AnonymousUser, pk: int, *, files: bool = True
+) -> Submission:
     """One submission for its author pages, if the user holds `submissions.view` on it (its
-    authors and its chairs); raises Submission.DoesNotExist otherwise (a 404)."""
-    submission = (
-        Submission.objects.select_related(
-            "workshop", "primary_topic", "submission_type", "paper", "supplementary"
-        )
-        .prefetch_related(
-            "authors",
-            "secondary_topics",
+    authors and its chairs); raises Submission.DoesNotExist otherwise (a 404). `files`:
+    with every version of its files and its declared conflicts (the page shows them; the
+    API's record does not)."""
+    queryset = with_details(Submission.objects.filter(pk=pk))
+    if files:
+        queryset = queryset.prefetch_related(
             Prefetch("files", queryset=SubmissionFile.objects.order_by("-uploaded_at", "-pk")),
             "declared_conflicts__member",
         )
-        .filter(pk=pk)
-        .first()
-    )
+    submission = queryset.first()
     if submission is None or not can(user, "submissions.view", submission):
         raise Submission.DoesNotExist
     return submission

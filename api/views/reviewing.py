@@ -3,15 +3,20 @@ authors what was released to them. Every change goes through `reviews.services`.
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from django.db.models import Prefetch
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from reviews.models import Answer, Assignment, Decision, Review, ReviewStatus
-from reviews.permissions import paper_facts_prefill, visible_question
-from reviews.selectors.reviewing import reviewer_assignments
-from reviews.services.assignment import assignment_add, assignment_remove
+from reviews.selectors.reviewing import (
+    reviewer_assignments,
+    shown_answers,
+    workshop_reviews_shown_to,
+)
+from reviews.services.assignment import AssignmentChange, assignments_bulk_change
 from reviews.services.decisions import (
     AmbiguousDecision,
     author_visible_reviews,
@@ -23,12 +28,11 @@ from reviews.services.decisions import (
 )
 from reviews.services.reviewing import review_save_draft, review_submit
 from submissions.models import Submission
+from submissions.selectors import submission_for_viewer
 from workshop.errors import NotFound, ServiceError
-from workshop.models import Role
 from workshop.policy import can
 
 from .. import access
-from ..selectors import people_of
 from ..serializers import (
     AssignmentBulkSerializer,
     AssignmentSerializer,
@@ -44,7 +48,7 @@ from ..serializers import (
     ReviewSerializer,
     ReviewWriteSerializer,
 )
-from .base import ApiView, dry_run_or_apply, item, number_param
+from .base import ApiView, dry_run_or_apply, number_param
 
 DRY_RUN_NOTE = (
     "With `dry_run: true` every change runs through the real services inside a transaction "
@@ -93,51 +97,17 @@ class AssignmentBulk(ApiView):
         access.check(request, "reviews.assign", workshop, "Only the chairs assign reviewers.")
         data = AssignmentBulkSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        chair = request.user
-        papers = {s.number: s for s in Submission.objects.filter(workshop=workshop).filter(
-            number__in=[c["paper"] for c in data.validated_data["add"]
-                        + data.validated_data["remove"]]).select_related("workshop")}  # fmt: skip
-        emails = {c["reviewer"].lower() for c in data.validated_data["add"]
-                  + data.validated_data["remove"]}  # fmt: skip
-        # Only the workshop's own people are looked up: anyone else (another workshop's,
-        # or no account at all) gets one answer naming the address as given, nobody's name.
-        people = {u.email.lower(): u for u in people_of(workshop).filter(email__in=emails)}
 
-        def one(action: str, change: dict) -> dict:
-            row = {"action": action, "paper": change["paper"], "reviewer": change["reviewer"],
-                   "role": change["role"], "ok": True, "changed": False, "message": ""}  # fmt: skip
-            paper = papers.get(change["paper"])
-            person = people.get(change["reviewer"].lower())
-            if paper is None:
-                return {**row, "ok": False, "message": "No such paper."}
-            if person is None:
-                role = Role(change["role"]).label.lower()
-                message = f"{change['reviewer']} is not a {role} of this workshop."
-                return {**row, "ok": False, "message": message}
-            try:
-                if action == "add":
-                    before = Assignment.objects.filter(
-                        submission=paper, reviewer=person, role=change["role"],
-                        declined_at__isnull=True).exists()  # fmt: skip
-                    _, warnings = item(
-                        lambda: assignment_add(
-                            submission=paper, reviewer=person, chair=chair, role=change["role"]
-                        )
-                    )
-                    return {**row, "changed": not before, "message": " ".join(warnings)}
-                found = Assignment.objects.filter(submission=paper, reviewer=person,
-                                                  role=change["role"]).first()  # fmt: skip
-                if found is None:
-                    return {**row, "message": "Not assigned: nothing to remove."}
-                item(lambda: assignment_remove(assignment=found, chair=chair))
-                return {**row, "changed": True}
-            except ServiceError as exc:
-                return {**row, "ok": False, "message": exc.message}
+        def changes(key: str) -> list[AssignmentChange]:
+            return [AssignmentChange(c["paper"], c["reviewer"], c["role"])
+                    for c in data.validated_data[key]]  # fmt: skip
 
         def work():
-            results = [one("remove", c) for c in data.validated_data["remove"]]
-            results += [one("add", c) for c in data.validated_data["add"]]
-            return results, all(r["ok"] for r in results)
+            results = assignments_bulk_change(
+                workshop=workshop, chair=request.user,
+                add=changes("add"), remove=changes("remove"),
+            )  # fmt: skip
+            return [asdict(r) for r in results], all(r.ok for r in results)
 
         dry_run = data.validated_data["dry_run"]
         results, applied = dry_run_or_apply(dry_run, work)
@@ -161,10 +131,9 @@ class MyAssignments(ApiView):
 def _review_data(request, assignment: Assignment, review: Review, *, chair: bool) -> dict:
     mine = assignment.reviewer_id == request.user.pk
     answers = [
-        {"question": a.question_id, "label": a.question.label, "value": a.value}
-        for a in sorted(review.answers.all(), key=lambda x: (x.question.order, x.question_id))
-        if mine or visible_question(a.question.visibility, chair=chair)
-    ] if review.pk else []  # fmt: skip
+        {"question": question.pk, "label": question.label, "value": value}
+        for question, value in shown_answers(request.user, review, chair=chair)
+    ]
     data = {
         "id": review.pk,
         "assignment": assignment.pk,
@@ -253,31 +222,10 @@ class WorkshopReviews(ApiView):
         if (number := number_param(request)) is not None:
             papers = papers.filter(number=number)
         page = self.paginate_queryset(papers.order_by("number", "pk"))
-        assignments = list(
-            Assignment.objects.filter(submission__in=page)
-            .select_related("reviewer", "review")
-            .prefetch_related(Prefetch("review__answers",
-                                       queryset=Answer.objects.select_related("question")))
-        )  # fmt: skip
-        by_paper: dict[int, list[Assignment]] = {}
-        for a in assignments:
-            by_paper.setdefault(a.submission_id, []).append(a)
-        out = []
-        for paper in page:
-            mine = by_paper.get(paper.pk, [])
-            for a in mine:
-                a.submission = paper
-            paper_facts_prefill(paper, mine)
-            if not can(request.user, "reviews.view_paper", paper):
-                continue
-            chair = can(request.user, "reviews.see_chairs_only_answers", paper)
-            for a in mine:
-                review = getattr(a, "review", None) if hasattr(a, "review") else None
-                if review is None:
-                    continue
-                review.assignment = a
-                if can(request.user, "reviews.see_review", review):
-                    out.append(_review_data(request, a, review, chair=chair))
+        out = [
+            _review_data(request, shown.assignment, shown.review, chair=chair)
+            for shown, chair in workshop_reviews_shown_to(request.user, list(page))
+        ]
         return self.get_paginated_response(out)
 
 
@@ -380,11 +328,14 @@ class ReviewsRelease(ApiView):
 
 
 def _paper_for_author(request, pk: int) -> Submission:
-    paper = Submission.objects.select_related("workshop").prefetch_related("authors")
-    found = paper.filter(pk=pk).first()
-    if found is None:
+    """The paper as on its author pages (`submission_for_viewer`), within the token's
+    reach, else 404."""
+    try:
+        found = submission_for_viewer(request.user, pk, files=False)
+    except Submission.DoesNotExist:
+        raise NotFound() from None
+    if not access.in_scope(request, found):
         raise NotFound()
-    access.check_visible(request, "submissions.view", found)
     return found
 
 

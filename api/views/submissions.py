@@ -4,7 +4,7 @@ export. Every change goes through `submissions.services`, validated by the autho
 from __future__ import annotations
 
 from django.contrib import admin
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch
 from django.http import QueryDict
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -44,18 +44,15 @@ LIST_PARAMS = [
 ]
 
 
-def _with_details(queryset):
-    return queryset.select_related(
-        "workshop", "primary_topic", "submission_type", "paper", "supplementary"
-    ).prefetch_related("authors", "secondary_topics")
-
-
 def _submission(request, pk: int) -> Submission:
-    """One paper the caller may see on its author pages (`submissions.view`), else 404."""
-    found = _with_details(Submission.objects.filter(pk=pk)).first()
-    if found is None:
+    """One paper the caller may see on its author pages (`submission_for_viewer`) and
+    their token reaches, else 404."""
+    try:
+        found = selectors.submission_for_viewer(request.user, pk, files=False)
+    except Submission.DoesNotExist:
+        raise NotFound() from None
+    if not access.in_scope(request, found):
         raise NotFound()
-    access.check_visible(request, "submissions.view", found)
     return found
 
 
@@ -97,19 +94,14 @@ class SubmissionList(ApiView):
     parser_classes = [JSONParser, FormParser, MultiPartParser]
 
     def queryset(self, request):
-        user = request.user
-        chaired = chaired_workshop_ids(user)
-        queryset = Submission.objects.filter(
-            Q(pk__in=selectors.submissions_authored_by(user).values("pk"))
-            | Q(workshop_id__in=chaired)
-        )
-        queryset = access.narrow(request, queryset)
+        queryset = access.narrow(request, selectors.submissions_listed_for(request.user))
         params = request.query_params
         if params.get("workshop"):
             queryset = queryset.filter(workshop__slug=params["workshop"])
         if params.get("status"):
             queryset = queryset.filter(status=params["status"])
         if params.get("q"):
+            chaired = chaired_workshop_ids(request.user)
             searchable = (
                 chaired
                 if access.scope_ids(request) is None
@@ -121,7 +113,7 @@ class SubmissionList(ApiView):
         ordering = params.get("ordering", "number")
         if ordering not in ORDERINGS:
             raise serializers.ValidationError({"ordering": [f"One of {sorted(ORDERINGS)}."]})
-        return _with_details(queryset).order_by("workshop_id", ordering, "pk")
+        return selectors.with_details(queryset).order_by("workshop_id", ordering, "pk")
 
     @extend_schema(parameters=LIST_PARAMS,
                    responses={200: SubmissionSerializer(many=True)})  # fmt: skip

@@ -337,26 +337,13 @@ def paper_page(user: User, workshop: Workshop, number: int) -> PaperPage:
     sees_others = can(user, "reviews.see_other_reviews", submission)
     questions = list(ReviewQuestion.objects.filter(workshop=workshop))
     rebuttal = workshop.rebuttal_opens if workshop.reviews_released else None
-    shown = []
-    for a in assignments:
-        review = getattr(a, "review", None)
-        if a.role not in (Role.REVIEWER, EXTERNAL) or review is None:
-            continue
-        review.assignment = a
-        if not can(user, "reviews.see_review", review):
-            continue
-        mine = a.reviewer_id == user.pk
-        answers = [
-            (ans.question, ans.value)
-            for ans in sorted(review.answers.all(), key=lambda x: (x.question.order, x.question_id))
-            if mine or visible_question(ans.question.visibility, chair=chair)
-        ]
-        versions = [
+    shown = reviews_shown_to(user, submission, assignments, chair=chair)
+    for one in shown:
+        one.versions = [
             ShownVersion(v.number, v.submitted_at,
                          bool(rebuttal and v.number > 1 and v.submitted_at > rebuttal))
-            for v in review.versions.all()
+            for v in one.review.versions.all()
         ]  # fmt: skip
-        shown.append(ShownReview(review, a, answers, mine, versions))
     may_discuss = can(user, "reviews.discuss", submission)
     own_answers = {a.question_id: a.value for a in own_review.answers.all()} if own_review else {}
     page = PaperPage(
@@ -400,6 +387,72 @@ def paper_page(user: User, workshop: Workshop, number: int) -> PaperPage:
         page.previous_number = numbers[i - 1] if i > 0 else None
         page.next_number = numbers[i + 1] if i + 1 < len(numbers) else None
     return page
+
+
+def shown_answers(
+    user: User, review: Review, *, chair: bool
+) -> list[tuple[ReviewQuestion, object]]:
+    """The answers of `review` (answers and questions prefetched) its viewer reads, in the
+    form's order: every answer of their own review; of another's, those each question's
+    visibility shows them (`visible_question`: chairs-only answers to the chairs)."""
+    if review.pk is None:
+        return []  # a review not started yet: nothing answered
+    mine = review.assignment.reviewer_id == user.pk
+    return [
+        (answer.question, answer.value)
+        for answer in sorted(review.answers.all(), key=lambda a: (a.question.order, a.question_id))
+        if mine or visible_question(answer.question.visibility, chair=chair)
+    ]
+
+
+def reviews_shown_to(
+    user: User, submission: Submission, assignments: list[Assignment], *, chair: bool
+) -> list[ShownReview]:
+    """The reviews of the paper `user` reads (`reviews.see_review`: drafts to their writer
+    and the chairs, the others' after one's own as the workshop says, ...), each with the
+    answers they read (`shown_answers`). `assignments`: the paper's, with their reviews'
+    answers prefetched and the policy's facts prefilled (`paper_facts_prefill`); `chair`:
+    whether the viewer reads the paper as a chair (`reviews.see_chairs_only_answers`)."""
+    shown = []
+    for a in assignments:
+        review = getattr(a, "review", None)
+        if a.role not in (Role.REVIEWER, EXTERNAL) or review is None:
+            continue
+        review.assignment = a
+        if not can(user, "reviews.see_review", review):
+            continue
+        answers = shown_answers(user, review, chair=chair)
+        shown.append(ShownReview(review, a, answers, a.reviewer_id == user.pk))
+    return shown
+
+
+def workshop_reviews_shown_to(
+    user: User, papers: list[Submission]
+) -> list[tuple[ShownReview, bool]]:
+    """The reviews of these papers (of one workshop) `user` reads, paper by paper, each with
+    whether they read it as a chair: only papers they see in review tools
+    (`reviews.view_paper`), then `reviews_shown_to`. Two queries for any number of papers."""
+    by_paper: dict[int, list[Assignment]] = {}
+    for a in (
+        Assignment.objects.filter(submission__in=papers)
+        .select_related("reviewer", "review")
+        .prefetch_related(
+            Prefetch("review__answers", queryset=Answer.objects.select_related("question"))
+        )
+        .order_by("pk")
+    ):
+        by_paper.setdefault(a.submission_id, []).append(a)
+    out = []
+    for paper in papers:
+        assignments = by_paper.get(paper.pk, [])
+        for a in assignments:
+            a.submission = paper  # one instance: the policy's facts are cached on it
+        paper_facts_prefill(paper, assignments)
+        if not can(user, "reviews.view_paper", paper):
+            continue
+        chair = can(user, "reviews.see_chairs_only_answers", paper)
+        out += [(one, chair) for one in reviews_shown_to(user, paper, assignments, chair=chair)]
+    return out
 
 
 def _discussion(page: PaperPage, user: User, assignments: list[Assignment]) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import re
 from collections import defaultdict
+from dataclasses import dataclass
 from functools import partial
 
 import numpy as np
@@ -20,6 +21,7 @@ from django.utils import timezone
 
 from submissions.models import Submission
 from workshop.activity import activity_record
+from workshop.admin_scoping import connected_users
 from workshop.errors import NotFound, ServiceError
 from workshop.models import Activity, Role, User, Workshop
 from workshop.outbox import mail_queue, task_enqueue
@@ -34,6 +36,7 @@ from ..permissions import assignment_review, bidding_open
 from ..selectors.committee import COMMITTEE_ROLES
 from ..selectors.conflicts import conflicts_for
 from ..selectors.matching import MatchingInput, matching_input
+from ..selectors.matching_tracks import matching_input_for_track
 from .access import lock_on_paper, require_on_paper
 from .reviewing import pseudonyms_fill
 from .scores import paper_scores_refresh
@@ -64,6 +67,12 @@ def matching_run_create(*, workshop: Workshop, chair: User, mode: str, parameter
         raise ServiceError("Unknown matching mode.")
     if has_non_finite(parameters):  # JSON reads 1e999 as infinity; jsonb refuses it
         raise ServiceError("The parameters must be finite numbers.")
+    track = parameters.get("track")  # one track's papers (issue 27); none: the whole workshop
+    if track is not None and (
+        not isinstance(track, int) or isinstance(track, bool)
+        or not workshop.tracks.filter(pk=track).exists()
+    ):  # fmt: skip
+        raise ServiceError("No such track in this workshop.")
     run = MatchingRun.objects.create(
         workshop=workshop, created_by=chair, mode=mode, parameters=parameters,
         baseline=current_pairs(workshop), progress_message="Waiting for a worker",
@@ -104,6 +113,8 @@ def matching_run_execute(run_id: int) -> str:
     p = run.parameters
     try:
         instance = matching_input(run.workshop, p.get("weights"))
+        # One track, or across tracks with each reviewer's total load bounded (issue 27).
+        instance = matching_input_for_track(instance, run.workshop, p.get("track"))
         if not _progress(run_id, 35, f"Solving ({len(instance.papers)} papers, "
                                      f"{len(instance.reviewers)} reviewers)"):  # fmt: skip
             return "cancelled"
@@ -309,6 +320,10 @@ def matching_run_commit(*, run: MatchingRun, chair: User, during_bidding: bool =
         )
     proposed = {(s, u) for s, u, _ in run.result.get("pairs", [])}
     before = {(s, u) for s, u in run.baseline}
+    if (track := (run.parameters or {}).get("track")) is not None:
+        # A track's run (issue 27) proposes for its papers only: the others' stay as they are.
+        ours = set(workshop.submissions.filter(track_id=track).values_list("pk", flat=True))
+        before = {(s, u) for s, u in before if s in ours}
     removed, added = before - proposed, proposed - before
     for sid, uid in removed:
         Assignment.objects.filter(
@@ -478,3 +493,95 @@ def assignment_lock(*, assignment: Assignment, chair: User, locked: bool) -> Ass
         before={"locked": not locked}, after={"locked": locked},
     )  # fmt: skip
     return assignment
+
+
+@dataclass
+class AssignmentChange:
+    """One change of a bulk request: a paper (by number) and a person (by e-mail, as the
+    chair wrote it), to assign in `role` or to take off it."""
+
+    paper: int
+    reviewer: str
+    role: str = Role.REVIEWER
+
+
+@dataclass
+class AssignmentChangeResult:
+    action: str  # "add" or "remove"
+    paper: int
+    reviewer: str
+    role: str
+    ok: bool = True
+    changed: bool = False
+    message: str = ""
+
+
+@transaction.atomic
+def assignments_bulk_change(
+    *,
+    workshop: Workshop,
+    chair: User,
+    add: list[AssignmentChange],
+    remove: list[AssignmentChange],
+) -> list[AssignmentChangeResult]:
+    """Remove, then add, assignments in bulk: each change through `assignment_remove` or
+    `assignment_add` in its own savepoint (a refused one leaves no trace and says why;
+    the others stand), in one transaction the caller may roll back as a whole (a dry run,
+    or all-or-nothing). Asks `reviews.assign` on the workshop.
+
+    Only the workshop's own people are looked up (`connected_users`): anyone else (another
+    workshop's, or no account at all) gets one answer naming the address as given, nobody's
+    name. Side effects: those of each change made (one activity entry each, the reviewer's
+    notice for an addition); none for a change that changes nothing or is refused.
+    """
+    require(chair, "reviews.assign", workshop, message="Only the chairs assign reviewers.")
+    changes = [*remove, *add]
+    papers = {
+        s.number: s
+        for s in Submission.objects.filter(
+            workshop=workshop, number__in=[c.paper for c in changes]
+        ).select_related("workshop")
+    }
+    emails = {c.reviewer.lower() for c in changes}
+    people = {u.email.lower(): u for u in connected_users([workshop.pk]).filter(email__in=emails)}
+
+    def one(action: str, change: AssignmentChange) -> AssignmentChangeResult:
+        result = AssignmentChangeResult(action, change.paper, change.reviewer, change.role)
+        paper = papers.get(change.paper)
+        person = people.get(change.reviewer.lower())
+        if paper is None:
+            result.ok, result.message = False, "No such paper."
+            return result
+        if person is None:
+            role = Role(change.role).label.lower()
+            result.ok, result.message = (
+                False,
+                f"{change.reviewer} is not a {role} of this workshop.",
+            )
+            return result
+        try:
+            with transaction.atomic():
+                if action == "add":
+                    before = Assignment.objects.filter(
+                        submission=paper, reviewer=person, role=change.role,
+                        declined_at__isnull=True,
+                    ).exists()  # fmt: skip
+                    _, warnings = assignment_add(
+                        submission=paper, reviewer=person, chair=chair, role=change.role
+                    )
+                    result.changed, result.message = not before, " ".join(warnings)
+                    return result
+                found = Assignment.objects.filter(
+                    submission=paper, reviewer=person, role=change.role
+                ).first()
+                if found is None:
+                    result.message = "Not assigned: nothing to remove."
+                    return result
+                assignment_remove(assignment=found, chair=chair)
+                result.changed = True
+                return result
+        except ServiceError as exc:
+            result.ok, result.message = False, exc.message
+            return result
+
+    return [one("remove", c) for c in remove] + [one("add", c) for c in add]
