@@ -18,7 +18,7 @@ from django.db.models import Count, Q
 from workshop.models import Membership, Role, User, Workshop
 from workshop.policy import can
 
-from ..models import Review, ReviewRating
+from ..models import Review, ReviewRating, ReviewStatus
 
 
 @dataclass
@@ -129,3 +129,54 @@ def rating_records(user: Any, workshop: Workshop, sort: str = "-rating") -> list
         return (False, score if worst_first else -score)
 
     return sorted(records, key=key)
+
+
+@dataclass
+class RatingLine:
+    """One review's ratings as the paper page shows them to its reader."""
+
+    summary: RatingSummary | None  # None: the reader may not read them
+    mine: ReviewRating | None
+    may_rate: bool
+
+
+def review_ratings_attach(user: Any, shown: Iterable[Any]) -> None:
+    """Give each shown review of a paper page (`ShownReview`) its `rating` line for `user`:
+    the ratings they may read, their own rating, whether they may rate. Two queries for
+    the page, whatever the number of reviews."""
+    rows = list(shown)
+    reviews = [s.review for s in rows]
+    summaries = ratings_for(user, reviews)
+    mine = own_ratings(user, reviews)
+    for row in rows:
+        review = row.review
+        readable = can(user, "reviews.see_review_ratings", review)
+        row.rating = RatingLine(
+            summary=summaries.get(review.pk, RatingSummary()) if readable else None,
+            mine=mine.get(review.pk),
+            may_rate=can(user, "reviews.rate_review", review),
+        )
+
+
+def author_rating_lines(user: Any, submission: Any) -> list[tuple[str, Review, RatingLine]]:
+    """The released reviews of the paper that `user` (one of its authors) may rate, named
+    as the authors' page names them ("Reviewer A"), with their own rating: empty unless the
+    workshop lets the authors rate and the reviews are out. Two queries at most."""
+    reviews = list(
+        Review.objects.filter(
+            assignment__submission=submission,
+            assignment__role=Role.REVIEWER,
+            assignment__declined_at__isnull=True,
+            status=ReviewStatus.SUBMITTED,
+        )
+        .select_related("assignment")
+        .order_by("assignment__pseudonym", "pk")
+    )
+    for review in reviews:
+        review.assignment.submission = submission  # the policy reads it: no query
+    rateable = [r for r in reviews if can(user, "reviews.rate_review", r)]
+    mine = own_ratings(user, rateable)
+    return [
+        (f"Reviewer {r.assignment.pseudonym}", r, RatingLine(None, mine.get(r.pk), True))
+        for r in rateable
+    ]

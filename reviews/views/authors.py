@@ -16,6 +16,7 @@ from workshop.policy import can
 from workshop.posted import posted_text
 
 from ..models import AuthorResponse, Outcome, Review, ReviewStatus
+from ..selectors.ratings import author_rating_lines
 from ..services.decisions import author_visible_reviews
 from ..services.responses import NOT_ITS_REVIEW, response_save, word_count
 
@@ -95,5 +96,6 @@ def author_reviews(request: HttpRequest, pk: int) -> HttpResponse:
             "draft": draft.get("text", "") if not draft.get("review") else "",
             "limit": workshop.rebuttal_word_limit,
             "word_count": word_count,
+            "rating_lines": author_rating_lines(request.user, submission) if reviews_out else [],
         },
     )

@@ -117,4 +117,6 @@ def review_rate(request: HttpRequest, slug: str, number: int, review_id: int) ->
                                     reason=posted_text(request.POST, "reason"))  # fmt: skip
 
     _run(request, rate, "Your rating is saved." if helpful is not None else "Rating removed.")
+    if posted_text(request.POST, "back") == "author":  # the authors' page of the paper
+        return redirect(reverse("author_reviews", args=[paper.pk]) + "#ratings")
     return _back(slug, number, f"#review-{review.assignment.pseudonym}")

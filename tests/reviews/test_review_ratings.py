@@ -128,3 +128,23 @@ def test_the_chairs_let_the_authors_rate(world):
     with pytest.raises(NotAllowed):
         rating_settings_set(actor=world.users["AC-of-P"], workshop=world.workshop,
                             authors_rate=False)  # fmt: skip
+
+
+def test_authors_rate_from_their_page_once_the_workshop_lets_them(client, world):
+    review = _r1_review(world)
+    author, slug, number = world.users["author-P"], world.workshop.slug, world.p.number
+    Workshop.objects.filter(pk=world.workshop.pk).update(reviews_released=True)
+    client.force_login(author)
+    page = reverse("author_reviews", args=[world.p.pk])
+    assert "Rate the reviews" not in client.get(page).content.decode()  # not chosen yet
+    rate = reverse("reviews:rate", args=[slug, number, review.pk])
+    client.post(rate, {"helpful": "yes", "back": "author"})
+    assert not ReviewRating.objects.exists()
+    RatingSettings.objects.create(workshop=world.workshop, authors_rate=True)
+    html = client.get(page).content.decode()
+    assert "Rate the reviews" in html and "Rate Reviewer A" in html
+    response = client.post(rate, {"helpful": "no", "reason": "Missed our point", "back": "author"})
+    assert response.status_code == 302 and response["Location"].endswith(page + "#ratings")
+    rating = ReviewRating.objects.get()
+    assert (rating.rater, rating.helpful) == (author, False)
+    assert "you said not helpful" in client.get(page).content.decode()
