@@ -13,6 +13,7 @@ import re
 
 import pytest
 from django.test import TestCase
+from django.urls import reverse
 
 from reviews.models import (
     EXTERNAL,
@@ -230,3 +231,32 @@ def test_reminders_follow_the_external_reviewers_own_due_date(world):
     with TestCase.captureOnCommitCallbacks(execute=True):
         review_submit(assignment=assignment, user=eve, answers=world.full_answers())
     assert to_eve(late) == []
+
+
+def test_the_external_reviewers_dashboard_and_pages(world, client):
+    _, assignment = _accepted(world)
+    client.force_login(assignment.reviewer)
+    page = client.get(reverse("reviews:dashboard")).content.decode()
+    assert "External reviewer A" in page and "ZQPTITLE" in page and "ZQQTITLE" not in page
+    paper = client.get(reverse("reviews:paper", args=[world.workshop.slug, world.p.number]))
+    text = paper.content.decode()
+    assert paper.status_code == 200 and "you are <strong>External reviewer A</strong>" in text
+    assert COMMENT not in text and "ZQAUTHORNAME" not in text
+    assert "Request an external reviewer" not in text  # an expert does not recruit
+    other = client.get(reverse("reviews:paper", args=[world.workshop.slug, world.q.number]))
+    assert other.status_code == 404
+    bids = client.get(reverse("reviews:bids", args=[world.workshop.slug]))
+    assert bids.status_code == 404  # not on the committee: no bidding list
+
+
+def test_the_requesters_page_lists_the_request_and_the_chairs_see_why_it_is_held(world, client):
+    held = _ask(world, email=AUTHOR_P[4])
+    url = reverse("reviews:paper", args=[world.workshop.slug, world.p.number])
+    client.force_login(world.users["R1-submitted"])
+    text = client.get(url).content.decode()
+    assert held.email in text and "Held for a chair" in text and "authorship" not in text
+    client.force_login(world.users["chair-A"])
+    text = client.get(url).content.decode()
+    assert "possible conflict: authorship" in text
+    client.force_login(world.users["R2-draft"])
+    assert held.email not in client.get(url).content.decode()  # not R2's request
