@@ -148,14 +148,22 @@ def topic_scores(
 EMBEDDING_WEIGHT = 0.6
 
 
-def _ranks(scores: np.ndarray) -> np.ndarray:
-    """Each column's scores as ranks scaled into [0, 1] (ties share their mean rank)."""
-    from scipy.stats import rankdata
-
-    n = scores.shape[0]
-    if n < 2:
-        return np.ones_like(scores, dtype=np.float64)
-    return (rankdata(scores, axis=0, method="average") - 1.0) / (n - 1)
+def _ranks(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's values as ranks scaled into [0, 1], ties sharing their mean rank; and the
+    row sorted. Rows are reviewers here (a transposed block), so each sort is contiguous."""
+    n = rows.shape[1]
+    order = np.argsort(rows, axis=1)
+    ordered = np.take_along_axis(rows, order, axis=1)
+    position = np.broadcast_to(np.arange(n), rows.shape)
+    first = np.ones(rows.shape, dtype=bool)
+    first[:, 1:] = ordered[:, 1:] != ordered[:, :-1]
+    last = np.ones(rows.shape, dtype=bool)
+    last[:, :-1] = first[:, 1:]
+    start = np.maximum.accumulate(np.where(first, position, 0), axis=1)
+    end = np.minimum.accumulate(np.where(last, position, n)[:, ::-1], axis=1)[:, ::-1]
+    ranks = np.empty(rows.shape, dtype=np.float64)
+    np.put_along_axis(ranks, order, ((start + end) / (2.0 * max(n - 1, 1))), axis=1)
+    return ranks, ordered
 
 
 def content_fit(
@@ -173,17 +181,23 @@ def content_fit(
     mix gets the reviewer's k-th text score. The mix only reorders a reviewer's text scores,
     so one reviewer's fits stay comparable with another's (for the matcher) and the two
     scales need no tuning; the bidding list and the matching instance rank over the same
-    papers (every paper under review), so they agree. Columns in blocks (memory)."""
+    papers (every paper under review), so they agree. Reviewers in blocks (memory)."""
     if embedding is None or not embedding_weight:
         return text
-    out = np.empty_like(text, dtype=np.float64)
+    out = np.empty(text.shape, dtype=np.float64)
     for start in range(0, text.shape[1], block):
-        t, e = text[:, start : start + block], embedding[:, start : start + block]
-        mix = (1.0 - embedding_weight) * _ranks(t) + embedding_weight * _ranks(e)
-        order = np.argsort(mix, axis=0, kind="stable")
-        placed = np.empty_like(t, dtype=np.float64)
-        np.put_along_axis(placed, order, np.sort(t, axis=0), axis=0)
-        out[:, start : start + block] = placed
+        t = np.ascontiguousarray(text[:, start : start + block].T, dtype=np.float64)
+        e = np.ascontiguousarray(embedding[:, start : start + block].T, dtype=np.float64)
+        text_ranks, text_sorted = _ranks(t)
+        embedding_ranks = _ranks(e)[0]
+        mix = (1.0 - embedding_weight) * text_ranks + embedding_weight * embedding_ranks
+        # ranks tie often in a weighted sum: rounded, so that a tie is one whatever the
+        # float rounding, and then the embedding's rank decides, then the text's
+        mix = np.round(mix, 9)
+        order = np.lexsort((text_ranks, embedding_ranks, mix), axis=1)
+        placed = np.empty(t.shape, dtype=np.float64)
+        np.put_along_axis(placed, order, text_sorted, axis=1)
+        out[:, start : start + block] = placed.T
     return out
 
 

@@ -49,3 +49,21 @@ def test_each_reviewer_keeps_their_text_scores_and_columns_are_independent():
 def test_fit_scores_are_half_topic_half_content():
     topic, content = np.array([1.0, 0.0]), np.array([0.2, 0.4])
     assert fit_scores(topic, content).tolist() == pytest.approx([0.6, 0.2])
+
+
+def test_the_mix_equals_a_direct_computation_with_scipy_ranks():
+    from scipy.stats import rankdata
+
+    rng = np.random.default_rng(5)
+    text = np.round(rng.random((300, 9)), 2)  # many ties, as cosines of short texts have
+    text[text < 0.3] = 0.0
+    embedding = np.round(rng.random((300, 9)), 2)
+    w, n = 0.6, 300
+    mixed = content_fit(text, embedding, embedding_weight=w, block=4)
+    for j in range(9):
+        t_rank = rankdata(text[:, j]) - 1
+        e_rank = rankdata(embedding[:, j]) - 1
+        mix = np.round(((1 - w) * t_rank + w * e_rank) / (n - 1), 9)
+        expected = np.empty(n)
+        expected[np.lexsort((t_rank, e_rank, mix))] = np.sort(text[:, j])
+        assert np.array_equal(mixed[:, j], expected)
