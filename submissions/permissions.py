@@ -16,7 +16,13 @@ from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
 
 from workshop.models import User, Workshop
-from workshop.permissions import is_authenticated, is_chair, is_person
+from workshop.permissions import (
+    is_authenticated,
+    is_chair,
+    is_chair_of_paper,
+    is_committee,
+    is_person,
+)
 from workshop.phases import accepts_until, call_is_open
 
 from .models import DECIDABLE, IN_REVIEW, Submission
@@ -231,7 +237,8 @@ rules.add_perm("submissions.camera_ready", is_contact_author & while_camera_read
 # What the deep check found in a file, including hidden-text findings (chairs only).
 rules.add_perm("submissions.view_check_findings", is_chair)
 # Record the outcome of a decision on the paper's status.
-rules.add_perm("submissions.set_outcome", is_chair & is_decidable)
+# A track chair sets the outcome of their track's papers (issue 27: through their decisions).
+rules.add_perm("submissions.set_outcome", is_chair_of_paper & is_decidable)
 # The public page of an accepted paper (and its camera-ready PDF), once decisions are out.
 rules.add_perm("submissions.view_public", is_accepted & decisions_out)
 # The public list of a workshop's accepted papers (object: the workshop).
@@ -296,7 +303,7 @@ rules.add_perm("submissions.manage_fields", is_chair)
 # Read a field's answers in the review tools (object: the field): the chairs every field;
 # the committee (on the papers they may see) reviewers' and public fields, not identifying
 # ones under double-blind.
-rules.add_perm("submissions.view_field_in_review", is_chair | field_for_reviewers)
+rules.add_perm("submissions.view_field_in_review", is_chair | (is_committee & field_for_reviewers))
 # Read a field's answers on the public page of an accepted paper (object: the field).
 rules.add_perm("submissions.view_field_public", field_is_public)
 # Answer a field (object: the paper's `SubmissionFieldValue`, saved or not): a contact

@@ -54,7 +54,14 @@ from reviews.models import (
     Vote,
 )
 from reviews.services.reviewing import DEFAULT_FORM
-from submissions.models import Authorship, Submission, SubmissionStatus, SubmissionType
+from submissions.models import (
+    Authorship,
+    Submission,
+    SubmissionField,
+    SubmissionFieldValue,
+    SubmissionStatus,
+    SubmissionType,
+)
 from tests.factories import TopicFactory, UserFactory, WorkshopFactory
 from workshop.models import Membership, Role, User, Workshop
 from workshop.phases import Phase
@@ -86,6 +93,13 @@ submissions.set_outcome          P      |.   |yes   |.     |.     |.     |.     
 submissions.view_public          P      |cz  |cz    |cz    |cz    |cz    |cz    |cz    |cz   |cz    |cz   |cz
 submissions.view_accepted        A      |cz  |cz    |cz    |cz    |cz    |cz    |cz    |cz   |cz    |cz   |cz
 submissions.build_proceedings    A      |.   |yes   |.     |.     |.     |.     |.     |.    |.     |.    |.
+submissions.manage_fields        A      |.   |yes   |.     |.     |.     |.     |.     |.    |.     |.    |.
+submissions.view_field_in_review fld-rev |.   |yes   |.     |yes   |yes   |yes   |yes   |yes  |.     |.    |.
+submissions.view_field_in_review fld-chr |.   |yes   |.     |.     |.     |.     |.     |.    |.     |.    |.
+submissions.view_field_in_review fld-idn |.   |yes   |.     |.     |.     |.     |.     |.    |.     |.    |.
+submissions.view_field_public    fld-pub |yes |yes   |yes   |yes   |yes   |yes   |yes   |yes  |yes   |yes  |yes
+submissions.view_field_public    fld-rev |.   |.     |.     |.     |.     |.     |.     |.    |.     |.    |.
+submissions.answer_field         fld-ans |.   |.     |.     |.     |.     |.     |.     |.    |s     |.    |.
 reviews.edit_profile             A      |.   |.     |.     |yes   |yes   |yes   |yes   |yes  |.     |.    |.
 reviews.edit_publications        R1-usr |.   |.     |.     |.     |yes   |.     |.     |.    |.     |.    |.
 reviews.view_bidding             A      |.   |.     |.     |yes   |yes   |yes   |yes   |yes  |.     |.    |.
@@ -196,7 +210,23 @@ ROLE_NAMES = {
 ROLES = tuple(ROLE_NAMES.values())
 
 
-OBJECTS = ("A", "P", "W", "R1-rev", "R2-rev", "R1-asg", "R2-asg", "cf-asg", "R1-usr", "ext-rq")
+OBJECTS = (
+    "A",
+    "P",
+    "W",
+    "R1-rev",
+    "R2-rev",
+    "R1-asg",
+    "R2-asg",
+    "cf-asg",
+    "R1-usr",
+    "ext-rq",
+    "fld-rev",
+    "fld-chr",
+    "fld-idn",
+    "fld-pub",
+    "fld-ans",
+)
 
 
 def _parse(table: str) -> dict[tuple[str, str], dict[str, str]]:
@@ -384,6 +414,21 @@ def build_world() -> World:
         workshop=a, title="Talks", starts_at=now, ends_at=now + dt.timedelta(hours=1)
     )
     Placement.objects.create(session=talks, submission=p)
+    # A's custom fields (issue 27; A is double-blind): a reviewers' one, a chairs-only one,
+    # an identifying one, a public one; and P's answer to the reviewers' one.
+    kinds = {
+        "fld-rev": {},
+        "fld-chr": {"visibility": "chairs"},
+        "fld-idn": {"identifying": True},
+        "fld-pub": {"visibility": "public"},
+    }
+    custom = {
+        key: SubmissionField.objects.create(workshop=a, code=key, label=key, kind="text", **kw).pk
+        for key, kw in kinds.items()
+    }  # fmt: skip
+    custom["fld-ans"] = SubmissionFieldValue.objects.create(
+        submission=p, field_id=custom["fld-rev"], text="An answer"
+    ).pk
     return World(
         a=a,
         b=b,
@@ -395,7 +440,7 @@ def build_world() -> World:
         reviews={k: r.pk for k, r in reviews.items()},
         questions=questions,
         accept=accept,
-        extra={"ext-rq": external.pk},
+        extra={"ext-rq": external.pk, **custom},
     )
 
 
@@ -425,6 +470,12 @@ def object_of(world: World, key: str) -> Any:
     if key in ("P", "W"):
         pk = world.p.pk if key == "P" else world.w.pk
         return Submission.objects.select_related("workshop").get(pk=pk)
+    if key == "fld-ans":  # P's answer to A's reviewers' field (issue 27)
+        return SubmissionFieldValue.objects.select_related(
+            "field__workshop", "submission__workshop"
+        ).get(pk=world.extra[key])
+    if key.startswith("fld-"):  # A's custom fields (issue 27)
+        return SubmissionField.objects.select_related("workshop").get(pk=world.extra[key])
     if key == "ext-rq":  # R1's request for an external review of P (issue 28)
         return ExternalReviewRequest.objects.select_related("submission__workshop").get(
             pk=world.extra["ext-rq"]
