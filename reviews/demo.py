@@ -202,6 +202,9 @@ def seed_reviews(workshop: Workshop, *, complete: bool = False) -> None:
                 user=first.reviewer,
                 body="I am positive overall, but @Reviewer B, did you check the seeds?",
             )
+    from .demo_tags import seed_tags_votes
+
+    seed_tags_votes(workshop)
 
 
 def seed_decided(workshop: Workshop) -> None:
