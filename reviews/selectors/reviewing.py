@@ -513,6 +513,9 @@ def assignment_for(
 class PendingReview:
     pseudonym: str
     started: bool
+    # An external reviewer's (issue 28): named as such, and submitted but not approved yet.
+    name: str = ""
+    awaiting_approval: bool = False
 
 
 @dataclass
@@ -524,8 +527,13 @@ class ConsoleRow(PaperProgress):
     meta: MetaReview | None = None
 
     @property
+    def to_remind(self) -> int:
+        """The pending reviews still to write (an approval is the requester's to give)."""
+        return sum(1 for p in self.pending if not p.awaiting_approval)
+
+    @property
     def late(self) -> bool:
-        return bool(self.pending) and timezone.now() > self.submission.workshop.review_deadline
+        return bool(self.to_remind) and timezone.now() > self.submission.workshop.review_deadline
 
 
 @dataclass
@@ -599,6 +607,20 @@ def area_chair_console(user: User, *, slug: str = "", show: str = "") -> list[Co
             row.submitted += 1
         else:
             row.pending.append(PendingReview(a.pseudonym, assignment_review(a) is not None))
+    # External reviews that do not count yet: still to write, or awaiting approval.
+    for a in (
+        Assignment.objects.filter(
+            submission_id__in=rows, role=EXTERNAL, declined_at__isnull=True,
+            external_request__counts=False,
+        )
+        .select_related("review")
+        .only("pk", "submission_id", "pseudonym", "role", "review__status", "review__id")
+        .order_by("pseudonym", "pk")
+    ):  # fmt: skip
+        rows[a.submission_id].pending.append(
+            PendingReview(a.pseudonym, assignment_review(a) is not None, a.display_name,
+                          awaiting_approval=review_submitted(a))
+        )  # fmt: skip
     scores_fill(rows)
     for meta in MetaReview.objects.filter(submission_id__in=rows).only(
         "pk", "submission_id", "recommendation", "updated_at"

@@ -720,7 +720,7 @@ def paper_reviewers_remind(*, submission: Submission, actor: User) -> int:
     today = timezone.now().date().isoformat()
     late = [
         a for a in Assignment.objects.filter(
-            submission=submission, role=Role.REVIEWER, declined_at__isnull=True
+            submission=submission, role__in=(Role.REVIEWER, EXTERNAL), declined_at__isnull=True
         ).select_related("reviewer", "review")
         if not review_submitted(a)
     ]  # fmt: skip

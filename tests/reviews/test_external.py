@@ -25,7 +25,7 @@ from reviews.models import (
     ExternalStatus,
 )
 from reviews.reminders import planned_reminders
-from reviews.selectors.reviewing import paper_page
+from reviews.selectors.reviewing import area_chair_console, paper_page
 from reviews.selectors.scores import review_counts
 from reviews.services import external as services
 from reviews.services.reviewing import comment_post, comment_readers, review_submit
@@ -260,3 +260,21 @@ def test_the_requesters_page_lists_the_request_and_the_chairs_see_why_it_is_held
     assert "possible conflict: authorship" in text
     client.force_login(world.users["R2-draft"])
     assert held.email not in client.get(url).content.decode()  # not R2's request
+
+
+def test_the_area_chairs_console_names_external_reviews_until_they_count(world):
+    request, assignment = _accepted(world)
+    ac = world.users["AC-of-P"]
+
+    def pending() -> list[tuple[str, bool, bool]]:
+        (group,) = area_chair_console(ac)
+        (row,) = [r for r in group.rows if r.submission.pk == world.p.pk]
+        return [(p.name, p.started, p.awaiting_approval) for p in row.pending if p.name]
+
+    assert pending() == [("External reviewer A", False, False)]
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        review_submit(assignment=assignment, user=assignment.reviewer,
+                      answers=world.full_answers())  # fmt: skip
+    assert pending() == [("External reviewer A", True, True)]
+    services.external_review_approve(request=request, actor=world.users["R1-submitted"])
+    assert pending() == []
