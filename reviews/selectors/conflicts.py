@@ -59,9 +59,10 @@ from dataclasses import dataclass, field
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from submissions.identity import normalise, organisation_domain
+from submissions.identity import initial_key, normalise, organisation_domain
 from submissions.models import AuthorConflict, Authorship, Submission, SubmissionStatus
 from workshop.models import User, Workshop
 
@@ -75,6 +76,12 @@ from ..models import (
 )
 
 Pair = tuple[int, int]  # (submission id, user id)
+
+# Up to this many people, their conflicts are found through the author rows' match keys
+# (indexed queries, independent of the workshop's size); beyond, one read of the workshop's
+# authors is cheaper than the lookups (the matching, the committee's overview).
+NARROW_UP_TO = 50
+_AUTHOR_FIELDS = ("submission_id", "email", "name", "affiliation", "submission__status")
 
 
 @dataclass
@@ -156,17 +163,23 @@ def conflicts_for(
     result = ConflictMap(double_blind=workshop.is_double_blind)
     if not user_ids:
         return result
-    papers = Submission.objects.filter(workshop=workshop)
-    if not include_drafts:
-        papers = papers.exclude(status=SubmissionStatus.DRAFT)
-    authors = list(
-        Authorship.objects.filter(submission__workshop=workshop).values_list(
-            "submission_id", "email", "name", "affiliation"
-        )
-    )
-    paper_ids = set(papers.values_list("pk", flat=True))
     emails, confirmed = _user_emails(user_ids)
     affiliations = dict(User.objects.filter(pk__in=user_ids).values_list("pk", "affiliation"))
+    declarations = list(
+        ConflictDeclaration.objects.filter(workshop=workshop, user_id__in=user_ids).values_list(
+            "user_id", "kind", "value"
+        )
+    )
+    publications = _recent_publications(user_ids)
+    if len(user_ids) <= NARROW_UP_TO:
+        rows = _authors_matching(workshop, emails, declarations, publications)
+    else:
+        rows = list(
+            Authorship.objects.filter(submission__workshop=workshop).values_list(*_AUTHOR_FIELDS)
+        )
+    # Each paper's status comes with the rows that name it: no read of the workshop's papers.
+    status_of = {row[0]: row[4] for row in rows}
+    authors = [row[:4] for row in rows]
 
     by_email: dict[str, set[int]] = defaultdict(set)  # author email -> submissions
     for sid, email, _, _ in authors:
@@ -207,9 +220,10 @@ def conflicts_for(
                 result.add((sid, uid), "domain", evident=(uid, address) in confirmed)
 
     # the reviewer's own declarations: bids "in conflict", people, institutions
-    for sid, uid in Bid.objects.filter(
+    for sid, uid, status in Bid.objects.filter(
         submission__workshop=workshop, user_id__in=user_ids, value=BidValue.CONFLICT
-    ).values_list("submission_id", "user_id"):
+    ).values_list("submission_id", "user_id", "submission__status"):
+        status_of[sid] = status
         result.add((sid, uid), "bid", evident=True)
     by_name: dict[str, set[int]] = defaultdict(set)
     by_affiliation: list[tuple[str, int]] = []
@@ -217,9 +231,7 @@ def conflicts_for(
         by_name[normalise(name)].add(sid)
         if affiliation.strip():
             by_affiliation.append((normalise(affiliation), sid))
-    for uid, kind, value in ConflictDeclaration.objects.filter(
-        workshop=workshop, user_id__in=user_ids
-    ).values_list("user_id", "kind", "value"):
+    for uid, kind, value in declarations:
         if kind == DeclarationKind.PERSON:
             hits = by_email.get(value.strip().lower(), set()) | by_name.get(normalise(value), set())
         else:
@@ -228,12 +240,13 @@ def conflicts_for(
         for sid in hits:
             result.add((sid, uid), "declared")
 
-    _publication_coauthors(result, user_ids, authors)
+    _publication_coauthors(result, publications, authors)
 
     # the authors' declarations: committee members by account, institutions by affiliation
-    for sid, member_id, institution in AuthorConflict.objects.filter(
-        submission__workshop=workshop
-    ).values_list("submission_id", "member_id", "institution"):
+    for sid, member_id, institution, status in AuthorConflict.objects.filter(
+        Q(member_id__in=user_ids) | ~Q(institution=""), submission__workshop=workshop
+    ).values_list("submission_id", "member_id", "institution", "submission__status"):
+        status_of[sid] = status
         if member_id in user_ids:
             result.add((sid, member_id), "author-declared", evident=True)
         elif institution:
@@ -243,14 +256,20 @@ def conflicts_for(
                     result.add((sid, uid), "author-declared")
 
     # the chairs' word, last
-    for sid, uid, conflicted in ConflictOverride.objects.filter(
+    for sid, uid, conflicted, status in ConflictOverride.objects.filter(
         submission__workshop=workshop, user_id__in=user_ids
-    ).values_list("submission_id", "user_id", "conflicted"):
+    ).values_list("submission_id", "user_id", "conflicted", "submission__status"):
+        status_of[sid] = status
         if conflicted:
             result.add((sid, uid), "chair", evident=True)
         else:
             result.lifted.add((sid, uid))
 
+    paper_ids = {
+        sid
+        for sid, status in status_of.items()
+        if include_drafts or status != SubmissionStatus.DRAFT
+    }
     result.reasons = defaultdict(
         set, {p: r for p, r in result.reasons.items() if p[0] in paper_ids}
     )
@@ -260,15 +279,13 @@ def conflicts_for(
     return result
 
 
-def _initial_key(name: str) -> tuple[str, str] | None:
-    words = normalise(name).split()
-    return (words[0][0], words[-1]) if len(words) >= 2 else None
+def _initial_key(name: str) -> str | None:
+    return initial_key(name) or None
 
 
-def _publication_coauthors(result: ConflictMap, user_ids: set[int],
-                           authors: list[tuple[int, str, str, str]]) -> None:  # fmt: skip
-    """Co-authors of the reviewers' recent publications (excluded ones too: exclusion is about
-    expertise) against the papers' authors, by name, in two queries."""
+def _recent_publications(user_ids: set[int]) -> list[tuple[int, str, list]]:
+    """(user id, the user's own name, co-author names) of each recent publication of theirs
+    (excluded ones too: exclusion is about expertise), in two queries."""
     since = timezone.now().year - settings.EXPERTISE_COAUTHOR_YEARS + 1
     rows = list(
         Publication.objects.filter(user_id__in=user_ids, year__gte=since).values_list(
@@ -276,25 +293,98 @@ def _publication_coauthors(result: ConflictMap, user_ids: set[int],
         )
     )
     if not rows:
+        return []
+    own = dict(User.objects.filter(pk__in={r[0] for r in rows}).values_list("pk", "name"))
+    return [(uid, own[uid], names or []) for uid, names in rows]
+
+
+def _authors_matching(
+    workshop: Workshop,
+    emails: dict[int, set[str]],
+    declarations: list[tuple[int, str, str]],
+    publications: list[tuple[int, str, list]],
+) -> list[tuple[int, str, str, str, str]]:
+    """The workshop's author rows (with their paper's status) that can give these few people
+    a conflict, through the match keys' indexes (submissions/identity.py) instead of every
+    author of the workshop: rows at their addresses or organisation domains, rows named or at
+    an institution they declared, rows named like a co-author of their publications; then
+    every row of their own papers and every row at a co-author's address. Everything
+    `conflicts_for` derives from the authors is derived from these rows alone, so its answer
+    is the same (tests/reviews/test_conflicts_narrow.py asks both ways)."""
+    own_addresses: set[str] = set().union(*emails.values())
+    orgs = {organisation_domain(a) for a in own_addresses} - {None}
+    addresses, named, needles = set(own_addresses), set(), set()
+    for _, kind, value in declarations:
+        if kind == DeclarationKind.PERSON:
+            addresses.add(value.strip().lower())
+            named.add(normalise(value))
+        elif normalise(value):
+            needles.add(normalise(value))
+    initials = set()
+    for _, _, names in publications:
+        for name in names:
+            if isinstance(name, str):
+                named.add(normalise(name))
+                initials.add(initial_key(name))
+    named.discard("")
+    initials.discard("")
+    match = (
+        Q(email__in=addresses - {""})
+        | Q(org_domain__in=orgs)
+        | Q(name_key__in=named)
+        | Q(initial_key__in=initials)
+    )
+    for needle in needles:
+        match |= Q(affiliation_key__contains=needle)
+    # The keys are looked up across the deployment and the rows then kept to this workshop's
+    # papers by primary key: joining first would make the planner read every paper of a large
+    # workshop to keep a few hundred rows.
+    rows = _in_workshop(workshop, Authorship.objects.filter(match))
+    own = {row[0] for row in rows if row[1] in own_addresses}
+    if own:
+        own_rows = set(
+            Authorship.objects.filter(submission_id__in=own).values_list(*_AUTHOR_FIELDS)
+        )
+        partners = {row[1] for row in own_rows if row[1]} - own_addresses
+        rows |= own_rows
+        if partners:
+            rows |= _in_workshop(workshop, Authorship.objects.filter(email__in=partners))
+    return list(rows)
+
+
+def _in_workshop(workshop: Workshop, authors: QuerySet) -> set[tuple[int, str, str, str, str]]:
+    found = list(authors.order_by().values_list(*_AUTHOR_FIELDS[:4]))
+    status = dict(
+        Submission.objects.filter(pk__in={row[0] for row in found}, workshop=workshop)
+        .order_by()
+        .values_list("pk", "status")
+    )
+    return {(*row, status[row[0]]) for row in found if row[0] in status}
+
+
+def _publication_coauthors(result: ConflictMap, publications: list[tuple[int, str, list]],
+                           authors: list[tuple[int, str, str, str]]) -> None:  # fmt: skip
+    """Co-authors of the reviewers' recent publications against the papers' authors, by
+    name: the same normalised name, or only the same initial and family name ("similar")."""
+    if not publications:
         return
-    own = {uid: normalise(name) for uid, name in
-           User.objects.filter(pk__in={r[0] for r in rows}).values_list("pk", "name")}  # fmt: skip
     by_name: dict[str, set[int]] = defaultdict(set)
-    by_initial: dict[tuple[str, str], set[int]] = defaultdict(set)
+    by_initial: dict[str, set[int]] = defaultdict(set)
     for sid, _, name, _ in authors:
         by_name[normalise(name)].add(sid)
         key = _initial_key(name)
         if key:
             by_initial[key].add(sid)
-    for uid, names in rows:
-        for name in names or []:
-            if not isinstance(name, str) or not normalise(name) or normalise(name) == own[uid]:
+    for uid, own_name, names in publications:
+        own = normalise(own_name)
+        for name in names:
+            if not isinstance(name, str) or not normalise(name) or normalise(name) == own:
                 continue
             exact = by_name.get(normalise(name), set())
             for sid in exact:
                 result.add((sid, uid), "publication")
             key = _initial_key(name)
-            if key is not None and _initial_key(own[uid]) != key:
+            if key is not None and _initial_key(own_name) != key:
                 for sid in by_initial.get(key, set()) - exact:
                     result.add((sid, uid), "publication-similar")
 
