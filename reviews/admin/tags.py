@@ -30,7 +30,7 @@ from ..services import tags as tag_services
 
 def desk_tag_cells(user: Any, workshop: Workshop, ids: list[int]) -> dict[int, str]:
     """Each paper's "Tags and votes" cell on the desk, escaped HTML: its tags (chairs-only
-    ones marked, the chair's private ones in italics) and its figure in each vote. Three
+    ones marked, the chair's private ones in italics) and its figure in each vote. Two
     queries for the page whatever its size and the number of tags."""
     tags = desk_tags(user, workshop, ids)
     votes, sums = desk_vote_sums(user, workshop, ids)

@@ -112,16 +112,32 @@ def vote_results(votes: list[Vote], ids: list[int] | None = None) -> dict[int, V
 def desk_vote_sums(
     user: Any, workshop: Workshop, ids: list[int]
 ) -> tuple[list[Vote], dict[int, dict[int, VoteResult]]]:
-    """For the desk's page (chairs only): the workshop's votes, and per paper id
-    {vote id: result}. Two queries whatever the size of the page."""
+    """For the desk's page (chairs only): the votes with ballots on the page, and per paper
+    id {vote id: result}. One grouped query whatever the size of the page and the number of
+    votes and ballots."""
     if not ids or not can(user, "reviews.manage_votes", workshop):
         return [], {}
-    votes = workshop_votes(workshop)
+    votes: dict[int, Vote] = {}
     per_paper: dict[int, dict[int, VoteResult]] = defaultdict(dict)
-    for vote_id, table in vote_results(votes, ids).items():
-        for sid, result in table.results.items():
-            per_paper[sid][vote_id] = result
-    return votes, dict(per_paper)
+    rows = (
+        PaperVote.objects.filter(vote__workshop=workshop, submission_id__in=ids)
+        .order_by()
+        .values("vote_id", "vote__name", "vote__kind", "vote__allowance", "submission_id")
+        .annotate(
+            votes=Sum("count"),
+            points=Sum(F("vote__allowance") + 1 - F("count")),
+            voters=Count("member_id"),
+        )
+    )
+    for row in rows:
+        vote = votes.setdefault(
+            row["vote_id"],
+            Vote(pk=row["vote_id"], workshop=workshop, name=row["vote__name"],
+                 kind=row["vote__kind"], allowance=row["vote__allowance"]),
+        )  # fmt: skip
+        total = row["points"] if vote.kind == VoteKind.RANK else row["votes"]
+        per_paper[row["submission_id"]][vote.pk] = VoteResult(total, row["voters"])
+    return sorted(votes.values(), key=lambda v: v.name), dict(per_paper)
 
 
 @dataclass
@@ -169,3 +185,24 @@ def paper_voting(user: Any, submission: Submission) -> list[PaperVoting]:
         out.append(PaperVoting(vote, mine.get(vote.pk, 0), used[vote.pk], result.total,
                                result.voters))  # fmt: skip
     return out
+
+
+@dataclass
+class TagPanel:
+    """The tags and votes block of a paper's page."""
+
+    tags: list[PaperTag]
+    voting: list[PaperVoting]
+    chair: bool
+
+
+def paper_tag_panel(user: Any, submission: Submission) -> TagPanel | None:
+    """What the paper page shows `user` of the paper's tags and votes; None for whoever
+    may not see them (a conflicted member, an author). Four queries at most."""
+    if not can(user, "reviews.tag", submission):
+        return None
+    return TagPanel(
+        tags=tags_for(user, [submission]).get(submission.pk, []),
+        voting=paper_voting(user, submission),
+        chair=can(user, "reviews.chair_tags", submission),
+    )

@@ -87,3 +87,11 @@ def test_the_votes_page_shows_sums_and_the_combined_ranking(client, desk):
     assert Vote.objects.get(workshop=desk.workshop, name="second").kind == VoteKind.RANK
     client.post(url, {"workshop": desk.workshop.pk, "name": "bad name", "allowance": "2"})
     assert not Vote.objects.filter(workshop=desk.workshop, name__contains="bad").exists()
+
+
+def test_the_desk_links_the_votes_and_the_rating_record(client, desk):
+    client.force_login(desk.chair)
+    url = reverse("admin:reviews_decisionboard_changelist") + f"?workshop={desk.workshop.pk}"
+    html = client.get(url).content.decode()
+    assert reverse("admin:reviews_vote_changelist") + f"?workshop={desk.workshop.pk}" in html
+    assert reverse("admin:reviews_reviewrating_changelist") in html
