@@ -70,7 +70,7 @@ def sized_world(n: int) -> dict:
                                        version=1, submitted_at=timezone.now())  # fmt: skip
         for q in questions[:3]:
             Answer.objects.create(review=review, question=q, value=f"text {number}")
-        activity_record(actor=chair, action="test.entry", target=paper, summary="x")
+        activity_record(actor=chair, action="reminders.send", target=paper, summary="x")
         Bid.objects.create(submission=paper, user=reviewer, value="willing")
         ConflictOverride.objects.create(
             submission=paper, user=UserFactory(), conflicted=True, reason="Advisor", set_by=chair

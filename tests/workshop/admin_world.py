@@ -98,7 +98,7 @@ def build_workshop(tag: str) -> dict[str, Any]:
             submission_id=paper.pk,
         ),
         "activity": activity_record(
-            actor=chair, action="test.entry", target=paper, summary=f"{tag} entry"
+            actor=chair, action="reminders.send", target=paper, summary=f"{tag} entry"
         ),
         "submissiontype": stype,
         "submission": paper,

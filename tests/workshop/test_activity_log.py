@@ -15,5 +15,5 @@ def test_a_lazy_request_user_as_target_is_recorded_as_the_user():
     """Views pass `request.user` (a SimpleLazyObject): the entry concerns the real user."""
     user = UserFactory()
     lazy = SimpleLazyObject(lambda: user)
-    entry = activity_record(actor=SYSTEM, action="test.lazy", target=lazy, summary="lazy")
+    entry = activity_record(actor=SYSTEM, action="profile.update", target=lazy, summary="lazy")
     assert (entry.target_type.model, entry.target_id) == ("user", user.pk)

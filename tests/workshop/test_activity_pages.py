@@ -150,6 +150,6 @@ def test_system_entries_show_system(world, chair_b):
     from workshop.activity import activity_record
     from workshop.policy import SYSTEM
 
-    activity_record(actor=SYSTEM, action="test.system", target=world["b"]["paper"], summary="x")
-    html = chair_b.get(reverse(CHANGELIST), {"action": "test.system"}).content.decode()
+    activity_record(actor=SYSTEM, action="reminders.send", target=world["b"]["paper"], summary="x")
+    html = chair_b.get(reverse(CHANGELIST), {"action": "reminders.send"}).content.decode()
     assert ">system<" in html
