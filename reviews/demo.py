@@ -205,6 +205,10 @@ def seed_reviews(workshop: Workshop, *, complete: bool = False) -> None:
     from .demo_tags import seed_tags_votes
 
     seed_tags_votes(workshop)
+    if not complete:
+        from .demo_external import seed_external
+
+        seed_external(workshop)
 
 
 def seed_decided(workshop: Workshop) -> None:
