@@ -286,6 +286,8 @@ VARIANTS = [
     Combine("concat", half_life=3),
     Combine("concat", half_life=5, stem=False),
     Combine("concat", half_life=5),
+    Combine("concat", half_life=2.5),
+    Combine("centroid", half_life=2.5),
     Combine("best_k", k=1),
     Combine("best_k", k=3, stem=False),
     Combine("best_k", k=3),
