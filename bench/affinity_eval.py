@@ -242,7 +242,7 @@ def main() -> None:
     parser.add_argument("--bootstrap", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--split-seed", type=int, default=0)
-    parser.add_argument("--splits", type=int, default=10, help="random halvings")
+    parser.add_argument("--splits", type=int, default=20, help="random halvings")
     parser.add_argument("--write-fixture", type=Path)
     parser.add_argument("--fixture-reviewers", type=int, default=6)
     args = parser.parse_args()
