@@ -242,6 +242,7 @@ def test_the_external_reviewers_dashboard_and_pages(world, client):
     text = paper.content.decode()
     assert paper.status_code == 200 and "you are <strong>External reviewer A</strong>" in text
     assert COMMENT not in text and "ZQAUTHORNAME" not in text
+    assert "your review is due" in text and "reviews submitted" not in text  # the committee's
     assert "Request an external reviewer" not in text  # an expert does not recruit
     other = client.get(reverse("reviews:paper", args=[world.workshop.slug, world.q.number]))
     assert other.status_code == 404
