@@ -23,9 +23,9 @@ from pathlib import Path
 
 import pytest
 
-from submissions.models import Authorship, ProceedingsBundle, Submission, SubmissionStatus
+from submissions.models import Authorship, ProceedingsBundle, SubmissionStatus
 from submissions.services.camera_ready import proceedings_build
-from tests.factories import UserFactory, WorkshopFactory
+from tests.factories import SubmissionFactory, UserFactory, WorkshopFactory
 from workshop.csvexport import FORMULA_PREFIXES, csv_response, csv_write, neutralise
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -177,15 +177,11 @@ def _assert_no_live_cell(rows: list[list[str]]) -> None:
 def test_the_proceedings_bundle_papers_csv_is_neutralised():
     workshop = WorkshopFactory()
     owner = UserFactory()
-    paper = Submission.objects.create(
-        workshop=workshop,
-        number=1,
-        title=HOSTILE["title"],
-        abstract="An abstract.",
-        status=SubmissionStatus.ACCEPTED,
-        created_by=owner,
+    paper = SubmissionFactory(
+        workshop=workshop, title=HOSTILE["title"], abstract="An abstract.",
+        status=SubmissionStatus.ACCEPTED, created_by=owner, contact=False,
         keywords=f"{HOSTILE['keyword']}, fine",
-    )
+    )  # fmt: skip
     Authorship.objects.create(
         submission=paper,
         position=1,

@@ -21,8 +21,14 @@ from reviews.services.expertise import (
     publication_update,
     publications_import,
 )
-from submissions.models import Authorship, Submission, SubmissionStatus
-from tests.factories import MembershipFactory, TopicFactory, UserFactory, WorkshopFactory
+from tests.factories import (
+    AuthorshipFactory,
+    MembershipFactory,
+    SubmissionFactory,
+    TopicFactory,
+    UserFactory,
+    WorkshopFactory,
+)
 from workshop.errors import NotAllowed, NotFound, ServiceError
 from workshop.models import Activity, Role
 from workshop.policy import SYSTEM
@@ -237,20 +243,13 @@ def test_recent_coauthors_are_conflicts_and_similar_names_too(anna, settings):
     MembershipFactory(workshop=workshop, user=anna, role=Role.REVIEWER)
     papers = {}
     for number, author in enumerate(["Bob Smith", "B. Smith", "Old Friend", "Nobody Else"], 1):
-        papers[author] = Submission.objects.create(
-            workshop=workshop,
-            number=number,
-            title=f"Paper {number}",
-            status=SubmissionStatus.SUBMITTED,
-            created_by=anna,
+        papers[author] = SubmissionFactory(
+            workshop=workshop, title=f"Paper {number}", created_by=anna, contact=False
         )
-        Authorship.objects.create(
-            submission=papers[author],
-            position=1,
-            name=author,
-            email=f"a{number}@uni{number}.edu",
-            is_contact=True,
-        )
+        AuthorshipFactory(
+            submission=papers[author], name=author, email=f"a{number}@uni{number}.edu",
+            affiliation="", is_contact=True,
+        )  # fmt: skip
     publication_add(
         actor=anna, owner=anna, title="Recent", year=year - 1, authors="Anna Müller; Bob Smith"
     )
