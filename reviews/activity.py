@@ -56,6 +56,7 @@ class Action(models.TextChoices):
     EXTERNAL_ACCEPT = "external.accept", "External review accepted"
     EXTERNAL_DECLINE = "external.decline", "External review declined"
     EXTERNAL_APPROVE = "external.approve", "External review approved"
+    EXTERNAL_WITHDRAW = "external.withdraw", "External review request withdrawn"
     # Rounds, tags and votes.
     ROUND_CREATE = "round.create", "Review round added"
     ROUND_UPDATE = "round.update", "Review round changed"

@@ -63,3 +63,5 @@ rules.add_perm("reviews.decide_external_request", is_chair)
 # Approve an external review so that it counts (object: the request): its requester and
 # the chairs.
 rules.add_perm("reviews.approve_external_review", is_chair | is_request_requester)
+# Withdraw a request not answered yet (object: the request): its requester and the chairs.
+rules.add_perm("reviews.withdraw_external_request", is_chair | is_request_requester)

@@ -63,4 +63,9 @@ urlpatterns = [
         external.external_approve,
         name="external_approve",
     ),
+    path(
+        "<slug:slug>/papers/<int:number>/external/<int:pk>/withdraw/",
+        external.external_withdraw,
+        name="external_withdraw",
+    ),
 ]

@@ -127,6 +127,7 @@ reviews.recruit_emergency        P      |.   |sbradx|.     |sbradx|.     |.     
 reviews.see_external_requests    P      |.   |yes   |.     |yes   |.     |.     |.     |.    |.     |.    |.
 reviews.decide_external_request  A      |.   |yes   |.     |.     |.     |.     |.     |.    |.     |.    |.
 reviews.approve_external_review  ext-rq |.   |yes   |.     |.     |yes   |.     |.     |.    |.     |.    |.
+reviews.withdraw_external_request ext-rq |.  |yes   |.     |.     |yes   |.     |.     |.    |.     |.    |.
 reviews.write_review             R1-asg |.   |yes   |.     |.     |sbrad |.     |.     |.    |.     |.    |.
 reviews.write_review             R2-asg |.   |yes   |.     |.     |.     |sbr   |.     |.    |.     |.    |.
 reviews.write_review             cf-asg |.   |yes   |.     |.     |.     |.     |.     |.    |.     |.    |.

@@ -27,7 +27,7 @@ class ExternalReviewRequestAdmin(ChairScopedAdmin):
     list_filter = ["status", "emergency", "counts"]
     search_fields = ["email", "name", "submission__title"]
     list_select_related = ["submission", "requester"]
-    actions = ["release", "refuse"]
+    actions = ["release", "refuse", "withdraw"]
     exclude = ["accept_hash", "decline_hash"]
     chairs_may_add = False
     chairs_may_delete = False  # refusing keeps the record of who was asked
@@ -66,3 +66,15 @@ class ExternalReviewRequestAdmin(ChairScopedAdmin):
             except ServiceError as exc:
                 self.message_user(request, f"{found.email}: {exc.message}", messages.WARNING)
         self.message_user(request, f"{done} refused; nothing was sent.", messages.SUCCESS)
+
+    @admin.action(description="Withdraw the selected requests not answered yet")
+    def withdraw(self, request: HttpRequest, queryset: QuerySet[ExternalReviewRequest]) -> None:
+        done = 0
+        for found in queryset:
+            try:
+                external.external_request_withdraw(request=found, actor=request.user)
+                done += 1
+            except ServiceError as exc:
+                self.message_user(request, f"{found.email}: {exc.message}", messages.WARNING)
+        self.message_user(request, f"{done} withdrawn; their links no longer work.",
+                          messages.SUCCESS)  # fmt: skip

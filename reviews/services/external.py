@@ -360,3 +360,27 @@ def external_review_approve(*, request: ExternalReviewRequest, actor: User
         before={"counts": False}, after={"counts": True},
     )  # fmt: skip
     return request
+
+
+@transaction.atomic
+def external_request_withdraw(*, request: ExternalReviewRequest, actor: User
+                              ) -> ExternalReviewRequest:  # fmt: skip
+    """The requester (or a chair) withdraws a request not answered yet: its links stop
+    working. Asks `reviews.withdraw_external_request`. Side effects: one `external.withdraw`
+    activity entry."""
+    request = _locked(request)
+    require_visible(actor, "reviews.view_paper", request.submission)
+    require(actor, "reviews.withdraw_external_request", request,
+            message="Only the requester and the chairs withdraw this request.")  # fmt: skip
+    if request.status not in (ExternalStatus.HELD, ExternalStatus.PENDING):
+        raise ServiceError(f"This request is {request.get_status_display().lower()}.")
+    before = request.status
+    request.status = ExternalStatus.REVOKED
+    request.save(update_fields=["status"])
+    activity_record(
+        actor=actor, target=request, action="external.withdraw",
+        summary=f"External review request of #{request.submission.number} to {request.email} "
+                "withdrawn",
+        before={"status": before}, after={"status": request.status},
+    )  # fmt: skip
+    return request

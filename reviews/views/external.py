@@ -106,3 +106,20 @@ def external_invitation(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, template, {**context, "error": exc.message},
                       status=exc.status_code)  # fmt: skip
     return render(request, template, {**context, "declined": True})
+
+
+@login_required
+@require_POST
+def external_withdraw(request: HttpRequest, slug: str, number: int, pk: int) -> HttpResponse:
+    page = _page(request, slug, number)
+    found = external_requests_on_paper(request.user, page.submission).filter(pk=pk).first()
+    if found is None:
+        raise Http404("No such request.")
+    try:
+        services.external_request_withdraw(request=found, actor=request.user)
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"The request to {found.email} is withdrawn; its links no "
+                                  "longer work.")  # fmt: skip
+    return _back(page)

@@ -279,3 +279,20 @@ def test_the_area_chairs_console_names_external_reviews_until_they_count(world):
     assert pending() == [("External reviewer A", True, True)]
     services.external_review_approve(request=request, actor=world.users["R1-submitted"])
     assert pending() == []
+
+
+def test_the_requester_withdraws_a_request_and_its_links_stop(world, client):
+    made = _ask(world)
+    accept, _ = _links(made)
+    with pytest.raises(NotAllowed):
+        services.external_request_withdraw(request=made, actor=world.users["AC-of-P"])
+    client.force_login(world.users["R1-submitted"])
+    url = reverse("reviews:external_withdraw",
+                  args=[world.workshop.slug, world.p.number, made.pk])  # fmt: skip
+    assert client.post(url).status_code == 302
+    assert ExternalReviewRequest.objects.get(pk=made.pk).status == ExternalStatus.REVOKED
+    assert _entries("external.withdraw") == 1
+    with pytest.raises(services.ExternalLinkError, match="withdrawn"):
+        services.external_request_accept(token=accept, user=UserFactory(email=EXPERT))
+    with pytest.raises(ServiceError, match="withdrawn"):
+        services.external_request_withdraw(request=made, actor=world.users["chair-A"])
