@@ -7,6 +7,7 @@ from .views import committee, discussion, reviewing, submissions, transfer, work
 from .views import external as external_views
 from .views import fields as field_views
 from .views import tags as tag_views
+from .views import tracks as track_views
 from .views.base import unknown_path
 from .views.docs import ApiDocs
 
@@ -33,6 +34,7 @@ v1 = [
     path("workshops/<str:slug>/topics/", workshops.TopicList.as_view(), name="topics"),
     path("workshops/<str:slug>/milestones/", workshops.MilestoneList.as_view(), name="milestones"),
     path("workshops/<str:slug>/fields/", field_views.SubmissionFieldList.as_view(), name="fields"),
+    path("workshops/<str:slug>/tracks/", track_views.TrackList.as_view(), name="tracks"),
     path("workshops/<str:slug>/activity/", workshops.ActivityList.as_view(), name="activity"),
     path("workshops/<str:slug>/outbox/", workshops.OutboxList.as_view(), name="outbox"),
     path(

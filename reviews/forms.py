@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
-from workshop.models import Role, Topic, Workshop
+from workshop.models import Role, Topic, Track, Workshop
 from workshop.validators import OneLineInputs
 
 from .models import ExpertiseLevel, MatchMode, ReviewerProfile
@@ -133,6 +133,13 @@ class MatchingRunForm(OneLineInputs, forms.Form):
         widget=forms.RadioSelect,
         initial=MatchMode.MAX_TOTAL,
     )
+    track = forms.ModelChoiceField(
+        queryset=Track.objects.none(),
+        required=False,
+        empty_label="Every paper, across the tracks",
+        help_text="One track's papers only (issue 27): each reviewer's maximum counts the "
+        "papers they already review in the other tracks.",
+    )
     reviews_per_paper = forms.IntegerField(
         min_value=1,
         max_value=20,
@@ -176,9 +183,15 @@ class MatchingRunForm(OneLineInputs, forms.Form):
     def __init__(self, *args, workshops, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["workshop"].queryset = workshops
+        self.fields["track"].queryset = Track.objects.filter(workshop__in=workshops)
+        if not self.fields["track"].queryset.exists():
+            del self.fields["track"]
 
     def clean(self) -> dict:
         data = super().clean()
+        track = data.get("track")
+        if track is not None and data.get("workshop") and track.workshop_id != data["workshop"].pk:
+            self.add_error("track", "That track belongs to another workshop.")
         if data.get("mode") == MatchMode.RANDOMIZED and not data.get("prob_cap"):
             self.add_error("prob_cap", "The randomized mode needs a probability cap.")
         low, high = data.get("min_load") or 0, data.get("max_load")
@@ -199,6 +212,7 @@ class MatchingRunForm(OneLineInputs, forms.Form):
             },
             "prob_cap": d.get("prob_cap"),
             "seed": d.get("seed"),
+            **({"track": d["track"].pk} if d.get("track") else {}),
         }
 
 

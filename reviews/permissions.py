@@ -24,7 +24,13 @@ from submissions.permissions import (
     is_in_review,
 )
 from workshop.models import Openness, OtherReviewsVisibility, Role, User, Workshop
-from workshop.permissions import is_area_chair_member, is_chair, is_committee, is_person
+from workshop.permissions import (
+    is_area_chair_member,
+    is_chair,
+    is_chair_of_paper,
+    is_committee,
+    is_person,
+)
 from workshop.phases import accepts_until
 
 from .models import EXTERNAL, Assignment, PublicComment, QuestionVisibility, Review, ReviewStatus
@@ -433,11 +439,13 @@ rules.add_perm("reviews.view_progress", is_chair)
 rules.add_perm("reviews.remind", is_chair)
 rules.add_perm("reviews.edit_form", is_chair)
 # Decisions.
-rules.add_perm("decisions.decide", is_chair)
+# A track chair decides their track's papers (object: the workshop, to enter the desk, or
+# a paper).
+rules.add_perm("decisions.decide", is_chair_of_paper)
 rules.add_perm("decisions.compose_mails", is_chair)
 rules.add_perm("decisions.release", is_chair)
 rules.add_perm("decisions.release_reviews", is_chair)
-rules.add_perm("decisions.see", is_chair | (is_author & decisions_out))
+rules.add_perm("decisions.see", is_chair_of_paper | (is_author & decisions_out))
 # Open reviewing (issue 14). The public forum of a paper, or a workshop's index and feed of
 # forums: per the workshop's openness policy, once decisions and reviews are released.
 rules.add_perm("reviews.view_public_forum", is_forum_published)

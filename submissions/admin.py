@@ -20,6 +20,7 @@ from workshop.admin_scoping import (
     OneWorkshopAtATime,
     ReadOnlyInline,
     ScrollingTabularInline,
+    track_user_links_register,
     user_links_register,
 )
 from workshop.csvexport import csv_response
@@ -44,16 +45,17 @@ from .services import submission_restore
 from .services.camera_ready import proceedings_request
 
 
-def _authors_of_papers(workshop_ids: frozenset[int]) -> Q:
-    """Authors are connected to a workshop through its papers: as their creators, and by a
-    verified address in an author list (the rule of `submissions_authored_by`: an address
-    merely claimed, or an unverified login, connects nobody)."""
+def _authors_of_papers(workshop_ids: frozenset[int], *, by: str = "workshop") -> Q:
+    """Authors are connected to a workshop (`by` a track: to a track) through its papers: as
+    their creators, and by a verified address in an author list (the rule of
+    `submissions_authored_by`: an address merely claimed, or an unverified login, connects
+    nobody)."""
     emails = (
-        Authorship.objects.filter(submission__workshop__in=workshop_ids)
+        Authorship.objects.filter(**{f"submission__{by}__in": sorted(workshop_ids)})
         .annotate(lower_email=Lower("email"))
         .values("lower_email")
     )
-    return Q(created_submissions__workshop__in=workshop_ids) | Q(
+    return Q(**{f"created_submissions__{by}__in": sorted(workshop_ids)}) | Q(
         pk__in=EmailAddress.objects.filter(verified=True)
         .annotate(lower_email=Lower("email"))
         .filter(lower_email__in=emails)
@@ -61,7 +63,12 @@ def _authors_of_papers(workshop_ids: frozenset[int]) -> Q:
     )
 
 
+def _authors_of_track_papers(track_ids: frozenset[int]) -> Q:
+    return _authors_of_papers(track_ids, by="track")
+
+
 user_links_register(_authors_of_papers)
+track_user_links_register(_authors_of_track_papers)
 
 
 @admin.register(SubmissionType)

@@ -55,6 +55,14 @@ class SubmissionForm(OneLineInputs, forms.ModelForm):
         self.fields["primary_topic"].queryset = topics
         self.fields["primary_topic"].required = True
         self.fields["secondary_topics"].queryset = topics
+        tracks = workshop.tracks.all()
+        if tracks:  # issue 27: the author chooses the paper's track
+            self.fields["track"].queryset = tracks
+            self.fields["track"].required = True
+            self.fields["track"].empty_label = None if len(tracks) == 1 else "Choose a track"
+            self.fields["track"].help_text = "Its own committee and chairs review the paper."
+        else:
+            del self.fields["track"]
         types = SubmissionType.objects.filter(workshop=workshop)
         self.fields["submission_type"].queryset = types
         self.fields["submission_type"].required = types.exists()

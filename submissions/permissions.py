@@ -209,7 +209,7 @@ def decisions_out(_user: object, obj: Submission | Workshop) -> bool:
 # Start a new paper in a workshop (object: the workshop).
 rules.add_perm("submissions.create", is_authenticated & while_call_open)
 # See the paper's author pages: its metadata, files, history (authors see their own).
-rules.add_perm("submissions.view", is_author | is_chair)
+rules.add_perm("submissions.view", is_author | is_chair_of_paper)  # a track chair: their track's
 # Act for the paper as one of its contact authors (identity only: each action adds its window).
 rules.add_perm("submissions.contact", is_contact_author)
 # The paper still takes changes (its status and the paper deadline, whoever asks).

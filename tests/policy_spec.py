@@ -211,10 +211,18 @@ ROLE_NAMES = {
 ROLES = tuple(ROLE_NAMES.values())
 
 
+# Track chairs (issue 27, part 4): a column of their own, asserted by tests/test_policy_matrix.py
+# in the world `build_tracks` extends (the other users of this world keep the eleven roles).
+TRACK_ROLE = "track-chair-findings"
+ROLE_NAMES["trkF"] = TRACK_ROLE
+ALL_ROLES = (*ROLES, TRACK_ROLE)
+
+
 OBJECTS = (
     "A",
     "P",
     "W",
+    "F",
     "R1-rev",
     "R2-rev",
     "R1-asg",
@@ -252,7 +260,39 @@ def _parse(table: str) -> dict[tuple[str, str], dict[str, str]]:
     return rows
 
 
-MATRIX = _parse(POLICY_TABLE)
+# Workshop A has two tracks: "main" (P, Q and W) and "findings" (F: a submitted paper of
+# author-Q); trkF chairs "findings" and holds no role in A itself. In every row above, trkF's
+# cell is chair-B's (a person with no role in A) unless TRACK_CHAIR_CELLS names it; TRACK_ROWS
+# are rows with the track chair's column from the start (F's rows, and a paper of "main").
+TRACK_CHAIR_CELLS = """
+permission                       obj    |trkF
+decisions.decide                 A      |yes
+"""
+
+TRACK_ROWS = """
+permission                       obj    |anon|chairA|chairB|AC    |R1    |R2    |unasg |confl|authP |coauP|authQ|trkF
+workshop.compose_mail            A      |.   |yes   |.     |.     |.     |.     |.     |.    |.     |.    |.    |yes
+decisions.decide                 P      |.   |yes   |.     |.     |.     |.     |.     |.    |.     |.    |.    |.
+decisions.decide                 F      |.   |yes   |.     |.     |.     |.     |.     |.    |.     |.    |.    |yes
+decisions.see                    F      |.   |yes   |.     |.     |.     |.     |.     |.    |.     |.    |cz   |yes
+submissions.set_outcome          F      |.   |yes   |.     |.     |.     |.     |.     |.    |.     |.    |.    |yes
+submissions.view                 F      |.   |yes   |.     |.     |.     |.     |.     |.    |.     |.    |yes  |yes
+"""  # noqa: E501
+
+
+def _with_track_chair(rows: dict, cells: str, more: str) -> dict:
+    for line in cells.strip().splitlines()[1:]:
+        head, cell = (c.strip() for c in line.split("|"))
+        phases = {"yes": PHASES, ".": ""}.get(cell, cell)
+        rows[tuple(head.split())][TRACK_ROLE] = phases
+    for row in rows.values():
+        row.setdefault(TRACK_ROLE, row["chair-B"])
+    extra = _parse(more)
+    assert not set(extra) & set(rows), "a row of TRACK_ROWS is in POLICY_TABLE"
+    return {**rows, **extra}
+
+
+MATRIX = _with_track_chair(_parse(POLICY_TABLE), TRACK_CHAIR_CELLS, TRACK_ROWS)
 
 
 def allowed(perm: str, obj: str, role: str, phase: str) -> bool:
@@ -458,6 +498,23 @@ def enter_phase(world: World, phase: str) -> None:
     Submission.objects.filter(pk=world.p.pk).update(status=status)
 
 
+def build_tracks(world: World) -> None:
+    """A's tracks (issue 27): "main" holds P, Q and W, "findings" holds F (a submitted
+    paper of author-Q, on which nobody is assigned), chaired by the track chair."""
+    from workshop.models import Track, TrackMember
+
+    main = Track.objects.create(workshop=world.a, name="Main", slug="main", order=1)
+    findings = Track.objects.create(workshop=world.a, name="Findings", slug="findings", order=2)
+    Submission.objects.filter(pk__in=[world.p.pk, world.q.pk, world.w.pk]).update(track=main)
+    author_q = User.objects.get(pk=world.users["author-Q"])
+    f = add_paper(world.a, 4, author_q, SubmissionStatus.SUBMITTED, track=findings)
+    add_author(f, author_q, 1, contact=True)
+    chair = UserFactory(is_staff=True)
+    TrackMember.objects.create(track=findings, user=chair, role=Role.CHAIR)
+    world.users[TRACK_ROLE] = chair.pk
+    world.extra.update(f=f, main=main, findings=findings)
+
+
 def user_of(world: World, role: str) -> User | AnonymousUser:
     """A fresh instance: the policy caches roles and addresses on the user object."""
     pk = world.users[role]
@@ -468,6 +525,8 @@ def object_of(world: World, key: str) -> Any:
     """A fresh instance: the policy caches a paper's assignments and conflicts on it."""
     if key == "A":
         return Workshop.objects.get(pk=world.a.pk)
+    if key == "F":
+        return Submission.objects.select_related("workshop").get(pk=world.extra["f"].pk)
     if key in ("P", "W"):
         pk = world.p.pk if key == "P" else world.w.pk
         return Submission.objects.select_related("workshop").get(pk=pk)

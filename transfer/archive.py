@@ -62,7 +62,9 @@ RESTORED_MAIL_NOTE = "Restored from an archive (was {status}): history, never se
 SPEC: list[tuple[str, str]] = [
     ("workshop.Workshop", "pk"),
     ("workshop.Topic", "workshop"),
+    ("workshop.Track", "workshop"),
     ("workshop.Membership", "workshop"),
+    ("workshop.TrackMember", "track__workshop"),
     ("submissions.SubmissionType", "workshop"),
     ("submissions.SubmissionField", "workshop"),
     ("submissions.Submission", "workshop"),
@@ -448,6 +450,10 @@ class _Restorer:
         rows = self.models.get(USER, [])
         chairs = {
             m["user"] for m in self.models.get("workshop.Membership", []) if m["role"] == Role.CHAIR
+        } | {  # and the chairs of a track (issue 27), who enter the chair tools too
+            m["user"]
+            for m in self.models.get("workshop.TrackMember", [])
+            if m["role"] == Role.CHAIR
         }
         emails = [r["email"].lower() for r in rows]
         existing = {u.email.lower(): u for u in User.objects.filter(email__in=emails)}

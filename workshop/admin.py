@@ -396,3 +396,6 @@ class ActivityAdmin(ChairScopedAdmin):
             for a in queryset.select_related("actor", "workshop").order_by("-at", "-pk")
         )
         return csv_response("activity.csv", header, rows)
+
+
+from . import admin_tracks  # noqa: E402, F401 - registers the tracks' admin (issue 27)

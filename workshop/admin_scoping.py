@@ -31,6 +31,7 @@ from .phases import most_pressing
 from .policy import can
 from .relations import WORKSHOP, relation_path, workshop_of
 from .selectors import chaired_workshop_ids
+from .tracks import chaired_tracks, scope_rows_q
 from .validators import OneLineAdmin, whole_number
 
 # The ways a person is connected to workshops beyond membership, contributed by the apps
@@ -54,22 +55,51 @@ def connected_users(workshop_ids: Iterable[int]) -> models.QuerySet[User]:
     return User.objects.filter(pk__in=User.objects.filter(condition).values("pk"))
 
 
-def scope_choices(queryset: models.QuerySet, user: Any) -> models.QuerySet:
+def scope_choices(queryset: models.QuerySet, user: Any, *, tracks: bool = False) -> models.QuerySet:
     """`queryset` limited to what `user` may see or pick in the admin.
 
     Superusers see all; chairs see the rows of the workshops they chair and the people
-    connected to them; a model with no way to a workshop offers nothing.
+    connected to them; a model with no way to a workshop offers nothing. With `tracks` (the
+    tools a track chair enters), also the rows of the papers of the tracks the user chairs
+    (issue 27) and the people of those tracks: their committee and their papers' authors.
     """
     if user.is_superuser:
         return queryset
     ids = chaired_workshop_ids(user)
+    track_ids = frozenset().union(*chaired_tracks(user).values()) if tracks else frozenset()
     model = queryset.model._meta.concrete_model or queryset.model
     if issubclass(model, User):
-        return queryset.filter(pk__in=connected_users(ids).values("pk"))
+        people = Q(pk__in=connected_users(ids).values("pk"))
+        if track_ids:
+            people |= Q(pk__in=track_people(track_ids).values("pk"))
+        return queryset.filter(people)
     path = relation_path(model, WORKSHOP)
     if path is None:
         return queryset.none()
-    return queryset.filter(**{f"{path}__in" if path else "pk__in": ids})
+    condition = Q(**{f"{path}__in" if path else "pk__in": ids})
+    in_tracks = scope_rows_q(model, track_ids)
+    if in_tracks is not None:
+        condition |= in_tracks
+    return queryset.filter(condition)
+
+
+def track_people(track_ids: frozenset[int]) -> models.QuerySet[User]:
+    """The people of these tracks: their members (chairs, committee) and whatever the apps
+    above register for their papers (`user_links_register` with the track ids' papers)."""
+    condition = Q(track_roles__track__in=sorted(track_ids))
+    for link in _TRACK_USER_LINKS:
+        condition |= link(track_ids)
+    return User.objects.filter(condition)
+
+
+# The ways a person is connected to the papers of tracks (authors), from the apps above.
+_TRACK_USER_LINKS: list[Callable[[frozenset[int]], Q]] = []
+
+
+def track_user_links_register(link: Callable[[frozenset[int]], Q]) -> None:
+    """Add a condition (on `User`) that connects people to the papers of the given tracks."""
+    if link not in _TRACK_USER_LINKS:
+        _TRACK_USER_LINKS.append(link)
 
 
 def in_chosen_workshop(request: HttpRequest, queryset: models.QuerySet) -> models.QuerySet:
@@ -174,9 +204,16 @@ class ChairScopedMixin(OneLineAdmin):
     """
 
     policy_permission = "workshop.manage"
+    # A tool a track chair enters too (issue 27): it then shows their tracks' papers only.
+    track_scoped = False
 
     def chaired(self, request: HttpRequest) -> frozenset[int]:
-        return chaired_workshop_ids(request.user)
+        """The workshops whose chair tools the requester enters here: those they chair, and
+        for a track-scoped tool those in which they chair a track."""
+        ids = chaired_workshop_ids(request.user)
+        if self.track_scoped:
+            ids = ids | frozenset(chaired_tracks(request.user))
+        return ids
 
     def chaired_workshops(self, request: HttpRequest) -> models.QuerySet[Workshop]:
         return Workshop.objects.filter(pk__in=self.chaired(request))
@@ -207,7 +244,7 @@ class ChairScopedMixin(OneLineAdmin):
         return can(user, self.policy_permission, workshop)
 
     def scope(self, request: HttpRequest, qs: models.QuerySet) -> models.QuerySet:
-        return scope_choices(qs, request.user)
+        return scope_choices(qs, request.user, tracks=self.track_scoped)
 
     def _scoped_field_kwargs(self, db_field, request, kwargs):  # type: ignore[no-untyped-def]
         if request.user.is_superuser:
@@ -217,7 +254,7 @@ class ChairScopedMixin(OneLineAdmin):
             queryset = self.get_field_queryset(None, db_field, request)  # type: ignore[attr-defined]
         if queryset is None:
             queryset = db_field.related_model._default_manager.all()
-        kwargs["queryset"] = scope_choices(queryset, request.user)
+        kwargs["queryset"] = scope_choices(queryset, request.user, tracks=self.track_scoped)
         return kwargs
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):  # type: ignore[no-untyped-def]

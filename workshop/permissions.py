@@ -14,6 +14,7 @@ from django.contrib.auth.models import AnonymousUser
 
 from .models import Role, User, Workshop
 from .relations import workshop_of
+from .tracks import chaired_tracks, track_id_of
 
 
 def is_person(user: Any) -> bool:
@@ -84,6 +85,28 @@ def is_reviewer_member(user: User | AnonymousUser, obj: Any) -> bool:
 
 is_committee = is_reviewer_member | is_area_chair_member
 
+
+@rules.predicate
+def is_track_chair(user: User | AnonymousUser, obj: Any) -> bool:
+    """A chair of the object's track (issue 27): for a workshop, of any of its tracks (they
+    enter the chair tools, which then reach their tracks' papers only: `tracks.chair_scope`);
+    for a track, of that one; for a paper or anything of a paper, of the paper's track."""
+    if not is_person(user):
+        return False
+    workshop = workshop_of(obj)
+    if workshop is None:
+        return False
+    tracks = chaired_tracks(user).get(workshop.pk, frozenset())
+    if not tracks:
+        return False
+    if isinstance(obj, Workshop):
+        return True
+    return track_id_of(obj) in tracks
+
+
+# A chair of the workshop, or of the track of the paper (of anything of a paper).
+is_chair_of_paper = is_chair | is_track_chair
+
 # Configure the workshop (settings, milestones, topics, forms) and enter the chair tools.
 rules.add_perm("workshop.manage", is_chair)
 # Read the activity log and the outbox of the workshop; export them.
@@ -91,5 +114,8 @@ rules.add_perm("workshop.view_activity", is_chair)
 rules.add_perm("workshop.view_outbox", is_chair)
 # Release held mail, retry failed mail, mail groups of people.
 rules.add_perm("workshop.send_mail", is_chair)
+# Write a mail to the people of the papers a desk search selects, held until a chair of the
+# workshop releases it (`send_mail`): a track chair writes to their track's papers only.
+rules.add_perm("workshop.compose_mail", is_chair_of_paper)
 # Give or take a role in the workshop.
 rules.add_perm("workshop.manage_members", is_chair)

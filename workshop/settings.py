@@ -199,7 +199,7 @@ CELERY_BEAT_SCHEDULE = {
 }
 # Called (dotted paths, in order) at the end of `seed_demo`, so apps above `reviews` add
 # their part of the demo without the command importing them.
-DEMO_SEEDERS = ["programme.demo.seed_programme"]
+DEMO_SEEDERS = ["programme.demo.seed_programme", "submissions.demo_tracks.seed_tracks"]
 
 # --- Mail -----------------------------------------------------------------------------------
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")

@@ -18,7 +18,7 @@ from urllib.parse import urlencode
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -34,6 +34,8 @@ from workshop.models import MailStatus, OutgoingMail, Topic, Workshop
 from workshop.phases import most_pressing
 from workshop.plurals import counted
 from workshop.search import SearchContext, SearchError, search_compile, search_keywords
+from workshop.selectors import chaired_workshop_ids
+from workshop.tracks import WHOLE_WORKSHOP, chair_scope, chaired_tracks, papers_in_scope
 from workshop.validators import whole_number
 
 from .. import search as _search_keywords  # noqa: F401 - registers the search keywords
@@ -50,9 +52,9 @@ from ..selectors.board import (
 )
 from ..selectors.flags import flag_label, review_flags_for, review_flags_in_workshop
 from ..services import decisions as decision_services
+from ..services import rounds as round_services
 from ..services import searches as search_services
 from .mail import MailComposeViews
-from ..services import rounds as round_services
 from .tags import desk_tag_cells
 
 UNDO_SECONDS = 300  # how long the board offers to undo its last bulk action
@@ -321,6 +323,10 @@ def _csv(rows: Iterable[BoardRow], filename: str,
 class DecisionBoardAdmin(MailComposeViews, ChairScopedAdmin):
     chairs_may_add = False
     chairs_may_delete = False
+    # A track chair's desk (issue 27): their tracks' papers only, decided one by one or in
+    # bulk; the workshop-wide pages (plots, decision mails and releases) stay the chairs'.
+    policy_permission = "decisions.decide"
+    track_scoped = True
     board_template = "admin/reviews/decisionboard/board.html"
     list_per_page = PAGE_SIZE
 
@@ -412,6 +418,8 @@ class DecisionBoardAdmin(MailComposeViews, ChairScopedAdmin):
         workshop, chaired = self._workshop(request, params)
         categories = decision_services.default_categories_create(workshop)
         condition, error = self._condition(workshop, params)
+        condition &= papers_in_scope(request.user, workshop)
+        scope = chair_scope(request.user, workshop)
         sort = params.get("sort", "number")
         descending = sort.startswith("-")
         sort = sort.lstrip("-")
@@ -482,6 +490,9 @@ class DecisionBoardAdmin(MailComposeViews, ChairScopedAdmin):
             "export_url": reverse("admin:reviews_decisions_export") + url(sort=current_sort),
             "here": request.get_full_path(),
             "undo": self._undo_offer(request, workshop),
+            # A track chair's desk (issue 27): their tracks named, the chairs' tools left out.
+            "whole_workshop": scope is WHOLE_WORKSHOP,
+            "tracks_shown": workshop.tracks.filter(pk__in=scope or ()),
             "bulk_outcomes": [
                 (f"{BULK_CATEGORY}{c.pk}", decision_services.bulk_action_label(c))
                 for c in categories
@@ -505,11 +516,15 @@ class DecisionBoardAdmin(MailComposeViews, ChairScopedAdmin):
         return self.chaired_workshop(request, raw) if raw else None
 
     def _papers(self, request: HttpRequest, workshop: Workshop | None) -> QuerySet:
+        """The papers in the requester's reach: the board's workshop's (a track chair: of
+        their tracks), or those of every workshop they chair and of every track they chair."""
         if workshop is not None:
-            papers = board_papers(workshop)
+            papers = board_papers(workshop).filter(papers_in_scope(request.user, workshop))
         else:
+            tracks = sorted(frozenset().union(*chaired_tracks(request.user).values()))
             papers = Submission.objects.filter(
-                workshop_id__in=self.chaired(request), status__in=DECIDABLE
+                Q(workshop_id__in=chaired_workshop_ids(request.user)) | Q(track__in=tracks),
+                status__in=DECIDABLE,
             )
         return papers.select_related("workshop")
 
@@ -712,6 +727,7 @@ class DecisionBoardAdmin(MailComposeViews, ChairScopedAdmin):
         if request.method != "POST":
             return redirect("admin:reviews_decisionboard_changelist")
         workshop = self.chaired_workshop(request, request.POST.get("workshop", ""))
+        self._whole_workshop(request, workshop)
         try:
             if request.POST.get("delete"):
                 saved = SavedSearch.objects.filter(
@@ -736,6 +752,7 @@ class DecisionBoardAdmin(MailComposeViews, ChairScopedAdmin):
         """The board as CSV: every paper the search and filters match, not only the page."""
         workshop, _ = self._workshop(request, request.GET)
         condition, error = self._condition(workshop, request.GET)
+        condition &= papers_in_scope(request.user, workshop)
         if error:
             self.message_user(request, f"The search cannot be read: {error}.", messages.ERROR)
             return redirect(
@@ -751,8 +768,14 @@ class DecisionBoardAdmin(MailComposeViews, ChairScopedAdmin):
             field_table(request.user, [r.submission for r in rows]),
         )
 
+    def _whole_workshop(self, request: HttpRequest, workshop: Workshop) -> None:
+        """404 for a track chair on a page about the whole workshop."""
+        if chair_scope(request.user, workshop) is not WHOLE_WORKSHOP:
+            raise Http404("No such page.")
+
     def plots_view(self, request: HttpRequest) -> HttpResponse:
         workshop, chaired = self._workshop(request, request.GET)
+        self._whole_workshop(request, workshop)
         line = _float(request.GET.get("line"))
         if line is not None and not 1 <= line <= 5:
             self.message_user(request, "The accept line is a score from 1 to 5.", messages.ERROR)
@@ -772,6 +795,7 @@ class DecisionBoardAdmin(MailComposeViews, ChairScopedAdmin):
     def mails_view(self, request: HttpRequest, workshop_id: int) -> HttpResponse:
         """Compose, preview and release decision mails; release reviews to authors."""
         workshop = self.chaired_workshop(request, workshop_id)
+        self._whole_workshop(request, workshop)
         if request.method == "POST":
             action = request.POST.get("action")
             if action == "compose":

@@ -23,6 +23,7 @@ from django.urls import path, reverse
 from workshop.errors import ServiceError
 from workshop.models import Workshop
 from workshop.plurals import counted
+from workshop.tracks import WHOLE_WORKSHOP, chair_scope
 from workshop.validators import OneLineInputs
 
 from ..selectors.mail import CAMPAIGN_KIND, RecipientKind, mail_campaigns
@@ -207,7 +208,11 @@ class MailComposeViews:
             "listed": draft.mails[:LISTED] if draft else [],
             "preview": draft.preview(chosen) if draft else None,
             "fields": mail_services.MERGE_FIELDS,
-            "campaigns": mail_campaigns(workshop),
+            "campaigns": [  # a track chair's own only (issue 27)
+                c for c in mail_campaigns(workshop)
+                if chair_scope(request.user, workshop) is WHOLE_WORKSHOP
+                or c.entry.actor_id == request.user.pk
+            ],
             "desk_url": reverse("admin:reviews_decisionboard_changelist") + "?" + urlencode(desk),
             "outbox_url": reverse("admin:workshop_outgoingmail_changelist") + "?"
             + urlencode({"workshop__id__exact": workshop.pk, "kind": CAMPAIGN_KIND,

@@ -33,6 +33,7 @@ from workshop.phases import AOE
 from workshop.plurals import counted
 from workshop.policy import require
 from workshop.services import outbox_release
+from workshop.tracks import WHOLE_WORKSHOP, chair_scope, papers_in_scope
 
 from ..selectors.mail import (
     AUTHOR_KINDS,
@@ -207,13 +208,18 @@ def mail_campaign_compose(
     """Every mail of a chair's mail, rendered, nothing stored: the recipients of `kind`
     for the papers `condition` (the desk's search) selects (the late reviewers: the
     workshop's), one mail per (person, paper) when the text names a paper field, else one
-    per person. Asks `workshop.send_mail`; refuses unknown merge fields, naming them (an
-    empty subject or text is allowed here: the page lists the recipients before the text
-    is written). Side effects: none."""
-    require(actor, "workshop.send_mail", workshop,
+    per person. Asks `workshop.compose_mail`: a track chair reaches the people of their
+    tracks' papers only (issue 27), whatever the search. Refuses unknown merge fields, naming
+    them (an empty subject or text is allowed here: the page lists the recipients before the
+    text is written). Side effects: none."""
+    require(actor, "workshop.compose_mail", workshop,
             message="Only the chairs of the workshop mail its people.")  # fmt: skip
     _check(kind, subject, body, need_text=False)
+    condition = (condition or Q()) & papers_in_scope(actor, workshop)
     pairs = mail_pairs(workshop, kind=kind, condition=condition)
+    scope = chair_scope(actor, workshop)
+    if scope is not WHOLE_WORKSHOP:  # the late reviewers are the workshop's, not a search's
+        pairs = [pair for pair in pairs if pair.submission.track_id in scope]
     per_paper = bool(PAPER_FIELDS & set(merge_fields_used(subject + "\n" + body)))
     groups: dict[tuple[str, int | None], list[MailPair]] = {}
     for pair in pairs:
@@ -267,12 +273,13 @@ def mail_campaign_hold(
     """Store a chair's mail in the outbox, held: nothing leaves until a chair releases it
     (`mail_campaign_release`, or the outbox). `token` is the compose form's own: the same
     form sent twice (a double click, a resent request) holds its mails once. Asks
-    `workshop.send_mail`; refuses a mail with nobody to send it to.
+    `workshop.compose_mail` (a track chair's mail waits for a chair of the workshop to
+    release it); refuses a mail with nobody to send it to.
 
     Side effects: one `mail.campaign_hold` activity entry (the mails point at it, and at
     their paper when they are about one); no delivery until the release.
     """
-    require(chair, "workshop.send_mail", workshop,
+    require(chair, "workshop.compose_mail", workshop,
             message="Only the chairs of the workshop mail its people.")  # fmt: skip
     _check(kind, subject, body, need_text=True)
     if not TOKEN.match(token or ""):

@@ -31,6 +31,7 @@ EDITABLE_FIELDS = (
     "abstract",
     "tldr",
     "keywords",
+    "track",
     "submission_type",
     "primary_topic",
     "llm_use",
@@ -174,6 +175,28 @@ def _check_choices(workshop: Workshop, fields: dict[str, Any], secondary: list[T
         not isinstance(stype, SubmissionType) or stype.workshop_id != workshop.pk
     ):
         raise ServiceError("That submission type does not belong to this workshop.")
+    _check_track(workshop, fields)
+
+
+def _check_track(workshop: Workshop, fields: dict[str, Any]) -> None:
+    """A paper's track (issue 27): one of the workshop's, required where it has tracks (when
+    the form asks it), offering the chosen type (a type of another track is refused) and the
+    chosen topic (a track naming its topics offers those only)."""
+    if "track" not in fields:
+        return
+    track = fields["track"]
+    if track is None:
+        if workshop.tracks.exists():
+            raise ServiceError("Choose the track of the paper.")
+        return
+    if track.workshop_id != workshop.pk:
+        raise ServiceError("That track does not belong to this workshop.")
+    stype, topic = fields.get("submission_type"), fields.get("primary_topic")
+    if stype is not None and stype.track_id not in (None, track.pk):
+        raise ServiceError(f"The track {track} does not take the type “{stype.name}”.")
+    topics = set(track.topics.values_list("pk", flat=True))
+    if topic is not None and topics and topic.pk not in topics:
+        raise ServiceError(f"The track {track} does not take the topic “{topic.name}”.")
 
 
 @transaction.atomic
