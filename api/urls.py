@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView
 from .views import committee, discussion, reviewing, submissions, transfer, workshops
 from .views import external as external_views
 from .views import fields as field_views
+from .views import rounds as round_views
 from .views import tags as tag_views
 from .views import tracks as track_views
 from .views.base import unknown_path
@@ -34,6 +35,17 @@ v1 = [
     path("workshops/<str:slug>/topics/", workshops.TopicList.as_view(), name="topics"),
     path("workshops/<str:slug>/milestones/", workshops.MilestoneList.as_view(), name="milestones"),
     path("workshops/<str:slug>/fields/", field_views.SubmissionFieldList.as_view(), name="fields"),
+    path("workshops/<str:slug>/rounds/", round_views.ReviewRoundList.as_view(), name="rounds"),
+    path(
+        "workshops/<str:slug>/rounds/papers/",
+        round_views.PaperRoundSend.as_view(),
+        name="rounds-papers",
+    ),
+    path(
+        "workshops/<str:slug>/response-rounds/",
+        round_views.ResponseRoundList.as_view(),
+        name="response-rounds",
+    ),
     path("workshops/<str:slug>/tracks/", track_views.TrackList.as_view(), name="tracks"),
     path("workshops/<str:slug>/activity/", workshops.ActivityList.as_view(), name="activity"),
     path("workshops/<str:slug>/outbox/", workshops.OutboxList.as_view(), name="outbox"),

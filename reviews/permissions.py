@@ -34,6 +34,7 @@ from workshop.permissions import (
 from workshop.phases import accepts_until
 
 from .models import EXTERNAL, Assignment, PublicComment, QuestionVisibility, Review, ReviewStatus
+from .selectors.rounds import response_window_for
 
 if TYPE_CHECKING:
     from .selectors.conflicts import ConflictMap
@@ -281,7 +282,8 @@ def is_biddable(user: User, obj: Submission | Workshop) -> bool:
 
 @rules.predicate
 def while_rebuttal_open(_user: object, submission: Submission) -> bool:
-    return rebuttal_open(submission.workshop)
+    """A response round open to the paper (issue 27), or the workshop's single window."""
+    return response_window_for(submission) is not None
 
 
 @rules.predicate

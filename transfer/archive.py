@@ -78,6 +78,11 @@ SPEC: list[tuple[str, str]] = [
     ("reviews.Bid", "submission__workshop"),
     ("reviews.ConflictDeclaration", "workshop"),
     ("reviews.ConflictOverride", "submission__workshop"),
+    # Review and response rounds (issue 27): before the questions, assignments and decision
+    # categories that point at a round.
+    ("reviews.ReviewRound", "workshop"),
+    ("reviews.PaperRound", "submission__workshop"),
+    ("reviews.ResponseRound", "workshop"),
     ("reviews.ReviewQuestion", "workshop"),
     ("reviews.Assignment", "submission__workshop"),
     ("reviews.Review", "assignment__submission__workshop"),

@@ -40,6 +40,7 @@ from ..permissions import (
 )
 from .conflicts import hidden_submission_ids
 from .progress import PaperProgress
+from .rounds import in_round_form, round_number_annotation
 from .scores import Scores, score_value, scores_fill
 
 
@@ -299,6 +300,7 @@ def paper_page(user: User, workshop: Workshop, number: int) -> PaperPage:
     submission = (
         Submission.objects.filter(workshop=workshop, number=number, status__in=IN_REVIEW)
         .select_related("primary_topic", "submission_type", "paper", "workshop")
+        .annotate(round_number=round_number_annotation())
         .prefetch_related("secondary_topics")
         .first()
     )
@@ -335,7 +337,9 @@ def paper_page(user: User, workshop: Workshop, number: int) -> PaperPage:
     ac = own_assignment(user, submission, Role.AREA_CHAIR)
     own_review = assignment_review(own) if own else None
     sees_others = can(user, "reviews.see_other_reviews", submission)
-    questions = list(ReviewQuestion.objects.filter(workshop=workshop))
+    questions = list(ReviewQuestion.objects.filter(workshop=workshop).select_related("round"))
+    if own is not None:  # the form of the reviewer's round (issue 27)
+        questions = [q for q in questions if in_round_form(q, own)]
     rebuttal = workshop.rebuttal_opens if workshop.reviews_released else None
     shown = reviews_shown_to(user, submission, assignments, chair=chair)
     for one in shown:

@@ -15,7 +15,7 @@ from pypdf import PdfReader
 from submissions.models import Submission, SubmissionFile
 from workshop.models import Workshop
 
-from ..models import Assignment, PaperRound, ResponseRound, ReviewRound
+from ..models import Assignment, PaperRound, ResponseRound, ReviewQuestion, ReviewRound
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +72,23 @@ def round_assignments_q(number: int) -> Q:
     if number <= 1:
         return Q(round__isnull=True) | Q(round__number=1)
     return Q(round__number=number)
+
+
+def round_questions_q(assignment: Assignment) -> Q:
+    """The review form of the assignment's round: the questions of every round and those
+    of its own round (an assignment without a round is of round 1)."""
+    if assignment.round_id is None:
+        return Q(round__isnull=True) | Q(round__number=1)
+    return Q(round__isnull=True) | Q(round_id=assignment.round_id)
+
+
+def in_round_form(question: ReviewQuestion, assignment: Assignment) -> bool:
+    """`round_questions_q` for one question whose `round` is loaded."""
+    if question.round_id is None:
+        return True
+    if assignment.round_id is None:
+        return question.round.number == 1
+    return question.round_id == assignment.round_id
 
 
 def resubmission_open(paper_round: PaperRound | None, now: dt.datetime | None = None) -> bool:
@@ -150,32 +167,59 @@ def response_rounds(workshop: Workshop) -> list[ResponseRound]:
     return list(workshop.response_rounds.order_by("opens", "pk"))
 
 
-def response_rounds_open_for(
-    submission: Submission, now: dt.datetime | None = None
-) -> list[ResponseRound]:
-    """The response rounds open now whose condition (a desk search) the paper matches,
-    cached on the paper for the request."""
+@dataclass
+class ResponseWindow:
+    """The author response open to one paper now: its round's name, deadline and word
+    limits (`words_soft` 0: no warning; `words_hard`: the limit enforced)."""
+
+    name: str
+    closes: dt.datetime
+    words_soft: int
+    words_hard: int
+
+
+def _matches(submission: Submission, rnd: ResponseRound) -> bool:
     from workshop.search import SearchContext, SearchError, search_compile
 
     from .. import search as _keywords  # noqa: F401 - registers the desk's keywords
 
-    now = now or timezone.now()
-    cache = submission.__dict__.setdefault("_response_rounds", {})
-    key = now.replace(second=0, microsecond=0)
-    if key in cache:
-        return cache[key]
+    if not rnd.condition.strip():
+        return True
+    try:
+        condition = search_compile(rnd.condition, SearchContext(frozenset({rnd.workshop_id})))
+    except SearchError:
+        return False  # refused when saved; a keyword removed since matches nothing
+    return Submission.objects.filter(pk=submission.pk).filter(condition).exists()
+
+
+def response_window_for(submission: Submission, now: dt.datetime | None = None
+                        ) -> ResponseWindow | None:  # fmt: skip
+    """The response round open to the paper now (the first by opening time whose
+    condition it matches), once the reviews are released; None if none is. A workshop
+    without response rounds keeps its single window (`Workshop.rebuttal_opens/closes`).
+    The workshop's rounds are read once per workshop instance, a condition once per paper
+    instance."""
+    from ..permissions import rebuttal_open
+
     workshop = submission.workshop
-    found = []
-    for rnd in workshop.response_rounds.filter(opens__lte=now):
-        if now > rnd.closes + workshop.grace:
+    now = now or timezone.now()
+    if not workshop.reviews_released:
+        return None
+    if "_response_rounds" not in workshop.__dict__:
+        workshop.__dict__["_response_rounds"] = list(workshop.response_rounds.all())
+    rounds = workshop.__dict__["_response_rounds"]
+    if not rounds:
+        if not rebuttal_open(workshop, now):
+            return None
+        limit = workshop.rebuttal_word_limit
+        return ResponseWindow("The author response window", workshop.rebuttal_closes, 0, limit)
+    matched: dict[int, bool] = submission.__dict__.setdefault("_response_matches", {})
+    for rnd in sorted(rounds, key=lambda r: (r.opens, r.pk)):
+        if not (rnd.opens <= now <= rnd.closes + workshop.grace):
             continue
-        if rnd.condition.strip():
-            try:
-                condition = search_compile(rnd.condition, SearchContext(frozenset({workshop.pk})))
-            except SearchError:
-                continue  # refused when saved; a keyword since removed matches nothing
-            if not Submission.objects.filter(pk=submission.pk).filter(condition).exists():
-                continue
-        found.append(rnd)
-    cache[key] = found
-    return found
+        if rnd.pk not in matched:
+            matched[rnd.pk] = _matches(submission, rnd)
+        if matched[rnd.pk]:
+            hard = rnd.words_hard or workshop.rebuttal_word_limit
+            return ResponseWindow(rnd.name, rnd.closes, rnd.words_soft, hard)
+    return None

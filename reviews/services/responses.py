@@ -15,6 +15,7 @@ from workshop.outbox import mail_queue
 from workshop.policy import can, require_visible
 
 from ..models import Assignment, AuthorResponse, Review, ReviewStatus
+from ..selectors.rounds import response_window_for
 
 NOT_ITS_REVIEW = "That review is not among this paper's reviews."
 
@@ -28,7 +29,8 @@ def response_save(*, submission: Submission, user: User, text: str, review: Revi
                   notify: bool = True) -> AuthorResponse:  # fmt: skip
     """Save the authors' response to one review (or to all, `review` None) in the window.
     Asks `submissions.view` (NotFound for a stranger), then `reviews.respond` (an author, in
-    the window: DeadlinePassed once it closed).
+    the window: DeadlinePassed once it closed). The open response round's hard word limit
+    applies (`response_window_for`; without rounds, the workshop's limit).
 
     Saving the same text again changes nothing. Side effects: one `response.save` activity
     entry (part of the authors' history), and, unless `notify` is False, a notice to each
@@ -45,14 +47,14 @@ def response_save(*, submission: Submission, user: User, text: str, review: Revi
     ):
         raise NotAllowed(NOT_ITS_REVIEW)
     workshop = submission.workshop
+    window = response_window_for(submission)
+    limit = window.words_hard if window else workshop.rebuttal_word_limit
     text = text.strip()
     words = word_count(text)
     if not text:
         raise ServiceError("Write your response first.")
-    if words > workshop.rebuttal_word_limit:
-        raise ServiceError(
-            f"The response has {words} words; the limit is {workshop.rebuttal_word_limit}."
-        )
+    if words > limit:
+        raise ServiceError(f"The response has {words} words; the limit is {limit}.")
     previous = (
         AuthorResponse.objects.select_for_update().filter(submission=submission, review=review)
     ).first()

@@ -17,6 +17,7 @@ from workshop.posted import posted_text
 
 from ..models import AuthorResponse, Outcome, Review, ReviewStatus
 from ..selectors.ratings import author_rating_lines
+from ..selectors.rounds import response_window_for
 from ..services.decisions import author_visible_reviews
 from ..services.responses import NOT_ITS_REVIEW, response_save, word_count
 
@@ -34,6 +35,7 @@ def author_reviews(request: HttpRequest, pk: int) -> HttpResponse:
     if not (reviews_out or decision_out):
         raise Http404("Nothing has been released yet.")
     window = can(request.user, "reviews.respond", submission)
+    response_window = response_window_for(submission) if window else None
     if request.method == "POST":
         if not reviews_out:
             raise Http404
@@ -59,6 +61,13 @@ def author_reviews(request: HttpRequest, pk: int) -> HttpResponse:
             }
         else:
             messages.success(request, "Response saved; the reviewers have been told.")
+            soft = response_window.words_soft if response_window else 0
+            if soft and word_count(text) > soft:
+                messages.warning(
+                    request,
+                    f"Your response has {word_count(text)} words, more than the {soft} this "
+                    "round asks for: please shorten it if you can.",
+                )
         return redirect("author_reviews", submission.pk)
     responses = {
         (f"Reviewer {r.review.assignment.pseudonym}" if r.review else ""): r
@@ -94,7 +103,8 @@ def author_reviews(request: HttpRequest, pk: int) -> HttpResponse:
             "reviews_out": reviews_out,
             "outcomes": Outcome,
             "draft": draft.get("text", "") if not draft.get("review") else "",
-            "limit": workshop.rebuttal_word_limit,
+            "limit": response_window.words_hard if response_window else 0,
+            "response_window": response_window,
             "word_count": word_count,
             "rating_lines": author_rating_lines(request.user, submission) if reviews_out else [],
         },

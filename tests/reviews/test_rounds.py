@@ -87,9 +87,7 @@ def second_round(world: World) -> tuple[ReviewRound, DecisionCategory]:
 def sent_to_round_2(world: World) -> tuple[ReviewRound, PaperRound]:
     rnd, category = second_round(world)
     with TestCase.captureOnCommitCallbacks(execute=True):
-        sent = paper_round_send(
-            submission=world.p, category=category, chair=world.users["chair-A"]
-        )
+        sent = paper_round_send(submission=world.p, category=category, chair=world.users["chair-A"])
     return rnd, sent
 
 
@@ -101,9 +99,9 @@ def revised_pdf(text: str = NEW_TEXT) -> SimpleUploadedFile:
 def ids(world: World, query: str) -> set[int]:
     condition = round_q(query, SearchContext(frozenset({world.workshop.pk})))
     return set(
-        Submission.objects.filter(workshop=world.workshop).filter(condition).values_list(
-            "number", flat=True
-        )
+        Submission.objects.filter(workshop=world.workshop)
+        .filter(condition)
+        .values_list("number", flat=True)
     )
 
 
@@ -206,9 +204,7 @@ def test_the_desk_sends_a_paper_with_the_revise_and_resubmit_category(client, wo
     assert not hasattr(Submission.objects.get(pk=world.p.pk), "decision")
 
 
-def test_the_authors_upload_a_revision_before_the_deadline_and_not_after(
-    client, world, frozen_now
-):
+def test_the_authors_upload_a_revision_before_the_deadline_and_not_after(client, world, frozen_now):
     rnd, sent = sent_to_round_2(world)
     author, coauthor = world.users["author-P"], world.p.authors.exclude(is_contact=True)[0]
     page = reverse("author_revision", args=[world.p.pk])
@@ -290,9 +286,7 @@ def test_reminders_use_round_2s_deadlines(world, frozen_now):
     early = world.workshop.review_deadline - DAY + dt.timedelta(hours=1)
     plans = {(p.kind, p.step): p for p in planned_reminders(world.workshop, early)}
     assert ("review_due", "1d") in plans and ("review_due", "r2-1d") not in plans
-    papers = {
-        s.number for _, _, c in plans[("review_due", "1d")].recipients for s in c["papers"]
-    }
+    papers = {s.number for _, _, c in plans[("review_due", "1d")].recipients for s in c["papers"]}
     assert papers == {1}
     listed = [r for r in upcoming(world.workshop, at - 8 * DAY, days=14)
               if "round 2" in r["label"]]  # fmt: skip
@@ -310,6 +304,9 @@ def test_the_reviewers_read_the_revision_page_by_page(client, world):
     assert len(pages) == 2
     assert any(mark == "+" and "ZQREVISED" in text for mark, text in pages[1].lines)
     url = reverse("reviews:revision", args=[world.workshop.slug, p.number])
+    client.force_login(world.users[R1])
+    forum = client.get(reverse("reviews:paper", args=[world.workshop.slug, p.number]))
+    assert f'href="{url}" id="revision-link"' in forum.content.decode()
     for key in (R1, "chair-A", AC):
         client.force_login(world.users[key])
         html = client.get(url).content.decode()
@@ -346,7 +343,7 @@ def _counts(client, world: World) -> dict[str, int]:
 def test_the_desk_and_the_forum_run_the_same_queries_with_3_rounds(client, world):
     before = _counts(client, world)
     chair = world.users["chair-A"]
-    rnd, _ = sent_to_round_2(world)
+    sent_to_round_2(world)
     round_reviewers_assign(submission=world.p, chair=chair, notify=False)
     third = review_round_create(workshop=world.workshop, chair=chair, name="Third round",
                                 review_deadline=_now() + 30 * DAY,
@@ -389,3 +386,93 @@ def test_response_rounds_are_named_windows_with_a_desk_search(world):
     with pytest.raises(NotAllowed):
         response_round_save(workshop=world.workshop, chair=world.users[AC], name="Mine",
                             opens=now, closes=now + DAY)  # fmt: skip
+
+
+def test_authors_respond_in_the_response_round_their_paper_matches(client, world, frozen_now):
+    """Two rounds: one for every paper, closed; one for the papers in round 2, open, with
+    word limits. P (sent to round 2) answers in the second; Q gets no window; the hard
+    limit refuses, the soft one warns."""
+    from reviews.models import AuthorResponse
+    from reviews.services.decisions import reviews_release
+    from reviews.services.responses import response_save
+
+    chair = world.users["chair-A"]
+    sent_to_round_2(world)
+    reviews_release(workshop=world.workshop, chair=chair)
+    now = _now()
+    response_round_save(workshop=world.workshop, chair=chair, name="First response",
+                        opens=now - 5 * DAY, closes=now - 2 * DAY)  # fmt: skip
+    response_round_save(workshop=world.workshop, chair=chair, name="Second response",
+                        opens=now - DAY, closes=now + 2 * DAY, words_soft=5, words_hard=8,
+                        condition="round:2")  # fmt: skip
+    p = Submission.objects.get(pk=world.p.pk)
+    q = Submission.objects.get(pk=world.q.pk)
+    assert can(world.users["author-P"], "reviews.respond", p)
+    assert not can(world.users["author-Q"], "reviews.respond", q)
+    with pytest.raises(ServiceError, match="the limit is 8"):
+        response_save(submission=p, user=world.users["author-P"], text="one " * 9)
+    page = reverse("author_reviews", args=[p.pk])
+    client.force_login(world.users["author-P"])
+    html = client.get(page).content.decode()
+    assert "Second response is open" in html and "at most 8 words" in html
+    response = client.post(page, {"review": "", "text": "we thank the reviewers kindly"},
+                           follow=True)  # fmt: skip
+    html = response.content.decode()
+    assert "Response saved" in html and "more than the 5 this round asks for" not in html
+    response = client.post(page, {"review": "", "text": "we thank all the reviewers very much"},
+                           follow=True)  # fmt: skip
+    assert "more than the 5 this round asks for" in response.content.decode()
+    assert AuthorResponse.objects.filter(submission=p).count() == 1
+    # After the round's deadline (grace included) nobody responds.
+    frozen_now(now + 2 * DAY + world.workshop.grace + dt.timedelta(minutes=1))
+    p = Submission.objects.get(pk=world.p.pk)
+    assert not can(world.users["author-P"], "reviews.respond", p)
+
+
+def test_the_migration_makes_round_1_and_a_response_round_of_each_window(world):
+    """Migration 0022's data step, run again on this database: every workshop gets its round
+    1 (kept if there), a workshop with a response window one response round with it."""
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("reviews.migrations.0022_review_rounds")
+    ReviewRound.objects.all().delete()
+    ResponseRound.objects.all().delete()
+    w = world.workshop
+    w.rebuttal_opens, w.rebuttal_closes = _now(), _now() + 3 * DAY
+    w.save(update_fields=["rebuttal_opens", "rebuttal_closes"])
+    migration.rounds_create(apps, None)
+    assert set(ReviewRound.objects.values_list("workshop_id", "number", "name")) == {
+        (w.pk, 1, "Round 1"),
+        (world.other.pk, 1, "Round 1"),
+    }
+    made = ResponseRound.objects.get()
+    assert (made.workshop_id, made.opens, made.closes) == (w.pk, w.rebuttal_opens,
+                                                           w.rebuttal_closes)  # fmt: skip
+
+
+def test_a_round_asks_its_own_questions(client, world):
+    """A question of round 2 is asked (and required) in round 2's reviews only."""
+    from reviews.models import ReviewQuestion
+    from reviews.services.reviewing import review_submit
+
+    rnd, _ = sent_to_round_2(world)
+    round_reviewers_assign(submission=world.p, chair=world.users["chair-A"], notify=False)
+    changed = ReviewQuestion.objects.create(
+        workshop=world.workshop, label="What did the revision change?", kind="text",
+        required=True, round=rnd, order=99,
+    )  # fmt: skip
+    r3 = world.users[R3]
+    second = Assignment.objects.get(reviewer=r3, round=rnd)
+    with pytest.raises(ServiceError, match="What did the revision change"):
+        review_submit(assignment=second, user=r3, answers=world.full_answers())
+    review_submit(assignment=second, user=r3,
+                  answers={**world.full_answers(), changed.pk: "More baselines."})  # fmt: skip
+    # Round 1's review never asks it (it is no question of that form).
+    review_submit(assignment=world.assignments[R3], user=r3, answers=world.full_answers())
+    first = world.review_of(R3)
+    assert not first.answers.filter(question=changed).exists()
+    client.force_login(world.users["R2-draft"])
+    html = client.get(reverse("reviews:paper", args=[world.workshop.slug, 1])).content.decode()
+    assert html.count("What did the revision change?") >= 1

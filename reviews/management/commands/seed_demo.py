@@ -13,6 +13,7 @@ from reviews.demo import (
     shift_to_bidding,
     shift_to_reviewing,
 )
+from reviews.demo_rounds import seed_second_round
 from reviews.services.reviewing import default_form_create
 from submissions.demo import MORE_PAPERS, PAPERS, seed_submissions
 from submissions.demo_fields import seed_fields
@@ -82,6 +83,7 @@ class Command(BaseCommand):
             default_form_create(workshop)
         # Apps above this one seed their part (settings.DEMO_SEEDERS), e.g. the programme.
         extras = [seed_fields()]  # the open call's custom questions (issue 27)
+        extras.append(seed_second_round())  # a paper in its second review round (issue 27)
         extras += [import_string(dotted)() for dotted in getattr(settings, "DEMO_SEEDERS", [])]
         self.stdout.write(self.style.SUCCESS("Demo workshops ready:"))
         self.stdout.write(f"  {main.name} (call for papers open)")
