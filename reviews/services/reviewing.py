@@ -47,6 +47,7 @@ from ..models.reviewing import CommentAudience, PaperVisit
 from ..permissions import review_submitted
 from ..selectors.external import external_settings
 from ..selectors.progress import late_reviewers
+from ..selectors.rounds import round_questions_q
 from .copies import canary_check, flag_texts
 from .review_checks import review_text_check
 from .scores import paper_scores_rebuild, paper_scores_refresh
@@ -286,7 +287,10 @@ def review_save_draft(*, assignment: Assignment, user: User, answers: dict[int, 
     assignment = _lock_assignment(assignment, user)
     review = _locked_review(assignment)
     workshop = assignment.submission.workshop
-    questions = {q.pk: q for q in workshop.review_questions.filter(active=True)}
+    questions = {
+        q.pk: q
+        for q in workshop.review_questions.filter(active=True).filter(round_questions_q(assignment))
+    }
     cleaned = _cleaned(questions, answers)
     declared = llm_declaration_changes(
         workshop, review, use=llm_use, statement=llm_statement, submitting=False
@@ -336,7 +340,10 @@ def review_submit(*, assignment: Assignment, user: User, answers: dict[int, obje
     review = _locked_review(assignment)
     was_submitted = review.status == ReviewStatus.SUBMITTED
     questions = {
-        q.pk: q for q in assignment.submission.workshop.review_questions.filter(active=True)
+        q.pk: q
+        for q in assignment.submission.workshop.review_questions.filter(active=True).filter(
+            round_questions_q(assignment)
+        )
     }
     cleaned = _cleaned(questions, answers)
     before = {a.question_id: a.value for a in review.answers.all()}
