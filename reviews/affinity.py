@@ -143,7 +143,7 @@ def topic_scores(
 
 
 # The embedding's share of the content fit when a model is set. On the gold-standard dataset
-# (bench/affinity_eval.py --model, all-MiniLM-L6-v2 as ONNX, text: concatenated, 5-year
+# (bench/affinity_eval.py --model, an int8 ONNX all-MiniLM-L6-v2; text: concatenated, 5-year
 # half-life) the pooled loss by weight was 0.2: 0.232, 0.4: 0.215, 0.5: 0.212, 0.6: 0.209,
 # 0.7: 0.209, 0.8: 0.209, 1 (embedding alone): 0.229; text alone 0.247. A split-half choice
 # over every text variant and weight at once did worse on the held-out halves (0.225) than
