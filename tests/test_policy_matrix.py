@@ -204,6 +204,10 @@ ROUTES = [
                           "primary_topic": str(w.a.topics.first().pk),
                           "submission_type": str(w.p.submission_type_id), "llm_use": "none"},
           visible=AUTHOR_VISIBLE, effect=lambda w: Submission.objects.get(pk=w.p.pk).title),
+    # Custom fields (issue 27): the chairs define them in the chair tools.
+    Route("submissions.manage_fields", "A", "GET",
+          lambda w: reverse("admin:submissions_submissionfield_change",
+                            args=[w.extra["fld-rev"]]), admin=True),
     Route("submissions.withdraw", "P", "GET",
           lambda w: reverse("submissions:withdraw", args=[w.p.pk]), visible=AUTHOR_VISIBLE),
     Route("submissions.camera_ready", "P", "POST",

@@ -25,7 +25,9 @@ from .base import ApiView
 class SubmissionFieldSerializer(serializers.ModelSerializer):
     choices = serializers.ListField(child=serializers.CharField(), source="choice_list")
     submission_types = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
-    condition_field = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    condition_field = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = SubmissionField

@@ -27,7 +27,7 @@ def _wipe(workshop: Workshop) -> None:
 
 
 def test_the_questions_and_the_answers_come_back():
-    world = build_world()
+    world = build_world()  # with the matrix's own four fields and one answer
     a = world.a
     licence = SubmissionField.objects.create(
         workshop=a, code="licence", label="Licence", kind="select", choices="MIT\nOther"
@@ -53,8 +53,8 @@ def test_the_questions_and_the_answers_come_back():
     attached.file.save("x", ContentFile(b"%PDF-1.4\n"), save=True)
     workshop = Workshop.objects.get(pk=a.pk)
     before = archive_rows(workshop)
-    assert len(before["submissions.SubmissionField"]) == 4
-    assert len(before["submissions.SubmissionFieldValue"]) == 4
+    assert len(before["submissions.SubmissionField"]) == 4 + 4
+    assert len(before["submissions.SubmissionFieldValue"]) == 4 + 1
     data = archive_export(workshop=workshop)
     emails = [row["email"] for row in before["workshop.User"]]
     _wipe(workshop)
