@@ -25,8 +25,9 @@ candidate won and the mean loss of the winners on the halves they were not chose
 honest estimate of the selection), beside the site's default on the same halves.
 
 ``--write-fixture FILE --fixture-reviewers N`` writes dataset d_20_1 cut to N participants
-(the papers they rated, their publications) in the evaluation file format: the small
-subset the tests keep (`tests/data/goldstandard_subset.json`).
+(the papers they rated, their publications) in the evaluation file format, for a local
+look. It is not committed: the dataset's repository carries no licence, so nothing of it is
+redistributed here; the tests use hand-made files and this bench reads a fetched copy.
 
 One JSON line per variant, then the split-half choices. Figures only.
 """
