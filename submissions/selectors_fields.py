@@ -9,6 +9,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
+
 from workshop.models import Workshop
 from workshop.policy import can
 
@@ -156,7 +158,7 @@ def field_lines_public(submissions: list[Submission]) -> dict[int, list[FieldLin
     fields = [
         f
         for f in submission_fields(submissions[0].workshop_id)
-        if can(None, "submissions.view_field_public", f)
+        if can(AnonymousUser(), "submissions.view_field_public", f)
     ]
     values = field_values_of(s.pk for s in submissions) if fields else {}
     return {s.pk: _lines(fields, values.get(s.pk, {})) for s in submissions}

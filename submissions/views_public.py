@@ -17,6 +17,7 @@ from . import selectors
 from .filechecks import FileCheckError
 from .models import Submission
 from .permissions import camera_ready_page_limit
+from .selectors_fields import field_lines_public
 from .services.camera_ready import LICENCE_TERMS, camera_ready_update, camera_ready_upload
 from .views import file_response
 
@@ -74,11 +75,11 @@ def accepted(request: HttpRequest, slug: str) -> HttpResponse:
     workshop = get_object_or_404(Workshop, slug=slug)
     if not can(request.user, "submissions.view_accepted", workshop):
         raise Http404("The accepted papers are not public yet.")
-    return render(
-        request,
-        "submissions/accepted.html",
-        {"workshop": workshop, "papers": selectors.accepted_papers(workshop)},
-    )
+    papers = list(selectors.accepted_papers(workshop))
+    answers = field_lines_public(papers)  # the public custom fields (issue 27)
+    for paper in papers:
+        paper.public_answers = answers.get(paper.pk, [])
+    return render(request, "submissions/accepted.html", {"workshop": workshop, "papers": papers})
 
 
 def accepted_pdf(request: HttpRequest, slug: str, number: int) -> FileResponse:

@@ -288,3 +288,18 @@ def test_the_demo_call_asks_the_three_questions_and_its_papers_answer(settings):
         )
         and found
     )
+
+
+def test_public_answers_show_on_the_accepted_papers_page_and_no_other(
+    client, paper, author, workshop, fields
+):
+    fields["licence"].visibility = "public"
+    fields["licence"].save()
+    answers = {"licence": "MIT", "code-link": "https://hidden.example/x"}
+    field_answers_save(submission=paper, user=author, answers=answers)
+    Submission.objects.filter(pk=paper.pk).update(status=SubmissionStatus.ACCEPTED)
+    workshop.decisions_released = True
+    workshop.save()
+    page = client.get(reverse("submissions:accepted", args=[workshop.slug])).content.decode()
+    assert "Licence" in page and "MIT" in page
+    assert "hidden.example" not in page and "Link to code" not in page
