@@ -30,9 +30,11 @@ from reviews.selectors.matching import matching_input
 from reviews.services.assignment import assignment_add
 from reviews.services.committee import declarations_replace
 from reviews.services.expertise import publication_add, publication_set_excluded
-from submissions.models import AuthorConflict, Authorship, Submission, SubmissionStatus
+from submissions.models import AuthorConflict, Submission, SubmissionStatus
 from tests.factories import (
+    AuthorshipFactory,
     MembershipFactory,
+    SubmissionFactory,
     TopicFactory,
     UserFactory,
     WorkshopFactory,
@@ -57,16 +59,15 @@ class World:
     others: list[Submission]
 
 
-def _paper(workshop, owner, number: int, title: str, authors) -> Submission:
-    sub = Submission.objects.create(
-        workshop=workshop, number=number, title=title, created_by=owner,
+def _paper(workshop, owner, number: int, title: str, authors,
+           status: str = SubmissionStatus.SUBMITTED) -> Submission:  # fmt: skip
+    sub = SubmissionFactory(
+        workshop=workshop, number=number, title=title, created_by=owner, contact=False,
         abstract=f"{title}: we evaluate open language models.",
-        primary_topic=workshop.topics.first(), status=SubmissionStatus.SUBMITTED,
+        primary_topic=workshop.topics.first(), status=status, submitted_at=None,
     )  # fmt: skip
-    Authorship.objects.bulk_create(
-        Authorship(submission=sub, position=i, name=n, email=e, affiliation=a, is_contact=i == 1)
-        for i, (n, e, a) in enumerate(authors, start=1)
-    )
+    for i, (n, e, a) in enumerate(authors, start=1):
+        AuthorshipFactory(submission=sub, name=n, email=e, affiliation=a, is_contact=i == 1)
     return sub
 
 
@@ -186,10 +187,8 @@ def _affiliation(world: World) -> None:
 def _coauthored_draft(world: World) -> None:
     """The reviewer's own draft, naming the guessed author as a co-author."""
     _paper(world.workshop, world.reviewer, 9, "My draft",
-           [("Rita Reviewer", world.reviewer.email, ""), GUESSED])  # fmt: skip
-    Submission.objects.filter(number=9, workshop=world.workshop).update(
-        status=SubmissionStatus.DRAFT
-    )
+           [("Rita Reviewer", world.reviewer.email, ""), GUESSED],
+           status=SubmissionStatus.DRAFT)  # fmt: skip
 
 
 PROBES = {

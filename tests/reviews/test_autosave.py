@@ -131,8 +131,13 @@ def test_an_autosave_changing_a_submitted_review_is_refused(world):
 # --- Ten overlapping requests --------------------------------------------------------------------
 def small_world() -> dict:
     """A reviewer with one assigned paper under review (for the concurrency runs)."""
-    from submissions.models import Authorship, Submission
-    from tests.factories import MembershipFactory, UserFactory, WorkshopFactory
+    from tests.factories import (
+        AuthorshipFactory,
+        MembershipFactory,
+        SubmissionFactory,
+        UserFactory,
+        WorkshopFactory,
+    )
     from workshop.models import Role
 
     now = timezone.now()
@@ -142,9 +147,9 @@ def small_world() -> dict:
     owner = UserFactory(email="owner@race-owner.org")
     reviewer = UserFactory(email="racer@race-lab.org")
     MembershipFactory(workshop=workshop, user=reviewer, role=Role.REVIEWER)
-    paper = Submission.objects.create(workshop=workshop, number=1, title="Race", status="submitted",
-                                      created_by=owner, submitted_at=now)  # fmt: skip
-    Authorship.objects.create(submission=paper, position=1, name="Owen", email=owner.email)
+    paper = SubmissionFactory(workshop=workshop, title="Race", created_by=owner, submitted_at=now,
+                              contact=False)  # fmt: skip
+    AuthorshipFactory(submission=paper, name="Owen", email=owner.email, affiliation="")
     assignment = Assignment.objects.create(submission=paper, reviewer=reviewer)
     pseudonyms_fill([paper.pk])
     return {
