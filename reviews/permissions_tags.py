@@ -53,11 +53,21 @@ def is_area_chair_of_review(user: User, review: Review) -> bool:
     return is_paper_area_chair(user, _paper(review))
 
 
+def _is_author(user: Any, paper: Submission) -> bool:
+    """`is_author`, kept on the paper instance per person: a page asks it for each review."""
+    cache: dict[Any, bool] = paper.__dict__.setdefault("_policy_is_author", {})
+    key = getattr(user, "pk", None)
+    if key not in cache:
+        cache[key] = bool(is_author(user, paper))
+    return cache[key]
+
+
 @rules.predicate
 def is_rating_author(user: Any, review: Review) -> bool:
-    """An author of the review's paper, the reviews released, the workshop letting them."""
+    """An author of the review's paper, the reviews released, the workshop letting them
+    (the cheap facts first: the release switch, then the setting, then the authorship)."""
     paper = _paper(review)
-    return is_author(user, paper) and reviews_out(user, paper) and authors_rate(paper)
+    return reviews_out(user, paper) and authors_rate(paper) and _is_author(user, paper)
 
 
 @rules.predicate

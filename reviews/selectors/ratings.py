@@ -140,11 +140,16 @@ class RatingLine:
     may_rate: bool
 
 
-def review_ratings_attach(user: Any, shown: Iterable[Any]) -> None:
-    """Give each shown review of a paper page (`ShownReview`) its `rating` line for `user`:
-    the ratings they may read, their own rating, whether they may rate. Two queries for
-    the page, whatever the number of reviews."""
+def review_ratings_attach(user: Any, shown: Iterable[Any], submission: Any) -> None:
+    """Give each shown review of the paper page of `submission` (`ShownReview`) its `rating`
+    line for `user`: the ratings they may read, their own rating, whether they may rate.
+    Two queries for the page, whatever the number of reviews: the rules read the page's
+    own paper instance (its assignments and conflicts already known), never one per
+    review."""
     rows = list(shown)
+    for row in rows:
+        row.review.assignment = row.assignment
+        row.assignment.submission = submission
     reviews = [s.review for s in rows]
     summaries = ratings_for(user, reviews)
     mine = own_ratings(user, reviews)

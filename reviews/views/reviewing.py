@@ -130,6 +130,7 @@ def paper(request: HttpRequest, slug: str, number: int) -> HttpResponse:
         review_copy_prepare(own or own_assignment(request.user, page.submission, Role.AREA_CHAIR))
     conflict = request.session.pop(f"review-conflict-{page.submission.pk}", None)
     typed = request.session.pop(f"review-form-{page.submission.pk}", None)
+    review_ratings_attach(request.user, page.reviews, page.submission)
     review_ratings_attach(request.user, page.reviews)
     return render(
         request,
@@ -151,6 +152,7 @@ def paper(request: HttpRequest, slug: str, number: int) -> HttpResponse:
             "conflict": conflict,
             "comment_draft": request.session.pop(f"comment-draft-{page.submission.pk}", ""),
             "review_flags": review_flag_lines(request.user, page.submission),
+            "tag_panel": paper_tag_panel(request.user, page.submission),
             "field_lines": field_lines_in_review(request.user, [page.submission])[
                 page.submission.pk
             ],
