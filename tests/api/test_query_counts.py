@@ -20,13 +20,13 @@ PINNED = {
     "activity": 6,
     "outbox": 6,
     "reviews": 8,
-    "my-assignments": 13,  # the conflict map of each workshop (one per workshop, not per row)
+    "my-assignments": 12,  # the conflict map of each workshop (one per workshop, not per row)
     "workshops": 5,  # the caller's roles in the listed workshops: which settings each shows
     "topics": 5,
     "members": 6,
     "invitations": 6,
     "bids": 6,
-    "my-bids": 16,  # the member's conflict map, once per request
+    "my-bids": 15,  # the member's conflict map, once per request
     "conflicts": 6,
     "declared-conflicts": 6,
     "profiles": 8,  # the profiles and their topic levels (one prefetch)
