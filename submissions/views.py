@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from workshop.errors import DeadlinePassed, NotAllowed, NotFound, ServiceError
+from workshop.files import stored_file_response
 from workshop.models import Workshop
 from workshop.permissions import roles_prefill
 from workshop.phases import next_milestone
@@ -384,7 +385,7 @@ def submission_restore(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def file_download(request: HttpRequest, pk: int, file_pk: int) -> FileResponse:
+def file_download(request: HttpRequest, pk: int, file_pk: int) -> HttpResponse:
     try:
         stored = selectors.submission_file_visible_to(request.user, pk, file_pk)
     except SubmissionFile.DoesNotExist:
@@ -392,23 +393,18 @@ def file_download(request: HttpRequest, pk: int, file_pk: int) -> FileResponse:
     return file_response(stored)
 
 
-def file_response(stored, *, reviewer_copy: bool = False) -> FileResponse:
+def file_response(stored, *, reviewer_copy: bool = False) -> HttpResponse:
     """An attachment named after the workshop and number, never after the uploader's file."""
     s = stored.submission
     ext = "zip" if stored.content_type == "application/zip" else "pdf"
     label = {"paper": "paper", "supplementary": "supplementary", "camera_ready": "paper"}
     name = f"{s.workshop.slug}-{label[stored.kind]}-{s.number}.{ext}"
     source = stored.reviewer_copy if reviewer_copy and stored.reviewer_copy else stored.file
-    response = FileResponse(
-        source.open("rb"), as_attachment=True, filename=name, content_type=stored.content_type
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return stored_file_response(source, filename=name, content_type=stored.content_type)
 
 
 @login_required
-def paper_download(request: HttpRequest, pk: int) -> FileResponse:
+def paper_download(request: HttpRequest, pk: int) -> HttpResponse:
     submission = _submission(request, pk)
     if submission.paper is None:
         raise Http404("No paper uploaded yet.")

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse
+
+from workshop.files import stored_file_response
 
 from .models import SubmissionFieldValue
 from .selectors_fields import field_value_visible_to
 
 
-def field_file_response(value: SubmissionFieldValue) -> FileResponse:
+def field_file_response(value: SubmissionFieldValue) -> HttpResponse:
     """An attachment named after the workshop, the number and the field, never after the
     uploader's file."""
     if not value.file:
@@ -17,16 +19,11 @@ def field_file_response(value: SubmissionFieldValue) -> FileResponse:
     s = value.submission
     ext = "zip" if value.content_type == "application/zip" else "pdf"
     name = f"{s.workshop.slug}-{s.number}-{value.field.code}.{ext}"
-    response = FileResponse(
-        value.file.open("rb"), as_attachment=True, filename=name, content_type=value.content_type
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return stored_file_response(value.file, filename=name, content_type=value.content_type)
 
 
 @login_required
-def field_file(request: HttpRequest, pk: int, value_pk: int) -> FileResponse:
+def field_file(request: HttpRequest, pk: int, value_pk: int) -> HttpResponse:
     try:
         value = field_value_visible_to(request.user, pk, value_pk)
     except SubmissionFieldValue.DoesNotExist:

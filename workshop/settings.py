@@ -233,6 +233,10 @@ if AWS_STORAGE_BUCKET_NAME:
     _default_storage = {"BACKEND": "storages.backends.s3.S3Storage"}
 else:
     _default_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+# Downloads: on, the object store serves the bytes (a redirect to a signed URL that lasts this
+# many seconds); off, the web process streams them. Only storages that sign URLs (S3) redirect.
+FILES_SIGNED_URLS = env.bool("FILES_SIGNED_URLS", default=False)
+FILES_SIGNED_URL_SECONDS = env.int("FILES_SIGNED_URL_SECONDS", default=300)
 STORAGES = {
     "default": _default_storage,
     "staticfiles": {

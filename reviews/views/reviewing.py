@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from submissions.selectors_fields import field_lines_in_review
 from workshop.errors import ServiceError
+from workshop.files import stored_file_response
 from workshop.models import OtherReviewsVisibility, Role, Workshop
 from workshop.plurals import counted
 from workshop.policy import can
@@ -131,7 +132,6 @@ def paper(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     conflict = request.session.pop(f"review-conflict-{page.submission.pk}", None)
     typed = request.session.pop(f"review-form-{page.submission.pk}", None)
     review_ratings_attach(request.user, page.reviews, page.submission)
-    review_ratings_attach(request.user, page.reviews)
     return render(
         request,
         "reviews/paper.html",
@@ -152,7 +152,6 @@ def paper(request: HttpRequest, slug: str, number: int) -> HttpResponse:
             "conflict": conflict,
             "comment_draft": request.session.pop(f"comment-draft-{page.submission.pk}", ""),
             "review_flags": review_flag_lines(request.user, page.submission),
-            "tag_panel": paper_tag_panel(request.user, page.submission),
             "field_lines": field_lines_in_review(request.user, [page.submission])[
                 page.submission.pk
             ],
@@ -168,7 +167,7 @@ def paper(request: HttpRequest, slug: str, number: int) -> HttpResponse:
 
 @login_required
 @xframe_options_sameorigin
-def paper_pdf(request: HttpRequest, slug: str, number: int) -> FileResponse:
+def paper_pdf(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     """The anonymised (metadata-stripped) copy, inline for the viewer or as a download; with
     the workshop's canaries on, the copy made for the viewer's own assignment (reviewer or
     area chair; `reviews.services.copies`), or 503 while a worker makes it."""
@@ -196,15 +195,12 @@ def paper_pdf(request: HttpRequest, slug: str, number: int) -> FileResponse:
             return response
         source = copy.file
     name = f"{page.workshop.slug}-paper-{page.submission.number}.pdf"
-    response = FileResponse(
-        source.open("rb"),
-        as_attachment=request.GET.get("download") == "1",
+    return stored_file_response(
+        source,
         filename=name,
         content_type="application/pdf",
+        as_attachment=request.GET.get("download") == "1",
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 def _json(data: dict, status: int = 200) -> JsonResponse:
