@@ -45,7 +45,9 @@ from tests.factories import (
 )
 from tests.pdfs import make_pdf, make_zip
 from transfer.archive import archive_export, archive_restore, files_of
+from transfer.models import JobStatus
 from transfer.report import Report
+from transfer.services import transfer_job_create, transfer_restore_create
 from workshop.models import Workshop
 from workshop.policy import SYSTEM
 
@@ -276,3 +278,27 @@ def test_a_custom_field_attachment_is_checked_stored_and_served_from_the_bucket(
         assert _body(response) == appendix
     client.force_login(UserFactory())
     assert client.get(url).status_code == 404
+
+
+def test_the_archive_jobs_keep_their_upload_and_result_in_the_bucket(workshop, author, s3_storage):
+    """The queued export writes its result to the bucket; the restore reads its upload back
+    from there (a worker on another host than the web process that took the upload)."""
+    pdf = make_pdf(pages=2)
+    _paper(workshop, author, pdf)
+    chair = make_chair(workshop)
+    with TestCase.captureOnCommitCallbacks(execute=True):  # the task runs (eager)
+        export = transfer_job_create(workshop=workshop, chair=chair, kind="export", fmt="")
+    export.refresh_from_db()
+    assert export.status == JobStatus.DONE, export.report
+    assert export.result.name in s3_storage()
+    data = _stored(export.result)
+    assert pdf in dict(files_of(data)).values()
+    admin = UserFactory(is_superuser=True, is_staff=True)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        restore = transfer_restore_create(actor=admin, data=data, slug="s3w-job", dry_run=False)
+    restore.refresh_from_db()
+    assert restore.status == JobStatus.DONE, restore.report
+    assert restore.upload.name in s3_storage()
+    restored = Workshop.objects.get(slug="s3w-job")
+    files = SubmissionFile.objects.filter(submission__workshop=restored)
+    assert [_stored(f.file) for f in files] == [pdf]
