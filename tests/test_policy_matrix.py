@@ -202,7 +202,8 @@ ROUTES = [
           lambda w: reverse("submissions:edit", args=[w.p.pk]),
           data=lambda w: {"title": f"{MARKER} new title", "abstract": "A new abstract.",
                           "primary_topic": str(w.a.topics.first().pk),
-                          "submission_type": str(w.p.submission_type_id), "llm_use": "none"},
+                          "submission_type": str(w.p.submission_type_id), "llm_use": "none",
+                          "track": str(w.extra["main"].pk)},  # A has tracks (issue 27)
           visible=AUTHOR_VISIBLE, effect=lambda w: Submission.objects.get(pk=w.p.pk).title),
     # Custom fields (issue 27): the chairs define them in the chair tools.
     Route("submissions.manage_fields", "A", "GET",
