@@ -7,6 +7,7 @@ anywhere in a flow fails here."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import urllib.request
 import zipfile
@@ -17,7 +18,10 @@ from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import TestCase
 from django.urls import reverse
+from django.utils import timezone
 
+from programme.models import ProgrammeSettings
+from programme.services import material_upload, paper_place, programme_publish
 from reviews.models import ReviewCopy
 from reviews.services.copies import review_copy_make
 from submissions.models import (
@@ -44,6 +48,7 @@ from tests.factories import (
     make_chair,
 )
 from tests.pdfs import make_pdf, make_zip
+from tests.programme.world import build_world
 from transfer.archive import archive_export, archive_restore, files_of
 from transfer.models import JobStatus
 from transfer.report import Report
@@ -302,3 +307,23 @@ def test_the_archive_jobs_keep_their_upload_and_result_in_the_bucket(workshop, a
     restored = Workshop.objects.get(slug="s3w-job")
     files = SubmissionFile.objects.filter(submission__workshop=restored)
     assert [_stored(f.file) for f in files] == [pdf]
+
+
+def test_slides_are_stored_in_the_bucket_and_served_with_the_programme(client, s3_storage):
+    world = build_world(papers=1)
+    paper = world.accepted[0]
+    paper_place(actor=world.chair, submission=paper, session=world.orals)
+    ProgrammeSettings.objects.filter(workshop=world.workshop).update(
+        upload_deadline=timezone.now() + dt.timedelta(days=3)
+    )
+    programme_publish(actor=world.chair, workshop=world.workshop)
+    slides = make_pdf(pages=3)
+    placement = material_upload(
+        actor=world.authors[0],
+        submission=paper,
+        kind="slides",
+        upload=SimpleUploadedFile("talk.pdf", slides, "application/pdf"),
+    )
+    assert placement.material.name in s3_storage() and placement.material_pages == 3
+    url = reverse("programme:material", args=[world.workshop.slug, paper.number])
+    assert _body(client.get(url)) == slides
