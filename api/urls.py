@@ -35,6 +35,7 @@ v1 = [
     path("workshops/<str:slug>/topics/", workshops.TopicList.as_view(), name="topics"),
     path("workshops/<str:slug>/milestones/", workshops.MilestoneList.as_view(), name="milestones"),
     path("workshops/<str:slug>/fields/", field_views.SubmissionFieldList.as_view(), name="fields"),
+    path("workshops/<str:slug>/tracks/", track_views.TrackList.as_view(), name="tracks"),
     path("workshops/<str:slug>/rounds/", round_views.ReviewRoundList.as_view(), name="rounds"),
     path(
         "workshops/<str:slug>/rounds/papers/",
@@ -46,7 +47,6 @@ v1 = [
         round_views.ResponseRoundList.as_view(),
         name="response-rounds",
     ),
-    path("workshops/<str:slug>/tracks/", track_views.TrackList.as_view(), name="tracks"),
     path("workshops/<str:slug>/activity/", workshops.ActivityList.as_view(), name="activity"),
     path("workshops/<str:slug>/outbox/", workshops.OutboxList.as_view(), name="outbox"),
     path(
@@ -187,33 +187,6 @@ v1 = [
         reviewing.SubmissionReleasedReviews.as_view(),
         name="submission-reviews",
     ),
-    path("workshops/<str:slug>/votes/", tag_views.WorkshopVotes.as_view(), name="votes"),
-    path(
-        "workshops/<str:slug>/votes/<id:pk>/close/",
-        tag_views.VoteClose.as_view(),
-        name="vote-close",
-    ),
-    path(
-        "workshops/<str:slug>/papers/<id:number>/tags/",
-        tag_views.PaperTags.as_view(),
-        name="paper-tags",
-    ),
-    path(
-        "workshops/<str:slug>/papers/<id:number>/tags/<id:pk>/",
-        tag_views.PaperTagDetail.as_view(),
-        name="paper-tag",
-    ),
-    path(
-        "workshops/<str:slug>/papers/<id:number>/votes/",
-        tag_views.PaperVotes.as_view(),
-        name="paper-votes",
-    ),
-    path(
-        "workshops/<str:slug>/papers/<id:number>/votes/<id:vote_id>/",
-        tag_views.PaperBallot.as_view(),
-        name="paper-ballot",
-    ),
-    path("reviews/<id:pk>/ratings/", tag_views.ReviewRatings.as_view(), name="review-ratings"),
     path("workshops/<str:slug>/votes/", tag_views.WorkshopVotes.as_view(), name="votes"),
     path(
         "workshops/<str:slug>/votes/<id:pk>/close/",

@@ -172,10 +172,7 @@ def late_reviewers(
     if round_number is not None:
         owed = owed.filter(round_assignments_q(round_number))
     late: dict[int, tuple[User, list[Submission]]] = {}
-    for a in (
-        owed.select_related("reviewer", "submission")
-        .order_by("submission__number")
-    ):
+    for a in owed.select_related("reviewer", "submission").order_by("submission__number"):
         late.setdefault(a.reviewer_id, (a.reviewer, []))[1].append(a.submission)
     return late
 

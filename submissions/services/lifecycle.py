@@ -299,11 +299,12 @@ def submission_submit(*, submission: Submission, user: User, notify: bool = True
     submission = lock_for(submission, user, "submissions.submit")
     if submission.is_submitted:
         return submission
-    missing = missing_items(submission)
+    from .fields import paper_answers_missing
+
+    missing = [m.label for m in missing_items(submission)]
+    missing += [f"Answer “{f.label}”" for f in paper_answers_missing(submission)]
     if missing:
-        raise ServiceError(
-            "The paper is not complete yet: " + "; ".join(m.label for m in missing) + "."
-        )
+        raise ServiceError("The paper is not complete yet: " + "; ".join(missing) + ".")
     submission.status = SubmissionStatus.SUBMITTED
     submission.submitted_at = timezone.now()
     submission.save(update_fields=["status", "submitted_at", "updated_at"])
