@@ -67,9 +67,7 @@ def author_dashboard(user: User | AnonymousUser) -> QuerySet[Submission]:
     )
 
 
-def submission_for_viewer(
-    user: User | AnonymousUser, pk: int, *, files: bool = True
-) -> Submission:
+def submission_for_viewer(user: User | AnonymousUser, pk: int, *, files: bool = True) -> Submission:
     """One submission for its author pages, if the user holds `submissions.view` on it (its
     authors and its chairs); raises Submission.DoesNotExist otherwise (a 404). `files`:
     with every version of its files and its declared conflicts (the page shows them; the

@@ -25,6 +25,7 @@ from .decisions import (
     Outcome,
     SavedSearch,
 )
+from .expertise import AffinityScore, Publication, PublicationSource, TextEmbedding
 from .external import (
     ExternalCounting,
     ExternalPolicy,
@@ -33,7 +34,6 @@ from .external import (
     ExternalStatus,
     counting_assignments,
 )
-from .expertise import AffinityScore, Publication, PublicationSource, TextEmbedding
 from .flags import FlagKind, ReviewBand, ReviewFlag, ReviewSignature
 from .public import PublicComment, PublicCommentStatus
 from .ratings import RatingSettings, ReviewRating
@@ -56,12 +56,6 @@ from .tags import PaperTag, PaperVote, TagVisibility, Vote, VoteKind
 
 __all__ = [
     "EXTERNAL",
-    "ExternalCounting",
-    "ExternalPolicy",
-    "ExternalReviewRequest",
-    "ExternalReviewSettings",
-    "ExternalStatus",
-    "counting_assignments",
     "POSITIVE_BIDS",
     "AffinityScore",
     "Answer",
@@ -77,6 +71,11 @@ __all__ = [
     "DecisionCategory",
     "DeclarationKind",
     "ExpertiseLevel",
+    "ExternalCounting",
+    "ExternalPolicy",
+    "ExternalReviewRequest",
+    "ExternalReviewSettings",
+    "ExternalStatus",
     "FlagKind",
     "Invitation",
     "InvitationStatus",
@@ -97,14 +96,14 @@ __all__ = [
     "QuestionKind",
     "QuestionVisibility",
     "RatingSettings",
+    "ResponseRound",
     "Review",
     "ReviewBand",
     "ReviewCopy",
     "ReviewFlag",
-    "ResponseRound",
     "ReviewQuestion",
-    "ReviewRound",
     "ReviewRating",
+    "ReviewRound",
     "ReviewSignature",
     "ReviewStatus",
     "ReviewVersion",
@@ -116,6 +115,7 @@ __all__ = [
     "TopicExpertise",
     "Vote",
     "VoteKind",
+    "counting_assignments",
     "new_token",
     "token_hash",
 ]
