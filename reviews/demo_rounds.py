@@ -17,6 +17,7 @@ from workshop.demo import IN_REVIEW
 from workshop.models import User, Workshop
 
 from .models import DecisionCategory, Outcome, PaperRound
+from .services.decisions import default_categories_create
 from .services.rounds import (
     paper_revision_upload,
     paper_round_send,
@@ -71,6 +72,7 @@ def seed_second_round() -> str:
         review_deadline=workshop.review_deadline + 21 * DAY,
         resubmission_deadline=now + 7 * DAY,
     )
+    default_categories_create(workshop)  # the usual ones first, as the desk would make them
     category, _ = DecisionCategory.objects.get_or_create(
         workshop=workshop,
         name="Revise and resubmit",

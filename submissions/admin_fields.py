@@ -11,11 +11,12 @@ from django import forms
 from django.contrib import admin
 
 from workshop.admin_scoping import ChairScopedAdmin, ConfigAdminMixin
+from workshop.validators import OneLineInputs
 
 from .models import CHOICE_KINDS_VALUES, FieldKind, SubmissionField
 
 
-class SubmissionFieldForm(forms.ModelForm):
+class SubmissionFieldForm(OneLineInputs, forms.ModelForm):
     class Meta:
         model = SubmissionField
         fields = [

@@ -94,7 +94,7 @@ class SubmissionForm(OneLineInputs, forms.ModelForm):
 
 class AuthorForm(OneLineInputs, forms.Form):
     name = forms.CharField(max_length=200)
-    email = forms.EmailField()
+    email = forms.EmailField(max_length=254)  # the column's length (the form's default is 320)
     affiliation = forms.CharField(max_length=200, required=False)
     is_contact = forms.BooleanField(required=False, label="Contact author")
 

@@ -13,6 +13,7 @@ from django import forms
 
 from workshop.models import User, Workshop
 from workshop.policy import can
+from workshop.validators import OneLineInputs
 
 from .filechecks import FileCheckError
 from .models import FieldKind, Submission, SubmissionField, SubmissionFieldValue
@@ -52,7 +53,7 @@ def _form_field(field: SubmissionField) -> forms.Field:
     return forms.CharField(max_length=500, **common)
 
 
-class FieldAnswersForm(forms.Form):
+class FieldAnswersForm(OneLineInputs, forms.Form):
     """One input per custom field. Fields whose milestone has passed are shown disabled."""
 
     prefix = "cf"
@@ -87,6 +88,7 @@ class FieldAnswersForm(forms.Form):
                 probe = value or SubmissionFieldValue(submission=submission, field=field)
                 form_field.disabled = not can(user, "submissions.answer_field", probe)
             self.fields[field.code] = form_field
+        self.harden()  # the fields added above refuse line breaks too
 
     def rows(self) -> list[dict[str, Any]]:
         """The bound fields with the data the page's script needs to show or hide them."""

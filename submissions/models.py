@@ -268,7 +268,7 @@ class Authorship(models.Model):
         self.name_key = normalise(self.name)[:200]
         self.initial_key = initial_key(self.name)[:200]
         self.affiliation_key = normalise(self.affiliation)[:200]
-        self.org_domain = organisation_domain(self.email) or ""
+        self.org_domain = (organisation_domain(self.email) or "")[:254]
 
 
 class FileKind(models.TextChoices):

@@ -10,9 +10,10 @@ from django.contrib import admin
 from .admin_scoping import ChairScopedAdmin, ConfigAdminMixin
 from .models import Track, TrackMember
 from .track_services import track_member_grant, track_member_problem, track_member_revoke
+from .validators import OneLineInputs
 
 
-class TrackMemberForm(forms.ModelForm):
+class TrackMemberForm(OneLineInputs, forms.ModelForm):
     class Meta:
         model = TrackMember
         fields = ["track", "user", "role"]

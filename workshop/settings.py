@@ -386,6 +386,7 @@ SPECTACULAR_SETTINGS = {
         "RoleEnum": "workshop.models.Role",
         "CommitteeRoleEnum": "api.serializers.COMMITTEE_ROLES",
         "AssignmentRoleEnum": "reviews.models.assignment.ASSIGNMENT_ROLES",
+        "VoteKindEnum": "reviews.models.tags.VoteKind",
     },
 }
 

@@ -43,6 +43,21 @@ class BallotSerializer(serializers.Serializer):
     )
 
 
+class PaperVoteSerializer(serializers.Serializer):
+    """One vote of the workshop on one paper, as the caller sees it."""
+
+    vote = serializers.CharField()
+    vote_id = serializers.IntegerField()
+    kind = serializers.ChoiceField(choices=VoteKind.choices)
+    allowance = serializers.IntegerField()
+    is_open = serializers.BooleanField()
+    mine = serializers.IntegerField(help_text="The caller's votes (or place) for this paper.")
+    used = serializers.IntegerField(help_text="The caller's votes used in this vote.")
+    left = serializers.IntegerField(help_text="The caller's votes left in this vote.")
+    total = serializers.IntegerField(help_text="The paper's votes (or points) in all.")
+    voters = serializers.IntegerField()
+
+
 class VoteSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
     name = serializers.CharField(max_length=41)
@@ -56,6 +71,23 @@ class RatingSerializer(serializers.Serializer):
         allow_null=True, help_text="true, false, or null to take it back."
     )
     reason = serializers.CharField(max_length=500, allow_blank=True, required=False, default="")
+
+
+class RaterSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    helpful = serializers.BooleanField()
+    reason = serializers.CharField(allow_blank=True)
+
+
+class ReviewRatingsSerializer(serializers.Serializer):
+    """A review's ratings as the caller may read them: their own rating, and for the review's
+    writer the counts and reasons (no raters), for the chairs the raters too."""
+
+    mine = RatingSerializer(allow_null=True)
+    helpful = serializers.IntegerField(required=False)
+    not_helpful = serializers.IntegerField(required=False)
+    reasons = serializers.ListField(child=serializers.CharField(), required=False)
+    raters = RaterSerializer(many=True, required=False)
 
 
 def _paper(request, slug: str, number: int) -> Submission:
@@ -115,10 +147,10 @@ class PaperVotes(ApiView):
     """The workshop's votes on this paper as the caller sees them: their own ballot, what
     they have left, and the paper's total."""
 
-    serializer_class = BallotSerializer
+    serializer_class = PaperVoteSerializer
     pagination_class = None
 
-    @extend_schema(responses={200: BallotSerializer(many=True)})
+    @extend_schema(responses={200: PaperVoteSerializer(many=True)})
     def get(self, request, slug: str, number: int):
         paper = _paper(request, slug, number)
         return Response([
@@ -210,7 +242,7 @@ class ReviewRatings(ApiView):
 
     serializer_class = RatingSerializer
 
-    @extend_schema(responses={200: RatingSerializer})
+    @extend_schema(responses={200: ReviewRatingsSerializer})
     def get(self, request, pk: int):
         review = _review(request, pk)
         summary = ratings_for(request.user, [review]).get(review.pk)

@@ -106,6 +106,8 @@ def _kwargs(route: Route, world: FuzzWorld, role: str) -> Iterator[dict]:
             if params == {"slug"}:
                 yield base
             elif "number" in params:
+                if params - {"slug", "number"}:
+                    continue  # a paper's file by its own key (e.g. an answer's attachment): no form
                 for number in _numbers(workshop, user, world):
                     yield {**base, "number": number}
             elif route.name == "reviews:publication_change":

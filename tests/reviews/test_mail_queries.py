@@ -61,7 +61,8 @@ def preview(kind: str, token: str = "q" * 24) -> dict[str, str]:
 def test_the_preview_costs_the_same_at_20_and_200_papers(client, desks, kind):
     small, large = (count(client, desk, preview(kind)) for desk in desks)
     assert small[1] == large[1] == 200
-    assert small[0] == large[0] <= 8, (small, large)
+    # (9: one of them reads the tracks the composer chairs, issue 27)
+    assert small[0] == large[0] <= 9, (small, large)
 
 
 def test_the_page_and_a_hold_cost_the_same_at_20_and_200_papers(client, desks):

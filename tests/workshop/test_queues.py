@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from reviews.tasks import matching_run_task, reminders_tick, review_copy_make_task
+from reviews.tasks import (
+    embeddings_sweep_task,
+    matching_run_task,
+    reminders_tick,
+    review_copy_make_task,
+    text_embeddings_task,
+)
 from submissions.tasks import (
     pending_checks_sweep,
     proceedings_build_task,
@@ -24,6 +30,8 @@ EXPECTED = {
     pending_checks_sweep: "checks",
     review_copy_make_task: "checks",
     matching_run_task: "matching",
+    text_embeddings_task: "matching",
+    embeddings_sweep_task: "matching",
     proceedings_build_task: "celery",
 }
 
