@@ -279,10 +279,6 @@ def conflicts_for(
     return result
 
 
-def _initial_key(name: str) -> str | None:
-    return initial_key(name) or None
-
-
 def _recent_publications(user_ids: set[int]) -> list[tuple[int, str, list]]:
     """(user id, the user's own name, co-author names) of each recent publication of theirs
     (excluded ones too: exclusion is about expertise), in two queries."""
@@ -372,7 +368,7 @@ def _publication_coauthors(result: ConflictMap, publications: list[tuple[int, st
     by_initial: dict[str, set[int]] = defaultdict(set)
     for sid, _, name, _ in authors:
         by_name[normalise(name)].add(sid)
-        key = _initial_key(name)
+        key = initial_key(name)
         if key:
             by_initial[key].add(sid)
     for uid, own_name, names in publications:
@@ -383,8 +379,8 @@ def _publication_coauthors(result: ConflictMap, publications: list[tuple[int, st
             exact = by_name.get(normalise(name), set())
             for sid in exact:
                 result.add((sid, uid), "publication")
-            key = _initial_key(name)
-            if key is not None and _initial_key(own_name) != key:
+            key = initial_key(name)
+            if key and initial_key(own_name) != key:
                 for sid in by_initial.get(key, set()) - exact:
                     result.add((sid, uid), "publication-similar")
 
