@@ -145,9 +145,13 @@ def field_lines_in_review(
     return {s.pk: _lines(fields, values[s.pk]) for s in submissions}
 
 
-def field_lines_for_author(submission: Submission) -> list[FieldLine]:
-    """Every answer of the paper, for its authors' and its chairs' page."""
-    fields = submission_fields(submission.workshop_id)
+def field_lines_for_author(
+    submission: Submission, *, fields: list[SubmissionField] | None = None
+) -> list[FieldLine]:
+    """Every answer of the paper, for its authors' and its chairs' page (`fields`: the
+    workshop's, when the caller has read them already)."""
+    if fields is None:
+        fields = submission_fields(submission.workshop_id)
     return _lines(fields, field_values_of([submission.pk])[submission.pk])
 
 

@@ -29,7 +29,7 @@ from .models import (
     SubmissionStatus,
 )
 from .permissions import page_limit_for
-from .selectors_fields import field_lines_for_author
+from .selectors_fields import field_lines_for_author, submission_fields
 from .services.fields import AnswerError, paper_answers_missing
 from .services.lifecycle import WITHDRAW_REFUSED, check_change, missing_items
 from .todo import author_todo, confirmed_emails
@@ -149,6 +149,7 @@ def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
     submission = _submission(request, pk)
     files = list(submission.files.all())
     confirmed = confirmed_emails([submission])
+    questions = submission_fields(submission.workshop_id)  # read once for both uses below
     return render(
         request,
         "submissions/detail.html",
@@ -159,8 +160,10 @@ def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "supplementary_versions": [f for f in files if f.kind == FileKind.SUPPLEMENTARY],
             "history": selectors.submission_history(submission, limit=50),
             "missing": missing_items(submission) if submission.is_draft else [],
-            "missing_answers": paper_answers_missing(submission) if submission.is_draft else [],
-            "field_lines": field_lines_for_author(submission),
+            "missing_answers": (
+                paper_answers_missing(submission, fields=questions) if submission.is_draft else []
+            ),
+            "field_lines": field_lines_for_author(submission, fields=questions),
             "todo": author_todo(submission, request.user, confirmed=confirmed),
             "authors_confirmed": confirmed,
             "MissingItem": MissingItem,

@@ -186,9 +186,13 @@ def answers_missing(
     ]
 
 
-def paper_answers_missing(submission: Submission) -> list[SubmissionField]:
-    """The required fields the paper's stored answers leave open (what blocks submitting)."""
-    fields = submission_fields(submission.workshop_id)
+def paper_answers_missing(
+    submission: Submission, *, fields: list[SubmissionField] | None = None
+) -> list[SubmissionField]:
+    """The required fields the paper's stored answers leave open (what blocks submitting);
+    `fields`: the workshop's, when the caller has read them already."""
+    if fields is None:
+        fields = submission_fields(submission.workshop_id)
     if not fields:
         return []
     stored = field_values_of([submission.pk])[submission.pk]

@@ -475,6 +475,6 @@ def test_the_detail_page_costs_the_same_queries_for_a_short_and_a_long_history(
     # 9 before the history moved into the activity log; the one more is the role lookup
     # of `reviews.read_released` / `decisions.see`, asked by the template through {% can %};
     # and one for the co-authors' confirmations (the to-do list and the author list); then
-    # (issue 27) the chairs' questions for the paper's answers and for a draft's missing ones
-    # (read twice: left for later), the stored answers, and the tracks the reader chairs.
-    assert counts == [15] * 5
+    # (issue 27) the chairs' questions (read once for the answers and a draft's missing
+    # ones), the stored answers, and the tracks the reader chairs.
+    assert counts == [14] * 5
